@@ -1,0 +1,1 @@
+//! Test support shared by the kernel-in-the-loop and conformance tests.
