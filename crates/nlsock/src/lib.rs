@@ -1,1 +1,26 @@
-//! placeholder
+//! A small netlink socket layer: requests, acks, dumps and events over caller buffers.
+//!
+//! This is the only crate of the stack with `unsafe`, and all of it sits in `sys`,
+//! each block with a `// SAFETY:` comment. Nothing allocates: every receive goes into
+//! a buffer the caller owns. The exchange logic ([`Conn`]) is written against the
+//! [`Link`] trait so tests can replace the kernel with a script of datagrams.
+#![no_std]
+#![warn(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
+
+mod conn;
+mod errno;
+mod error;
+mod netns;
+mod socket;
+mod sys;
+
+pub use conn::{Conn, Link};
+pub use errno::Errno;
+pub use error::{Error, KernelError};
+pub use netns::{NetnsError, enter_netns};
+pub use socket::{Datagram, IfName, Socket};
+
+/// A receive buffer size that holds any single netlink datagram the MPTCP and
+/// controller families send (the kernel caps dump datagrams near 32 KiB).
+pub const RECV_BUF: usize = 32 * 1024;

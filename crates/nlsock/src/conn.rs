@@ -1,0 +1,423 @@
+//! [`Conn`]: request/ack, request/reply, dumps and events over any [`Link`].
+
+use nlwire::consts::NLM_F_DUMP_INTR;
+use nlwire::control::Control;
+use nlwire::{Message, Messages, NlMsgHdr, align};
+
+use crate::{Datagram, Errno, Error, KernelError};
+
+/// A datagram channel to the kernel. [`crate::Socket`] is the real one.
+pub trait Link {
+    /// Sends one datagram.
+    fn send(&mut self, buf: &[u8]) -> Result<(), Errno>;
+    /// Receives one datagram into `buf`.
+    fn recv(&mut self, buf: &mut [u8]) -> Result<Datagram, Errno>;
+}
+
+/// Exchanges with the kernel over a [`Link`], matching replies by sequence number and
+/// trusting only datagrams whose sender port id is 0 (the kernel).
+#[derive(Debug)]
+pub struct Conn<L> {
+    link: L,
+    seq: u32,
+}
+
+/// Where a reply sits inside the receive buffer.
+enum Found {
+    Ack,
+    Reply { start: usize, len: usize },
+    Failed(KernelError),
+    Nothing,
+}
+
+impl<L: Link> Conn<L> {
+    /// Wraps `link`; requests are numbered from `first_seq + 1`.
+    pub fn new(link: L, first_seq: u32) -> Self {
+        Conn {
+            link,
+            seq: first_seq,
+        }
+    }
+
+    /// The underlying link.
+    pub fn link(&self) -> &L {
+        &self.link
+    }
+
+    /// The underlying link, mutably.
+    pub fn link_mut(&mut self) -> &mut L {
+        &mut self.link
+    }
+
+    /// Stamps the next sequence number into `request` and sends it.
+    pub fn send(&mut self, request: &mut [u8]) -> Result<u32, Error> {
+        self.seq = self.seq.wrapping_add(1);
+        if self.seq == 0 {
+            self.seq = 1;
+        }
+        let seq_field = request
+            .get_mut(8..12)
+            .ok_or(Error::Malformed(nlwire::Error::Truncated))?;
+        seq_field.copy_from_slice(&self.seq.to_ne_bytes());
+        self.link.send(request)?;
+        Ok(self.seq)
+    }
+
+    /// Receives the next datagram from the kernel, dropping any from other senders.
+    pub fn recv_datagram(&mut self, rx: &mut [u8]) -> Result<usize, Error> {
+        loop {
+            let d = self.link.recv(rx)?;
+            if d.truncated {
+                return Err(Error::Truncated);
+            }
+            if d.len == 0 {
+                return Err(Error::Eof);
+            }
+            if d.sender == 0 {
+                return Ok(d.len);
+            }
+        }
+    }
+
+    /// Sends `request` (which should carry `NLM_F_ACK`) and waits for its ACK.
+    pub fn ack(&mut self, request: &mut [u8], rx: &mut [u8]) -> Result<(), Error> {
+        let seq = self.send(request)?;
+        loop {
+            let n = self.recv_datagram(rx)?;
+            match scan(&rx[..n], seq, false)? {
+                Found::Ack => return Ok(()),
+                Found::Failed(e) => return Err(Error::Kernel(e)),
+                _ => {}
+            }
+        }
+    }
+
+    /// Sends `request` and returns the first data message answering it.
+    pub fn request<'r>(
+        &mut self,
+        request: &mut [u8],
+        rx: &'r mut [u8],
+    ) -> Result<Message<'r>, Error> {
+        let seq = self.send(request)?;
+        loop {
+            let n = self.recv_datagram(rx)?;
+            match scan(&rx[..n], seq, true)? {
+                Found::Reply { start, len } => return Ok(Message::parse(&rx[start..start + len])?),
+                Found::Failed(e) => return Err(Error::Kernel(e)),
+                Found::Ack => return Err(Error::NoReply),
+                _ => {}
+            }
+        }
+    }
+
+    /// Sends a dump request and calls `each` for every data message until
+    /// `NLMSG_DONE`. A dump error (in `NLMSG_ERROR` or in `NLMSG_DONE`, with its
+    /// extended ack) is returned. `Ok(true)` means the kernel flagged the dump as
+    /// interrupted (`NLM_F_DUMP_INTR`): it may be inconsistent.
+    pub fn dump<F>(&mut self, request: &mut [u8], rx: &mut [u8], mut each: F) -> Result<bool, Error>
+    where
+        F: FnMut(Message<'_>),
+    {
+        let seq = self.send(request)?;
+        let mut interrupted = false;
+        loop {
+            let n = self.recv_datagram(rx)?;
+            let datagram = &rx[..n];
+            for msg in Messages::new(datagram) {
+                let msg = msg?;
+                if msg.seq() != seq {
+                    continue;
+                }
+                interrupted |= msg.flags() & NLM_F_DUMP_INTR != 0;
+                match Control::classify(msg)? {
+                    Control::Data(m) => each(m),
+                    Control::Error(e) => {
+                        return Err(Error::Kernel(KernelError::new(e.code, &e.ext_ack, false)));
+                    }
+                    Control::Done(d) if d.code != 0 => {
+                        return Err(Error::Kernel(KernelError::new(d.code, &d.ext_ack, true)));
+                    }
+                    Control::Done(_) => return Ok(interrupted),
+                    Control::Ack(_) | Control::Other(_) => {}
+                }
+            }
+        }
+    }
+
+    /// Receives one datagram of events (multicast messages have sequence number 0).
+    /// [`Error::EventsLost`] reports an overflow; keep calling afterwards.
+    pub fn recv_events<'r>(&mut self, rx: &'r mut [u8]) -> Result<Messages<'r>, Error> {
+        let n = self.recv_datagram(rx)?;
+        Ok(Messages::new(&rx[..n]))
+    }
+}
+
+/// Looks through one datagram for what answers `seq`.
+fn scan(datagram: &[u8], seq: u32, want_data: bool) -> Result<Found, Error> {
+    let mut next = 0;
+    for msg in Messages::new(datagram) {
+        let msg = msg?;
+        let (start, len) = (next, NlMsgHdr::LEN + msg.payload().len());
+        next += align(len);
+        if msg.seq() != seq {
+            continue;
+        }
+        match Control::classify(msg)? {
+            Control::Data(_) if want_data => return Ok(Found::Reply { start, len }),
+            Control::Ack(_) => return Ok(Found::Ack),
+            Control::Error(e) => {
+                return Ok(Found::Failed(KernelError::new(e.code, &e.ext_ack, false)));
+            }
+            Control::Done(d) if d.code != 0 => {
+                return Ok(Found::Failed(KernelError::new(d.code, &d.ext_ack, true)));
+            }
+            _ => {}
+        }
+    }
+    Ok(Found::Nothing)
+}
+
+impl<L: Link> genl::Transport for Conn<L> {
+    type Error = Error;
+
+    fn request<'r>(
+        &mut self,
+        request: &mut [u8],
+        reply: &'r mut [u8],
+    ) -> Result<Message<'r>, Error> {
+        Conn::request(self, request, reply)
+    }
+
+    fn is_not_found(err: &Error) -> bool {
+        matches!(err, Error::Kernel(k) if k.errno == libc::ENOENT)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nlwire::MessageBuilder;
+    use nlwire::consts::*;
+
+    /// A scripted kernel: each `recv` pops the next canned datagram.
+    struct Script<'s> {
+        replies: &'s [(&'s [u8], u32, bool)],
+        next: usize,
+        sent: usize,
+        fail_with: Option<i32>,
+    }
+
+    impl<'s> Script<'s> {
+        fn new(replies: &'s [(&'s [u8], u32, bool)]) -> Self {
+            Script {
+                replies,
+                next: 0,
+                sent: 0,
+                fail_with: None,
+            }
+        }
+    }
+
+    impl Link for Script<'_> {
+        fn send(&mut self, _buf: &[u8]) -> Result<(), Errno> {
+            self.sent += 1;
+            Ok(())
+        }
+        fn recv(&mut self, buf: &mut [u8]) -> Result<Datagram, Errno> {
+            if let Some(e) = self.fail_with.take() {
+                return Err(Errno(e));
+            }
+            let (bytes, sender, truncated) =
+                *self.replies.get(self.next).ok_or(Errno(libc::EAGAIN))?;
+            self.next += 1;
+            let len = bytes.len().min(buf.len());
+            buf[..len].copy_from_slice(&bytes[..len]);
+            Ok(Datagram {
+                len,
+                sender,
+                truncated,
+            })
+        }
+    }
+
+    fn request(buf: &mut [u8]) -> &mut [u8] {
+        let len = MessageBuilder::genl(buf, 0x1c, NLM_F_REQUEST | NLM_F_ACK, 0, 1, 1)
+            .unwrap()
+            .finish()
+            .unwrap()
+            .len();
+        &mut buf[..len]
+    }
+
+    fn data(buf: &mut [u8], seq: u32, flags: u16, id: u8) -> usize {
+        let mut b = MessageBuilder::genl(buf, 0x1c, flags, seq, 3, 1).unwrap();
+        b.put_u8(2, id).unwrap();
+        b.finish().unwrap().len()
+    }
+
+    fn error(buf: &mut [u8], seq: u32, code: i32, msg: Option<&str>, kind: u16) -> usize {
+        let flags = if msg.is_some() {
+            NLM_F_ACK_TLVS | NLM_F_CAPPED
+        } else {
+            NLM_F_CAPPED
+        };
+        let mut b = MessageBuilder::new(buf, kind, flags, seq).unwrap();
+        b.append(&code.to_ne_bytes()).unwrap();
+        if kind == NLMSG_ERROR {
+            let mut echo = [0u8; 16];
+            echo[..4].copy_from_slice(&20u32.to_ne_bytes());
+            b.append(&echo).unwrap();
+        }
+        if let Some(m) = msg {
+            b.put_str(NLMSGERR_ATTR_MSG, m).unwrap();
+        }
+        b.finish().unwrap().len()
+    }
+
+    #[test]
+    fn ack_skips_stale_sequence_numbers() {
+        let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
+        let stale = error(&mut a, 41, -17, Some("stale"), NLMSG_ERROR);
+        let ok = error(&mut b, 43, 0, None, NLMSG_ERROR);
+        let script = [(&a[..stale], 0, false), (&b[..ok], 0, false)];
+        let mut conn = Conn::new(Script::new(&script), 42);
+        let (mut req, mut rx) = ([0u8; 32], [0u8; 256]);
+        assert_eq!(conn.ack(request(&mut req), &mut rx), Ok(()));
+        assert_eq!(conn.link().next, 2);
+    }
+
+    #[test]
+    fn foreign_senders_are_dropped() {
+        let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
+        let forged = error(&mut a, 1, 0, None, NLMSG_ERROR);
+        let real = error(&mut b, 1, -1, None, NLMSG_ERROR);
+        let script = [(&a[..forged], 4242, false), (&b[..real], 0, false)];
+        let mut conn = Conn::new(Script::new(&script), 0);
+        let (mut req, mut rx) = ([0u8; 32], [0u8; 256]);
+        match conn.ack(request(&mut req), &mut rx) {
+            Err(Error::Kernel(k)) => assert_eq!((k.errno, k.message()), (1, None)),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn kernel_error_carries_the_ext_ack_message() {
+        let mut a = [0u8; 96];
+        let n = error(
+            &mut a,
+            1,
+            -22,
+            Some("limit greater than maximum (8)"),
+            NLMSG_ERROR,
+        );
+        let script = [(&a[..n], 0, false)];
+        let mut conn = Conn::new(Script::new(&script), 0);
+        let (mut req, mut rx) = ([0u8; 32], [0u8; 256]);
+        match conn.ack(request(&mut req), &mut rx) {
+            Err(Error::Kernel(k)) => {
+                assert_eq!(k.errno, 22);
+                assert_eq!(k.message(), Some("limit greater than maximum (8)"));
+                assert!(!k.in_done);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn truncation_is_an_error() {
+        let mut a = [0u8; 64];
+        let n = data(&mut a, 1, 0, 5);
+        let script = [(&a[..n], 0, true)];
+        let mut conn = Conn::new(Script::new(&script), 0);
+        let (mut req, mut rx) = ([0u8; 32], [0u8; 256]);
+        assert_eq!(
+            conn.request(request(&mut req), &mut rx).unwrap_err(),
+            Error::Truncated
+        );
+    }
+
+    #[test]
+    fn enobufs_means_events_lost_and_the_socket_goes_on() {
+        let mut a = [0u8; 64];
+        let n = data(&mut a, 0, 0, 7);
+        let script = [(&a[..n], 0, false)];
+        let mut link = Script::new(&script);
+        link.fail_with = Some(libc::ENOBUFS);
+        let mut conn = Conn::new(link, 0);
+        let mut rx = [0u8; 256];
+        assert_eq!(conn.recv_events(&mut rx).unwrap_err(), Error::EventsLost);
+        let mut events = conn.recv_events(&mut rx).unwrap();
+        assert_eq!(events.next().unwrap().unwrap().kind(), 0x1c);
+    }
+
+    #[test]
+    fn request_returns_the_matching_reply() {
+        let mut a = [0u8; 128];
+        let first = data(&mut a, 9, 0, 1);
+        let second = data(&mut a[first..], 1, 0, 2);
+        let script = [(&a[..first + second], 0, false)];
+        let mut conn = Conn::new(Script::new(&script), 0);
+        let (mut req, mut rx) = ([0u8; 32], [0u8; 256]);
+        let m = conn.request(request(&mut req), &mut rx).unwrap();
+        let id = m
+            .genl()
+            .unwrap()
+            .attrs()
+            .next()
+            .unwrap()
+            .unwrap()
+            .u8()
+            .unwrap();
+        assert_eq!((m.seq(), id), (1, 2));
+    }
+
+    #[test]
+    fn dump_error_in_done_is_surfaced_with_its_ext_ack() {
+        let mut a = [0u8; 160];
+        let n1 = data(&mut a, 1, NLM_F_MULTI, 1);
+        let n2 = error(&mut a[n1..], 1, -90, Some("dump too big"), NLMSG_DONE);
+        let script = [(&a[..n1 + n2], 0, false)];
+        let mut conn = Conn::new(Script::new(&script), 0);
+        let (mut req, mut rx) = ([0u8; 32], [0u8; 256]);
+        let mut seen = 0;
+        let r = conn.dump(request(&mut req), &mut rx, |_| seen += 1);
+        assert_eq!(seen, 1);
+        match r {
+            Err(Error::Kernel(k)) => {
+                assert_eq!(
+                    (k.errno, k.message(), k.in_done),
+                    (90, Some("dump too big"), true)
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn dump_spans_datagrams_until_done() {
+        let (mut a, mut b) = ([0u8; 128], [0u8; 64]);
+        let n1 = data(&mut a, 1, NLM_F_MULTI, 1);
+        let n2 = data(&mut a[n1..], 1, NLM_F_MULTI | NLM_F_DUMP_INTR, 2);
+        let d = error(&mut b, 1, 0, None, NLMSG_DONE);
+        let script = [(&a[..n1 + n2], 0, false), (&b[..d], 0, false)];
+        let mut conn = Conn::new(Script::new(&script), 0);
+        let (mut req, mut rx) = ([0u8; 32], [0u8; 256]);
+        let mut ids = [0u8; 2];
+        let mut i = 0;
+        let interrupted = conn
+            .dump(request(&mut req), &mut rx, |m| {
+                ids[i] = m
+                    .genl()
+                    .unwrap()
+                    .attrs()
+                    .next()
+                    .unwrap()
+                    .unwrap()
+                    .u8()
+                    .unwrap();
+                i += 1;
+            })
+            .unwrap();
+        assert_eq!((ids, interrupted), ([1, 2], true));
+    }
+}

@@ -1,0 +1,149 @@
+//! [`Error`] and [`KernelError`]: what an exchange with the kernel can end in.
+
+use core::fmt;
+
+use nlwire::control::ExtAck;
+
+use crate::Errno;
+
+/// Longest extended-ack message kept; longer ones are cut at a character boundary.
+const MSG_CAP: usize = 160;
+
+/// An error the kernel answered with, and its extended ack. `Copy`, no lifetimes:
+/// the message is copied out of the receive buffer.
+#[derive(Clone, Copy)]
+pub struct KernelError {
+    /// Positive errno.
+    pub errno: i32,
+    /// `NLMSGERR_ATTR_OFFS`: offset of the offending attribute in the request.
+    pub offset: Option<u32>,
+    /// `NLMSGERR_ATTR_MISS_TYPE`: a required attribute that was missing.
+    pub miss_type: Option<u32>,
+    /// Whether the error ended a dump (`NLMSG_DONE`) rather than an `NLMSG_ERROR`.
+    pub in_done: bool,
+    msg: [u8; MSG_CAP],
+    msg_len: u8,
+}
+
+impl KernelError {
+    /// Builds the error from a negated errno and its extended ack.
+    pub fn new(code: i32, ack: &ExtAck<'_>, in_done: bool) -> Self {
+        let mut e = KernelError {
+            errno: code.saturating_neg(),
+            offset: ack.offset,
+            miss_type: ack.miss_type,
+            in_done,
+            msg: [0; MSG_CAP],
+            msg_len: 0,
+        };
+        if let Some(m) = ack.msg {
+            let mut end = m.len().min(MSG_CAP);
+            while !m.is_char_boundary(end) {
+                end -= 1;
+            }
+            e.msg[..end].copy_from_slice(&m.as_bytes()[..end]);
+            e.msg_len = end as u8;
+        }
+        e
+    }
+
+    /// The extended-ack message, if the kernel sent a non-empty one.
+    pub fn message(&self) -> Option<&str> {
+        let m = core::str::from_utf8(&self.msg[..self.msg_len as usize]).ok()?;
+        (!m.is_empty()).then_some(m)
+    }
+
+    /// The errno as an [`Errno`].
+    pub fn errno(&self) -> Errno {
+        Errno(self.errno)
+    }
+}
+
+impl fmt::Debug for KernelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KernelError")
+            .field("errno", &self.errno)
+            .field("message", &self.message())
+            .field("offset", &self.offset)
+            .field("miss_type", &self.miss_type)
+            .field("in_done", &self.in_done)
+            .finish()
+    }
+}
+
+impl PartialEq for KernelError {
+    fn eq(&self, other: &Self) -> bool {
+        (
+            self.errno,
+            self.offset,
+            self.miss_type,
+            self.in_done,
+            self.message(),
+        ) == (
+            other.errno,
+            other.offset,
+            other.miss_type,
+            other.in_done,
+            other.message(),
+        )
+    }
+}
+
+impl fmt::Display for KernelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.message() {
+            Some(m) => f.write_str(m),
+            None => self.errno().fmt(f),
+        }
+    }
+}
+
+/// How an exchange failed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Error {
+    /// A system call failed.
+    Os(Errno),
+    /// The kernel answered with an error.
+    Kernel(KernelError),
+    /// A datagram did not fit the receive buffer (`MSG_TRUNC`).
+    Truncated,
+    /// The socket's queue overflowed (`ENOBUFS`): events were lost. The socket
+    /// keeps working.
+    EventsLost,
+    /// The kernel acknowledged a request that should have had a reply.
+    NoReply,
+    /// The socket returned end of file.
+    Eof,
+    /// A datagram could not be parsed.
+    Malformed(nlwire::Error),
+}
+
+impl From<Errno> for Error {
+    fn from(e: Errno) -> Self {
+        if e.0 == libc::ENOBUFS {
+            Error::EventsLost
+        } else {
+            Error::Os(e)
+        }
+    }
+}
+
+impl From<nlwire::Error> for Error {
+    fn from(e: nlwire::Error) -> Self {
+        Error::Malformed(e)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Os(e) => e.fmt(f),
+            Error::Kernel(k) => k.fmt(f),
+            Error::Truncated => f.write_str("netlink datagram truncated"),
+            Error::EventsLost => f.write_str("events were lost (receive queue overflow)"),
+            Error::NoReply => f.write_str("the kernel sent no reply"),
+            Error::Eof => f.write_str("EOF on netlink"),
+            Error::Malformed(e) => write!(f, "malformed netlink message: {e}"),
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! [`Socket`]: an owned `AF_NETLINK` socket with the options the stack needs.
+
+use nlwire::consts::*;
+
+use crate::conn::Link;
+use crate::{Errno, sys};
+
+/// One received datagram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Datagram {
+    /// Bytes stored in the buffer.
+    pub len: usize,
+    /// The sender's port id: 0 is the kernel.
+    pub sender: u32,
+    /// Whether the datagram was longer than the buffer.
+    pub truncated: bool,
+}
+
+/// An interface name read back from the kernel (at most 15 bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IfName {
+    bytes: [u8; 16],
+    len: usize,
+}
+
+impl IfName {
+    /// The name as text (interface names are bytes; invalid UTF-8 reads as empty).
+    pub fn as_str(&self) -> &str {
+        core::str::from_utf8(&self.bytes[..self.len]).unwrap_or("")
+    }
+}
+
+/// An owned netlink socket; closed on drop.
+#[derive(Debug)]
+pub struct Socket {
+    fd: i32,
+}
+
+impl Socket {
+    /// Opens `AF_NETLINK`, `SOCK_RAW | SOCK_CLOEXEC` for `protocol`. No bind: the
+    /// kernel binds on first send, which saves two system calls.
+    pub fn open(protocol: i32) -> Result<Self, Errno> {
+        let fd = sys::socket(
+            libc::AF_NETLINK,
+            libc::SOCK_RAW | libc::SOCK_CLOEXEC,
+            protocol,
+        )?;
+        Ok(Socket { fd })
+    }
+
+    /// A `NETLINK_GENERIC` socket with extended acks and capped acks enabled.
+    pub fn generic() -> Result<Self, Errno> {
+        let s = Self::open(NETLINK_GENERIC)?;
+        s.set_ext_ack(true)?;
+        s.set_cap_ack(true)?;
+        Ok(s)
+    }
+
+    /// The raw descriptor, for `poll` and the like. It stays owned by the socket.
+    pub fn fd(&self) -> i32 {
+        self.fd
+    }
+
+    /// `NETLINK_EXT_ACK`: ask for extended-ack messages with errors.
+    pub fn set_ext_ack(&self, on: bool) -> Result<(), Errno> {
+        sys::setsockopt_int(self.fd, SOL_NETLINK, NETLINK_EXT_ACK, on as i32)
+    }
+
+    /// `NETLINK_CAP_ACK`: errors echo only the request header.
+    pub fn set_cap_ack(&self, on: bool) -> Result<(), Errno> {
+        sys::setsockopt_int(self.fd, SOL_NETLINK, NETLINK_CAP_ACK, on as i32)
+    }
+
+    /// Joins multicast group `group`.
+    pub fn join_group(&self, group: u32) -> Result<(), Errno> {
+        sys::setsockopt_int(self.fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group as i32)
+    }
+
+    /// Sets the receive buffer, above `rmem_max` where privileged (`SO_RCVBUFFORCE`).
+    pub fn set_recv_buffer(&self, bytes: u32) -> Result<(), Errno> {
+        let v = bytes.min(i32::MAX as u32) as i32;
+        sys::setsockopt_int(self.fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, v)
+            .or_else(|_| sys::setsockopt_int(self.fd, libc::SOL_SOCKET, libc::SO_RCVBUF, v))
+    }
+
+    /// The index of interface `name` in this socket's namespace (`SIOCGIFINDEX`).
+    pub fn ifindex(&self, name: &str) -> Result<i32, Errno> {
+        sys::ifindex(self.fd, name.as_bytes())
+    }
+
+    /// The name of interface `index` in this socket's namespace (`SIOCGIFNAME`).
+    pub fn ifname(&self, index: i32) -> Result<IfName, Errno> {
+        let mut bytes = [0u8; 16];
+        let len = sys::ifname(self.fd, index, &mut bytes)?;
+        Ok(IfName { bytes, len })
+    }
+}
+
+impl Link for Socket {
+    fn send(&mut self, buf: &[u8]) -> Result<(), Errno> {
+        sys::send(self.fd, buf).map(drop)
+    }
+
+    fn recv(&mut self, buf: &mut [u8]) -> Result<Datagram, Errno> {
+        let (len, sender, truncated) = sys::recv(self.fd, buf)?;
+        Ok(Datagram {
+            len: len.min(buf.len()),
+            sender,
+            truncated,
+        })
+    }
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        sys::close(self.fd);
+    }
+}

@@ -1,0 +1,133 @@
+//! Every raw system call of the crate, each behind a safe function.
+
+use core::mem::{size_of, zeroed};
+
+use crate::Errno;
+
+fn check(ret: isize) -> Result<usize, Errno> {
+    if ret < 0 {
+        Err(Errno::last())
+    } else {
+        Ok(ret as usize)
+    }
+}
+
+pub(crate) fn errno() -> i32 {
+    // SAFETY: `__errno_location` returns a valid pointer to this thread's errno.
+    unsafe { *libc::__errno_location() }
+}
+
+pub(crate) fn socket(domain: i32, kind: i32, protocol: i32) -> Result<i32, Errno> {
+    // SAFETY: plain system call with integer arguments.
+    let fd = unsafe { libc::socket(domain, kind, protocol) };
+    check(fd as isize).map(|fd| fd as i32)
+}
+
+pub(crate) fn close(fd: i32) {
+    // SAFETY: the caller owns `fd` and never uses it again.
+    unsafe { libc::close(fd) };
+}
+
+pub(crate) fn setsockopt_int(fd: i32, level: i32, name: i32, value: i32) -> Result<(), Errno> {
+    let v = value;
+    // SAFETY: `v` lives across the call and its size is passed exactly.
+    let ret = unsafe {
+        libc::setsockopt(
+            fd,
+            level,
+            name,
+            (&raw const v).cast(),
+            size_of::<i32>() as u32,
+        )
+    };
+    check(ret as isize).map(drop)
+}
+
+pub(crate) fn send(fd: i32, buf: &[u8]) -> Result<usize, Errno> {
+    loop {
+        // SAFETY: the pointer and length describe `buf`, which outlives the call.
+        let ret = unsafe { libc::send(fd, buf.as_ptr().cast(), buf.len(), 0) };
+        match check(ret) {
+            Err(e) if e.0 == libc::EINTR => continue,
+            r => return r,
+        }
+    }
+}
+
+/// Receives one datagram: (bytes stored, sender port id, truncated).
+pub(crate) fn recv(fd: i32, buf: &mut [u8]) -> Result<(usize, u32, bool), Errno> {
+    loop {
+        // SAFETY: all-zero is a valid `sockaddr_nl` and `msghdr`.
+        let mut addr: libc::sockaddr_nl = unsafe { zeroed() };
+        let mut iov = libc::iovec {
+            iov_base: buf.as_mut_ptr().cast(),
+            iov_len: buf.len(),
+        };
+        // SAFETY: as above.
+        let mut msg: libc::msghdr = unsafe { zeroed() };
+        msg.msg_name = (&raw mut addr).cast();
+        msg.msg_namelen = size_of::<libc::sockaddr_nl>() as u32;
+        msg.msg_iov = &raw mut iov;
+        msg.msg_iovlen = 1;
+        // SAFETY: `msg` points at `addr` and `iov`, which point at `buf`; all three
+        // outlive the call and their sizes are given exactly.
+        let ret = unsafe { libc::recvmsg(fd, &raw mut msg, 0) };
+        match check(ret) {
+            Err(e) if e.0 == libc::EINTR => continue,
+            Err(e) => return Err(e),
+            Ok(n) => return Ok((n, addr.nl_pid, msg.msg_flags & libc::MSG_TRUNC != 0)),
+        }
+    }
+}
+
+/// Opens `path` (NUL-terminated) read-only and close-on-exec.
+pub(crate) fn open_ro(path: &[u8]) -> Result<i32, Errno> {
+    if path.last() != Some(&0) {
+        return Err(Errno(libc::EINVAL));
+    }
+    // SAFETY: `path` is NUL-terminated (checked above) and outlives the call.
+    let fd = unsafe { libc::open(path.as_ptr().cast(), libc::O_RDONLY | libc::O_CLOEXEC) };
+    check(fd as isize).map(|fd| fd as i32)
+}
+
+pub(crate) fn setns(fd: i32, nstype: i32) -> Result<(), Errno> {
+    // SAFETY: plain system call with integer arguments.
+    let ret = unsafe { libc::setns(fd, nstype) };
+    check(ret as isize).map(drop)
+}
+
+/// `SIOCGIFINDEX`: the index of interface `name` in the socket's namespace.
+pub(crate) fn ifindex(fd: i32, name: &[u8]) -> Result<i32, Errno> {
+    // SAFETY: all-zero is a valid `ifreq`.
+    let mut req: libc::ifreq = unsafe { zeroed() };
+    if name.is_empty() || name.len() >= req.ifr_name.len() {
+        return Err(Errno(libc::ENODEV));
+    }
+    for (d, s) in req.ifr_name.iter_mut().zip(name) {
+        *d = *s as libc::c_char;
+    }
+    // SAFETY: `req` is a valid, NUL-terminated `ifreq` that outlives the call.
+    let ret = unsafe { libc::ioctl(fd, libc::SIOCGIFINDEX, &raw mut req) };
+    check(ret as isize)?;
+    // SAFETY: SIOCGIFINDEX succeeded, so the kernel filled the `ifru_ifindex` member.
+    Ok(unsafe { req.ifr_ifru.ifru_ifindex })
+}
+
+/// `SIOCGIFNAME`: the name of interface `index`, copied into `out`; returns its length.
+pub(crate) fn ifname(fd: i32, index: i32, out: &mut [u8; 16]) -> Result<usize, Errno> {
+    // SAFETY: all-zero is a valid `ifreq`.
+    let mut req: libc::ifreq = unsafe { zeroed() };
+    req.ifr_ifru.ifru_ifindex = index;
+    // SAFETY: `req` is a valid `ifreq` that outlives the call.
+    let ret = unsafe { libc::ioctl(fd, libc::SIOCGIFNAME, &raw mut req) };
+    check(ret as isize)?;
+    let mut len = 0;
+    for (d, s) in out.iter_mut().zip(req.ifr_name.iter()) {
+        if *s == 0 {
+            break;
+        }
+        *d = *s as u8;
+        len += 1;
+    }
+    Ok(len)
+}
