@@ -1,2 +1,106 @@
-//! placeholder
-fn main() {}
+//! `mptcp`: configure the kernel's MPTCP path manager; called as `ip`, a drop-in for
+//! `ip mptcp` of iproute2 7.1.
+
+mod addr;
+mod batch;
+mod batch_run;
+mod color;
+mod command;
+mod endpoint;
+mod fail;
+mod ifname;
+mod json;
+mod kerr;
+mod limits;
+mod monitor;
+mod num;
+mod opts;
+mod out;
+mod pm;
+mod run;
+mod session;
+mod sys;
+mod timefmt;
+mod usage;
+mod words;
+
+use std::io::Write;
+
+use fail::{Exit, say};
+use opts::Parsed;
+use out::Out;
+use run::{Personality, Runner};
+
+fn main() {
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let program = args
+        .first()
+        .map(|a| a.rsplit('/').next().unwrap_or(a))
+        .unwrap_or("");
+    let personality = if program == "ip" {
+        Personality::Ip
+    } else {
+        Personality::Plain
+    };
+    fail::set_plain(personality == Personality::Plain);
+    let status = match start(personality, args.get(1..).unwrap_or(&[])) {
+        Ok(s) | Err(Exit(s)) => s,
+    };
+    std::process::exit(status as i32);
+}
+
+/// Parses the global options, then runs one command or a batch. Stdout is flushed on
+/// every way out, as C's `exit()` flushes stdio.
+fn start(personality: Personality, args: &[String]) -> Result<u8, Exit> {
+    let parsed = opts::parse(args, enter_netns)?;
+    let (opts, first) = match parsed {
+        Parsed::Version => {
+            let v = match personality {
+                Personality::Ip => usage::IP_VERSION,
+                Personality::Plain => usage::PLAIN_VERSION,
+            };
+            let _ = std::io::stdout().write_all(v.as_bytes());
+            return Ok(0);
+        }
+        Parsed::Usage => {
+            return Err(match personality {
+                Personality::Ip => run::ip_usage(),
+                Personality::Plain => fail::fatal(fail::USAGE, usage::PLAIN.trim_end()),
+            });
+        }
+        Parsed::Run(o, i) => (o, i),
+    };
+    let palette = color::palette(opts.color, opts.json);
+    let out = Out::new(opts.json, opts.pretty, palette, opts.oneline);
+    let mut runner = Runner::new(personality, opts, out);
+    let result = match runner.opts.batch.clone() {
+        Some(file) => batch_run::run(&mut runner, &file),
+        None => {
+            let words = &args[first..];
+            if words.is_empty() && personality == Personality::Ip {
+                Err(run::ip_usage())
+            } else {
+                runner.run_line(words)
+            }
+        }
+    };
+    runner.out.flush();
+    result
+}
+
+/// `-n NAME`: enter the namespace before any socket opens (errors exit 255).
+fn enter_netns(name: &str) -> Result<(), Exit> {
+    nlsock::enter_netns(name).map_err(|e| {
+        match e {
+            nlsock::NetnsError::Open(errno) => say(format_args!(
+                "Cannot open network namespace \"{name}\": {errno}\n"
+            )),
+            nlsock::NetnsError::Setns(errno) => say(format_args!(
+                "setting the network namespace \"{name}\" failed: {errno}\n"
+            )),
+        }
+        Exit(fail::USAGE)
+    })
+}

@@ -1,0 +1,153 @@
+//! Addresses as iproute2 reads (`get_addr`, family unspecified) and prints (`inet_ntop`) them.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use crate::num::strtoul;
+
+/// An address from the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Addr {
+    /// An IP address.
+    Ip(IpAddr),
+    /// `default`, `any` or `all`: family 0 and no bytes. iproute2 sends it and the kernel
+    /// refuses it.
+    Unspec,
+}
+
+/// iproute2 `get_addr(…, AF_UNSPEC)`.
+pub fn get_addr(s: &str) -> Option<Addr> {
+    if s == "default" || s == "any" || s == "all" {
+        return Some(Addr::Unspec);
+    }
+    if s.contains(':') {
+        return s.parse::<Ipv6Addr>().ok().map(|a| Addr::Ip(IpAddr::V6(a)));
+    }
+    ipv4_legacy(s).map(|a| Addr::Ip(IpAddr::V4(a)))
+}
+
+/// iproute2 `get_addr_ipv4`: up to four dot-separated `strtoul` base-0 parts, each at
+/// most 255; missing trailing parts are zero (`10.1` is 10.1.0.0).
+fn ipv4_legacy(s: &str) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut parts = s.split('.');
+    for (i, octet) in octets.iter_mut().enumerate() {
+        let Some(part) = parts.next() else { break };
+        // A part must start with a digit run that strtoul accepts as a whole.
+        *octet = strtoul(part).filter(|&v| v <= 255)? as u8;
+        if i == 3 && parts.clone().next().is_some() {
+            return None;
+        }
+    }
+    Some(Ipv4Addr::from(octets))
+}
+
+/// Formats an address exactly as glibc's `inet_ntop`.
+#[derive(Debug, Clone, Copy)]
+pub struct Display(pub IpAddr);
+
+impl fmt::Display for Display {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            IpAddr::V4(a) => a.fmt(f),
+            IpAddr::V6(a) => fmt_v6(&a, f),
+        }
+    }
+}
+
+/// glibc `inet_ntop6`: the longest run (at least two) of zero words becomes `::`, the
+/// first of equal runs wins; `::a.b.c.d` and `::ffff:a.b.c.d` keep the IPv4 form.
+fn fmt_v6(a: &Ipv6Addr, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let w = a.segments();
+    let (mut best, mut best_len) = (usize::MAX, 0);
+    let mut i = 0;
+    while i < 8 {
+        if w[i] == 0 {
+            let start = i;
+            while i < 8 && w[i] == 0 {
+                i += 1;
+            }
+            if i - start > best_len {
+                (best, best_len) = (start, i - start);
+            }
+        } else {
+            i += 1;
+        }
+    }
+    if best_len < 2 {
+        best = usize::MAX;
+    }
+    let mut i = 0;
+    while i < 8 {
+        if i == best {
+            f.write_str(":")?;
+            i += best_len;
+            if i == 8 {
+                f.write_str(":")?;
+            }
+            continue;
+        }
+        if i != 0 {
+            f.write_str(":")?;
+        }
+        if i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff)) {
+            let o = a.octets();
+            return write!(f, "{}.{}.{}.{}", o[12], o[13], o[14], o[15]);
+        }
+        write!(f, "{:x}", w[i])?;
+        i += 1;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v4(s: &str) -> Option<String> {
+        match get_addr(s)? {
+            Addr::Ip(a) => Some(Display(a).to_string()),
+            Addr::Unspec => Some("unspec".into()),
+        }
+    }
+
+    #[test]
+    fn legacy_ipv4() {
+        assert_eq!(v4("10.1").as_deref(), Some("10.1.0.0"));
+        assert_eq!(v4("10").as_deref(), Some("10.0.0.0"));
+        assert_eq!(v4("010.0.0.1").as_deref(), Some("8.0.0.1"));
+        assert_eq!(v4("0x0a.0.0.1").as_deref(), Some("10.0.0.1"));
+        for bad in [
+            "10.0.0.256",
+            "1.2.3.4.5",
+            "",
+            "foo",
+            "10.",
+            "1..2",
+            "-1.0.0.0",
+            "1.2.3.4/24",
+        ] {
+            assert_eq!(v4(bad), None, "{bad:?}");
+        }
+        assert_eq!(v4("any").as_deref(), Some("unspec"));
+    }
+
+    #[test]
+    fn ipv6_like_glibc() {
+        for (s, want) in [
+            ("2001:db8::1", "2001:db8::1"),
+            ("::1", "::1"),
+            ("::", "::"),
+            ("::ffff:10.0.0.7", "::ffff:10.0.0.7"),
+            ("::1.2.3.4", "::1.2.3.4"),
+            ("1::", "1::"),
+            ("1:0:0:2:0:0:0:3", "1:0:0:2::3"),
+            ("1:0:0:2:2:0:0:3", "1::2:2:0:0:3"),
+            ("1:0:2:3:4:5:6:7", "1:0:2:3:4:5:6:7"),
+            ("fe80::1:0:0:0", "fe80::1:0:0:0"),
+        ] {
+            assert_eq!(v4(s).as_deref(), Some(want), "{s}");
+        }
+        assert_eq!(v4("fe80::1%lo"), None);
+    }
+}

@@ -1,0 +1,207 @@
+//! `endpoint add|delete|change|show|flush`: requests, and the endpoint line and JSON.
+
+use std::io::Write;
+use std::net::IpAddr;
+
+use crate::color::Color;
+use crate::command::{EndpointArgs, FLAG_WORDS};
+use crate::fail::say;
+use crate::kerr::{self, KERNEL};
+use crate::out::Out;
+use crate::pm::{self, EndpointInfo, cmd};
+use crate::session::Session;
+use crate::{addr, sys};
+
+/// Room for any endpoint request.
+const REQ: usize = 128;
+
+fn modify(s: &mut Session, command: u8, a: &EndpointArgs) -> u8 {
+    let mut buf = [0u8; REQ];
+    let Ok(req) = pm::endpoint_request(&mut buf, s.family, command, pm::ACK, a) else {
+        return 1;
+    };
+    match s.conn.ack(req, &mut s.rx) {
+        Ok(()) => 0,
+        Err(e) => {
+            kerr::print_request_error(&e);
+            KERNEL
+        }
+    }
+}
+
+/// `endpoint add`.
+pub fn add(s: &mut Session, a: &EndpointArgs) -> u8 {
+    modify(s, cmd::ADD_ADDR, a)
+}
+
+/// `endpoint delete`.
+pub fn delete(s: &mut Session, a: &EndpointArgs) -> u8 {
+    modify(s, cmd::DEL_ADDR, a)
+}
+
+/// `endpoint change` (SET_FLAGS).
+pub fn change(s: &mut Session, a: &EndpointArgs) -> u8 {
+    modify(s, cmd::SET_FLAGS, a)
+}
+
+/// `endpoint flush`.
+pub fn flush(s: &mut Session) -> u8 {
+    let mut buf = [0u8; 32];
+    let Ok(req) = pm::bare_request(&mut buf, s.family, cmd::FLUSH_ADDRS, pm::ACK) else {
+        return 1;
+    };
+    match s.conn.ack(req, &mut s.rx) {
+        Ok(()) => 0,
+        Err(e) => {
+            kerr::print_request_error(&e);
+            KERNEL
+        }
+    }
+}
+
+/// `endpoint show ARGS`: one GET_ADDR; the JSON array opens only once the reply is in.
+pub fn get(s: &mut Session, out: &mut Out, a: &EndpointArgs, resolve: bool) -> u8 {
+    let mut buf = [0u8; REQ];
+    let Ok(req) = pm::endpoint_request(&mut buf, s.family, cmd::GET_ADDR, pm::GET, a) else {
+        return 1;
+    };
+    let info = match s.conn.request(req, &mut s.rx) {
+        Ok(msg) => msg.genl().ok().and_then(|g| pm::endpoint_info(&g)),
+        Err(e) => {
+            kerr::print_request_error(&e);
+            return KERNEL;
+        }
+    };
+    let Some(info) = info else { return 1 };
+    let mut name = String::new();
+    if let Some(j) = &mut out.json {
+        j.start_array(&mut out.w);
+    }
+    print(s, out, &info, resolve, &mut name);
+    if let Some(j) = &mut out.json {
+        j.end_array(&mut out.w);
+    }
+    0
+}
+
+/// `endpoint show`: the dump, printed entry by entry.
+pub fn dump(s: &mut Session, out: &mut Out, resolve: bool) -> u8 {
+    let mut buf = [0u8; 32];
+    let Ok(req) = pm::bare_request(&mut buf, s.family, cmd::GET_ADDR, pm::DUMP) else {
+        return 1;
+    };
+    if let Some(j) = &mut out.json {
+        j.start_array(&mut out.w);
+    }
+    let family = s.family;
+    let mut entries: Vec<EndpointInfo> = Vec::with_capacity(8);
+    let result = s.conn.dump(req, &mut s.rx, |m| {
+        if m.kind() != family {
+            return;
+        }
+        if let Some(e) = m.genl().ok().and_then(|g| pm::endpoint_info(&g)) {
+            entries.push(e);
+        }
+    });
+    let mut name = String::new();
+    for e in &entries {
+        print(s, out, e, resolve, &mut name);
+    }
+    let status = match result {
+        Ok(interrupted) => {
+            if interrupted {
+                out.flush();
+                say(format_args!(
+                    "Dump was interrupted and may be inconsistent.\n"
+                ));
+            }
+            0
+        }
+        Err(e) => {
+            out.flush();
+            kerr::print_dump_error(&e);
+            say(format_args!("Dump terminated\n"));
+            KERNEL
+        }
+    };
+    if let Some(j) = &mut out.json {
+        j.end_array(&mut out.w);
+    }
+    status
+}
+
+/// Prints one endpoint: `ADDR [port P ]id I FLAGS… [rawflags X ][dev NAME ]`, or its
+/// JSON object with the keys in the same order.
+fn print(s: &Session, out: &mut Out, e: &EndpointInfo, resolve: bool, name: &mut String) {
+    let address = e.addr.map(|a| host(a, resolve));
+    let flags = e.flags.unwrap_or(0);
+    let known: u32 = FLAG_WORDS.iter().map(|(_, b)| b).fold(0, |acc, b| acc | b);
+    let ifindex = e.ifindex.unwrap_or(0);
+    if ifindex != 0 {
+        s.ifname(ifindex as u32, name);
+    }
+    let port = e.port.filter(|&p| p != 0);
+    if let Some(j) = &mut out.json {
+        let w = &mut out.w;
+        j.start_object(w);
+        if let Some(a) = &address {
+            j.string(w, "address", a);
+        }
+        if let Some(p) = port {
+            j.uint(w, "port", p.into());
+        }
+        if let Some(id) = e.id {
+            j.uint(w, "id", id.into());
+        }
+        for (word, bit) in FLAG_WORDS.iter().filter(|(_, b)| *b != 0) {
+            if flags & bit != 0 {
+                j.bool(w, word, true);
+            }
+        }
+        if flags & !known != 0 {
+            j.string(w, "rawflags", &format!("{:02x}", flags & !known));
+        }
+        if ifindex != 0 {
+            j.string(w, "dev", name);
+        }
+        j.end_object(w);
+        return;
+    }
+    if let (Some(a), Some(ip)) = (&address, e.addr) {
+        let c = if ip.is_ipv4() {
+            Color::Inet
+        } else {
+            Color::Inet6
+        };
+        out.colored(c, format_args!("{a} "));
+    }
+    if let Some(p) = port {
+        let _ = write!(out.w, "port {p} ");
+    }
+    if let Some(id) = e.id {
+        let _ = write!(out.w, "id {id} ");
+    }
+    for (word, bit) in FLAG_WORDS.iter().filter(|(_, b)| *b != 0) {
+        if flags & bit != 0 {
+            let _ = write!(out.w, "{word} ");
+        }
+    }
+    if flags & !known != 0 {
+        let _ = write!(out.w, "rawflags {:02x} ", flags & !known);
+    }
+    if ifindex != 0 {
+        let _ = write!(out.w, "dev ");
+        out.colored(Color::Ifname, format_args!("{name} "));
+    }
+    let _ = out.w.write_all(out.line_end.as_bytes());
+}
+
+/// The address as text: a reverse-resolved name with `-r`, else `inet_ntop`.
+fn host(a: IpAddr, resolve: bool) -> String {
+    if resolve {
+        if let Some(name) = sys::reverse_lookup(a) {
+            return name;
+        }
+    }
+    addr::Display(a).to_string()
+}

@@ -1,0 +1,75 @@
+//! How a command ends badly: iproute2's error helpers and their exit codes.
+
+use std::fmt::Display;
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Whether we run as plain `mptcp` (messages name `mptcp help`, not `ip mptcp help`).
+static PLAIN: AtomicBool = AtomicBool::new(false);
+
+/// Sets the personality that messages name.
+pub fn set_plain(plain: bool) {
+    PLAIN.store(plain, Ordering::Relaxed);
+}
+
+/// A command that must stop now, with this process exit status. iproute2 calls
+/// `exit()` for these, so a batch ends at once too, without `Command failed`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exit(pub u8);
+
+/// Exit status of usage and argument errors (`exit(-1)`).
+pub const USAGE: u8 = 255;
+
+/// Writes one message to stderr (unbuffered, as C's stderr is).
+pub fn say(args: std::fmt::Arguments<'_>) {
+    let mut e = std::io::stderr().lock();
+    let _ = e.write_fmt(args);
+}
+
+/// `invarg`: `Error: argument "ARG" is wrong: MSG`, exit 255. Some iproute2 messages
+/// end with their own `\n`, which shows as an empty second line.
+pub fn invarg(msg: &str, arg: &str) -> Exit {
+    say(format_args!("Error: argument \"{arg}\" is wrong: {msg}\n"));
+    Exit(USAGE)
+}
+
+/// `missarg`: `Error: argument "KEY" is required`, exit 255.
+pub fn missarg(key: &str) -> Exit {
+    say(format_args!("Error: argument \"{key}\" is required\n"));
+    Exit(USAGE)
+}
+
+/// `incomplete_command`, exit 255.
+pub fn incomplete() -> Exit {
+    say(format_args!(
+        "Command line is not complete. Try option \"help\"\n"
+    ));
+    Exit(USAGE)
+}
+
+/// An unknown `ip mptcp` command word, exit 255.
+pub fn unknown_command(word: &str) -> Exit {
+    let help = if PLAIN.load(Ordering::Relaxed) {
+        "mptcp help"
+    } else {
+        "ip mptcp help"
+    };
+    say(format_args!(
+        "Command \"{word}\" is unknown, try \"{help}\".\n"
+    ));
+    Exit(USAGE)
+}
+
+/// `get_addr` failure: exit status 1.
+pub fn bad_address(word: &str) -> Exit {
+    say(format_args!(
+        "Error: any valid address is expected rather than \"{word}\".\n"
+    ));
+    Exit(1)
+}
+
+/// A plain fatal message with a status.
+pub fn fatal(status: u8, msg: impl Display) -> Exit {
+    say(format_args!("{msg}\n"));
+    Exit(status)
+}

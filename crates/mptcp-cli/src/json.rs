@@ -1,0 +1,225 @@
+//! iproute2's JSON writer (`lib/json_writer.c`), reproduced byte for byte, compact and pretty.
+
+use std::io::Write;
+
+/// A streaming JSON writer with iproute2's separators, indentation and escaping.
+#[derive(Debug)]
+pub struct JsonWriter {
+    pretty: bool,
+    depth: usize,
+    /// The separator owed before the next value (`,` after a value, none after an open).
+    sep: bool,
+}
+
+impl JsonWriter {
+    /// A writer at depth 0.
+    pub fn new(pretty: bool) -> Self {
+        JsonWriter {
+            pretty,
+            depth: 0,
+            sep: false,
+        }
+    }
+
+    fn eor(&mut self, w: &mut impl Write) {
+        if self.sep {
+            let _ = w.write_all(b",");
+        }
+        self.sep = true;
+    }
+
+    fn eol(&self, w: &mut impl Write) {
+        if self.pretty {
+            let _ = w.write_all(b"\n");
+            for _ in 0..self.depth {
+                let _ = w.write_all(b"    ");
+            }
+        }
+    }
+
+    fn begin(&mut self, w: &mut impl Write, c: u8) {
+        self.eor(w);
+        let _ = w.write_all(&[c]);
+        self.depth += 1;
+        self.sep = false;
+    }
+
+    fn end(&mut self, w: &mut impl Write, c: u8) {
+        self.depth = self.depth.saturating_sub(1);
+        if self.sep {
+            self.eol(w);
+        }
+        let _ = w.write_all(&[c]);
+        self.sep = true;
+    }
+
+    /// `[`, plus a space when pretty.
+    pub fn start_array(&mut self, w: &mut impl Write) {
+        self.begin(w, b'[');
+        if self.pretty {
+            let _ = w.write_all(b" ");
+        }
+    }
+
+    /// `]` (a space first when pretty and not empty), then the final newline at depth 0.
+    pub fn end_array(&mut self, w: &mut impl Write) {
+        if self.pretty && self.sep {
+            let _ = w.write_all(b" ");
+        }
+        self.sep = false;
+        self.end(w, b']');
+        if self.depth == 0 {
+            let _ = w.write_all(b"\n");
+            self.sep = false;
+        }
+    }
+
+    /// What [`JsonWriter::end_array`] would write now for the outermost array; the
+    /// monitor's signal handler writes it when the process is stopped.
+    pub fn closing_bytes(&self) -> &'static [u8] {
+        if self.pretty && self.sep {
+            b" ]\n"
+        } else {
+            b"]\n"
+        }
+    }
+
+    /// `{`.
+    pub fn start_object(&mut self, w: &mut impl Write) {
+        self.begin(w, b'{');
+    }
+
+    /// `}`.
+    pub fn end_object(&mut self, w: &mut impl Write) {
+        self.end(w, b'}');
+    }
+
+    fn name(&mut self, w: &mut impl Write, key: &str) {
+        self.eor(w);
+        self.eol(w);
+        self.sep = false;
+        put_str(w, key);
+        let _ = w.write_all(if self.pretty { b": " } else { b":" });
+    }
+
+    /// `"key": "value"`.
+    pub fn string(&mut self, w: &mut impl Write, key: &str, value: &str) {
+        self.name(w, key);
+        self.eor(w);
+        put_str(w, value);
+    }
+
+    /// `"key": 42`.
+    pub fn uint(&mut self, w: &mut impl Write, key: &str, value: u64) {
+        self.name(w, key);
+        self.eor(w);
+        let _ = write!(w, "{value}");
+    }
+
+    /// `"key": -42`.
+    pub fn int(&mut self, w: &mut impl Write, key: &str, value: i64) {
+        self.name(w, key);
+        self.eor(w);
+        let _ = write!(w, "{value}");
+    }
+
+    /// `"key": true`.
+    pub fn bool(&mut self, w: &mut impl Write, key: &str, value: bool) {
+        self.name(w, key);
+        self.eor(w);
+        let _ = w.write_all(if value { b"true" } else { b"false" });
+    }
+}
+
+/// A quoted string with iproute2 7.1's escapes (control characters as `\u00XX`).
+fn put_str(w: &mut impl Write, s: &str) {
+    let _ = w.write_all(b"\"");
+    let bytes = s.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let esc: Option<&[u8]> = match b {
+            b'\t' => Some(b"\\t"),
+            b'\n' => Some(b"\\n"),
+            b'\r' => Some(b"\\r"),
+            0x0c => Some(b"\\f"),
+            0x08 => Some(b"\\b"),
+            b'\\' => Some(b"\\\\"),
+            b'"' => Some(b"\\\""),
+            _ => None,
+        };
+        let control = b < 0x20 || b == 0x7f;
+        if esc.is_some() || control {
+            let _ = w.write_all(&bytes[start..i]);
+            match esc {
+                Some(e) => {
+                    let _ = w.write_all(e);
+                }
+                None => {
+                    let _ = write!(w, "\\u{b:04x}");
+                }
+            }
+            start = i + 1;
+        }
+    }
+    let _ = w.write_all(&bytes[start..]);
+    let _ = w.write_all(b"\"");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn endpoints(pretty: bool, n: usize) -> String {
+        let mut out = Vec::new();
+        let mut j = JsonWriter::new(pretty);
+        j.start_array(&mut out);
+        for i in 0..n {
+            j.start_object(&mut out);
+            j.string(&mut out, "address", "10.0.0.1");
+            j.uint(&mut out, "id", 5 + i as u64);
+            j.bool(&mut out, "signal", true);
+            j.end_object(&mut out);
+        }
+        j.end_array(&mut out);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn compact() {
+        assert_eq!(endpoints(false, 0), "[]\n");
+        assert_eq!(
+            endpoints(false, 2),
+            "[{\"address\":\"10.0.0.1\",\"id\":5,\"signal\":true},{\"address\":\"10.0.0.1\",\"id\":6,\"signal\":true}]\n"
+        );
+    }
+
+    #[test]
+    fn pretty_matches_iproute2() {
+        assert_eq!(endpoints(true, 0), "[ ]\n");
+        assert_eq!(
+            endpoints(true, 2),
+            "[ {\n        \"address\": \"10.0.0.1\",\n        \"id\": 5,\n        \"signal\": true\n    },{\n        \"address\": \"10.0.0.1\",\n        \"id\": 6,\n        \"signal\": true\n    } ]\n"
+        );
+    }
+
+    #[test]
+    fn closing_bytes_follow_the_state() {
+        let mut out = Vec::new();
+        let mut j = JsonWriter::new(true);
+        j.start_array(&mut out);
+        assert_eq!(j.closing_bytes(), b"]\n");
+        j.start_object(&mut out);
+        j.end_object(&mut out);
+        assert_eq!(j.closing_bytes(), b" ]\n");
+    }
+
+    #[test]
+    fn escapes() {
+        let mut out = Vec::new();
+        put_str(&mut out, "a\"b\\c\td\x01\x7f/");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "\"a\\\"b\\\\c\\td\\u0001\\u007f/\""
+        );
+    }
+}

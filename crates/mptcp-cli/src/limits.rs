@@ -1,0 +1,64 @@
+//! `limits set|show`.
+
+use std::io::Write;
+
+use crate::command::LimitArgs;
+use crate::kerr::{self, KERNEL};
+use crate::out::Out;
+use crate::pm::{self, cmd};
+use crate::session::Session;
+
+/// `limits set`: absent values keep their current setting.
+pub fn set(s: &mut Session, l: &LimitArgs) -> u8 {
+    let mut buf = [0u8; 64];
+    let Ok(req) = pm::limits_request(&mut buf, s.family, cmd::SET_LIMITS, pm::ACK, l) else {
+        return 1;
+    };
+    match s.conn.ack(req, &mut s.rx) {
+        Ok(()) => 0,
+        Err(e) => {
+            kerr::print_request_error(&e);
+            KERNEL
+        }
+    }
+}
+
+/// `limits show`: text always, as iproute2 ignores `-j` here; `json` (plain `mptcp -j`
+/// only) prints an object instead.
+pub fn show(s: &mut Session, out: &mut Out, l: &LimitArgs, json: bool) -> u8 {
+    let mut buf = [0u8; 64];
+    let Ok(req) = pm::limits_request(&mut buf, s.family, cmd::GET_LIMITS, pm::GET, l) else {
+        return 1;
+    };
+    let got = match s.conn.request(req, &mut s.rx) {
+        Ok(msg) => msg.genl().map(|g| pm::limits_info(&g)).unwrap_or_default(),
+        Err(e) => {
+            kerr::print_request_error(&e);
+            return KERNEL;
+        }
+    };
+    match (&mut out.json, json) {
+        (Some(j), true) => {
+            let w = &mut out.w;
+            j.start_object(w);
+            if let Some(v) = got.add_addr_accepted {
+                j.uint(w, "add_addr_accepted", v.into());
+            }
+            if let Some(v) = got.subflows {
+                j.uint(w, "subflows", v.into());
+            }
+            j.end_object(w);
+            let _ = w.write_all(b"\n");
+        }
+        _ => {
+            if let Some(v) = got.add_addr_accepted {
+                let _ = write!(out.w, "add_addr_accepted {v} ");
+            }
+            if let Some(v) = got.subflows {
+                let _ = write!(out.w, "subflows {v} ");
+            }
+            let _ = out.w.write_all(out.line_end.as_bytes());
+        }
+    }
+    0
+}

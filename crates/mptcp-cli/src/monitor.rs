@@ -1,0 +1,394 @@
+//! `monitor`: prints every MPTCP path-manager event, in text or JSON, as iproute2 7.1 does.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::net::IpAddr;
+
+use crate::pm::Event;
+use nlsock::Error;
+
+use crate::color::Color;
+use crate::fail::say;
+use crate::kerr;
+use crate::out::Out;
+use crate::session::Session;
+use crate::{sys, timefmt};
+
+/// Event names by type; the text form right-aligns them in 16 columns.
+fn event_name(kind: u8) -> Option<&'static str> {
+    Some(match kind {
+        1 => "CREATED",
+        2 => "ESTABLISHED",
+        3 => "CLOSED",
+        6 => "ANNOUNCED",
+        7 => "REMOVED",
+        10 => "SF_ESTABLISHED",
+        11 => "SF_CLOSED",
+        13 => "SF_PRIO",
+        15 => "LISTENER_CREATED",
+        16 => "LISTENER_CLOSED",
+        _ => return None,
+    })
+}
+
+/// Event flag: the peer refuses joins to its initial address and port.
+const FLAG_DENY_JOIN_ID0: u16 = 0x1;
+/// Event flag: this side is the server.
+const FLAG_SERVER_SIDE: u16 = 0x2;
+
+/// The fields of one event in print order, read once from the event view.
+#[derive(Debug, Default)]
+struct Fields {
+    kind: u8,
+    token: Option<u32>,
+    rem_id: Option<u8>,
+    loc_id: Option<u8>,
+    saddr4: Option<IpAddr>,
+    daddr4: Option<IpAddr>,
+    saddr6: Option<IpAddr>,
+    daddr6: Option<IpAddr>,
+    sport: Option<u16>,
+    dport: Option<u16>,
+    backup: Option<u8>,
+    error: Option<u8>,
+    timeout: Option<u32>,
+    ifindex: Option<i32>,
+    reset_reason: Option<u32>,
+    reset_flags: Option<u32>,
+    server_side: bool,
+    flags: u16,
+}
+
+impl Fields {
+    fn read(ev: &Event<'_>) -> Self {
+        let flags = ev.flags().unwrap_or(0);
+        Fields {
+            kind: ev.kind_raw(),
+            token: ev.token(),
+            rem_id: ev.rem_id(),
+            loc_id: ev.loc_id(),
+            saddr4: ev.saddr4().map(IpAddr::V4),
+            daddr4: ev.daddr4().map(IpAddr::V4),
+            saddr6: ev.saddr6().map(IpAddr::V6),
+            daddr6: ev.daddr6().map(IpAddr::V6),
+            sport: ev.sport(),
+            dport: ev.dport(),
+            backup: ev.backup(),
+            error: ev.error(),
+            timeout: ev.timeout(),
+            ifindex: ev.if_idx(),
+            reset_reason: ev.reset_reason(),
+            reset_flags: ev.reset_flags(),
+            server_side: flags & FLAG_SERVER_SIDE != 0 || ev.server_side().is_some_and(|s| s != 0),
+            flags,
+        }
+    }
+}
+
+/// `%#x` as C prints it: `0` for zero, else `0x…`.
+fn hash_hex(v: u64) -> String {
+    if v == 0 {
+        "0".to_owned()
+    } else {
+        format!("{v:#x}")
+    }
+}
+
+/// Runs the monitor until SIGINT or SIGTERM (exit 0). Returns the command status.
+pub fn run(s: &mut Session, out: &mut Out, ts: Timestamps, rcvbuf: Option<u32>) -> u8 {
+    let joined = match s.events_group {
+        Some(g) => s.conn.link().join_group(g),
+        None => Err(nlsock::Errno(libc::ENOENT)),
+    };
+    if let Err(e) = joined {
+        say(format_args!("can't subscribe to mptcp events: {e}\n"));
+        return 255;
+    }
+    let _ = s.conn.link().set_recv_buffer(rcvbuf.unwrap_or(1 << 20));
+    let closing: &'static [u8] = match &mut out.json {
+        Some(j) => {
+            j.start_array(&mut out.w);
+            j.closing_bytes()
+        }
+        None => b"",
+    };
+    sys::install_stop_handlers(closing);
+    let mut lost: u64 = 0;
+    let mut name = String::new();
+    loop {
+        out.flush();
+        sys::set_idle(true);
+        if sys::stop_requested() {
+            break;
+        }
+        let got = s.conn.recv_events(&mut s.rx);
+        sys::set_idle(false);
+        match got {
+            Ok(msgs) => {
+                for m in msgs {
+                    let Ok(m) = m else { break };
+                    if m.kind() != s.family {
+                        continue;
+                    }
+                    let Ok(ev) = m.genl().map(Event::new) else {
+                        continue;
+                    };
+                    print_event(out, &Fields::read(&ev), ts, s.conn.link(), &mut name);
+                }
+                if let Some(j) = &out.json {
+                    sys::set_closing(j.closing_bytes());
+                }
+            }
+            Err(Error::EventsLost) => {
+                lost += 1;
+                say(format_args!(
+                    "Warning: the kernel dropped MPTCP events (receive queue full); \
+                     lost-event occurrences so far: {lost}\n"
+                ));
+            }
+            Err(e) => {
+                out.flush();
+                kerr::print_request_error(&e);
+                return 254;
+            }
+        }
+        if sys::stop_requested() {
+            break;
+        }
+    }
+    if let Some(j) = &mut out.json {
+        j.end_array(&mut out.w);
+    }
+    out.flush();
+    0
+}
+
+/// Which timestamp the monitor prints (`-t`, `-ts`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Timestamps {
+    /// None.
+    Off,
+    /// `-t`: `Timestamp: <asctime> <usec> usec` on its own line.
+    Long,
+    /// `-ts`: `[YYYY-mm-ddTHH:MM:SS.uuuuuu] ` before the event.
+    Short,
+}
+
+fn print_event(
+    out: &mut Out,
+    f: &Fields,
+    ts: Timestamps,
+    socket: &nlsock::Socket,
+    name: &mut String,
+) {
+    if let Some(i) = f.ifindex.filter(|&i| i != 0) {
+        crate::session::ifname(socket, i as u32, name);
+    }
+    let now = (ts != Timestamps::Off).then(sys::now_local);
+    if out.json.is_some() {
+        print_json(out, f, ts, now.as_ref(), name);
+    } else {
+        print_text(out, f, ts, now.as_ref(), name);
+    }
+}
+
+fn print_text(
+    out: &mut Out,
+    f: &Fields,
+    ts: Timestamps,
+    now: Option<&timefmt::LocalTime>,
+    name: &str,
+) {
+    let mut line = String::with_capacity(160);
+    if let Some(t) = now {
+        match ts {
+            Timestamps::Long => {
+                let _ = writeln!(line, "Timestamp: {} usec", timefmt::long(t));
+            }
+            Timestamps::Short => {
+                let _ = write!(line, "[{}] ", timefmt::short(t));
+            }
+            Timestamps::Off => {}
+        }
+    }
+    let _ = out.w.write_all(line.as_bytes());
+    match event_name(f.kind) {
+        Some(n) => {
+            let _ = write!(out.w, "[{n:>16}]");
+        }
+        None => {
+            let _ = write!(out.w, "[UNKNOWN {}]{}", f.kind, out.line_end);
+            return;
+        }
+    }
+    if let Some(t) = f.token {
+        let _ = write!(out.w, " token={t:08x}");
+    }
+    if let Some(v) = f.rem_id {
+        let _ = write!(out.w, " remid={v}");
+    }
+    if let Some(v) = f.loc_id {
+        let _ = write!(out.w, " locid={v}");
+    }
+    for (key, addr) in [
+        ("saddr4", f.saddr4),
+        ("daddr4", f.daddr4),
+        ("saddr6", f.saddr6),
+        ("daddr6", f.daddr6),
+    ] {
+        if let Some(a) = addr {
+            let _ = write!(out.w, " {key}=");
+            let c = if a.is_ipv4() {
+                Color::Inet
+            } else {
+                Color::Inet6
+            };
+            out.colored(c, format_args!("{}", crate::addr::Display(a)));
+        }
+    }
+    if let Some(v) = f.sport {
+        let _ = write!(out.w, " sport={v}");
+    }
+    if let Some(v) = f.dport {
+        let _ = write!(out.w, " dport={v}");
+    }
+    if let Some(v) = f.backup {
+        let _ = write!(out.w, " backup={v}");
+    }
+    if let Some(v) = f.error {
+        let _ = write!(out.w, " error={v}");
+    }
+    if let Some(v) = f.timeout {
+        let _ = write!(out.w, " timeout={v}");
+    }
+    if let Some(i) = f.ifindex {
+        let _ = write!(out.w, " ifindex={i}");
+        if i != 0 {
+            let _ = write!(out.w, " dev=");
+            out.colored(Color::Ifname, format_args!("{name}"));
+        }
+    }
+    if let Some(v) = f.reset_reason {
+        let _ = write!(out.w, " reset_reason={v}");
+    }
+    if let Some(v) = f.reset_flags {
+        let _ = write!(out.w, " reset_flags={}", hash_hex(v as u64));
+    }
+    if f.server_side {
+        let _ = write!(out.w, " server_side");
+    }
+    if f.flags & FLAG_DENY_JOIN_ID0 != 0 {
+        let _ = write!(out.w, " deny_join_id0");
+    }
+    let rest = f.flags & !(FLAG_DENY_JOIN_ID0 | FLAG_SERVER_SIDE);
+    if rest != 0 {
+        let _ = write!(out.w, " flags={}", hash_hex(rest as u64));
+    }
+    let _ = out.w.write_all(out.line_end.as_bytes());
+}
+
+fn print_json(
+    out: &mut Out,
+    f: &Fields,
+    ts: Timestamps,
+    now: Option<&timefmt::LocalTime>,
+    name: &str,
+) {
+    let Some(j) = &mut out.json else { return };
+    let w = &mut out.w;
+    j.start_object(w);
+    if let Some(t) = now {
+        match ts {
+            Timestamps::Long => j.string(w, "timestamp", &format!("{} usec", timefmt::long(t))),
+            Timestamps::Short => j.string(w, "timestamp_short", &timefmt::short(t)),
+            Timestamps::Off => {}
+        }
+    }
+    match event_name(f.kind) {
+        Some(n) => j.string(w, "event", n),
+        None => {
+            j.string(w, "event", &format!("UNKNOWN {}", f.kind));
+            j.end_object(w);
+            return;
+        }
+    }
+    if let Some(t) = f.token {
+        j.string(w, "token", &hash_hex(t as u64));
+    }
+    if let Some(v) = f.rem_id {
+        j.uint(w, "remid", v as u64);
+    }
+    if let Some(v) = f.loc_id {
+        j.uint(w, "locid", v as u64);
+    }
+    for (key, addr) in [
+        ("saddr4", f.saddr4),
+        ("daddr4", f.daddr4),
+        ("saddr6", f.saddr6),
+        ("daddr6", f.daddr6),
+    ] {
+        if let Some(a) = addr {
+            j.string(w, key, &crate::addr::Display(a).to_string());
+        }
+    }
+    for (key, v) in [("sport", f.sport), ("dport", f.dport)] {
+        if let Some(v) = v {
+            j.uint(w, key, v as u64);
+        }
+    }
+    for (key, v) in [("backup", f.backup), ("error", f.error)] {
+        if let Some(v) = v {
+            j.uint(w, key, v as u64);
+        }
+    }
+    if let Some(v) = f.timeout {
+        j.uint(w, "timeout", v as u64);
+    }
+    if let Some(i) = f.ifindex {
+        j.int(w, "ifindex", i as i64);
+        if i != 0 {
+            j.string(w, "dev", name);
+        }
+    }
+    if let Some(v) = f.reset_reason {
+        j.uint(w, "reset_reason", v as u64);
+    }
+    if let Some(v) = f.reset_flags {
+        j.string(w, "reset_flags", &hash_hex(v as u64));
+    }
+    if f.server_side {
+        j.bool(w, "server_side", true);
+    }
+    if f.flags & FLAG_DENY_JOIN_ID0 != 0 {
+        j.bool(w, "deny_join_id0", true);
+    }
+    let rest = f.flags & !(FLAG_DENY_JOIN_ID0 | FLAG_SERVER_SIDE);
+    if rest != 0 {
+        j.string(w, "flags", &hash_hex(rest as u64));
+    }
+    j.end_object(w);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn c_alternate_hex() {
+        assert_eq!(hash_hex(0), "0");
+        assert_eq!(hash_hex(0x59ad06a4), "0x59ad06a4");
+    }
+
+    #[test]
+    fn names_fit_sixteen_columns() {
+        assert_eq!(
+            format!("[{:>16}]", event_name(1).unwrap()),
+            "[         CREATED]"
+        );
+        assert_eq!(
+            format!("[{:>16}]", event_name(15).unwrap()),
+            "[LISTENER_CREATED]"
+        );
+        assert_eq!(event_name(4), None);
+    }
+}

@@ -1,0 +1,263 @@
+//! The low argument layer: global options, read left to right exactly as `ip` reads them.
+
+use crate::color::ColorOpt;
+use crate::fail::{Exit, USAGE, invarg, missarg, say};
+use crate::num;
+use crate::words::matches;
+
+/// What the global options asked for. Options without effect on `mptcp` are accepted
+/// and dropped, as `ip` does.
+#[derive(Debug, Clone, Default)]
+pub struct Opts {
+    /// `-j`.
+    pub json: bool,
+    /// `-p`.
+    pub pretty: bool,
+    /// `-o`: lines end with `\` instead of a newline.
+    pub oneline: bool,
+    /// `-t`: monitor timestamps on their own line.
+    pub timestamp: bool,
+    /// `-ts`: short monitor timestamps.
+    pub tshort: bool,
+    /// `-r`: reverse-resolve endpoint addresses.
+    pub resolve: bool,
+    /// `-force`: a batch goes on after a failed command.
+    pub force: bool,
+    /// `-batch FILE`.
+    pub batch: Option<String>,
+    /// `-c`, `-color[=WHEN]`.
+    pub color: ColorOpt,
+    /// `-rc SIZE`: the socket receive buffer.
+    pub rcvbuf: Option<u32>,
+    /// `-n NAME`: the namespace, already entered when parsing returns.
+    pub netns: Option<String>,
+}
+
+/// How option parsing ended.
+#[derive(Debug)]
+pub enum Parsed {
+    /// Run with these options; the command words start at this index.
+    Run(Opts, usize),
+    /// `-V`: print the version and exit 0.
+    Version,
+    /// `-help` and friends: print the program usage and exit 255.
+    Usage,
+}
+
+/// Families `-f` accepts (iproute2's `read_family`).
+const FAMILIES: [&str; 5] = ["inet", "inet6", "link", "mpls", "bridge"];
+
+/// What an option does here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Loops,
+    Family,
+    NoEffect,
+    Resolve,
+    Oneline,
+    Timestamp,
+    Tshort,
+    Version,
+    Force,
+    Batch,
+    Json,
+    Pretty,
+    Rcvbuf,
+    Color,
+    Help,
+    Netns,
+}
+
+/// How an option word is recognised.
+#[derive(Debug, Clone, Copy)]
+enum Spelling {
+    /// Any non-empty prefix (iproute2 `matches`).
+    Prefix(&'static str),
+    /// Exactly this word.
+    Exact(&'static str),
+    /// iproute2 `matches_color`.
+    ColorOption,
+}
+
+/// `ip`'s options in the order `ip` tries them: the first match wins, so `-h` is
+/// `-human` and `-r` is `-resolve`.
+const OPTIONS: [(Spelling, Kind); 30] = {
+    use Kind::*;
+    use Spelling::*;
+    [
+        (Prefix("-loops"), Loops),
+        (Prefix("-family"), Family),
+        (Exact("-4"), NoEffect),
+        (Exact("-6"), NoEffect),
+        (Exact("-0"), NoEffect),
+        (Exact("-M"), NoEffect),
+        (Exact("-B"), NoEffect),
+        (Prefix("-human"), NoEffect),
+        (Prefix("-human-readable"), NoEffect),
+        (Prefix("-iec"), NoEffect),
+        (Prefix("-stats"), NoEffect),
+        (Prefix("-statistics"), NoEffect),
+        (Prefix("-details"), NoEffect),
+        (Prefix("-resolve"), Resolve),
+        (Prefix("-oneline"), Oneline),
+        (Prefix("-timestamp"), Timestamp),
+        (Prefix("-tshort"), Tshort),
+        (Prefix("-Version"), Version),
+        (Prefix("-force"), Force),
+        (Prefix("-batch"), Batch),
+        (Prefix("-brief"), NoEffect),
+        (Prefix("-json"), Json),
+        (Prefix("-pretty"), Pretty),
+        (Prefix("-rcvbuf"), Rcvbuf),
+        (ColorOption, Kind::Color),
+        (Prefix("-help"), Help),
+        (Prefix("-netns"), Netns),
+        (Prefix("-Numeric"), NoEffect),
+        (Prefix("-all"), NoEffect),
+        (Exact("-echo"), NoEffect),
+    ]
+};
+
+fn lookup(opt: &str) -> Option<Kind> {
+    OPTIONS.iter().find_map(|(spelling, kind)| {
+        let hit = match spelling {
+            Spelling::Prefix(word) => matches(opt, word),
+            Spelling::Exact(word) => opt == *word,
+            Spelling::ColorOption => ColorOpt::from_option(opt).is_some(),
+        };
+        hit.then_some(*kind)
+    })
+}
+
+/// Parses the global options in `args` (without the program name). `enter_netns`
+/// runs as soon as `-n NAME` is met, so its errors come in iproute2's order.
+pub fn parse(
+    args: &[String],
+    mut enter_netns: impl FnMut(&str) -> Result<(), Exit>,
+) -> Result<Parsed, Exit> {
+    let mut o = Opts::default();
+    let mut i = 0;
+    while let Some(arg) = args.get(i) {
+        if arg == "--" {
+            i += 1;
+            break;
+        }
+        if !arg.starts_with('-') {
+            break;
+        }
+        let opt = if arg.starts_with("--") {
+            &arg[1..]
+        } else {
+            arg.as_str()
+        };
+        let value = args.get(i + 1).map(String::as_str);
+        let Some(kind) = lookup(opt) else {
+            say(format_args!(
+                "Option \"{opt}\" is unknown, try \"ip -help\".\n"
+            ));
+            return Err(Exit(USAGE));
+        };
+        let mut takes_value = false;
+        match kind {
+            Kind::Loops | Kind::Rcvbuf | Kind::Family if value.is_none() => {
+                return Ok(Parsed::Usage);
+            }
+            Kind::Loops => takes_value = true,
+            Kind::Family => {
+                let v = value.unwrap_or_default();
+                if v == "help" {
+                    return Ok(Parsed::Usage);
+                }
+                if !FAMILIES.contains(&v) {
+                    return Err(invarg("invalid protocol family", v));
+                }
+                takes_value = true;
+            }
+            Kind::NoEffect => {}
+            Kind::Resolve => o.resolve = true,
+            Kind::Oneline => o.oneline = true,
+            Kind::Timestamp => o.timestamp = true,
+            Kind::Tshort => {
+                o.timestamp = true;
+                o.tshort = true;
+            }
+            Kind::Version => return Ok(Parsed::Version),
+            Kind::Force => o.force = true,
+            Kind::Batch => {
+                let Some(v) = value else {
+                    return Err(missarg("batch file"));
+                };
+                o.batch = Some(v.to_owned());
+                takes_value = true;
+            }
+            Kind::Json => o.json = true,
+            Kind::Pretty => o.pretty = true,
+            Kind::Rcvbuf => {
+                let v = value.unwrap_or_default();
+                let Some(size) = num::get_u32(v) else {
+                    say(format_args!("Invalid rcvbuf size '{v}'\n"));
+                    return Err(Exit(USAGE));
+                };
+                o.rcvbuf = Some(size);
+                takes_value = true;
+            }
+            Kind::Color => o.color = ColorOpt::from_option(opt).unwrap_or_default(),
+            Kind::Help => return Ok(Parsed::Usage),
+            Kind::Netns => {
+                // `ip -n` with no name passes NULL on, which prints as "(null)".
+                let v = value.unwrap_or("(null)");
+                enter_netns(v)?;
+                o.netns = Some(v.to_owned());
+                takes_value = value.is_some();
+            }
+        }
+        i += 1 + usize::from(takes_value);
+    }
+    Ok(Parsed::Run(o, i))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(args: &[&str]) -> (Opts, usize) {
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        match parse(&args, |_| Ok(())).unwrap() {
+            Parsed::Run(o, i) => (o, i),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn prefixes_resolve_in_ip_order() {
+        let (o, i) = run(&["-j", "-p", "-t", "-ts", "-o", "-r", "mptcp"]);
+        assert!(o.json && o.pretty && o.timestamp && o.tshort && o.oneline && o.resolve);
+        assert_eq!(i, 6);
+        let (o, i) = run(&["--json", "-rc", "0x100", "-n", "x", "-b", "f", "mptcp"]);
+        assert!(o.json);
+        assert_eq!(
+            (o.rcvbuf, o.netns.as_deref(), o.batch.as_deref(), i),
+            (Some(256), Some("x"), Some("f"), 7)
+        );
+        let (_, i) = run(&[
+            "-4", "-f", "inet6", "-l", "3", "-h", "-s", "-d", "-a", "-N", "-echo", "mptcp",
+        ]);
+        assert_eq!(i, 11);
+        let (_, i) = run(&["--", "-j"]);
+        assert_eq!(i, 1);
+    }
+
+    #[test]
+    fn version_and_help_stop_parsing() {
+        let args: Vec<String> = ["-Ve", "-zzz"].iter().map(|s| s.to_string()).collect();
+        assert!(matches!(parse(&args, |_| Ok(())), Ok(Parsed::Version)));
+        let args: Vec<String> = ["-help"].iter().map(|s| s.to_string()).collect();
+        assert!(matches!(parse(&args, |_| Ok(())), Ok(Parsed::Usage)));
+    }
+
+    #[test]
+    fn unknown_option_is_fatal() {
+        let args: Vec<String> = ["-zzz"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(parse(&args, |_| Ok(())).unwrap_err(), Exit(255));
+    }
+}

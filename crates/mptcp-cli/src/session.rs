@@ -1,0 +1,120 @@
+//! The connection to the kernel's MPTCP path manager: one generic netlink socket,
+//! resolved once and reused by every command of a batch.
+
+use nlsock::{Conn, Error, Socket};
+
+use crate::command::Interfaces;
+use crate::fail::{Exit, fatal};
+
+/// Family name of the MPTCP path manager.
+pub const FAMILY: &str = "mptcp_pm";
+/// Multicast group of its events.
+pub const EVENTS: &str = "mptcp_pm_events";
+
+/// One open socket with the family resolved, and the receive buffer.
+pub struct Session {
+    /// The exchange layer over the socket.
+    pub conn: Conn<Socket>,
+    /// The `mptcp_pm` family id.
+    pub family: u16,
+    /// The `mptcp_pm_events` group id, when the kernel has it.
+    pub events_group: Option<u32>,
+    /// Receive buffer: any single datagram fits.
+    pub rx: Box<[u8]>,
+}
+
+impl Session {
+    /// Opens the socket and resolves the family with one GETFAMILY request.
+    pub fn open(plain: bool) -> Result<Self, Exit> {
+        let socket =
+            Socket::generic().map_err(|_| fatal(1, "Cannot open generic netlink socket"))?;
+        let seq = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as u32)
+            .unwrap_or(0);
+        let mut conn = Conn::new(socket, seq);
+        let mut rx = vec![0u8; nlsock::RECV_BUF].into_boxed_slice();
+        let (family, events_group) = match genl::resolve(&mut conn, FAMILY, &mut rx) {
+            Ok(f) => (f.id, f.group(EVENTS).ok().flatten()),
+            Err(genl::ResolveError::NotFound) if plain => {
+                return Err(fatal(
+                    1,
+                    "mptcp: the kernel has no MPTCP path manager \
+                     (MPTCP is not built in or not enabled)",
+                ));
+            }
+            Err(genl::ResolveError::NotFound) => {
+                return Err(fatal(
+                    1,
+                    "RTNETLINK answers: No such file or directory\nError talking to the kernel",
+                ));
+            }
+            Err(genl::ResolveError::Transport(Error::Kernel(k))) => {
+                return Err(fatal(1, format_args!("RTNETLINK answers: {}", k.errno())));
+            }
+            Err(e) => return Err(fatal(1, format_args!("Error talking to the kernel: {e}"))),
+        };
+        Ok(Session {
+            conn,
+            family,
+            events_group,
+            rx,
+        })
+    }
+
+    /// Interface index of `name` in the session's namespace, 0 when unknown.
+    pub fn ifindex(&self, name: &str) -> u32 {
+        match self.conn.link().ifindex(name) {
+            Ok(i) if i > 0 => i as u32,
+            _ => if_number(name).unwrap_or(0),
+        }
+    }
+
+    /// Interface name of `index`, or iproute2's `if<N>` fallback.
+    pub fn ifname(&self, index: u32, out: &mut String) {
+        ifname(self.conn.link(), index, out)
+    }
+}
+
+/// Interface name of `index` through `socket`, or iproute2's `if<N>` fallback.
+pub fn ifname(socket: &Socket, index: u32, out: &mut String) {
+    {
+        out.clear();
+        match socket.ifname(index as i32) {
+            Ok(n) if !n.as_str().is_empty() => out.push_str(n.as_str()),
+            _ => {
+                use std::fmt::Write;
+                let _ = write!(out, "if{index}");
+            }
+        }
+    }
+}
+
+impl Interfaces for Session {
+    fn index_of(&mut self, name: &str) -> u32 {
+        self.ifindex(name)
+    }
+}
+
+/// iproute2 accepts `if<N>` as a literal index when no such name exists (`sscanf "if%u"`).
+fn if_number(name: &str) -> Option<u32> {
+    let digits = name.strip_prefix("if")?;
+    let end = digits
+        .bytes()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(digits.len());
+    digits[..end].parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::if_number;
+
+    #[test]
+    fn if_number_fallback() {
+        assert_eq!(if_number("if99"), Some(99));
+        assert_eq!(if_number("if7x"), Some(7));
+        assert_eq!(if_number("ifx"), None);
+        assert_eq!(if_number("eth0"), None);
+    }
+}

@@ -1,0 +1,144 @@
+//! Every `unsafe` call of the CLI: local time, terminals, and the monitor's stop signals.
+
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+
+use crate::timefmt::LocalTime;
+
+/// The current local time, with microseconds (`gettimeofday` + `localtime_r`).
+pub fn now_local() -> LocalTime {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
+    unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &raw mut ts) };
+    // SAFETY: all-zero is a valid `tm`.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    // SAFETY: both pointers are valid for the call; localtime_r is thread-safe.
+    unsafe { libc::localtime_r(&raw const ts.tv_sec, &raw mut tm) };
+    LocalTime {
+        year: tm.tm_year + 1900,
+        month: (tm.tm_mon + 1) as u32,
+        day: tm.tm_mday as u32,
+        weekday: tm.tm_wday as u32,
+        hour: tm.tm_hour as u32,
+        minute: tm.tm_min as u32,
+        second: tm.tm_sec as u32,
+        usec: (ts.tv_nsec / 1000) as u32,
+    }
+}
+
+/// Whether stdout is a terminal (`-color=auto`).
+pub fn stdout_is_tty() -> bool {
+    // SAFETY: isatty only inspects the descriptor.
+    unsafe { libc::isatty(1) == 1 }
+}
+
+/// Set while the monitor waits in `recvmsg` with stdout flushed.
+static IDLE: AtomicBool = AtomicBool::new(false);
+/// Set when SIGINT or SIGTERM arrived while the monitor was busy.
+static STOP: AtomicBool = AtomicBool::new(false);
+/// Which closing text the handler writes: 0 none, 1 `]\n`, 2 ` ]\n`.
+static CLOSING: AtomicU8 = AtomicU8::new(0);
+
+fn closing_code(closing: &[u8]) -> u8 {
+    match closing {
+        b"]\n" => 1,
+        b" ]\n" => 2,
+        _ => 0,
+    }
+}
+
+extern "C" fn on_stop(_signal: libc::c_int) {
+    if IDLE.load(Ordering::SeqCst) {
+        let text: &[u8] = match CLOSING.load(Ordering::SeqCst) {
+            1 => b"]\n",
+            2 => b" ]\n",
+            _ => b"",
+        };
+        // SAFETY: write(2) and _exit(2) are async-signal-safe; stdout's buffer is
+        // empty while IDLE is set, so nothing is lost or interleaved.
+        unsafe {
+            libc::write(1, text.as_ptr().cast(), text.len());
+            libc::_exit(0);
+        }
+    }
+    STOP.store(true, Ordering::SeqCst);
+}
+
+/// Makes SIGINT and SIGTERM end the monitor with status 0, writing `closing` (the
+/// end of the JSON array) first. Installed even where the signal was ignored, as
+/// iproute2 7.1 does, so a background monitor still stops.
+pub fn install_stop_handlers(closing: &[u8]) {
+    set_closing(closing);
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: all-zero is a valid `sigaction`; the handler is an `extern "C"` fn
+        // that only touches atomics and async-signal-safe calls.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_stop as *const () as libc::sighandler_t;
+            libc::sigemptyset(&raw mut sa.sa_mask);
+            libc::sigaction(signal, &raw const sa, std::ptr::null_mut());
+        }
+    }
+}
+
+/// Updates the closing text after output changed the JSON writer's state.
+pub fn set_closing(closing: &[u8]) {
+    CLOSING.store(closing_code(closing), Ordering::SeqCst);
+}
+
+/// Marks whether the monitor is idle (flushed and about to block).
+pub fn set_idle(idle: bool) {
+    IDLE.store(idle, Ordering::SeqCst);
+}
+
+/// Whether a stop signal arrived while the monitor was busy.
+pub fn stop_requested() -> bool {
+    STOP.load(Ordering::SeqCst)
+}
+
+/// `-r`: the host name of `addr` from `getnameinfo` (NI_NAMEREQD), if it has one.
+pub fn reverse_lookup(addr: std::net::IpAddr) -> Option<String> {
+    // SAFETY: all-zero is a valid `sockaddr_storage`.
+    let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let len = match addr {
+        std::net::IpAddr::V4(a) => {
+            let sin = (&raw mut storage).cast::<libc::sockaddr_in>();
+            // SAFETY: `sockaddr_storage` is large and aligned enough for `sockaddr_in`.
+            unsafe {
+                (*sin).sin_family = libc::AF_INET as libc::sa_family_t;
+                (*sin).sin_addr.s_addr = u32::from_ne_bytes(a.octets());
+            }
+            std::mem::size_of::<libc::sockaddr_in>()
+        }
+        std::net::IpAddr::V6(a) => {
+            let sin6 = (&raw mut storage).cast::<libc::sockaddr_in6>();
+            // SAFETY: `sockaddr_storage` is large and aligned enough for `sockaddr_in6`.
+            unsafe {
+                (*sin6).sin6_family = libc::AF_INET6 as libc::sa_family_t;
+                (*sin6).sin6_addr.s6_addr = a.octets();
+            }
+            std::mem::size_of::<libc::sockaddr_in6>()
+        }
+    };
+    let mut host = [0 as libc::c_char; 1025];
+    // SAFETY: the address and host buffers are valid for the lengths passed.
+    let rc = unsafe {
+        libc::getnameinfo(
+            (&raw const storage).cast(),
+            len as libc::socklen_t,
+            host.as_mut_ptr(),
+            host.len() as libc::socklen_t,
+            std::ptr::null_mut(),
+            0,
+            libc::NI_NAMEREQD,
+        )
+    };
+    if rc != 0 {
+        return None;
+    }
+    // SAFETY: on success getnameinfo wrote a NUL-terminated string into `host`.
+    let name = unsafe { std::ffi::CStr::from_ptr(host.as_ptr()) };
+    Some(name.to_string_lossy().into_owned())
+}

@@ -1,0 +1,73 @@
+//! Monitor timestamps (`-t`, `-ts`), formatted from a broken-down local time.
+
+/// A local time as `localtime_r` gives it, plus microseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocalTime {
+    /// Full year.
+    pub year: i32,
+    /// Month, 1 to 12.
+    pub month: u32,
+    /// Day of the month, 1 to 31.
+    pub day: u32,
+    /// Day of the week, 0 (Sunday) to 6.
+    pub weekday: u32,
+    /// Hour.
+    pub hour: u32,
+    /// Minute.
+    pub minute: u32,
+    /// Second.
+    pub second: u32,
+    /// Microseconds.
+    pub usec: u32,
+}
+
+const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// `asctime` without its newline, a space, and the microseconds unpadded:
+/// `Sat Nov 28 05:12:38 2026 812811` (the `-t` form, before ` usec`).
+pub fn long(t: &LocalTime) -> String {
+    format!(
+        "{} {}{:3} {:02}:{:02}:{:02} {} {}",
+        DAYS[t.weekday as usize % 7],
+        MONTHS[(t.month as usize).wrapping_sub(1) % 12],
+        t.day,
+        t.hour,
+        t.minute,
+        t.second,
+        t.year,
+        t.usec
+    )
+}
+
+/// `YYYY-mm-ddTHH:MM:SS.uuuuuu` (the `-ts` form).
+pub fn short(t: &LocalTime) -> String {
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}",
+        t.year, t.month, t.day, t.hour, t.minute, t.second, t.usec
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: LocalTime = LocalTime {
+        year: 2026,
+        month: 11,
+        day: 8,
+        weekday: 0,
+        hour: 5,
+        minute: 12,
+        second: 38,
+        usec: 2589,
+    };
+
+    #[test]
+    fn forms() {
+        assert_eq!(long(&T), "Sun Nov  8 05:12:38 2026 2589");
+        assert_eq!(short(&T), "2026-11-08T05:12:38.002589");
+    }
+}

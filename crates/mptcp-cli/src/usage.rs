@@ -1,0 +1,46 @@
+//! Usage and version texts.
+
+/// `ip mptcp help` of iproute2 7.1 (stderr, exit 255).
+pub const IP_MPTCP: &str = "Usage:\tip mptcp endpoint add ADDRESS [ dev NAME ] [ id ID ]\n\
+\t\t\t\t      [ port NR ] [ FLAG-LIST ]\n\
+\tip mptcp endpoint delete id ID [ ADDRESS ]\n\
+\tip mptcp endpoint change [ id ID ] [ ADDRESS ] [ port NR ] CHANGE-OPT\n\
+\tip mptcp endpoint show [ id ID ]\n\
+\tip mptcp endpoint flush\n\
+\tip mptcp limits set [ subflows NR ] [ add_addr_accepted NR ]\n\
+\tip mptcp limits show\n\
+\tip mptcp monitor\n\
+FLAG-LIST := [ FLAG-LIST ] FLAG\n\
+FLAG  := [ signal | subflow | laminar | backup | fullmesh ]\n\
+CHANGE-OPT := [ backup | nobackup | fullmesh | nofullmesh ]\n";
+
+/// `mptcp help` (stderr, exit 255).
+pub const PLAIN: &str = "Usage:\tmptcp [ OPTIONS ] { endpoint | limits | monitor | help }\n\
+\tmptcp endpoint add ADDRESS [ dev NAME ] [ id ID ] [ port NR ] [ FLAG-LIST ]\n\
+\tmptcp endpoint delete id ID [ ADDRESS ]\n\
+\tmptcp endpoint change [ id ID ] [ ADDRESS ] [ port NR ] CHANGE-OPT\n\
+\tmptcp endpoint show [ id ID ]\n\
+\tmptcp endpoint flush\n\
+\tmptcp limits set [ subflows NR ] [ add_addr_accepted NR ]\n\
+\tmptcp limits show\n\
+\tmptcp monitor\n\
+FLAG-LIST := [ FLAG-LIST ] FLAG\n\
+FLAG  := [ signal | subflow | laminar | backup | fullmesh ]\n\
+CHANGE-OPT := [ backup | nobackup | fullmesh | nofullmesh ]\n\
+OPTIONS := { -j[son] | -p[retty] | -n[etns] NAME | -b[atch] FILE | -force |\n\
+\t     -t[imestamp] | -ts[hort] | -o[neline] | -r[esolve] | -c[olor][=WHEN] |\n\
+\t     -rc[vbuf] SIZE | -V[ersion] }\n\
+Called through a link named `ip`, it is `ip mptcp` of iproute2 7.1.\n";
+
+/// `ip -help` (stderr, exit 255), as iproute2 prints it.
+pub const IP: &str = "Usage: ip [ OPTIONS ] OBJECT { COMMAND | help }\n       ip [ -force ] -batch filename\nwhere  OBJECT := { address | addrlabel | amt | fou | help | ila | ioam | l2tp |\n                   link | macsec | maddress | monitor | mptcp | mroute | mrule |\n                   neighbor | neighbour | netconf | netns | nexthop | ntable |\n                   ntbl | route | rule | sr | tap | tcpmetrics |\n                   token | tunnel | tuntap | vrf | xfrm }\n       OPTIONS := { -V[ersion] | -s[tatistics] | -d[etails] | -r[esolve] |\n                    -h[uman-readable] | -iec | -j[son] | -p[retty] |\n                    -f[amily] { inet | inet6 | mpls | bridge | link } |\n                    -4 | -6 | -M | -B | -0 |\n                    -l[oops] { maximum-addr-flush-attempts } | -br[ief] |\n                    -o[neline] | -t[imestamp] | -ts[hort] | -b[atch] [filename] |\n                    -rc[vbuf] [size] | -n[etns] name | -N[umeric] | -a[ll] |\n                    -c[olor]}\n";
+
+/// `ip -V` of iproute2 7.1 built with libmnl and without libbpf.
+pub const IP_VERSION: &str = "ip utility, iproute2-7.1.0\n";
+
+/// `mptcp -V`.
+pub const PLAIN_VERSION: &str = concat!(
+    "mptcp ",
+    env!("CARGO_PKG_VERSION"),
+    " (ip mptcp of iproute2-7.1.0)\n"
+);
