@@ -15,11 +15,7 @@ pub struct Reader<R> {
 impl<R: BufRead> Reader<R> {
     /// Reads from `input`.
     pub fn new(input: R) -> Self {
-        Reader {
-            input,
-            line_no: 0,
-            line: String::new(),
-        }
+        Reader { input, line_no: 0, line: String::new() }
     }
 
     fn read_line(&mut self, buf: &mut String) -> Option<()> {
@@ -103,10 +99,8 @@ mod tests {
     fn comments_blanks_and_continuations() {
         let got =
             all("mptcp endpoint add 10.0.0.1 # c\n\n  \nmptcp limits \\\nshow\nx 'a b'c \"d\"\n");
-        let words: Vec<Vec<&str>> = got
-            .iter()
-            .map(|(_, w)| w.iter().map(String::as_str).collect())
-            .collect();
+        let words: Vec<Vec<&str>> =
+            got.iter().map(|(_, w)| w.iter().map(String::as_str).collect()).collect();
         assert_eq!(
             words,
             vec![

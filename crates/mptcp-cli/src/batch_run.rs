@@ -17,9 +17,7 @@ pub fn run(runner: &mut Runner, name: &str) -> Result<u8, Exit> {
             Ok(f) => Box::new(BufReader::new(f)),
             Err(e) => {
                 let errno = nlsock::Errno(e.raw_os_error().unwrap_or(0));
-                say(format_args!(
-                    "Cannot open file \"{name}\" for reading: {errno}\n"
-                ));
+                say(format_args!("Cannot open file \"{name}\" for reading: {errno}\n"));
                 return Ok(1);
             }
         }

@@ -79,9 +79,7 @@ pub fn palette(opt: ColorOpt, json: bool) -> Option<Palette> {
             ColorOpt::Always => true,
             ColorOpt::Auto => sys::stdout_is_tty(),
         };
-    on.then(|| Palette {
-        dark: dark_background(std::env::var("COLORFGBG").ok().as_deref()),
-    })
+    on.then(|| Palette { dark: dark_background(std::env::var("COLORFGBG").ok().as_deref()) })
 }
 
 /// The background is light only when `COLORFGBG`'s last field says so (7, 9-15);

@@ -203,10 +203,7 @@ pub fn endpoint(
                 return Err(invarg("invalid for non-zero id address\n", "ADDRESS"));
             }
             Some(0) if a.addr.is_none() => {
-                return Err(invarg(
-                    "address is needed for deleting id 0 address\n",
-                    "ID",
-                ));
+                return Err(invarg("address is needed for deleting id 0 address\n", "ID"));
             }
             _ => {}
         }

@@ -111,9 +111,7 @@ pub fn dump(s: &mut Session, out: &mut Out, resolve: bool) -> u8 {
         Ok(interrupted) => {
             if interrupted {
                 out.flush();
-                say(format_args!(
-                    "Dump was interrupted and may be inconsistent.\n"
-                ));
+                say(format_args!("Dump was interrupted and may be inconsistent.\n"));
             }
             0
         }
@@ -168,11 +166,7 @@ fn print(s: &Session, out: &mut Out, e: &EndpointInfo, resolve: bool, name: &mut
         return;
     }
     if let (Some(a), Some(ip)) = (&address, e.addr) {
-        let c = if ip.is_ipv4() {
-            Color::Inet
-        } else {
-            Color::Inet6
-        };
+        let c = if ip.is_ipv4() { Color::Inet } else { Color::Inet6 };
         out.colored(c, format_args!("{a} "));
     }
     if let Some(p) = port {

@@ -41,30 +41,20 @@ pub fn missarg(key: &str) -> Exit {
 
 /// `incomplete_command`, exit 255.
 pub fn incomplete() -> Exit {
-    say(format_args!(
-        "Command line is not complete. Try option \"help\"\n"
-    ));
+    say(format_args!("Command line is not complete. Try option \"help\"\n"));
     Exit(USAGE)
 }
 
 /// An unknown `ip mptcp` command word, exit 255.
 pub fn unknown_command(word: &str) -> Exit {
-    let help = if PLAIN.load(Ordering::Relaxed) {
-        "mptcp help"
-    } else {
-        "ip mptcp help"
-    };
-    say(format_args!(
-        "Command \"{word}\" is unknown, try \"{help}\".\n"
-    ));
+    let help = if PLAIN.load(Ordering::Relaxed) { "mptcp help" } else { "ip mptcp help" };
+    say(format_args!("Command \"{word}\" is unknown, try \"{help}\".\n"));
     Exit(USAGE)
 }
 
 /// `get_addr` failure: exit status 1.
 pub fn bad_address(word: &str) -> Exit {
-    say(format_args!(
-        "Error: any valid address is expected rather than \"{word}\".\n"
-    ));
+    say(format_args!("Error: any valid address is expected rather than \"{word}\".\n"));
     Exit(1)
 }
 

@@ -14,11 +14,7 @@ pub struct JsonWriter {
 impl JsonWriter {
     /// A writer at depth 0.
     pub fn new(pretty: bool) -> Self {
-        JsonWriter {
-            pretty,
-            depth: 0,
-            sep: false,
-        }
+        JsonWriter { pretty, depth: 0, sep: false }
     }
 
     fn eor(&mut self, w: &mut impl Write) {
@@ -77,11 +73,7 @@ impl JsonWriter {
     /// What [`JsonWriter::end_array`] would write now for the outermost array; the
     /// monitor's signal handler writes it when the process is stopped.
     pub fn closing_bytes(&self) -> &'static [u8] {
-        if self.pretty && self.sep {
-            b" ]\n"
-        } else {
-            b"]\n"
-        }
+        if self.pretty && self.sep { b" ]\n" } else { b"]\n" }
     }
 
     /// `{`.
@@ -217,9 +209,6 @@ mod tests {
     fn escapes() {
         let mut out = Vec::new();
         put_str(&mut out, "a\"b\\c\td\x01\x7f/");
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "\"a\\\"b\\\\c\\td\\u0001\\u007f/\""
-        );
+        assert_eq!(String::from_utf8(out).unwrap(), "\"a\\\"b\\\\c\\td\\u0001\\u007f/\"");
     }
 }

@@ -51,10 +51,7 @@ fn print_ext_ack(m: &str) {
 
 fn print_io_error(e: &Error) {
     match e {
-        Error::Os(errno) => say(format_args!(
-            "netlink receive error {} ({})\n",
-            errno, errno.0
-        )),
+        Error::Os(errno) => say(format_args!("netlink receive error {} ({})\n", errno, errno.0)),
         Error::Eof => say(format_args!("EOF on netlink\n")),
         other => say(format_args!("{other}\n")),
     }

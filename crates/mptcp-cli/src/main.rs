@@ -1,5 +1,9 @@
 //! `mptcp`: configure the kernel's MPTCP path manager; called as `ip`, a drop-in for
 //! `ip mptcp` of iproute2 7.1.
+//!
+//! The process starts at the C `main` in `sys.rs` (no Rust runtime set-up: no stack
+//! guard probing, no signal-stack set-up), which hands the arguments to [`run_main`].
+#![no_main]
 
 mod addr;
 mod batch;
@@ -31,24 +35,14 @@ use opts::Parsed;
 use out::Out;
 use run::{Personality, Runner};
 
-fn main() {
-    let args: Vec<String> = std::env::args_os()
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
-    let program = args
-        .first()
-        .map(|a| a.rsplit('/').next().unwrap_or(a))
-        .unwrap_or("");
-    let personality = if program == "ip" {
-        Personality::Ip
-    } else {
-        Personality::Plain
-    };
+/// Runs the program with `args` (program name first) and returns the exit status.
+pub fn run_main(args: &[String]) -> u8 {
+    let program = args.first().map(|a| a.rsplit('/').next().unwrap_or(a)).unwrap_or("");
+    let personality = if program == "ip" { Personality::Ip } else { Personality::Plain };
     fail::set_plain(personality == Personality::Plain);
-    let status = match start(personality, args.get(1..).unwrap_or(&[])) {
+    match start(personality, args.get(1..).unwrap_or(&[])) {
         Ok(s) | Err(Exit(s)) => s,
-    };
-    std::process::exit(status as i32);
+    }
 }
 
 /// Parses the global options, then runs one command or a batch. Stdout is flushed on
@@ -94,12 +88,12 @@ fn start(personality: Personality, args: &[String]) -> Result<u8, Exit> {
 fn enter_netns(name: &str) -> Result<(), Exit> {
     nlsock::enter_netns(name).map_err(|e| {
         match e {
-            nlsock::NetnsError::Open(errno) => say(format_args!(
-                "Cannot open network namespace \"{name}\": {errno}\n"
-            )),
-            nlsock::NetnsError::Setns(errno) => say(format_args!(
-                "setting the network namespace \"{name}\" failed: {errno}\n"
-            )),
+            nlsock::NetnsError::Open(errno) => {
+                say(format_args!("Cannot open network namespace \"{name}\": {errno}\n"))
+            }
+            nlsock::NetnsError::Setns(errno) => {
+                say(format_args!("setting the network namespace \"{name}\" failed: {errno}\n"))
+            }
         }
         Exit(fail::USAGE)
     })

@@ -87,11 +87,7 @@ impl Fields {
 
 /// `%#x` as C prints it: `0` for zero, else `0x…`.
 fn hash_hex(v: u64) -> String {
-    if v == 0 {
-        "0".to_owned()
-    } else {
-        format!("{v:#x}")
-    }
+    if v == 0 { "0".to_owned() } else { format!("{v:#x}") }
 }
 
 /// Runs the monitor until SIGINT or SIGTERM (exit 0). Returns the command status.
@@ -230,19 +226,12 @@ fn print_text(
     if let Some(v) = f.loc_id {
         let _ = write!(out.w, " locid={v}");
     }
-    for (key, addr) in [
-        ("saddr4", f.saddr4),
-        ("daddr4", f.daddr4),
-        ("saddr6", f.saddr6),
-        ("daddr6", f.daddr6),
-    ] {
+    for (key, addr) in
+        [("saddr4", f.saddr4), ("daddr4", f.daddr4), ("saddr6", f.saddr6), ("daddr6", f.daddr6)]
+    {
         if let Some(a) = addr {
             let _ = write!(out.w, " {key}=");
-            let c = if a.is_ipv4() {
-                Color::Inet
-            } else {
-                Color::Inet6
-            };
+            let c = if a.is_ipv4() { Color::Inet } else { Color::Inet6 };
             out.colored(c, format_args!("{}", crate::addr::Display(a)));
         }
     }
@@ -321,12 +310,9 @@ fn print_json(
     if let Some(v) = f.loc_id {
         j.uint(w, "locid", v as u64);
     }
-    for (key, addr) in [
-        ("saddr4", f.saddr4),
-        ("daddr4", f.daddr4),
-        ("saddr6", f.saddr6),
-        ("daddr6", f.daddr6),
-    ] {
+    for (key, addr) in
+        [("saddr4", f.saddr4), ("daddr4", f.daddr4), ("saddr6", f.saddr6), ("daddr6", f.daddr6)]
+    {
         if let Some(a) = addr {
             j.string(w, key, &crate::addr::Display(a).to_string());
         }
@@ -381,14 +367,8 @@ mod tests {
 
     #[test]
     fn names_fit_sixteen_columns() {
-        assert_eq!(
-            format!("[{:>16}]", event_name(1).unwrap()),
-            "[         CREATED]"
-        );
-        assert_eq!(
-            format!("[{:>16}]", event_name(15).unwrap()),
-            "[LISTENER_CREATED]"
-        );
+        assert_eq!(format!("[{:>16}]", event_name(1).unwrap()), "[         CREATED]");
+        assert_eq!(format!("[{:>16}]", event_name(15).unwrap()), "[LISTENER_CREATED]");
         assert_eq!(event_name(4), None);
     }
 }

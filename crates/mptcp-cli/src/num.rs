@@ -6,10 +6,8 @@
 /// 2^64, as C does, so `-1` fails every range check below while `-0` is 0.
 pub fn strtoul(s: &str) -> Option<u64> {
     let b = s.as_bytes();
-    let mut i = b
-        .iter()
-        .take_while(|c| matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
-        .count();
+    let mut i =
+        b.iter().take_while(|c| matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')).count();
     let negative = match b.get(i) {
         Some(b'-') => {
             i += 1;
@@ -26,10 +24,7 @@ pub fn strtoul(s: &str) -> Option<u64> {
         (Some(b'0'), _, _) => (8, i),
         _ => (10, i),
     };
-    let digits = b[start..]
-        .iter()
-        .take_while(|c| (**c as char).is_digit(radix))
-        .count();
+    let digits = b[start..].iter().take_while(|c| (**c as char).is_digit(radix)).count();
     if digits == 0 || start + digits != b.len() {
         return None;
     }
@@ -73,19 +68,9 @@ mod tests {
 
     #[test]
     fn rejects() {
-        for bad in [
-            "",
-            "abc",
-            "256",
-            "-1",
-            "1x",
-            "0x",
-            "08",
-            "99999999999999999999999",
-            " ",
-            "+",
-            "5 ",
-        ] {
+        for bad in
+            ["", "abc", "256", "-1", "1x", "0x", "08", "99999999999999999999999", " ", "+", "5 "]
+        {
             assert_eq!(get_u8(bad), None, "{bad:?}");
         }
         assert_eq!(get_u32("4294967296"), None);

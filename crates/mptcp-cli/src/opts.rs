@@ -145,16 +145,10 @@ pub fn parse(
         if !arg.starts_with('-') {
             break;
         }
-        let opt = if arg.starts_with("--") {
-            &arg[1..]
-        } else {
-            arg.as_str()
-        };
+        let opt = if arg.starts_with("--") { &arg[1..] } else { arg.as_str() };
         let value = args.get(i + 1).map(String::as_str);
         let Some(kind) = lookup(opt) else {
-            say(format_args!(
-                "Option \"{opt}\" is unknown, try \"ip -help\".\n"
-            ));
+            say(format_args!("Option \"{opt}\" is unknown, try \"ip -help\".\n"));
             return Err(Exit(USAGE));
         };
         let mut takes_value = false;
@@ -239,9 +233,8 @@ mod tests {
             (o.rcvbuf, o.netns.as_deref(), o.batch.as_deref(), i),
             (Some(256), Some("x"), Some("f"), 7)
         );
-        let (_, i) = run(&[
-            "-4", "-f", "inet6", "-l", "3", "-h", "-s", "-d", "-a", "-N", "-echo", "mptcp",
-        ]);
+        let (_, i) =
+            run(&["-4", "-f", "inet6", "-l", "3", "-h", "-s", "-d", "-a", "-N", "-echo", "mptcp"]);
         assert_eq!(i, 11);
         let (_, i) = run(&["--", "-j"]);
         assert_eq!(i, 1);

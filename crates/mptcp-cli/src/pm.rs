@@ -83,9 +83,7 @@ pub fn bare_request(
     command: u8,
     flags: u16,
 ) -> Result<&mut [u8], nlwire::Error> {
-    let len = MessageBuilder::genl(buf, family, flags, 0, command, VERSION)?
-        .finish()?
-        .len();
+    let len = MessageBuilder::genl(buf, family, flags, 0, command, VERSION)?.finish()?.len();
     Ok(&mut buf[..len])
 }
 

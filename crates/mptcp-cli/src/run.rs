@@ -73,12 +73,7 @@ pub struct Runner {
 impl Runner {
     /// A runner; the kernel session opens on first need.
     pub fn new(personality: Personality, opts: Opts, out: Out) -> Self {
-        Runner {
-            personality,
-            opts,
-            out,
-            session: None,
-        }
+        Runner { personality, opts, out, session: None }
     }
 
     /// Runs one command line: with the `ip` personality `words[0]` is the object.
@@ -94,9 +89,7 @@ impl Runner {
                     Some(&"mptcp") => self.run_mptcp(&words[1..]),
                     Some(&"help") => Err(ip_usage()),
                     _ => {
-                        say(format_args!(
-                            "Object \"{object}\" is unknown, try \"ip help\".\n"
-                        ));
+                        say(format_args!("Object \"{object}\" is unknown, try \"ip help\".\n"));
                         Ok(1)
                     }
                 }

@@ -54,12 +54,7 @@ impl Session {
             }
             Err(e) => return Err(fatal(1, format_args!("Error talking to the kernel: {e}"))),
         };
-        Ok(Session {
-            conn,
-            family,
-            events_group,
-            rx,
-        })
+        Ok(Session { conn, family, events_group, rx })
     }
 
     /// Interface index of `name` in the session's namespace, 0 when unknown.
@@ -99,10 +94,7 @@ impl Interfaces for Session {
 /// iproute2 accepts `if<N>` as a literal index when no such name exists (`sscanf "if%u"`).
 fn if_number(name: &str) -> Option<u32> {
     let digits = name.strip_prefix("if")?;
-    let end = digits
-        .bytes()
-        .position(|b| !b.is_ascii_digit())
-        .unwrap_or(digits.len());
+    let end = digits.bytes().position(|b| !b.is_ascii_digit()).unwrap_or(digits.len());
     digits[..end].parse().ok()
 }
 

@@ -6,10 +6,7 @@ use crate::timefmt::LocalTime;
 
 /// The current local time, with microseconds (`gettimeofday` + `localtime_r`).
 pub fn now_local() -> LocalTime {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
     unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &raw mut ts) };
     // SAFETY: all-zero is a valid `tm`.
@@ -141,4 +138,25 @@ pub fn reverse_lookup(addr: std::net::IpAddr) -> Option<String> {
     // SAFETY: on success getnameinfo wrote a NUL-terminated string into `host`.
     let name = unsafe { std::ffi::CStr::from_ptr(host.as_ptr()) };
     Some(name.to_string_lossy().into_owned())
+}
+
+/// The process entry point, called by the C runtime. Rust's own `main` set-up costs a
+/// dozen system calls that a one-shot command does not need.
+///
+/// # Safety
+/// Called once by the C runtime with `argv` holding `argc` NUL-terminated strings.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc::c_int {
+    let mut args = Vec::with_capacity(argc.max(0) as usize);
+    for i in 0..argc.max(0) as usize {
+        // SAFETY: the C runtime passes `argc` valid pointers in `argv`.
+        let p = unsafe { *argv.add(i) };
+        if p.is_null() {
+            break;
+        }
+        // SAFETY: each argument is a NUL-terminated string that lives for the process.
+        let arg = unsafe { std::ffi::CStr::from_ptr(p) };
+        args.push(arg.to_string_lossy().into_owned());
+    }
+    crate::run_main(&args).into()
 }

@@ -39,8 +39,5 @@ pub const IP: &str = "Usage: ip [ OPTIONS ] OBJECT { COMMAND | help }\n       ip
 pub const IP_VERSION: &str = "ip utility, iproute2-7.1.0\n";
 
 /// `mptcp -V`.
-pub const PLAIN_VERSION: &str = concat!(
-    "mptcp ",
-    env!("CARGO_PKG_VERSION"),
-    " (ip mptcp of iproute2-7.1.0)\n"
-);
+pub const PLAIN_VERSION: &str =
+    concat!("mptcp ", env!("CARGO_PKG_VERSION"), " (ip mptcp of iproute2-7.1.0)\n");

@@ -33,10 +33,7 @@ enum Found {
 impl<L: Link> Conn<L> {
     /// Wraps `link`; requests are numbered from `first_seq + 1`.
     pub fn new(link: L, first_seq: u32) -> Self {
-        Conn {
-            link,
-            seq: first_seq,
-        }
+        Conn { link, seq: first_seq }
     }
 
     /// The underlying link.
@@ -55,9 +52,7 @@ impl<L: Link> Conn<L> {
         if self.seq == 0 {
             self.seq = 1;
         }
-        let seq_field = request
-            .get_mut(8..12)
-            .ok_or(Error::Malformed(nlwire::Error::Truncated))?;
+        let seq_field = request.get_mut(8..12).ok_or(Error::Malformed(nlwire::Error::Truncated))?;
         seq_field.copy_from_slice(&self.seq.to_ne_bytes());
         self.link.send(request)?;
         Ok(self.seq)
@@ -209,12 +204,7 @@ mod tests {
 
     impl<'s> Script<'s> {
         fn new(replies: &'s [(&'s [u8], u32, bool)]) -> Self {
-            Script {
-                replies,
-                next: 0,
-                sent: 0,
-                fail_with: None,
-            }
+            Script { replies, next: 0, sent: 0, fail_with: None }
         }
     }
 
@@ -232,11 +222,7 @@ mod tests {
             self.next += 1;
             let len = bytes.len().min(buf.len());
             buf[..len].copy_from_slice(&bytes[..len]);
-            Ok(Datagram {
-                len,
-                sender,
-                truncated,
-            })
+            Ok(Datagram { len, sender, truncated })
         }
     }
 
@@ -256,11 +242,7 @@ mod tests {
     }
 
     fn error(buf: &mut [u8], seq: u32, code: i32, msg: Option<&str>, kind: u16) -> usize {
-        let flags = if msg.is_some() {
-            NLM_F_ACK_TLVS | NLM_F_CAPPED
-        } else {
-            NLM_F_CAPPED
-        };
+        let flags = if msg.is_some() { NLM_F_ACK_TLVS | NLM_F_CAPPED } else { NLM_F_CAPPED };
         let mut b = MessageBuilder::new(buf, kind, flags, seq).unwrap();
         b.append(&code.to_ne_bytes()).unwrap();
         if kind == NLMSG_ERROR {
@@ -303,13 +285,7 @@ mod tests {
     #[test]
     fn kernel_error_carries_the_ext_ack_message() {
         let mut a = [0u8; 96];
-        let n = error(
-            &mut a,
-            1,
-            -22,
-            Some("limit greater than maximum (8)"),
-            NLMSG_ERROR,
-        );
+        let n = error(&mut a, 1, -22, Some("limit greater than maximum (8)"), NLMSG_ERROR);
         let script = [(&a[..n], 0, false)];
         let mut conn = Conn::new(Script::new(&script), 0);
         let (mut req, mut rx) = ([0u8; 32], [0u8; 256]);
@@ -330,10 +306,7 @@ mod tests {
         let script = [(&a[..n], 0, true)];
         let mut conn = Conn::new(Script::new(&script), 0);
         let (mut req, mut rx) = ([0u8; 32], [0u8; 256]);
-        assert_eq!(
-            conn.request(request(&mut req), &mut rx).unwrap_err(),
-            Error::Truncated
-        );
+        assert_eq!(conn.request(request(&mut req), &mut rx).unwrap_err(), Error::Truncated);
     }
 
     #[test]
@@ -359,15 +332,7 @@ mod tests {
         let mut conn = Conn::new(Script::new(&script), 0);
         let (mut req, mut rx) = ([0u8; 32], [0u8; 256]);
         let m = conn.request(request(&mut req), &mut rx).unwrap();
-        let id = m
-            .genl()
-            .unwrap()
-            .attrs()
-            .next()
-            .unwrap()
-            .unwrap()
-            .u8()
-            .unwrap();
+        let id = m.genl().unwrap().attrs().next().unwrap().unwrap().u8().unwrap();
         assert_eq!((m.seq(), id), (1, 2));
     }
 
@@ -384,10 +349,7 @@ mod tests {
         assert_eq!(seen, 1);
         match r {
             Err(Error::Kernel(k)) => {
-                assert_eq!(
-                    (k.errno, k.message(), k.in_done),
-                    (90, Some("dump too big"), true)
-                );
+                assert_eq!((k.errno, k.message(), k.in_done), (90, Some("dump too big"), true));
             }
             other => panic!("{other:?}"),
         }
@@ -406,15 +368,7 @@ mod tests {
         let mut i = 0;
         let interrupted = conn
             .dump(request(&mut req), &mut rx, |m| {
-                ids[i] = m
-                    .genl()
-                    .unwrap()
-                    .attrs()
-                    .next()
-                    .unwrap()
-                    .unwrap()
-                    .u8()
-                    .unwrap();
+                ids[i] = m.genl().unwrap().attrs().next().unwrap().unwrap().u8().unwrap();
                 i += 1;
             })
             .unwrap();

@@ -73,19 +73,8 @@ impl fmt::Debug for KernelError {
 
 impl PartialEq for KernelError {
     fn eq(&self, other: &Self) -> bool {
-        (
-            self.errno,
-            self.offset,
-            self.miss_type,
-            self.in_done,
-            self.message(),
-        ) == (
-            other.errno,
-            other.offset,
-            other.miss_type,
-            other.in_done,
-            other.message(),
-        )
+        (self.errno, self.offset, self.miss_type, self.in_done, self.message())
+            == (other.errno, other.offset, other.miss_type, other.in_done, other.message())
     }
 }
 
@@ -120,11 +109,7 @@ pub enum Error {
 
 impl From<Errno> for Error {
     fn from(e: Errno) -> Self {
-        if e.0 == libc::ENOBUFS {
-            Error::EventsLost
-        } else {
-            Error::Os(e)
-        }
+        if e.0 == libc::ENOBUFS { Error::EventsLost } else { Error::Os(e) }
     }
 }
 

@@ -40,11 +40,7 @@ impl Socket {
     /// Opens `AF_NETLINK`, `SOCK_RAW | SOCK_CLOEXEC` for `protocol`. No bind: the
     /// kernel binds on first send, which saves two system calls.
     pub fn open(protocol: i32) -> Result<Self, Errno> {
-        let fd = sys::socket(
-            libc::AF_NETLINK,
-            libc::SOCK_RAW | libc::SOCK_CLOEXEC,
-            protocol,
-        )?;
+        let fd = sys::socket(libc::AF_NETLINK, libc::SOCK_RAW | libc::SOCK_CLOEXEC, protocol)?;
         Ok(Socket { fd })
     }
 
@@ -103,11 +99,7 @@ impl Link for Socket {
 
     fn recv(&mut self, buf: &mut [u8]) -> Result<Datagram, Errno> {
         let (len, sender, truncated) = sys::recv(self.fd, buf)?;
-        Ok(Datagram {
-            len: len.min(buf.len()),
-            sender,
-            truncated,
-        })
+        Ok(Datagram { len: len.min(buf.len()), sender, truncated })
     }
 }
 

@@ -5,11 +5,7 @@ use core::mem::{size_of, zeroed};
 use crate::Errno;
 
 fn check(ret: isize) -> Result<usize, Errno> {
-    if ret < 0 {
-        Err(Errno::last())
-    } else {
-        Ok(ret as usize)
-    }
+    if ret < 0 { Err(Errno::last()) } else { Ok(ret as usize) }
 }
 
 pub(crate) fn errno() -> i32 {
@@ -32,13 +28,7 @@ pub(crate) fn setsockopt_int(fd: i32, level: i32, name: i32, value: i32) -> Resu
     let v = value;
     // SAFETY: `v` lives across the call and its size is passed exactly.
     let ret = unsafe {
-        libc::setsockopt(
-            fd,
-            level,
-            name,
-            (&raw const v).cast(),
-            size_of::<i32>() as u32,
-        )
+        libc::setsockopt(fd, level, name, (&raw const v).cast(), size_of::<i32>() as u32)
     };
     check(ret as isize).map(drop)
 }
@@ -59,10 +49,7 @@ pub(crate) fn recv(fd: i32, buf: &mut [u8]) -> Result<(usize, u32, bool), Errno>
     loop {
         // SAFETY: all-zero is a valid `sockaddr_nl` and `msghdr`.
         let mut addr: libc::sockaddr_nl = unsafe { zeroed() };
-        let mut iov = libc::iovec {
-            iov_base: buf.as_mut_ptr().cast(),
-            iov_len: buf.len(),
-        };
+        let mut iov = libc::iovec { iov_base: buf.as_mut_ptr().cast(), iov_len: buf.len() };
         // SAFETY: as above.
         let mut msg: libc::msghdr = unsafe { zeroed() };
         msg.msg_name = (&raw mut addr).cast();
@@ -107,7 +94,7 @@ pub(crate) fn ifindex(fd: i32, name: &[u8]) -> Result<i32, Errno> {
         *d = *s as libc::c_char;
     }
     // SAFETY: `req` is a valid, NUL-terminated `ifreq` that outlives the call.
-    let ret = unsafe { libc::ioctl(fd, libc::SIOCGIFINDEX, &raw mut req) };
+    let ret = unsafe { libc::ioctl(fd, libc::SIOCGIFINDEX as _, &raw mut req) };
     check(ret as isize)?;
     // SAFETY: SIOCGIFINDEX succeeded, so the kernel filled the `ifru_ifindex` member.
     Ok(unsafe { req.ifr_ifru.ifru_ifindex })
@@ -119,7 +106,7 @@ pub(crate) fn ifname(fd: i32, index: i32, out: &mut [u8; 16]) -> Result<usize, E
     let mut req: libc::ifreq = unsafe { zeroed() };
     req.ifr_ifru.ifru_ifindex = index;
     // SAFETY: `req` is a valid `ifreq` that outlives the call.
-    let ret = unsafe { libc::ioctl(fd, libc::SIOCGIFNAME, &raw mut req) };
+    let ret = unsafe { libc::ioctl(fd, libc::SIOCGIFNAME as _, &raw mut req) };
     check(ret as isize)?;
     let mut len = 0;
     for (d, s) in out.iter_mut().zip(req.ifr_name.iter()) {
