@@ -1,14 +1,13 @@
-//! iproute2's interface-name check (`check_ifname`).
+//! iproute2's interface-name check (`check_ifname`, which mimics the kernel's
+//! `dev_valid_name` only in part: `.` and `..` pass it).
 
 /// `IFNAMSIZ`: names are shorter than this.
 const IFNAMSIZ: usize = 16;
 
-/// Non-empty, shorter than 16 bytes, not `.` or `..`, no `/` and no white space.
+/// Non-empty, shorter than 16 bytes, no `/` and no white space.
 pub fn is_valid(name: &str) -> bool {
     !name.is_empty()
         && name.len() < IFNAMSIZ
-        && name != "."
-        && name != ".."
         && !name
             .bytes()
             .any(|b| b == b'/' || matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
@@ -24,7 +23,7 @@ mod tests {
         assert!(is_valid("012345678901234"));
         assert!(!is_valid("0123456789abcdef"));
         assert!(!is_valid(""));
-        assert!(!is_valid(".."));
+        assert!(is_valid(".."));
         assert!(!is_valid("a/b"));
         assert!(!is_valid("a b"));
     }
