@@ -249,3 +249,81 @@ pub fn limits(mut w: Words<'_>) -> Result<LimitArgs, Exit> {
     }
     Ok(l)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{IpAddr, Ipv4Addr};
+
+    struct OnlyLo;
+
+    impl Interfaces for OnlyLo {
+        fn index_of(&mut self, name: &str) -> u32 {
+            u32::from(name == "lo")
+        }
+    }
+
+    fn parse_words(line: &str) -> Result<Command, Exit> {
+        let words: Vec<String> = line.split_whitespace().map(str::to_owned).collect();
+        parse(&words, &mut OnlyLo)
+    }
+
+    fn v4(a: [u8; 4]) -> Option<Addr> {
+        Some(Addr::Ip(IpAddr::V4(Ipv4Addr::from(a))))
+    }
+
+    #[test]
+    fn dispatch_and_abbreviations() {
+        assert_eq!(parse_words("e"), Ok(Command::Dump));
+        assert_eq!(parse_words("endpoint s"), Ok(Command::Dump));
+        assert_eq!(parse_words("l"), Ok(Command::LimitsShow(LimitArgs::default())));
+        assert_eq!(parse_words("limits m"), Ok(Command::Monitor));
+        assert_eq!(parse_words("m"), Ok(Command::Monitor));
+        assert_eq!(parse_words("h"), Ok(Command::Usage));
+        assert_eq!(parse_words("e f junk words"), Ok(Command::Flush));
+        assert_eq!(parse_words("monitor x"), Err(Exit(255)));
+        assert_eq!(parse_words("endpoint list"), Err(Exit(255)));
+        assert_eq!(parse_words("Limits"), Err(Exit(255)));
+    }
+
+    #[test]
+    fn endpoint_words_in_any_order_last_wins() {
+        let want = EndpointArgs {
+            addr: v4([10, 0, 0, 2]),
+            id: Some(12),
+            flags: flag::SUBFLOW | flag::BACKUP,
+            ifindex: 1,
+            port: 0,
+        };
+        assert_eq!(
+            parse_words("e a 10.0.0.1 i 5 d lo subflow 10.0.0.2 backup id 0xc"),
+            Ok(Command::Add(want))
+        );
+    }
+
+    #[test]
+    fn endpoint_checks_in_iproute2_order() {
+        assert_eq!(parse_words("e a id 3 signal"), Err(Exit(255)));
+        assert_eq!(parse_words("e a 10.0.0.1 foo"), Err(Exit(1)));
+        assert_eq!(parse_words("e a 10.0.0.1 dev nosuch"), Err(Exit(255)));
+        assert_eq!(parse_words("e a 10.0.0.1 port 5 subflow"), Err(Exit(255)));
+        assert_eq!(parse_words("e a 10.0.0.1 id 0"), Err(Exit(255)));
+        assert_eq!(parse_words("e d 10.0.0.1"), Err(Exit(255)));
+        assert_eq!(parse_words("e d id 3 10.0.0.1"), Err(Exit(255)));
+        assert_eq!(parse_words("e d id 0"), Err(Exit(255)));
+        assert!(matches!(parse_words("e d id 0 10.0.0.1"), Ok(Command::Delete(_))));
+        assert_eq!(parse_words("e c id 1 port 5 backup"), Err(Exit(255)));
+        assert_eq!(parse_words("e c id 1 subflow"), Err(Exit(255)));
+        assert_eq!(parse_words("e a 10.0.0.1 signal fullmesh"), Err(Exit(255)));
+        assert_eq!(parse_words("e a 10.0.0.1 id"), Err(Exit(255)));
+    }
+
+    #[test]
+    fn limits_words() {
+        let want = LimitArgs { add_addr_accepted: Some(4), subflows: Some(3) };
+        assert_eq!(parse_words("l set s 3 a 4"), Ok(Command::LimitsSet(want)));
+        assert_eq!(parse_words("l show extra"), Err(Exit(255)));
+        assert_eq!(parse_words("l set subflows -1"), Err(Exit(255)));
+        assert_eq!(parse_words("l set subflows"), Err(Exit(255)));
+    }
+}

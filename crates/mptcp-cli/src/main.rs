@@ -3,7 +3,7 @@
 //!
 //! The process starts at the C `main` in `sys.rs` (no Rust runtime set-up: no stack
 //! guard probing, no signal-stack set-up), which hands the arguments to [`run_main`].
-#![no_main]
+#![cfg_attr(not(test), no_main)]
 
 mod addr;
 mod batch;

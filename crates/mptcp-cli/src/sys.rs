@@ -145,6 +145,7 @@ pub fn reverse_lookup(addr: std::net::IpAddr) -> Option<String> {
 ///
 /// # Safety
 /// Called once by the C runtime with `argv` holding `argc` NUL-terminated strings.
+#[cfg(not(test))]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc::c_int {
     let mut args = Vec::with_capacity(argc.max(0) as usize);
