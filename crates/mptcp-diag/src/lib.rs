@@ -1,0 +1,30 @@
+//! MPTCP connections as the kernel's socket diagnostics (`NETLINK_SOCK_DIAG`,
+//! `inet_diag` for `IPPROTO_MPTCP`) report them: the dump request and a zero-copy view
+//! of each reply with its `struct mptcp_info`.
+//!
+//! `#![no_std]`, no `alloc`, no `unsafe`; views borrow the receive buffer and never
+//! panic: a field the kernel did not send reads as `None`.
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod info;
+mod msg;
+mod request;
+
+pub use info::{FLAG_FALLBACK, FLAG_REMOTE_KEY_RECEIVED, MptcpInfo};
+pub use msg::{Connection, Endpoint};
+pub use request::build_dump;
+
+/// `SOCK_DIAG_BY_FAMILY`: the message type of requests and replies.
+pub const SOCK_DIAG_BY_FAMILY: u16 = 20;
+/// `IPPROTO_MPTCP`.
+pub const IPPROTO_MPTCP: u32 = 262;
+/// `INET_DIAG_REQ_PROTOCOL`: request attribute naming a protocol above 255.
+pub const INET_DIAG_REQ_PROTOCOL: u16 = 3;
+/// `INET_DIAG_INFO`: reply attribute holding the protocol's info struct.
+pub const INET_DIAG_INFO: u16 = 2;
+/// TCP state of a listening socket.
+pub const TCP_LISTEN: u8 = 10;
+/// TCP state of an established connection.
+pub const TCP_ESTABLISHED: u8 = 1;
