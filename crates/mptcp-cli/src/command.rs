@@ -95,6 +95,10 @@ pub enum Command {
     LimitsShow(LimitArgs),
     /// `monitor`.
     Monitor,
+    /// Userspace path-manager commands (plain `mptcp` only).
+    Upm(crate::upm::Upm),
+    /// `connection show` (plain `mptcp` only).
+    ConnectionShow,
 }
 
 /// Looks up interface names while parsing, as iproute2 does (errors come in order).
@@ -111,8 +115,9 @@ pub fn wants_usage(words: &[String]) -> bool {
     }
 }
 
-/// Resolves the words after the object (`endpoint …`, `limits …`, `monitor`).
-pub fn parse(words: &[String], ifs: &mut dyn Interfaces) -> Result<Command, Exit> {
+/// Resolves the words after the object (`endpoint …`, `limits …`, `monitor`); `plain`
+/// (called as `mptcp`) adds the userspace-PM and connection commands.
+pub fn parse(words: &[String], ifs: &mut dyn Interfaces, plain: bool) -> Result<Command, Exit> {
     if wants_usage(words) {
         return Ok(Command::Usage);
     }
@@ -130,13 +135,17 @@ pub fn parse(words: &[String], ifs: &mut dyn Interfaces) -> Result<Command, Exit
         } else if matches(verb, "delete") {
             endpoint(w, Verb::Delete, ifs).map(Command::Delete)
         } else if matches(verb, "show") {
-            if w.is_empty() {
+            if plain && w.peek().is_some_and(|t| matches(t, "token")) {
+                crate::upm::parse_endpoint(verb, w, ifs).map(Command::Upm)
+            } else if w.is_empty() {
                 Ok(Command::Dump)
             } else {
                 endpoint(w, Verb::Show, ifs).map(Command::Get)
             }
         } else if matches(verb, "flush") {
             Ok(Command::Flush)
+        } else if plain && (matches(verb, "announce") || matches(verb, "remove")) {
+            crate::upm::parse_endpoint(verb, w, ifs).map(Command::Upm)
         } else {
             Err(fail::unknown_command(verb))
         };
@@ -158,6 +167,16 @@ pub fn parse(words: &[String], ifs: &mut dyn Interfaces) -> Result<Command, Exit
         return match w.next() {
             None => Ok(Command::Monitor),
             Some(extra) => Err(fail::unknown_command(extra)),
+        };
+    }
+    if plain && matches(first, "subflow") {
+        return crate::upm::parse_subflow(&mut w, ifs).map(Command::Upm);
+    }
+    if plain && matches(first, "connection") {
+        return match w.next() {
+            None => Ok(Command::ConnectionShow),
+            Some(v) if matches(v, "show") && w.is_empty() => Ok(Command::ConnectionShow),
+            Some(v) => Err(fail::unknown_command(v)),
         };
     }
     Err(fail::unknown_command(monitor_word))
@@ -265,7 +284,7 @@ mod tests {
 
     fn parse_words(line: &str) -> Result<Command, Exit> {
         let words: Vec<String> = line.split_whitespace().map(str::to_owned).collect();
-        parse(&words, &mut OnlyLo)
+        parse(&words, &mut OnlyLo, false)
     }
 
     fn v4(a: [u8; 4]) -> Option<Addr> {

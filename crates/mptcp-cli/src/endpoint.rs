@@ -90,6 +90,11 @@ pub fn dump(s: &mut Session, out: &mut Out, resolve: bool) -> u8 {
     let Ok(req) = pm::bare_request(&mut buf, s.family, cmd::GET_ADDR, pm::DUMP) else {
         return 1;
     };
+    dump_request(s, out, resolve, req)
+}
+
+/// Runs a GET_ADDR dump request (`req`) and prints its endpoints.
+pub fn dump_request(s: &mut Session, out: &mut Out, resolve: bool, req: &mut [u8]) -> u8 {
     if let Some(j) = &mut out.json {
         j.start_array(&mut out.w);
     }

@@ -10,6 +10,7 @@ mod batch;
 mod batch_run;
 mod color;
 mod command;
+mod connection;
 mod endpoint;
 mod fail;
 mod ifname;
@@ -25,6 +26,7 @@ mod run;
 mod session;
 mod sys;
 mod timefmt;
+mod upm;
 mod usage;
 mod words;
 

@@ -241,3 +241,96 @@ pub const ACK: u16 = NLM_F_REQUEST | NLM_F_ACK;
 pub const GET: u16 = NLM_F_REQUEST;
 /// `NLM_F_REQUEST | NLM_F_DUMP`.
 pub const DUMP: u16 = NLM_F_REQUEST | NLM_F_DUMP;
+
+/// Userspace path-manager command numbers (`MPTCP_PM_CMD_*`).
+pub mod upm_cmd {
+    pub const ANNOUNCE: u8 = 8;
+    pub const REMOVE: u8 = 9;
+    pub const SUBFLOW_CREATE: u8 = 10;
+    pub const SUBFLOW_DESTROY: u8 = 11;
+}
+
+const ATTR_TOKEN: u16 = 4;
+const ATTR_LOC_ID: u16 = 5;
+const ATTR_ADDR_REMOTE: u16 = 6;
+
+/// An address nest for the userspace PM: family, address, and optional id, port,
+/// interface and flags.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Nest {
+    /// The address.
+    pub addr: Option<IpAddr>,
+    /// Id (`None` = not sent).
+    pub id: Option<u8>,
+    /// Port (0 = not sent).
+    pub port: u16,
+    /// Interface (0 = not sent).
+    pub ifindex: u32,
+    /// Flags (`None` = not sent).
+    pub flags: Option<u32>,
+}
+
+fn put_nest(b: &mut MessageBuilder<'_>, kind: u16, n: &Nest) -> Result<(), nlwire::Error> {
+    let nest = b.begin_nested(kind)?;
+    match n.addr {
+        Some(IpAddr::V4(v4)) => {
+            b.put_u16(ADDR_FAMILY, AF_INET)?;
+            b.put_ipv4(ADDR_ADDR4, v4)?;
+        }
+        Some(IpAddr::V6(v6)) => {
+            b.put_u16(ADDR_FAMILY, AF_INET6)?;
+            b.put_ipv6(ADDR_ADDR6, v6)?;
+        }
+        None => {}
+    }
+    if let Some(id) = n.id {
+        b.put_u8(ADDR_ID, id)?;
+    }
+    if n.port != 0 {
+        b.put_u16(ADDR_PORT, n.port)?;
+    }
+    if n.ifindex != 0 {
+        b.put_i32(ADDR_IF_IDX, n.ifindex as i32)?;
+    }
+    if let Some(f) = n.flags {
+        b.put_u32(ADDR_FLAGS, f)?;
+    }
+    b.end_nested(nest)
+}
+
+/// A userspace-PM request: TOKEN, then LOC_ID, the local nest and the remote nest
+/// where given.
+#[derive(Debug, Clone, Copy)]
+pub struct UpmRequest<'n> {
+    /// The command.
+    pub command: u8,
+    /// Netlink flags.
+    pub flags: u16,
+    /// The connection's token.
+    pub token: u32,
+    /// `MPTCP_PM_ATTR_LOC_ID`.
+    pub loc_id: Option<u8>,
+    /// `MPTCP_PM_ATTR_ADDR`.
+    pub local: Option<&'n Nest>,
+    /// `MPTCP_PM_ATTR_ADDR_REMOTE`.
+    pub remote: Option<&'n Nest>,
+}
+
+impl UpmRequest<'_> {
+    /// Writes the request for `family` into `buf`.
+    pub fn build<'b>(&self, buf: &'b mut [u8], family: u16) -> Result<&'b mut [u8], nlwire::Error> {
+        let mut b = MessageBuilder::genl(buf, family, self.flags, 0, self.command, VERSION)?;
+        b.put_u32(ATTR_TOKEN, self.token)?;
+        if let Some(id) = self.loc_id {
+            b.put_u8(ATTR_LOC_ID, id)?;
+        }
+        if let Some(l) = self.local {
+            put_nest(&mut b, ATTR_ADDR, l)?;
+        }
+        if let Some(r) = self.remote {
+            put_nest(&mut b, ATTR_ADDR_REMOTE, r)?;
+        }
+        let len = b.finish()?.len();
+        Ok(&mut buf[..len])
+    }
+}

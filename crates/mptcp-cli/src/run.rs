@@ -8,7 +8,7 @@ use crate::opts::Opts;
 use crate::out::Out;
 use crate::session::Session;
 use crate::words::matches;
-use crate::{endpoint, limits, usage};
+use crate::{connection, endpoint, limits, upm, usage};
 
 /// Which name the binary was called by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,7 +116,7 @@ impl Runner {
         let Some(s) = self.session.as_mut() else {
             return Ok(1);
         };
-        let cmd = command::parse(words, s)?;
+        let cmd = command::parse(words, s, plain)?;
         let out = &mut self.out;
         let status = match cmd {
             Command::Usage => return Err(self.usage()),
@@ -128,6 +128,8 @@ impl Runner {
             Command::Flush => endpoint::flush(s),
             Command::LimitsSet(l) => limits::set(s, &l),
             Command::LimitsShow(l) => limits::show(s, out, &l, plain && self.opts.json),
+            Command::Upm(u) => upm::run(s, out, &u, self.opts.resolve),
+            Command::ConnectionShow => connection::show(out),
             Command::Monitor => {
                 let ts = match (self.opts.timestamp, self.opts.tshort) {
                     (_, true) => Timestamps::Short,
