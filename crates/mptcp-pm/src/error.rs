@@ -1,0 +1,40 @@
+//! The one error type of the crate.
+
+use core::fmt;
+
+/// What went wrong while building or reading an `mptcp_pm` message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Error {
+    /// The wire layer failed: a malformed attribute run, or (when building) a buffer
+    /// that is too small ([`nlwire::Error::NoRoom`]).
+    Wire(nlwire::Error),
+    /// The first occurrence of a known attribute has a payload of the wrong size. Holds
+    /// its type number, within its own attribute set.
+    BadAttr(u16),
+    /// A request lacks an attribute its command needs (only [`Request::parse`]).
+    ///
+    /// [`Request::parse`]: crate::Request::parse
+    MissingAttr(u16),
+    /// A request carries a command this family does not have (only
+    /// [`Request::parse`](crate::Request::parse)).
+    UnknownCommand(u8),
+}
+
+impl From<nlwire::Error> for Error {
+    fn from(e: nlwire::Error) -> Self {
+        Error::Wire(e)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Wire(e) => e.fmt(f),
+            Error::BadAttr(k) => write!(f, "attribute {k} has a payload of the wrong size"),
+            Error::MissingAttr(k) => write!(f, "attribute {k} is missing"),
+            Error::UnknownCommand(c) => write!(f, "unknown mptcp_pm command {c}"),
+        }
+    }
+}
+
+impl core::error::Error for Error {}
