@@ -8,18 +8,14 @@ use crate::command::{EndpointArgs, FLAG_WORDS};
 use crate::fail::say;
 use crate::kerr::{self, KERNEL};
 use crate::out::Out;
-use crate::pm::{self, EndpointInfo, cmd};
+use crate::pm::{self, Endpoint, Request};
 use crate::session::Session;
 use crate::{addr, sys};
 
-/// Room for any endpoint request.
-const REQ: usize = 128;
-
-fn modify(s: &mut Session, command: u8, a: &EndpointArgs) -> u8 {
-    let mut buf = [0u8; REQ];
-    let Ok(req) = pm::endpoint_request(&mut buf, s.family, command, pm::ACK, a) else {
-        return 1;
-    };
+/// Sends a request that expects an ACK; prints the kernel's error if it fails.
+pub fn modify(s: &mut Session, request: &Request) -> u8 {
+    let mut buf = [0u8; pm::REQ_BUF];
+    let Some(req) = pm::emit(request, &mut buf, s.family) else { return 1 };
     match s.conn.ack(req, &mut s.rx) {
         Ok(()) => 0,
         Err(e) => {
@@ -31,42 +27,32 @@ fn modify(s: &mut Session, command: u8, a: &EndpointArgs) -> u8 {
 
 /// `endpoint add`.
 pub fn add(s: &mut Session, a: &EndpointArgs) -> u8 {
-    modify(s, cmd::ADD_ADDR, a)
+    modify(s, &Request::AddAddr(pm::endpoint(a)))
 }
 
 /// `endpoint delete`.
 pub fn delete(s: &mut Session, a: &EndpointArgs) -> u8 {
-    modify(s, cmd::DEL_ADDR, a)
+    modify(s, &Request::DelAddr(pm::endpoint(a)))
 }
 
 /// `endpoint change` (SET_FLAGS).
 pub fn change(s: &mut Session, a: &EndpointArgs) -> u8 {
-    modify(s, cmd::SET_FLAGS, a)
+    modify(s, &Request::SetFlags(pm::endpoint(a)))
 }
 
 /// `endpoint flush`.
 pub fn flush(s: &mut Session) -> u8 {
-    let mut buf = [0u8; 32];
-    let Ok(req) = pm::bare_request(&mut buf, s.family, cmd::FLUSH_ADDRS, pm::ACK) else {
-        return 1;
-    };
-    match s.conn.ack(req, &mut s.rx) {
-        Ok(()) => 0,
-        Err(e) => {
-            kerr::print_request_error(&e);
-            KERNEL
-        }
-    }
+    modify(s, &Request::FlushAddrs)
 }
 
 /// `endpoint show ARGS`: one GET_ADDR; the JSON array opens only once the reply is in.
 pub fn get(s: &mut Session, out: &mut Out, a: &EndpointArgs, resolve: bool) -> u8 {
-    let mut buf = [0u8; REQ];
-    let Ok(req) = pm::endpoint_request(&mut buf, s.family, cmd::GET_ADDR, pm::GET, a) else {
+    let mut buf = [0u8; pm::REQ_BUF];
+    let Some(req) = pm::emit(&Request::GetAddr(pm::endpoint(a)), &mut buf, s.family) else {
         return 1;
     };
     let info = match s.conn.request(req, &mut s.rx) {
-        Ok(msg) => msg.genl().ok().and_then(|g| pm::endpoint_info(&g)),
+        Ok(msg) => msg.genl().ok().and_then(|g| Endpoint::from_message(&g).ok().flatten()),
         Err(e) => {
             kerr::print_request_error(&e);
             return KERNEL;
@@ -86,25 +72,23 @@ pub fn get(s: &mut Session, out: &mut Out, a: &EndpointArgs, resolve: bool) -> u
 
 /// `endpoint show`: the dump, printed entry by entry.
 pub fn dump(s: &mut Session, out: &mut Out, resolve: bool) -> u8 {
-    let mut buf = [0u8; 32];
-    let Ok(req) = pm::bare_request(&mut buf, s.family, cmd::GET_ADDR, pm::DUMP) else {
-        return 1;
-    };
-    dump_request(s, out, resolve, req)
+    dump_request(s, out, resolve, &Request::DumpAddrs)
 }
 
-/// Runs a GET_ADDR dump request (`req`) and prints its endpoints.
-pub fn dump_request(s: &mut Session, out: &mut Out, resolve: bool, req: &mut [u8]) -> u8 {
+/// Runs a GET_ADDR dump request and prints its endpoints.
+pub fn dump_request(s: &mut Session, out: &mut Out, resolve: bool, request: &Request) -> u8 {
+    let mut buf = [0u8; pm::REQ_BUF];
+    let Some(req) = pm::emit(request, &mut buf, s.family) else { return 1 };
     if let Some(j) = &mut out.json {
         j.start_array(&mut out.w);
     }
     let family = s.family;
-    let mut entries: Vec<EndpointInfo> = Vec::with_capacity(8);
+    let mut entries: Vec<Endpoint> = Vec::with_capacity(8);
     let result = s.conn.dump(req, &mut s.rx, |m| {
         if m.kind() != family {
             return;
         }
-        if let Some(e) = m.genl().ok().and_then(|g| pm::endpoint_info(&g)) {
+        if let Some(e) = m.genl().ok().and_then(|g| Endpoint::from_message(&g).ok().flatten()) {
             entries.push(e);
         }
     });
@@ -135,15 +119,16 @@ pub fn dump_request(s: &mut Session, out: &mut Out, resolve: bool, req: &mut [u8
 
 /// Prints one endpoint: `ADDR [port P ]id I FLAGS… [rawflags X ][dev NAME ]`, or its
 /// JSON object with the keys in the same order.
-fn print(s: &Session, out: &mut Out, e: &EndpointInfo, resolve: bool, name: &mut String) {
-    let address = e.addr.map(|a| host(a, resolve));
-    let flags = e.flags.unwrap_or(0);
+fn print(s: &Session, out: &mut Out, e: &Endpoint, resolve: bool, name: &mut String) {
+    let ip = e.ip();
+    let address = ip.map(|a| host(a, resolve));
+    let flags = e.flags.bits();
     let known: u32 = FLAG_WORDS.iter().map(|(_, b)| b).fold(0, |acc, b| acc | b);
-    let ifindex = e.ifindex.unwrap_or(0);
+    let ifindex = e.ifindex;
     if ifindex != 0 {
         s.ifname(ifindex as u32, name);
     }
-    let port = e.port.filter(|&p| p != 0);
+    let port = Some(e.port).filter(|&p| p != 0);
     if let Some(j) = &mut out.json {
         let w = &mut out.w;
         j.start_object(w);
@@ -170,7 +155,7 @@ fn print(s: &Session, out: &mut Out, e: &EndpointInfo, resolve: bool, name: &mut
         j.end_object(w);
         return;
     }
-    if let (Some(a), Some(ip)) = (&address, e.addr) {
+    if let (Some(a), Some(ip)) = (&address, ip) {
         let c = if ip.is_ipv4() { Color::Inet } else { Color::Inet6 };
         out.colored(c, format_args!("{a} "));
     }

@@ -5,33 +5,23 @@ use std::io::Write;
 use crate::command::LimitArgs;
 use crate::kerr::{self, KERNEL};
 use crate::out::Out;
-use crate::pm::{self, cmd};
+use crate::pm::{self, Limits, Request};
 use crate::session::Session;
 
 /// `limits set`: absent values keep their current setting.
 pub fn set(s: &mut Session, l: &LimitArgs) -> u8 {
-    let mut buf = [0u8; 64];
-    let Ok(req) = pm::limits_request(&mut buf, s.family, cmd::SET_LIMITS, pm::ACK, l) else {
-        return 1;
-    };
-    match s.conn.ack(req, &mut s.rx) {
-        Ok(()) => 0,
-        Err(e) => {
-            kerr::print_request_error(&e);
-            KERNEL
-        }
-    }
+    crate::endpoint::modify(s, &Request::SetLimits(pm::limits(l)))
 }
 
 /// `limits show`: text always, as iproute2 ignores `-j` here; `json` (plain `mptcp -j`
 /// only) prints an object instead.
 pub fn show(s: &mut Session, out: &mut Out, l: &LimitArgs, json: bool) -> u8 {
-    let mut buf = [0u8; 64];
-    let Ok(req) = pm::limits_request(&mut buf, s.family, cmd::GET_LIMITS, pm::GET, l) else {
+    let mut buf = [0u8; pm::REQ_BUF];
+    let Some(req) = pm::emit(&Request::GetLimits(pm::limits(l)), &mut buf, s.family) else {
         return 1;
     };
     let got = match s.conn.request(req, &mut s.rx) {
-        Ok(msg) => msg.genl().map(|g| pm::limits_info(&g)).unwrap_or_default(),
+        Ok(msg) => msg.genl().ok().and_then(|g| Limits::from_message(&g).ok()).unwrap_or_default(),
         Err(e) => {
             kerr::print_request_error(&e);
             return KERNEL;
@@ -41,7 +31,7 @@ pub fn show(s: &mut Session, out: &mut Out, l: &LimitArgs, json: bool) -> u8 {
         (Some(j), true) => {
             let w = &mut out.w;
             j.start_object(w);
-            if let Some(v) = got.add_addr_accepted {
+            if let Some(v) = got.rcv_add_addrs {
                 j.uint(w, "add_addr_accepted", v.into());
             }
             if let Some(v) = got.subflows {
@@ -51,7 +41,7 @@ pub fn show(s: &mut Session, out: &mut Out, l: &LimitArgs, json: bool) -> u8 {
             let _ = w.write_all(b"\n");
         }
         _ => {
-            if let Some(v) = got.add_addr_accepted {
+            if let Some(v) = got.rcv_add_addrs {
                 let _ = write!(out.w, "add_addr_accepted {v} ");
             }
             if let Some(v) = got.subflows {

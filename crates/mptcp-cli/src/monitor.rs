@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 use std::net::IpAddr;
 
-use crate::pm::Event;
+use mptcp_pm::Event;
 use nlsock::Error;
 
 use crate::color::Color;
@@ -61,9 +61,9 @@ struct Fields {
 
 impl Fields {
     fn read(ev: &Event<'_>) -> Self {
-        let flags = ev.flags().unwrap_or(0);
+        let flags = ev.flags().map_or(0, |f| f.bits());
         Fields {
-            kind: ev.kind_raw(),
+            kind: ev.kind().code(),
             token: ev.token(),
             rem_id: ev.rem_id(),
             loc_id: ev.loc_id(),
@@ -79,7 +79,7 @@ impl Fields {
             ifindex: ev.if_idx(),
             reset_reason: ev.reset_reason(),
             reset_flags: ev.reset_flags(),
-            server_side: flags & FLAG_SERVER_SIDE != 0 || ev.server_side().is_some_and(|s| s != 0),
+            server_side: ev.is_server_side(),
             flags,
         }
     }
@@ -126,7 +126,7 @@ pub fn run(s: &mut Session, out: &mut Out, ts: Timestamps, rcvbuf: Option<u32>) 
                     if m.kind() != s.family {
                         continue;
                     }
-                    let Ok(ev) = m.genl().map(Event::new) else {
+                    let Some(ev) = m.genl().ok().and_then(|g| Event::parse(&g).ok()) else {
                         continue;
                     };
                     print_event(out, &Fields::read(&ev), ts, s.conn.link(), &mut name);

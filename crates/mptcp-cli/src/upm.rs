@@ -7,10 +7,9 @@ use crate::addr::{self, Addr};
 use crate::command::{Interfaces, flag};
 use crate::fail::{self, Exit, invarg, missarg, say};
 use crate::ifname;
-use crate::kerr::{self, KERNEL};
 use crate::num;
 use crate::out::Out;
-use crate::pm::{self, Nest, UpmRequest, cmd, upm_cmd};
+use crate::pm::{self, Endpoint, Request};
 use crate::session::Session;
 use crate::words::{Words, matches};
 
@@ -18,17 +17,17 @@ use crate::words::{Words, matches};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Upm {
     /// `endpoint announce`: ANNOUNCE of a local address on one connection.
-    Announce { token: u32, local: Nest },
+    Announce { token: u32, local: Endpoint },
     /// `endpoint remove`: REMOVE of an announced address id.
     Remove { token: u32, id: u8 },
     /// `endpoint show token`: the addresses the userspace PM has for a connection.
     Show { token: u32 },
     /// `subflow add`: SUBFLOW_CREATE.
-    SubflowAdd { token: u32, local: Nest, remote: Nest },
+    SubflowAdd { token: u32, local: Endpoint, remote: Endpoint },
     /// `subflow delete`: SUBFLOW_DESTROY.
-    SubflowDelete { token: u32, local: Nest, remote: Nest },
+    SubflowDelete { token: u32, local: Endpoint, remote: Endpoint },
     /// `subflow change`: SET_FLAGS with a token.
-    SubflowChange { token: u32, local: Nest, remote: Nest },
+    SubflowChange { token: u32, local: Endpoint, remote: Endpoint },
 }
 
 /// What the words said, before each command checks what it needs.
@@ -111,13 +110,8 @@ pub fn parse_endpoint(verb: &str, w: Words<'_>, ifs: &mut dyn Interfaces) -> Res
     let f = fields(w, ifs)?;
     let token = need(f.token, "TOKEN")?;
     if matches(verb, "announce") {
-        let local = Nest {
-            addr: Some(need(f.addr, "ADDRESS")?),
-            id: Some(need(f.id, "ID")?),
-            port: f.port,
-            ifindex: f.ifindex,
-            flags: Some(flag::SIGNAL),
-        };
+        let addr = need(f.addr, "ADDRESS")?;
+        let local = pm::nest(addr, Some(need(f.id, "ID")?), f.port, f.ifindex, flag::SIGNAL);
         return Ok(Upm::Announce { token, local });
     }
     if matches(verb, "remove") {
@@ -140,31 +134,22 @@ pub fn parse_subflow(w: &mut Words<'_>, ifs: &mut dyn Interfaces) -> Result<Upm,
     };
     let f = fields(w.clone(), ifs)?;
     let token = need(f.token, "TOKEN")?;
-    let mut local = Nest {
-        addr: Some(need(f.addr, "ADDRESS")?),
-        id: f.id,
-        port: f.port,
-        ifindex: f.ifindex,
-        flags: None,
-    };
-    let remote = Nest {
-        addr: Some(need(f.raddr, "RADDR")?),
-        port: need_port(f.rport, "RPORT")?,
-        ..Nest::default()
-    };
+    let addr = need(f.addr, "ADDRESS")?;
+    let remote = pm::nest(need(f.raddr, "RADDR")?, None, need_port(f.rport, "RPORT")?, 0, 0);
+    let backup = |b: bool| if b { flag::BACKUP } else { 0 };
     match kind {
         0 => {
-            local.flags = f.backup.filter(|b| *b).map(|_| flag::BACKUP);
+            let local = pm::nest(addr, f.id, f.port, f.ifindex, backup(f.backup == Some(true)));
             Ok(Upm::SubflowAdd { token, local, remote })
         }
         1 => {
-            need_port(f.port, "PORT")?;
+            let local = pm::nest(addr, f.id, need_port(f.port, "PORT")?, f.ifindex, 0);
             Ok(Upm::SubflowDelete { token, local, remote })
         }
         _ => {
-            need_port(f.port, "PORT")?;
-            let backup = need(f.backup, "backup|nobackup")?;
-            local.flags = Some(if backup { flag::BACKUP } else { 0 });
+            let port = need_port(f.port, "PORT")?;
+            let flags = backup(need(f.backup, "backup|nobackup")?);
+            let local = pm::nest(addr, f.id, port, f.ifindex, flags);
             Ok(Upm::SubflowChange { token, local, remote })
         }
     }
@@ -172,62 +157,36 @@ pub fn parse_subflow(w: &mut Words<'_>, ifs: &mut dyn Interfaces) -> Result<Upm,
 
 impl Upm {
     /// The request this command sends.
-    fn request(&self) -> UpmRequest<'_> {
-        let base = |command, flags, token| UpmRequest {
-            command,
-            flags,
-            token,
-            loc_id: None,
-            local: None,
-            remote: None,
-        };
-        match self {
-            Upm::Announce { token, local } => {
-                UpmRequest { local: Some(local), ..base(upm_cmd::ANNOUNCE, pm::ACK, *token) }
+    fn request(&self) -> Request {
+        match *self {
+            Upm::Announce { token, local } => Request::Announce { token, addr: local },
+            Upm::Remove { token, id } => Request::Remove { token, loc_id: id },
+            Upm::Show { token } => Request::DumpAddrsToken { token },
+            Upm::SubflowAdd { token, local, remote } => {
+                Request::SubflowCreate { token, local, remote }
             }
-            Upm::Remove { token, id } => {
-                UpmRequest { loc_id: Some(*id), ..base(upm_cmd::REMOVE, pm::ACK, *token) }
+            Upm::SubflowDelete { token, local, remote } => {
+                Request::SubflowDestroy { token, local, remote }
             }
-            Upm::Show { token } => base(cmd::GET_ADDR, pm::DUMP, *token),
-            Upm::SubflowAdd { token, local, remote } => UpmRequest {
-                local: Some(local),
-                remote: Some(remote),
-                ..base(upm_cmd::SUBFLOW_CREATE, pm::ACK, *token)
-            },
-            Upm::SubflowDelete { token, local, remote } => UpmRequest {
-                local: Some(local),
-                remote: Some(remote),
-                ..base(upm_cmd::SUBFLOW_DESTROY, pm::ACK, *token)
-            },
-            Upm::SubflowChange { token, local, remote } => UpmRequest {
-                local: Some(local),
-                remote: Some(remote),
-                ..base(cmd::SET_FLAGS, pm::ACK, *token)
-            },
+            Upm::SubflowChange { token, local, remote } => {
+                Request::SetFlagsToken { token, local, remote }
+            }
         }
     }
 }
 
 /// Runs a userspace-PM command.
 pub fn run(s: &mut Session, out: &mut Out, u: &Upm, resolve: bool) -> u8 {
-    let mut buf = [0u8; 256];
-    let built = u.request().build(&mut buf, s.family);
-    let Ok(req) = built else { return 1 };
-    if let Upm::Show { .. } = u {
-        let status = crate::endpoint::dump_request(s, out, resolve, req);
-        if status != 0 {
-            hint_pm_type();
-        }
-        return status;
+    let request = u.request();
+    let status = if let Upm::Show { .. } = u {
+        crate::endpoint::dump_request(s, out, resolve, &request)
+    } else {
+        crate::endpoint::modify(s, &request)
+    };
+    if status != 0 {
+        hint_pm_type();
     }
-    match s.conn.ack(req, &mut s.rx) {
-        Ok(()) => 0,
-        Err(e) => {
-            kerr::print_request_error(&e);
-            hint_pm_type();
-            KERNEL
-        }
-    }
+    status
 }
 
 /// After a failure: if this namespace runs the in-kernel path manager, say which
