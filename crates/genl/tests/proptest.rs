@@ -7,7 +7,11 @@ use nlwire::{Message, MessageBuilder};
 use proptest::prelude::*;
 
 fn config() -> ProptestConfig {
-    ProptestConfig { cases: if cfg!(miri) { 8 } else { 256 }, ..ProptestConfig::default() }
+    ProptestConfig {
+        cases: if cfg!(miri) { 8 } else { 256 },
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
 }
 
 fn name() -> impl Strategy<Value = String> {
