@@ -1,0 +1,171 @@
+//! Kernel-in-the-loop tests of `nlsock` and `genl`, each in throw-away namespaces.
+//!
+//! Needs root. A namespace that cannot be made fails the test loudly: nothing here
+//! skips. Each test enters its namespaces from its own threads (`setns` changes only
+//! the calling thread), so the root namespace is never touched.
+
+use std::process::Command;
+use std::thread;
+
+use mptcp_pm::{Event, EventKind, Limits, Request};
+use nlsock::{Conn, Error, Socket};
+
+/// A namespace made with `ip netns add`, deleted on drop.
+struct Ns(String);
+
+impl Ns {
+    fn new(tag: &str) -> Ns {
+        let name = format!("kt-{tag}-{}", std::process::id());
+        let ok = Command::new("ip").args(["netns", "add", &name]).status().map(|s| s.success());
+        assert_eq!(ok.ok(), Some(true), "cannot create network namespace {name}: run as root");
+        Ns(name)
+    }
+
+    /// Runs `f` on a thread inside this namespace.
+    fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> T {
+        let name = self.0.clone();
+        thread::spawn(move || {
+            nlsock::enter_netns(&name).expect("setns");
+            f()
+        })
+        .join()
+        .expect("namespace thread panicked")
+    }
+}
+
+impl Drop for Ns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
+    }
+}
+
+fn connect() -> Conn<Socket> {
+    Conn::new(Socket::generic().expect("generic netlink socket"), 0)
+}
+
+fn family_id(conn: &mut Conn<Socket>) -> (u16, Option<u32>) {
+    let mut rx = vec![0u8; nlsock::RECV_BUF];
+    let f = genl::resolve(conn, "mptcp_pm", &mut rx).expect("mptcp_pm resolves");
+    (f.id, f.group("mptcp_pm_events").unwrap())
+}
+
+#[test]
+fn resolves_nlctrl_and_mptcp_pm_with_its_events_group() {
+    let ns = Ns::new("resolve");
+    ns.run(|| {
+        let mut conn = connect();
+        let mut rx = vec![0u8; nlsock::RECV_BUF];
+        let ctrl = genl::resolve(&mut conn, "nlctrl", &mut rx).unwrap();
+        assert_eq!((ctrl.id, ctrl.name), (0x10, "nlctrl"));
+        let pm = genl::resolve(&mut conn, "mptcp_pm", &mut rx).unwrap();
+        assert_eq!(pm.name, "mptcp_pm");
+        assert_eq!(pm.version, 1);
+        assert!(pm.id >= 0x10);
+        assert!(pm.group("mptcp_pm_events").unwrap().is_some());
+        assert!(pm.group("mptcp_pm_cmds").unwrap().is_some());
+    });
+}
+
+#[test]
+fn unknown_family_is_not_found() {
+    let ns = Ns::new("unknown");
+    ns.run(|| {
+        let mut conn = connect();
+        let mut rx = vec![0u8; nlsock::RECV_BUF];
+        let err = genl::resolve(&mut conn, "no_such_family", &mut rx).unwrap_err();
+        assert_eq!(err, genl::ResolveError::NotFound);
+    });
+}
+
+#[test]
+fn rejected_request_carries_the_extack_message() {
+    let ns = Ns::new("extack");
+    ns.run(|| {
+        let mut conn = connect();
+        let (family, _) = family_id(&mut conn);
+        let mut buf = [0u8; 64];
+        let req = Request::SetLimits(Limits { rcv_add_addrs: None, subflows: Some(9) });
+        let len = req.emit(&mut buf, family, 0).unwrap().len();
+        let mut rx = vec![0u8; nlsock::RECV_BUF];
+        match conn.ack(&mut buf[..len], &mut rx) {
+            Err(Error::Kernel(k)) => {
+                assert_eq!(k.errno, libc::EINVAL);
+                assert_eq!(k.message(), Some("limit greater than maximum (8)"));
+            }
+            other => panic!("expected a kernel error, got {other:?}"),
+        }
+    });
+}
+
+/// Opens an MPTCP listening socket on 127.0.0.1:`port` and closes it.
+fn mptcp_listen_once(port: u16) {
+    // SAFETY (test helper): plain socket calls on a descriptor we own and close.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 262);
+        assert!(fd >= 0, "MPTCP socket");
+        let one: libc::c_int = 1;
+        libc::setsockopt(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, (&raw const one).cast(), 4);
+        let mut sa: libc::sockaddr_in = std::mem::zeroed();
+        sa.sin_family = libc::AF_INET as u16;
+        sa.sin_port = port.to_be();
+        sa.sin_addr.s_addr = u32::from_ne_bytes([127, 0, 0, 1]);
+        let len = std::mem::size_of::<libc::sockaddr_in>() as u32;
+        assert_eq!(libc::bind(fd, (&raw const sa).cast(), len), 0, "bind");
+        assert_eq!(libc::listen(fd, 1), 0, "listen");
+        libc::close(fd);
+    }
+}
+
+#[test]
+fn events_group_reports_listener_created() {
+    let ns = Ns::new("events");
+    ns.run(|| {
+        let mut conn = connect();
+        let (family, group) = family_id(&mut conn);
+        conn.link().join_group(group.expect("events group")).unwrap();
+        conn.link().set_recv_buffer(1 << 20).unwrap();
+        // `lo` must be up for the socket; the listener lives in this thread's namespace.
+        let st = Command::new("ip").args(["link", "set", "lo", "up"]).status().unwrap();
+        assert!(st.success());
+        mptcp_listen_once(5999);
+        let mut rx = vec![0u8; nlsock::RECV_BUF];
+        let mut kinds = Vec::new();
+        while kinds.len() < 2 {
+            for m in conn.recv_events(&mut rx).unwrap() {
+                let m = m.unwrap();
+                assert_eq!(m.kind(), family);
+                let ev = Event::parse(&m.genl().unwrap()).unwrap();
+                assert_eq!(ev.sport(), Some(5999));
+                assert_eq!(ev.saddr4(), Some(std::net::Ipv4Addr::LOCALHOST));
+                kinds.push(ev.kind());
+            }
+        }
+        assert_eq!(kinds, [EventKind::ListenerCreated, EventKind::ListenerClosed]);
+    });
+}
+
+#[test]
+fn namespaces_isolate_endpoints() {
+    let (a, b) = (Ns::new("iso-a"), Ns::new("iso-b"));
+    let count = || {
+        let mut conn = connect();
+        let (family, _) = family_id(&mut conn);
+        let mut buf = [0u8; 64];
+        let len = Request::DumpAddrs.emit(&mut buf, family, 0).unwrap().len();
+        let mut rx = vec![0u8; nlsock::RECV_BUF];
+        let mut n = 0;
+        conn.dump(&mut buf[..len], &mut rx, |_| n += 1).unwrap();
+        n
+    };
+    a.run(|| {
+        let mut conn = connect();
+        let (family, _) = family_id(&mut conn);
+        let ep = mptcp_pm::Endpoint::with_addr(std::net::Ipv4Addr::new(10, 9, 9, 9));
+        let mut buf = [0u8; 128];
+        let len = Request::AddAddr(ep).emit(&mut buf, family, 0).unwrap().len();
+        let mut rx = vec![0u8; nlsock::RECV_BUF];
+        conn.ack(&mut buf[..len], &mut rx).unwrap();
+    });
+    assert_eq!(a.run(count), 1);
+    assert_eq!(b.run(count), 0);
+}
