@@ -27,14 +27,7 @@ impl<'a> Family<'a> {
             return Err(Error::WrongType);
         }
         let (mut id, mut name) = (None, None);
-        let mut f = Family {
-            id: 0,
-            name: "",
-            version: 0,
-            hdr_size: 0,
-            max_attr: 0,
-            groups: &[],
-        };
+        let mut f = Family { id: 0, name: "", version: 0, hdr_size: 0, max_attr: 0, groups: &[] };
         for attr in msg.attrs() {
             let attr = attr?;
             match attr.kind() {
@@ -54,9 +47,7 @@ impl<'a> Family<'a> {
 
     /// The multicast groups, in the order the kernel lists them.
     pub fn groups(&self) -> Groups<'a> {
-        Groups {
-            attrs: Attrs::new(self.groups),
-        }
+        Groups { attrs: Attrs::new(self.groups) }
     }
 
     /// The id of the multicast group called `name`.
@@ -136,10 +127,7 @@ mod tests {
         b.put_u32(ATTR_HDRSIZE, 0).unwrap();
         b.put_u32(ATTR_MAXATTR, 0).unwrap();
         let groups = b.begin_nested(ATTR_MCAST_GROUPS).unwrap();
-        for (i, (name, id)) in [("mptcp_pm_cmds", 8), ("mptcp_pm_events", 9)]
-            .iter()
-            .enumerate()
-        {
+        for (i, (name, id)) in [("mptcp_pm_cmds", 8), ("mptcp_pm_events", 9)].iter().enumerate() {
             let g = b.begin_nested(i as u16 + 1).unwrap();
             b.put_str(ATTR_MCAST_GRP_NAME, name).unwrap();
             b.put_u32(ATTR_MCAST_GRP_ID, *id).unwrap();
@@ -155,10 +143,7 @@ mod tests {
         let bytes = reply(&mut buf);
         let genl = Message::parse(bytes).unwrap().genl().unwrap();
         let f = Family::parse(&genl).unwrap();
-        assert_eq!(
-            (f.id, f.name, f.version, f.hdr_size, f.max_attr),
-            (0x1c, "mptcp_pm", 1, 0, 0)
-        );
+        assert_eq!((f.id, f.name, f.version, f.hdr_size, f.max_attr), (0x1c, "mptcp_pm", 1, 0, 0));
         assert_eq!(f.group("mptcp_pm_events"), Ok(Some(9)));
         assert_eq!(f.group("mptcp_pm_cmds"), Ok(Some(8)));
         assert_eq!(f.group("nope"), Ok(None));

@@ -71,11 +71,7 @@ pub fn resolve<'r, T: Transport>(
     let mut scratch = [0u8; 40];
     let request = build_getfamily(&mut scratch, name).map_err(ResolveError::Malformed)?;
     let msg = transport.request(request, reply).map_err(|e| {
-        if T::is_not_found(&e) {
-            ResolveError::NotFound
-        } else {
-            ResolveError::Transport(e)
-        }
+        if T::is_not_found(&e) { ResolveError::NotFound } else { ResolveError::Transport(e) }
     })?;
     let genl = msg.genl().map_err(ResolveError::Malformed)?;
     Family::parse(&genl).map_err(ResolveError::Malformed)
@@ -105,10 +101,7 @@ mod tests {
             let req = Message::parse(request).unwrap().genl().unwrap();
             self.seen_seq = req.message().seq();
             assert_eq!(req.cmd(), CMD_GETFAMILY);
-            let name = Attrs::new(req.attr_bytes())
-                .find(ATTR_FAMILY_NAME)
-                .unwrap()
-                .unwrap();
+            let name = Attrs::new(req.attr_bytes()).find(ATTR_FAMILY_NAME).unwrap().unwrap();
             if name.str() != Ok("mptcp_pm") {
                 return Err(FakeErr(2));
             }
@@ -136,10 +129,7 @@ mod tests {
     fn unknown_family_is_not_found() {
         let mut t = Fake { seen_seq: 0 };
         let mut reply = [0u8; 128];
-        assert_eq!(
-            resolve(&mut t, "nope", &mut reply).unwrap_err(),
-            ResolveError::NotFound
-        );
+        assert_eq!(resolve(&mut t, "nope", &mut reply).unwrap_err(), ResolveError::NotFound);
     }
 
     #[test]
