@@ -5,39 +5,10 @@
 //! the calling thread), so the root namespace is never touched.
 
 use std::process::Command;
-use std::thread;
 
 use mptcp_pm::{Event, EventKind, Limits, Request};
+use mptcp_stack::Netns;
 use nlsock::{Conn, Error, Socket};
-
-/// A namespace made with `ip netns add`, deleted on drop.
-struct Ns(String);
-
-impl Ns {
-    fn new(tag: &str) -> Ns {
-        let name = format!("kt-{tag}-{}", std::process::id());
-        let ok = Command::new("ip").args(["netns", "add", &name]).status().map(|s| s.success());
-        assert_eq!(ok.ok(), Some(true), "cannot create network namespace {name}: run as root");
-        Ns(name)
-    }
-
-    /// Runs `f` on a thread inside this namespace.
-    fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> T {
-        let name = self.0.clone();
-        thread::spawn(move || {
-            nlsock::enter_netns(&name).expect("setns");
-            f()
-        })
-        .join()
-        .expect("namespace thread panicked")
-    }
-}
-
-impl Drop for Ns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
-    }
-}
 
 fn connect() -> Conn<Socket> {
     Conn::new(Socket::generic().expect("generic netlink socket"), 0)
@@ -51,7 +22,7 @@ fn family_id(conn: &mut Conn<Socket>) -> (u16, Option<u32>) {
 
 #[test]
 fn resolves_nlctrl_and_mptcp_pm_with_its_events_group() {
-    let ns = Ns::new("resolve");
+    let ns = Netns::new("resolve");
     ns.run(|| {
         let mut conn = connect();
         let mut rx = vec![0u8; nlsock::RECV_BUF];
@@ -68,7 +39,7 @@ fn resolves_nlctrl_and_mptcp_pm_with_its_events_group() {
 
 #[test]
 fn unknown_family_is_not_found() {
-    let ns = Ns::new("unknown");
+    let ns = Netns::new("unknown");
     ns.run(|| {
         let mut conn = connect();
         let mut rx = vec![0u8; nlsock::RECV_BUF];
@@ -79,7 +50,7 @@ fn unknown_family_is_not_found() {
 
 #[test]
 fn rejected_request_carries_the_extack_message() {
-    let ns = Ns::new("extack");
+    let ns = Netns::new("extack");
     ns.run(|| {
         let mut conn = connect();
         let (family, _) = family_id(&mut conn);
@@ -118,7 +89,7 @@ fn mptcp_listen_once(port: u16) {
 
 #[test]
 fn events_group_reports_listener_created() {
-    let ns = Ns::new("events");
+    let ns = Netns::new("events");
     ns.run(|| {
         let mut conn = connect();
         let (family, group) = family_id(&mut conn);
@@ -146,7 +117,7 @@ fn events_group_reports_listener_created() {
 
 #[test]
 fn namespaces_isolate_endpoints() {
-    let (a, b) = (Ns::new("iso-a"), Ns::new("iso-b"));
+    let (a, b) = (Netns::new("iso-a"), Netns::new("iso-b"));
     let count = || {
         let mut conn = connect();
         let (family, _) = family_id(&mut conn);

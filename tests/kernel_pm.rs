@@ -11,66 +11,11 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use mptcp_pm::{Endpoint, EndpointFlags, Event, EventKind, Limits, Request};
+use mptcp_stack::Netns;
 use nlsock::{Conn, Socket};
 
-/// A namespace made with `ip netns add`, deleted on drop.
-struct Ns(String);
-
-impl Ns {
-    fn new(tag: &str) -> Ns {
-        let name = format!("kp-{tag}-{}", std::process::id());
-        let ok = Command::new("ip").args(["netns", "add", &name]).status().map(|s| s.success());
-        assert_eq!(ok.ok(), Some(true), "cannot create network namespace {name}: run as root");
-        let ns = Ns(name);
-        ns.sh(&["ip", "link", "set", "lo", "up"]);
-        ns
-    }
-
-    /// Runs a command inside the namespace and asserts it succeeded.
-    fn sh(&self, cmd: &[&str]) {
-        let st = Command::new("ip").args(["netns", "exec", &self.0]).args(cmd).status().unwrap();
-        assert!(st.success(), "{cmd:?} failed in {}", self.0);
-    }
-
-    /// Runs `f` on a thread inside this namespace.
-    fn spawn<T: Send + 'static>(
-        &self,
-        f: impl FnOnce() -> T + Send + 'static,
-    ) -> thread::JoinHandle<T> {
-        let name = self.0.clone();
-        thread::spawn(move || {
-            nlsock::enter_netns(&name).expect("setns");
-            f()
-        })
-    }
-
-    fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> T {
-        self.spawn(f).join().expect("namespace thread panicked")
-    }
-}
-
-impl Drop for Ns {
-    fn drop(&mut self) {
-        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
-    }
-}
-
-/// The binary under test: `MPTCP_BIN`, else the workspace's debug build.
-fn mptcp_bin() -> String {
-    let bin = std::env::var("MPTCP_BIN").unwrap_or_else(|_| {
-        let target = std::env::var("CARGO_TARGET_DIR")
-            .unwrap_or_else(|_| format!("{}/target", env!("CARGO_MANIFEST_DIR")));
-        format!("{target}/debug/mptcp")
-    });
-    assert!(
-        std::path::Path::new(&bin).exists(),
-        "{bin} missing: build it with `cargo build -p mptcp-cli` or set MPTCP_BIN"
-    );
-    bin
-}
-
-fn mptcp(ns: &Ns, args: &[&str]) -> Output {
-    Command::new(mptcp_bin()).args(["-n", &ns.0]).args(args).output().unwrap()
+fn mptcp(ns: &Netns, args: &[&str]) -> Output {
+    Command::new(mptcp_stack::mptcp_bin()).args(["-n", ns.name()]).args(args).output().unwrap()
 }
 
 fn text(b: &[u8]) -> String {
@@ -133,7 +78,7 @@ impl Pm {
 
 #[test]
 fn in_kernel_pm_commands_do_what_they_say() {
-    let ns = Ns::new("inkernel");
+    let ns = Netns::new("inkernel");
     ns.run(|| {
         let mut pm = Pm::open();
         let v4 = |d| Endpoint {
@@ -179,7 +124,7 @@ struct Seen {
 }
 
 /// Collects the events of `ns` until the receiver is dropped.
-fn watch(ns: &Ns) -> Receiver<Seen> {
+fn watch(ns: &Netns) -> Receiver<Seen> {
     let (tx, rx) = mpsc::channel();
     let (ready_tx, ready_rx) = mpsc::channel();
     ns.spawn(move || {
@@ -244,14 +189,14 @@ fn sockaddr(ip: Ipv4Addr, port: u16) -> libc::sockaddr_in {
 /// sides; [`Topology::connect`] opens one MPTCP connection from client to server, held
 /// open until the returned sender is dropped.
 struct Topology {
-    server: Ns,
-    client: Ns,
+    server: Netns,
+    client: Netns,
     port: u16,
 }
 
 impl Topology {
     fn new(tag: &str, port: u16) -> Topology {
-        let (server, client) = (Ns::new(&format!("{tag}-s")), Ns::new(&format!("{tag}-c")));
+        let (server, client) = (Netns::new(&format!("{tag}-s")), Netns::new(&format!("{tag}-c")));
         for (i, net) in [(1, "10.1.1"), (2, "10.1.2")] {
             client.sh(&[
                 "ip",
@@ -264,7 +209,7 @@ impl Topology {
                 "name",
                 &format!("s{i}"),
                 "netns",
-                &server.0,
+                server.name(),
             ]);
             client.sh(&["ip", "addr", "add", &format!("{net}.2/24"), "dev", &format!("c{i}")]);
             server.sh(&["ip", "addr", "add", &format!("{net}.1/24"), "dev", &format!("s{i}")]);
@@ -324,7 +269,7 @@ impl Topology {
 }
 
 /// The token of the one connection `mptcp connection show` lists in `ns`.
-fn listed_token(ns: &Ns) -> (u32, String) {
+fn listed_token(ns: &Netns) -> (u32, String) {
     let out = mptcp(ns, &["connection", "show"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let line = text(&out.stdout);
@@ -406,7 +351,7 @@ fn userspace_pm_through_the_cli() {
         mptcp(&t.client, &["subflow", "add", "10.1.2.2", "raddr", "10.1.1.1", "rport", &rport]);
     assert_eq!(out.status.code(), Some(255));
     assert_eq!(text(&out.stderr), "Error: argument \"TOKEN\" is required\n");
-    let kernel_pm = Ns::new("ucli-k");
+    let kernel_pm = Netns::new("ucli-k");
     let out = mptcp(&kernel_pm, &["endpoint", "remove", "id", "1", "token", "1234"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("net.mptcp.pm_type=1"), "{}", text(&out.stderr));

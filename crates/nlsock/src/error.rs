@@ -6,8 +6,9 @@ use nlwire::control::ExtAck;
 
 use crate::Errno;
 
-/// Longest extended-ack message kept; longer ones are cut at a character boundary.
-const MSG_CAP: usize = 160;
+/// Longest extended-ack message kept (the kernel's MPTCP messages are under 60 bytes);
+/// longer ones are cut at a character boundary. Keeps [`Error`] under 128 bytes.
+const MSG_CAP: usize = 96;
 
 /// An error the kernel answered with, and its extended ack. `Copy`, no lifetimes:
 /// the message is copied out of the receive buffer.

@@ -7,9 +7,6 @@
 #![no_std]
 #![warn(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
-// `Error` carries the kernel's extended-ack text by value (about 180 bytes) so it is
-// `Copy` and outlives the receive buffer; errors are the cold path, so the size is fine.
-#![allow(clippy::result_large_err)]
 
 mod conn;
 mod errno;

@@ -1,0 +1,77 @@
+//! [`Netns`]: a throw-away network namespace that fails loudly when it cannot be made
+//! and is always deleted (with its `-peer` twin).
+
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+
+/// A namespace made with `ip netns add` (loopback up), deleted on drop.
+#[derive(Debug)]
+pub struct Netns {
+    name: String,
+}
+
+static NEXT: AtomicUsize = AtomicUsize::new(0);
+
+impl Netns {
+    /// Makes `<tag>-<pid>-<n>`. Panics (the test fails) if the namespace cannot be made:
+    /// these tests must run, not skip.
+    pub fn new(tag: &str) -> Netns {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        Self::named(&format!("{tag}-{}-{n}", std::process::id()))
+    }
+
+    /// Makes a namespace with exactly this name.
+    pub fn named(name: &str) -> Netns {
+        let _ = Command::new("ip").args(["netns", "del", name]).output();
+        let made = Command::new("ip").args(["netns", "add", name]).output();
+        match made {
+            Ok(o) if o.status.success() => {}
+            Ok(o) => panic!(
+                "cannot create network namespace {name} (are we root?): {}",
+                String::from_utf8_lossy(&o.stderr)
+            ),
+            Err(e) => panic!("cannot run `ip netns add {name}`: {e}"),
+        }
+        let ns = Netns { name: name.to_owned() };
+        ns.sh(&["ip", "link", "set", "lo", "up"]);
+        ns
+    }
+
+    /// The namespace's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Runs a command inside the namespace and asserts that it succeeded.
+    pub fn sh(&self, cmd: &[&str]) {
+        let st = Command::new("ip").args(["netns", "exec", &self.name]).args(cmd).status();
+        assert!(st.map(|s| s.success()).unwrap_or(false), "{cmd:?} failed in {}", self.name);
+    }
+
+    /// Runs `f` on a new thread that has entered this namespace (`setns` changes only
+    /// the calling thread, so the test's own thread stays where it was).
+    pub fn spawn<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> thread::JoinHandle<T> {
+        let name = self.name.clone();
+        thread::spawn(move || {
+            nlsock::enter_netns(&name).expect("setns into the test namespace");
+            f()
+        })
+    }
+
+    /// Runs `f` inside this namespace and returns its result.
+    pub fn run<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> T {
+        self.spawn(f).join().expect("namespace thread panicked")
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        for name in [self.name.clone(), format!("{}-peer", self.name)] {
+            let _ = Command::new("ip").args(["netns", "del", &name]).output();
+        }
+    }
+}
