@@ -1,14 +1,14 @@
 //! Where output goes: buffered stdout, the JSON writer, colours and the line end.
 
-use std::io::{self, BufWriter, Stdout, Write};
+use std::io::{self, Write};
 
 use crate::color::{Color, Palette};
 use crate::json::JsonWriter;
 
 /// Output settings and the buffered stdout every printer writes to.
 pub struct Out {
-    /// Buffered stdout; flushed at exit and after each monitor event.
-    pub w: BufWriter<Stdout>,
+    /// Buffered stdout (no heap); flushed at exit and after each monitor event.
+    pub w: Stdout,
     /// JSON output (`-j`), pretty with `-p`.
     pub json: Option<JsonWriter>,
     /// Colours, when enabled (never with JSON).
@@ -21,7 +21,7 @@ impl Out {
     /// Output to stdout with the given modes.
     pub fn new(json: bool, pretty: bool, palette: Option<Palette>, oneline: bool) -> Self {
         Out {
-            w: BufWriter::with_capacity(16 * 1024, io::stdout()),
+            w: Stdout::new(),
             json: json.then(|| JsonWriter::new(pretty)),
             palette: if json { None } else { palette },
             line_end: if oneline { "\\" } else { "\n" },
@@ -43,5 +43,45 @@ impl Out {
     /// Flushes stdout, ignoring a closed pipe as C stdio does.
     pub fn flush(&mut self) {
         let _ = self.w.flush();
+    }
+}
+
+/// Standard output through an 8 KiB buffer inside the struct: no allocation, one
+/// `write` per flush, and C stdio's behaviour for a closed pipe (the error is ignored).
+pub struct Stdout {
+    buf: [u8; 8192],
+    len: usize,
+}
+
+impl Stdout {
+    /// An empty buffer.
+    pub fn new() -> Self {
+        Stdout { buf: [0; 8192], len: 0 }
+    }
+}
+
+impl Default for Stdout {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Write for Stdout {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if self.len + data.len() > self.buf.len() {
+            self.flush()?;
+        }
+        if data.len() > self.buf.len() {
+            return crate::sys::write_stdout(data).map(|()| data.len());
+        }
+        self.buf[self.len..self.len + data.len()].copy_from_slice(data);
+        self.len += data.len();
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let pending = self.len;
+        self.len = 0;
+        crate::sys::write_stdout(&self.buf[..pending])
     }
 }

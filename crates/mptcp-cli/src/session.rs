@@ -20,7 +20,7 @@ pub struct Session {
     /// The `mptcp_pm_events` group id, when the kernel has it.
     pub events_group: Option<u32>,
     /// Receive buffer: any single datagram fits.
-    pub rx: Box<[u8]>,
+    pub rx: [u8; nlsock::RECV_BUF],
 }
 
 impl Session {
@@ -33,7 +33,7 @@ impl Session {
             .map(|d| d.as_secs() as u32)
             .unwrap_or(0);
         let mut conn = Conn::new(socket, seq);
-        let mut rx = vec![0u8; nlsock::RECV_BUF].into_boxed_slice();
+        let mut rx = [0u8; nlsock::RECV_BUF];
         let (family, events_group) = match genl::resolve(&mut conn, FAMILY, &mut rx) {
             Ok(f) => (f.id, f.group(EVENTS).ok().flatten()),
             Err(genl::ResolveError::NotFound) if plain => {

@@ -161,3 +161,20 @@ pub unsafe extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_cha
     }
     crate::run_main(&args).into()
 }
+
+/// Writes all of `data` to file descriptor 1, retrying on `EINTR`.
+pub fn write_stdout(mut data: &[u8]) -> std::io::Result<()> {
+    while !data.is_empty() {
+        // SAFETY: the pointer and length describe `data`, which outlives the call.
+        let n = unsafe { libc::write(1, data.as_ptr().cast(), data.len()) };
+        if n < 0 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() == std::io::ErrorKind::Interrupted {
+                continue;
+            }
+            return Err(e);
+        }
+        data = &data[n as usize..];
+    }
+    Ok(())
+}

@@ -73,7 +73,9 @@ pub(crate) fn open_ro(path: &[u8]) -> Result<i32, Errno> {
         return Err(Errno(libc::EINVAL));
     }
     // SAFETY: `path` is NUL-terminated (checked above) and outlives the call.
-    let fd = unsafe { libc::open(path.as_ptr().cast(), libc::O_RDONLY | libc::O_CLOEXEC) };
+    let fd = unsafe {
+        libc::openat(libc::AT_FDCWD, path.as_ptr().cast(), libc::O_RDONLY | libc::O_CLOEXEC)
+    };
     check(fd as isize).map(|fd| fd as i32)
 }
 
