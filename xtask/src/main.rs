@@ -1,1 +1,39 @@
-fn main() {}
+//! Project automation in plain Rust: `cargo xtask ci` and `cargo xtask demo`.
+
+mod ci;
+mod demo;
+mod netns;
+mod setup;
+mod util;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <task> [args]
+
+tasks:
+  ci [--quick] [--step NAME]   every check: setup, fmt, clippy, test, nostd, miri, fuzz
+  demo                         MPTCP endpoints, limits and a live connection in throw-away namespaces
+  help                         this text (`cargo xtask <task> --help` for a task)
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let rest = args.get(1..).unwrap_or_default();
+    let result = match args.first().map(String::as_str) {
+        Some("ci") => ci::main(rest),
+        Some("demo") => demo::main(rest),
+        None | Some("help" | "-h" | "--help") => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown task `{other}`\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

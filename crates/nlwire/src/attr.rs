@@ -96,11 +96,7 @@ impl<'a> Attr<'a> {
 
     /// A NUL-terminated string: the bytes before the first NUL.
     pub fn c_bytes(&self) -> Result<&'a [u8], Error> {
-        let end = self
-            .payload
-            .iter()
-            .position(|&b| b == 0)
-            .ok_or(Error::NotTerminated)?;
+        let end = self.payload.iter().position(|&b| b == 0).ok_or(Error::NotTerminated)?;
         Ok(&self.payload[..end])
     }
 
@@ -146,15 +142,15 @@ impl<'a> Iterator for Attrs<'a> {
         if self.rest.is_empty() {
             return None;
         }
-        let parsed = NlAttrHdr::ref_from_prefix(self.rest)
-            .map_err(|_| Error::Truncated)
-            .and_then(|(hdr, _)| {
+        let parsed = NlAttrHdr::ref_from_prefix(self.rest).map_err(|_| Error::Truncated).and_then(
+            |(hdr, _)| {
                 let len = hdr.len.get() as usize;
                 if len < NlAttrHdr::LEN || len > self.rest.len() {
                     return Err(Error::BadLength);
                 }
                 Ok((hdr.kind.get(), len))
-            });
+            },
+        );
         match parsed {
             Ok((raw_kind, len)) => {
                 let payload = &self.rest[NlAttrHdr::LEN..len];
@@ -174,12 +170,19 @@ impl<'a> Iterator for Attrs<'a> {
 mod tests {
     use super::*;
 
+    /// Writes an attribute header (host order, as on the wire) at `at`.
+    fn hdr(buf: &mut [u8], at: usize, len: u16, kind: u16) {
+        buf[at..at + 2].copy_from_slice(&len.to_ne_bytes());
+        buf[at + 2..at + 4].copy_from_slice(&kind.to_ne_bytes());
+    }
+
     #[test]
     fn reads_flags_and_payload() {
         // nested ADDR (0x8001) holding ID 5, as the kernel sends it.
-        let buf = [
-            0x0c, 0x00, 0x01, 0x80, 0x05, 0x00, 0x02, 0x00, 0x05, 0, 0, 0,
-        ];
+        let mut buf = [0u8; 12];
+        hdr(&mut buf, 0, 12, 0x8001);
+        hdr(&mut buf, 4, 5, 2);
+        buf[8] = 5;
         let a = Attrs::new(&buf).next().unwrap().unwrap();
         assert_eq!(a.kind(), 1);
         assert_eq!(a.raw_kind(), 0x8001);
@@ -191,10 +194,7 @@ mod tests {
 
     #[test]
     fn readers_check_exact_length() {
-        let a = Attr {
-            raw_kind: 1,
-            payload: &[1, 2, 3],
-        };
+        let a = Attr { raw_kind: 1, payload: &[1, 2, 3] };
         assert_eq!(a.u8(), Err(Error::BadPayload));
         assert_eq!(a.u16(), Err(Error::BadPayload));
         assert_eq!(a.u32(), Err(Error::BadPayload));
@@ -205,47 +205,31 @@ mod tests {
 
     #[test]
     fn byte_orders() {
-        let a = Attr {
-            raw_kind: 9,
-            payload: &[0x13, 0x89],
-        };
+        let a = Attr { raw_kind: 9, payload: &[0x13, 0x89] };
         assert_eq!(a.u16_be(), Ok(5001));
         assert_eq!(a.u16(), Ok(u16::from_ne_bytes([0x13, 0x89])));
-        let a = Attr {
-            raw_kind: 3,
-            payload: &[10, 0, 0, 9],
-        };
+        let a = Attr { raw_kind: 3, payload: &[10, 0, 0, 9] };
         assert_eq!(a.ipv4(), Ok(Ipv4Addr::new(10, 0, 0, 9)));
         assert_eq!(a.u32_be(), Ok(0x0a00_0009));
-        let a = Attr {
-            raw_kind: 7,
-            payload: &(-3i32).to_ne_bytes(),
-        };
+        let a = Attr { raw_kind: 7, payload: &(-3i32).to_ne_bytes() };
         assert_eq!(a.i32(), Ok(-3));
-        let a = Attr {
-            raw_kind: 7,
-            payload: &u64::MAX.to_ne_bytes(),
-        };
+        let a = Attr { raw_kind: 7, payload: &u64::MAX.to_ne_bytes() };
         assert_eq!(a.u64(), Ok(u64::MAX));
     }
 
     #[test]
     fn strings_need_a_nul() {
-        let a = Attr {
-            raw_kind: 2,
-            payload: b"mptcp_pm\0\0",
-        };
+        let a = Attr { raw_kind: 2, payload: b"mptcp_pm\0\0" };
         assert_eq!(a.str(), Ok("mptcp_pm"));
-        let a = Attr {
-            raw_kind: 2,
-            payload: &[0xff, 0],
-        };
+        let a = Attr { raw_kind: 2, payload: &[0xff, 0] };
         assert_eq!(a.str(), Err(Error::NotUtf8));
     }
 
     #[test]
     fn short_length_errors_once_then_stops() {
-        let buf = [2, 0, 1, 0, 8, 0, 1, 0, 0, 0, 0, 0];
+        let mut buf = [0u8; 12];
+        hdr(&mut buf, 0, 2, 1);
+        hdr(&mut buf, 4, 8, 1);
         let mut it = Attrs::new(&buf);
         assert_eq!(it.next(), Some(Err(Error::BadLength)));
         assert_eq!(it.next(), None);
@@ -259,7 +243,8 @@ mod tests {
 
     #[test]
     fn past_the_end_is_an_error() {
-        let buf = [12, 0, 1, 0, 0, 0, 0, 0];
+        let mut buf = [0u8; 8];
+        hdr(&mut buf, 0, 12, 1);
         let mut it = Attrs::new(&buf);
         assert_eq!(it.next(), Some(Err(Error::BadLength)));
         assert_eq!(it.next(), None);
@@ -267,7 +252,10 @@ mod tests {
 
     #[test]
     fn tail_shorter_than_a_header_is_truncated() {
-        let buf = [5, 0, 1, 0, 7, 0, 0, 0, 1, 2];
+        let mut buf = [0u8; 10];
+        hdr(&mut buf, 0, 5, 1);
+        buf[4] = 7;
+        buf[8..].copy_from_slice(&[1, 2]);
         let mut it = Attrs::new(&buf);
         assert_eq!(it.next().unwrap().unwrap().u8(), Ok(7));
         assert_eq!(it.next(), Some(Err(Error::Truncated)));
@@ -276,7 +264,9 @@ mod tests {
 
     #[test]
     fn last_attribute_may_lack_padding() {
-        let buf = [5, 0, 1, 0, 7];
+        let mut buf = [0u8; 5];
+        hdr(&mut buf, 0, 5, 1);
+        buf[4] = 7;
         let mut it = Attrs::new(&buf);
         assert_eq!(it.next().unwrap().unwrap().u8(), Ok(7));
         assert_eq!(it.next(), None);
@@ -284,7 +274,11 @@ mod tests {
 
     #[test]
     fn find_returns_first_occurrence() {
-        let buf = [5, 0, 1, 0, 7, 0, 0, 0, 5, 0, 1, 0, 8, 0, 0, 0];
+        let mut buf = [0u8; 16];
+        hdr(&mut buf, 0, 5, 1);
+        buf[4] = 7;
+        hdr(&mut buf, 8, 5, 1);
+        buf[12] = 8;
         assert_eq!(Attrs::new(&buf).find(1).unwrap().unwrap().u8(), Ok(7));
         assert_eq!(Attrs::new(&buf).find(2), Ok(None));
     }

@@ -30,11 +30,7 @@ pub struct Nest {
 impl<'b> MessageBuilder<'b> {
     /// Starts a message of type `kind` with `flags` and sequence number `seq` (port id 0).
     pub fn new(buf: &'b mut [u8], kind: u16, flags: u16, seq: u32) -> Result<Self, Error> {
-        let mut b = MessageBuilder {
-            buf,
-            len: 0,
-            failed: false,
-        };
+        let mut b = MessageBuilder { buf, len: 0, failed: false };
         let hdr = NlMsgHdr {
             len: U32::new(NlMsgHdr::LEN as u32),
             kind: U16::new(kind),
@@ -56,11 +52,7 @@ impl<'b> MessageBuilder<'b> {
         version: u8,
     ) -> Result<Self, Error> {
         let mut b = Self::new(buf, family, flags, seq)?;
-        let g = GenlMsgHdr {
-            cmd,
-            version,
-            reserved: U16::new(0),
-        };
+        let g = GenlMsgHdr { cmd, version, reserved: U16::new(0) };
         b.append(g.as_bytes())?;
         Ok(b)
     }
@@ -80,10 +72,7 @@ impl<'b> MessageBuilder<'b> {
         if self.failed {
             return Err(Error::NoRoom);
         }
-        let end = self
-            .len
-            .checked_add(align(bytes.len()))
-            .filter(|&e| e <= self.buf.len());
+        let end = self.len.checked_add(align(bytes.len())).filter(|&e| e <= self.buf.len());
         let Some(end) = end else {
             self.failed = true;
             return Err(Error::NoRoom);
@@ -106,10 +95,7 @@ impl<'b> MessageBuilder<'b> {
             self.failed = true;
             return Err(Error::NoRoom);
         }
-        let hdr = NlAttrHdr {
-            len: U16::new(len),
-            kind: U16::new(kind),
-        };
+        let hdr = NlAttrHdr { len: U16::new(len), kind: U16::new(kind) };
         // The room check above covers both appends, so neither can fail half-way.
         let start = self.len;
         self.buf[start..start + NlAttrHdr::LEN].copy_from_slice(hdr.as_bytes());
@@ -173,10 +159,7 @@ impl<'b> MessageBuilder<'b> {
             self.failed = true;
             return Err(Error::NoRoom);
         }
-        let hdr = NlAttrHdr {
-            len: U16::new(len),
-            kind: U16::new(kind),
-        };
+        let hdr = NlAttrHdr { len: U16::new(len), kind: U16::new(kind) };
         let start = self.len;
         self.buf[start..start + NlAttrHdr::LEN].copy_from_slice(hdr.as_bytes());
         let data = start + NlAttrHdr::LEN;
@@ -230,11 +213,12 @@ mod tests {
         b.put_str(2, "mptcp_pm").unwrap();
         let msg = b.finish().unwrap();
         let mut want = [0u8; 36];
-        want[0] = 36;
-        want[4] = 0x10;
-        want[6] = 1;
+        want[0..4].copy_from_slice(&36u32.to_ne_bytes());
+        want[4..6].copy_from_slice(&0x10u16.to_ne_bytes());
+        want[6..8].copy_from_slice(&1u16.to_ne_bytes());
         want[16] = 3;
-        want[20..24].copy_from_slice(&[13, 0, 2, 0]);
+        want[20..22].copy_from_slice(&13u16.to_ne_bytes());
+        want[22..24].copy_from_slice(&2u16.to_ne_bytes());
         want[24..32].copy_from_slice(b"mptcp_pm");
         assert_eq!(msg, &want[..]);
     }
@@ -269,10 +253,7 @@ mod tests {
         assert_eq!(b.put_u8(1, 7), Err(Error::NoRoom));
         assert_eq!(b.finish().unwrap_err(), Error::NoRoom);
         let mut tiny = [0u8; 8];
-        assert_eq!(
-            MessageBuilder::new(&mut tiny, 1, 0, 0).unwrap_err(),
-            Error::NoRoom
-        );
+        assert_eq!(MessageBuilder::new(&mut tiny, 1, 0, 0).unwrap_err(), Error::NoRoom);
     }
 
     #[test]
@@ -281,7 +262,9 @@ mod tests {
         let mut b = MessageBuilder::new(&mut buf, 0x20, 1, 0).unwrap();
         b.put_u8(1, 9).unwrap();
         let m = b.finish().unwrap();
-        assert_eq!(&m[16..], &[5, 0, 1, 0, 9, 0, 0, 0]);
+        assert_eq!(&m[16..18], &5u16.to_ne_bytes());
+        assert_eq!(&m[18..20], &1u16.to_ne_bytes());
+        assert_eq!(&m[20..], &[9, 0, 0, 0]);
         assert_eq!(Attrs::new(&m[16..]).next().unwrap().unwrap().u8(), Ok(9));
     }
 

@@ -89,12 +89,7 @@ impl<'a> ErrorMsg<'a> {
         } else {
             ExtAck::default()
         };
-        Ok(ErrorMsg {
-            code,
-            request,
-            request_payload,
-            ext_ack,
-        })
+        Ok(ErrorMsg { code, request, request_payload, ext_ack })
     }
 
     /// Whether this is a plain acknowledgement (code 0).
@@ -126,10 +121,7 @@ impl<'a> Done<'a> {
         }
         let p = msg.payload();
         if p.is_empty() {
-            return Ok(Done {
-                code: 0,
-                ext_ack: ExtAck::default(),
-            });
+            return Ok(Done { code: 0, ext_ack: ExtAck::default() });
         }
         let (code, rest) = i32_prefix(p)?;
         let ext_ack = if msg.flags() & NLM_F_ACK_TLVS != 0 {
@@ -162,11 +154,7 @@ impl<'a> Control<'a> {
         Ok(match msg.kind() {
             NLMSG_ERROR => {
                 let e = ErrorMsg::parse(&msg)?;
-                if e.is_ack() {
-                    Control::Ack(e)
-                } else {
-                    Control::Error(e)
-                }
+                if e.is_ack() { Control::Ack(e) } else { Control::Error(e) }
             }
             NLMSG_DONE => Control::Done(Done::parse(&msg)?),
             k if k < NLMSG_MIN_TYPE => Control::Other(k),

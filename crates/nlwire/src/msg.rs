@@ -19,10 +19,7 @@ impl<'a> Message<'a> {
         if len < NlMsgHdr::LEN || len > buf.len() {
             return Err(Error::BadLength);
         }
-        Ok(Message {
-            header,
-            payload: &buf[NlMsgHdr::LEN..len],
-        })
+        Ok(Message { header, payload: &buf[NlMsgHdr::LEN..len] })
     }
 
     /// The header.
@@ -59,11 +56,7 @@ impl<'a> Message<'a> {
     pub fn genl(&self) -> Result<GenlMessage<'a>, Error> {
         let (genl, attrs) =
             GenlMsgHdr::ref_from_prefix(self.payload).map_err(|_| Error::Truncated)?;
-        Ok(GenlMessage {
-            message: *self,
-            genl,
-            attrs,
-        })
+        Ok(GenlMessage { message: *self, genl, attrs })
     }
 }
 
@@ -159,10 +152,7 @@ mod tests {
         buf[20..40].copy_from_slice(&msg(20, 2, 0)[..20]);
         let kinds: [u16; 2] = {
             let mut it = Messages::new(&buf);
-            [
-                it.next().unwrap().unwrap().kind(),
-                it.next().unwrap().unwrap().kind(),
-            ]
+            [it.next().unwrap().unwrap().kind(), it.next().unwrap().unwrap().kind()]
         };
         assert_eq!(kinds, [3, 2]);
     }
