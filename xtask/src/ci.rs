@@ -43,6 +43,12 @@ const STEPS: &[Step] = &[
         run: nostd,
     },
     Step {
+        name: "firmware",
+        about: "the no-heap firmware demo: build, lint, flash and RAM budget",
+        slow: false,
+        run: firmware,
+    },
+    Step {
         name: "miri",
         about: "the pure crates' tests under Miri, big-endian",
         slow: true,
@@ -89,7 +95,7 @@ pub fn main(args: &[String]) -> Result {
 fn usage() -> String {
     let mut u = USAGE.to_string();
     for s in STEPS {
-        u += &format!("                  {:<7} {}\n", s.name, s.about);
+        u += &format!("                  {:<8} {}\n", s.name, s.about);
     }
     u
 }
@@ -118,7 +124,7 @@ fn run_steps(steps: &[&Step], opts: &Opts) -> Result {
 fn summary(done: &[(&str, Duration)], total: Duration) {
     println!("\n--- timings{} ---", if in_ci() { " (CI)" } else { "" });
     for (name, took) in done {
-        println!("  {name:<7} {}", fmt_duration(*took));
+        println!("  {name:<8} {}", fmt_duration(*took));
     }
     println!("  total   {}", fmt_duration(total));
 }
@@ -149,6 +155,23 @@ fn test(_: &Opts) -> Result {
 fn nostd(_: &Opts) -> Result {
     for krate in PURE_CRATES {
         Cmd::cargo().args(["build", "--target", NO_STD_TARGET, "-p", krate]).run()?;
+    }
+    Ok(())
+}
+
+/// Flash budget of the firmware demo (it measures 7.7 KB); RAM must stay 0: the demo
+/// has no statics, so its start-up code copies and zeroes nothing.
+const FIRMWARE_FLASH_BUDGET: u64 = 16 * 1024;
+
+fn firmware(_: &Opts) -> Result {
+    let manifest = root().join("crates/firmware-demo/Cargo.toml");
+    Cmd::cargo().args(["fmt", "--check", "--manifest-path"]).arg(&manifest).run()?;
+    let (flash, ram) = crate::firmware::build_and_size(&root())?;
+    println!("firmware-demo (thumbv7em-none-eabihf): flash {flash} bytes, RAM {ram} bytes");
+    if flash > FIRMWARE_FLASH_BUDGET || ram != 0 {
+        return Err(format!(
+            "firmware demo over budget: flash {flash} > {FIRMWARE_FLASH_BUDGET} or RAM {ram} > 0"
+        ));
     }
     Ok(())
 }

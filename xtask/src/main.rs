@@ -2,6 +2,7 @@
 
 mod ci;
 mod demo;
+mod firmware;
 mod netns;
 mod setup;
 mod util;

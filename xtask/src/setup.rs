@@ -64,6 +64,13 @@ fn stable() -> Result {
             Cmd::new("rustup").args(["component", "add", component]).run()?;
         }
     }
+    // llvm-size for the firmware demo's flash and RAM figures.
+    let components = Cmd::new("rustup").args(["component", "list", "--installed"]).read()?;
+    if components.lines().any(|l| l.starts_with("llvm-tools")) {
+        have("llvm-tools");
+    } else {
+        Cmd::new("rustup").args(["component", "add", "llvm-tools"]).run()?;
+    }
     let installed = Cmd::new("rustup").args(["target", "list", "--installed"]).read()?;
     if installed.lines().any(|l| l.trim() == NO_STD_TARGET) {
         have(&format!("target {NO_STD_TARGET}"));
