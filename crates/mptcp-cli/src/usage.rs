@@ -15,7 +15,7 @@ FLAG  := [ signal | subflow | laminar | backup | fullmesh ]\n\
 CHANGE-OPT := [ backup | nobackup | fullmesh | nofullmesh ]\n";
 
 /// `mptcp help` (stderr, exit 255).
-pub const PLAIN: &str = "Usage:\tmptcp [ OPTIONS ] { endpoint | limits | monitor | help }\n\
+pub const PLAIN: &str = "Usage:\tmptcp [ OPTIONS ] { endpoint | limits | monitor | subflow | connection | help }\n\
 \tmptcp endpoint add ADDRESS [ dev NAME ] [ id ID ] [ port NR ] [ FLAG-LIST ]\n\
 \tmptcp endpoint delete id ID [ ADDRESS ]\n\
 \tmptcp endpoint change [ id ID ] [ ADDRESS ] [ port NR ] CHANGE-OPT\n\
@@ -24,12 +24,23 @@ pub const PLAIN: &str = "Usage:\tmptcp [ OPTIONS ] { endpoint | limits | monitor
 \tmptcp limits set [ subflows NR ] [ add_addr_accepted NR ]\n\
 \tmptcp limits show\n\
 \tmptcp monitor\n\
+\tmptcp connection show\n\
+\tmptcp endpoint announce ADDRESS id ID token TOKEN [ port NR ] [ dev NAME ]\n\
+\tmptcp endpoint remove id ID token TOKEN\n\
+\tmptcp endpoint show token TOKEN\n\
+\tmptcp subflow add token TOKEN ADDRESS [ id ID ] [ port NR ] [ dev NAME ]\n\
+\t\t\traddr RADDR rport NR [ backup ]\n\
+\tmptcp subflow delete token TOKEN ADDRESS port NR raddr RADDR rport NR\n\
+\tmptcp subflow change token TOKEN ADDRESS port NR raddr RADDR rport NR\n\
+\t\t\t{ backup | nobackup }\n\
 FLAG-LIST := [ FLAG-LIST ] FLAG\n\
 FLAG  := [ signal | subflow | laminar | backup | fullmesh ]\n\
 CHANGE-OPT := [ backup | nobackup | fullmesh | nofullmesh ]\n\
 OPTIONS := { -j[son] | -p[retty] | -n[etns] NAME | -b[atch] FILE | -force |\n\
 \t     -t[imestamp] | -ts[hort] | -o[neline] | -r[esolve] | -c[olor][=WHEN] |\n\
 \t     -rc[vbuf] SIZE | -V[ersion] }\n\
+TOKEN is hexadecimal, as monitor and connection show print it; the announce, remove,\n\
+subflow and token commands drive the userspace path manager (net.mptcp.pm_type=1).\n\
 Called through a link named `ip`, it is `ip mptcp` of iproute2 7.1.\n";
 
 /// `ip -help` (stderr, exit 255), as iproute2 prints it.
