@@ -8,7 +8,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::netns::Namespaces;
-use crate::util::{Cmd, Result, on_path, root, stop, target_dir, wait_for};
+use crate::util::{Cmd, Result, on_path, stop, target_dir, wait_for};
 
 const USAGE: &str = "\
 usage: cargo xtask demo
@@ -124,13 +124,6 @@ pub fn main(args: &[String]) -> Result {
     tool.run(&srv, &["-j"], &["endpoint", "show"])?;
     tool.run(&srv, &["-j", "-p"], &["limits", "show"])?;
 
-    let Some(fixture) = fixture else {
-        println!("\n(no MPTCP client/server: tests/fixture/main.rs does not exist yet and");
-        println!(" DEMO_FIXTURE is not set, so the connection part of the demo is skipped)");
-        n.say("Clean up");
-        return Ok(());
-    };
-
     live(&tool, &fixture, &cli, &srv, &mut n)?;
 
     n.say("Clean up: delete both namespaces");
@@ -170,17 +163,14 @@ fn live(tool: &Tool, fixture: &Path, cli: &str, srv: &str, n: &mut Narrator) -> 
 }
 
 /// The client/server program: DEMO_FIXTURE, else the workspace's `mptcp-fixture`.
-fn fixture() -> Result<Option<PathBuf>> {
+fn fixture() -> Result<PathBuf> {
     if let Some(p) = std::env::var_os("DEMO_FIXTURE") {
         let p = PathBuf::from(p);
         println!("using DEMO_FIXTURE={}", p.display());
-        return Ok(Some(p));
+        return Ok(p);
     }
-    if !root().join("tests").join("fixture").join("main.rs").is_file() {
-        return Ok(None);
-    }
-    Cmd::cargo().args(["build", "--workspace", "--bin", "mptcp-fixture"]).run()?;
-    Ok(Some(target_dir().join("debug").join("mptcp-fixture")))
+    Cmd::cargo().args(["build", "--bin", "mptcp-fixture"]).run()?;
+    Ok(target_dir().join("debug").join("mptcp-fixture"))
 }
 
 /// Addresses, links and routing for the two namespaces.
