@@ -7,20 +7,22 @@ use crate::ifname;
 use crate::num;
 use crate::words::{Words, matches};
 
-/// Endpoint flag bits (`MPTCP_PM_ADDR_FLAG_*`).
+/// Endpoint flag bits (`MPTCP_PM_ADDR_FLAG_*`) as the parser accumulates them.
 pub mod flag {
+    use mptcp_pm::EndpointFlags;
+
     /// Announce the address.
-    pub const SIGNAL: u32 = 0x01;
+    pub const SIGNAL: u32 = EndpointFlags::SIGNAL.bits();
     /// Create subflows from it.
-    pub const SUBFLOW: u32 = 0x02;
+    pub const SUBFLOW: u32 = EndpointFlags::SUBFLOW.bits();
     /// Backup path.
-    pub const BACKUP: u32 = 0x04;
+    pub const BACKUP: u32 = EndpointFlags::BACKUP.bits();
     /// Full mesh of subflows.
-    pub const FULLMESH: u32 = 0x08;
+    pub const FULLMESH: u32 = EndpointFlags::FULLMESH.bits();
     /// Created by the kernel.
-    pub const IMPLICIT: u32 = 0x10;
+    pub const IMPLICIT: u32 = EndpointFlags::IMPLICIT.bits();
     /// Laminar endpoint.
-    pub const LAMINAR: u32 = 0x20;
+    pub const LAMINAR: u32 = EndpointFlags::LAMINAR.bits();
 }
 
 /// Flag words, exact match only, in iproute2's table order. `no*` add nothing.

@@ -86,21 +86,27 @@ impl<'b> MessageBuilder<'b> {
 
     /// Appends an attribute with an arbitrary payload.
     pub fn put(&mut self, kind: u16, payload: &[u8]) -> Result<(), Error> {
-        let total = NlAttrHdr::LEN + payload.len();
-        let Ok(len) = u16::try_from(total) else {
+        self.put_parts(kind, payload, &[])
+    }
+
+    /// Appends one attribute whose payload is `head` then `tail`, with zeroed padding,
+    /// after checking once that all of it fits.
+    fn put_parts(&mut self, kind: u16, head: &[u8], tail: &[u8]) -> Result<(), Error> {
+        let total = NlAttrHdr::LEN + head.len() + tail.len();
+        let end = self.len.checked_add(align(total)).filter(|&e| e <= self.buf.len());
+        let (Ok(len), Some(end), false) = (u16::try_from(total), end, self.failed) else {
             self.failed = true;
             return Err(Error::NoRoom);
         };
-        if self.failed || self.len + align(total) > self.buf.len() {
-            self.failed = true;
-            return Err(Error::NoRoom);
-        }
         let hdr = NlAttrHdr { len: U16::new(len), kind: U16::new(kind) };
-        // The room check above covers both appends, so neither can fail half-way.
-        let start = self.len;
-        self.buf[start..start + NlAttrHdr::LEN].copy_from_slice(hdr.as_bytes());
-        self.len += NlAttrHdr::LEN;
-        self.append(payload)
+        let mut at = self.len;
+        for part in [hdr.as_bytes(), head, tail] {
+            self.buf[at..at + part.len()].copy_from_slice(part);
+            at += part.len();
+        }
+        self.buf[at..end].fill(0);
+        self.len = end;
+        Ok(())
     }
 
     /// Appends a `u8` attribute.
@@ -150,23 +156,7 @@ impl<'b> MessageBuilder<'b> {
 
     /// Appends a NUL-terminated string attribute.
     pub fn put_str(&mut self, kind: u16, s: &str) -> Result<(), Error> {
-        let total = NlAttrHdr::LEN + s.len() + 1;
-        let Ok(len) = u16::try_from(total) else {
-            self.failed = true;
-            return Err(Error::NoRoom);
-        };
-        if self.failed || self.len + align(total) > self.buf.len() {
-            self.failed = true;
-            return Err(Error::NoRoom);
-        }
-        let hdr = NlAttrHdr { len: U16::new(len), kind: U16::new(kind) };
-        let start = self.len;
-        self.buf[start..start + NlAttrHdr::LEN].copy_from_slice(hdr.as_bytes());
-        let data = start + NlAttrHdr::LEN;
-        self.buf[data..data + s.len()].copy_from_slice(s.as_bytes());
-        self.buf[data + s.len()..start + align(total)].fill(0);
-        self.len = start + align(total);
-        Ok(())
+        self.put_parts(kind, s.as_bytes(), &[0])
     }
 
     /// Opens a nested attribute of type `kind`; `NLA_F_NESTED` is set on the wire.
