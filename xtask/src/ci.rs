@@ -111,14 +111,14 @@ fn run_steps(steps: &[&Step], opts: &Opts) -> Result {
         if let Err(e) = result {
             println!("\n<== FAILED: {} after {}", step.name, fmt_duration(took));
             summary(&done, start.elapsed());
-            println!("ci steps: {} passed, 1 failed", done.len());
+            println!("steps: {} passed, 1 failed", done.len());
             return Err(format!("step `{}` failed: {e}", step.name));
         }
         println!("<== {}: ok in {}", step.name, fmt_duration(took));
         done.push((step.name, took));
     }
     summary(&done, start.elapsed());
-    println!("ci steps: {} passed, 0 failed", done.len());
+    println!("steps: {} passed, 0 failed", done.len());
     Ok(())
 }
 
