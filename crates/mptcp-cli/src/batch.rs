@@ -1,104 +1,128 @@
 //! Batch input as iproute2 reads it: `getcmdline` (comments, continuations, line
 //! numbers) and `makeargs` (words and quotes).
+//!
+//! Lines are bytes, as in C: a line that is not UTF-8 is still read (its words are
+//! converted lossily), and a NUL byte ends a physical line's text as it ends a C string.
 
 use std::io::BufRead;
 
-use crate::fail::say;
+use crate::fail::{Exit, say};
+
+/// iproute2's `largv[100]`: at most 99 words per command.
+const MAX_WORDS: usize = 99;
 
 /// Reads commands from a batch file.
 pub struct Reader<R> {
     input: R,
     line_no: usize,
-    line: String,
+    line: Vec<u8>,
+    next: Vec<u8>,
 }
 
 impl<R: BufRead> Reader<R> {
     /// Reads from `input`.
     pub fn new(input: R) -> Self {
-        Reader { input, line_no: 0, line: String::new() }
+        Reader { input, line_no: 0, line: Vec::new(), next: Vec::new() }
     }
 
-    fn read_line(&mut self, buf: &mut String) -> Option<()> {
+    /// One physical line into `buf` (`getline`), cut at a NUL and at the first `#`.
+    /// `false` at the end of input or on a read error, as `getline` returns -1.
+    fn physical_line(input: &mut R, line_no: &mut usize, buf: &mut Vec<u8>) -> bool {
         buf.clear();
-        match self.input.read_line(buf) {
-            Ok(0) | Err(_) => None,
+        match input.read_until(b'\n', buf) {
+            Ok(0) | Err(_) => false,
             Ok(_) => {
-                self.line_no += 1;
-                if let Some(hash) = buf.find('#') {
-                    buf.truncate(hash);
+                *line_no += 1;
+                if let Some(end) = buf.iter().position(|&b| b == 0 || b == b'#') {
+                    buf.truncate(end);
                 }
-                Some(())
+                true
             }
         }
     }
 
-    /// The next command: the number of its last physical line and its words (empty for
-    /// a blank line). `None` at the end, or when a continuation line is missing.
-    /// A fatal `makeargs` error (too many words, an open quote) exits with status 1.
-    pub fn next_command(&mut self) -> Option<(usize, Vec<String>)> {
-        let mut line = std::mem::take(&mut self.line);
-        self.read_line(&mut line)?;
-        while let Some(at) = line.find("\\\n") {
-            line.truncate(at);
-            let mut next = String::new();
-            if self.read_line(&mut next).is_none() {
-                say(format_args!("Missing continuation line\n"));
-                return None;
-            }
-            line.push_str(&next);
+    /// The next command: the number of its **last** physical line (what iproute2's
+    /// `Command failed FILE:LINE` shows) and its words, empty for a blank or comment
+    /// line. `Ok(None)` at the end, and when a continuation line is missing (after
+    /// printing `Missing continuation line`, as iproute2 ends the batch there).
+    /// `makeargs`'s fatal errors (too many words, an open quote) print their message
+    /// and give `Err(Exit(1))`, which must end the process once stdout is flushed.
+    pub fn read_command(&mut self) -> Result<Option<(usize, Vec<String>)>, Exit> {
+        if !Self::physical_line(&mut self.input, &mut self.line_no, &mut self.line) {
+            return Ok(None);
         }
-        let words = makeargs(&line);
-        self.line = line;
-        Some((self.line_no, words))
+        while let Some(at) = find_continuation(&self.line) {
+            if !Self::physical_line(&mut self.input, &mut self.line_no, &mut self.next) {
+                say(format_args!("Missing continuation line\n"));
+                return Ok(None);
+            }
+            self.line.truncate(at);
+            self.line.extend_from_slice(&self.next);
+        }
+        let words = makeargs(&self.line)?;
+        Ok(Some((self.line_no, words)))
     }
 }
 
-/// iproute2 `makeargs`: words split on space, TAB, CR and LF; a word that starts with a
-/// quote runs to the same quote. At most 99 words.
-fn makeargs(line: &str) -> Vec<String> {
-    const WS: &[char] = &[' ', '\t', '\r', '\n'];
+/// Where a backslash-newline starts (C `strstr(line, "\\\n")`).
+fn find_continuation(line: &[u8]) -> Option<usize> {
+    line.windows(2).position(|w| w == b"\\\n")
+}
+
+fn is_blank(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r' | b'\n')
+}
+
+/// iproute2 `makeargs`: words split on space, TAB, CR and LF; a word that starts with
+/// a quote runs to the next same quote, and the text right after the closing quote
+/// starts the next word (`'a b'c` is `a b`, `c`). At most 99 words.
+fn makeargs(line: &[u8]) -> Result<Vec<String>, Exit> {
     let mut words = Vec::new();
     let mut rest = line;
     loop {
-        rest = rest.trim_start_matches(WS);
-        if rest.is_empty() {
-            break;
-        }
-        if words.len() >= 99 {
+        let skip = rest.iter().take_while(|&&b| is_blank(b)).count();
+        rest = &rest[skip..];
+        let Some(&first) = rest.first() else { break };
+        if words.len() >= MAX_WORDS {
             say(format_args!("Too many arguments to command\n"));
-            std::process::exit(1);
+            return Err(Exit(1));
         }
-        let quote = rest.chars().next().filter(|c| *c == '\'' || *c == '"');
-        if let Some(q) = quote {
+        let word;
+        if first == b'\'' || first == b'"' {
             let body = &rest[1..];
-            let Some(end) = body.find(q) else {
+            let Some(end) = body.iter().position(|&b| b == first) else {
                 say(format_args!("Unterminated quoted string\n"));
-                std::process::exit(1);
+                return Err(Exit(1));
             };
-            words.push(body[..end].to_owned());
+            word = &body[..end];
             rest = &body[end + 1..];
         } else {
-            let end = rest.find(WS).unwrap_or(rest.len());
-            words.push(rest[..end].to_owned());
-            rest = rest.get(end + 1..).unwrap_or("");
+            let end = rest.iter().position(|&b| is_blank(b)).unwrap_or(rest.len());
+            word = &rest[..end];
+            rest = rest.get(end + 1..).unwrap_or(&[]);
         }
+        words.push(String::from_utf8_lossy(word).into_owned());
     }
-    words
+    Ok(words)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn all(text: &str) -> Vec<(usize, Vec<String>)> {
-        let mut r = Reader::new(text.as_bytes());
-        std::iter::from_fn(|| r.next_command()).collect()
+    fn all(text: &[u8]) -> Vec<(usize, Vec<String>)> {
+        let mut r = Reader::new(text);
+        std::iter::from_fn(|| r.read_command().unwrap()).collect()
+    }
+
+    fn words(text: &[u8]) -> Vec<Vec<String>> {
+        all(text).into_iter().map(|(_, w)| w).collect()
     }
 
     #[test]
     fn comments_blanks_and_continuations() {
         let got =
-            all("mptcp endpoint add 10.0.0.1 # c\n\n  \nmptcp limits \\\nshow\nx 'a b'c \"d\"\n");
+            all(b"mptcp endpoint add 10.0.0.1 # c\n\n  \nmptcp limits \\\nshow\nx 'a b'c \"d\"\n");
         let words: Vec<Vec<&str>> =
             got.iter().map(|(_, w)| w.iter().map(String::as_str).collect()).collect();
         assert_eq!(
@@ -116,7 +140,71 @@ mod tests {
     }
 
     #[test]
+    fn continuation_reports_the_last_line() {
+        let got = all(b"a \\\nb \\\nc\nd\n");
+        assert_eq!(got[0], (3, vec!["a".into(), "b".into(), "c".into()]));
+        assert_eq!(got[1], (4, vec!["d".into()]));
+    }
+
+    #[test]
+    fn comment_hides_a_backslash() {
+        // The `#` is cut first, so the backslash-newline is gone: no continuation.
+        assert_eq!(words(b"a # x \\\nb\n"), vec![vec!["a"], vec!["b"]]);
+        // A continued line loses its own comment too.
+        assert_eq!(words(b"a \\\nb # c\n"), vec![vec!["a", "b"]]);
+    }
+
+    #[test]
+    fn backslash_without_newline_is_a_word() {
+        assert_eq!(words(b"a \\"), vec![vec!["a", "\\"]]);
+        assert_eq!(words(b"a \\ b\n"), vec![vec!["a", "\\", "b"]]);
+    }
+
+    #[test]
+    fn missing_continuation_ends_the_batch() {
+        let mut r = Reader::new(&b"a\nb \\\n"[..]);
+        assert_eq!(r.read_command().unwrap(), Some((1, vec!["a".into()])));
+        assert_eq!(r.read_command().unwrap(), None);
+    }
+
+    #[test]
     fn last_line_without_newline() {
-        assert_eq!(all("mptcp limits").len(), 1);
+        assert_eq!(all(b"mptcp limits"), vec![(1, vec!["mptcp".into(), "limits".into()])]);
+    }
+
+    #[test]
+    fn quotes() {
+        assert_eq!(words(b"'' \"\" x\n"), vec![vec!["", "", "x"]]);
+        assert_eq!(words(b"\"it's\" 'say \"hi\"'\n"), vec![vec!["it's", "say \"hi\""]]);
+        // A quote inside a word is an ordinary character.
+        assert_eq!(words(b"a'b c'd\n"), vec![vec!["a'b", "c'd"]]);
+        // The quoted text may hold tabs and CRs, and runs across a continuation.
+        assert_eq!(words(b"'a\tb' 'c \\\nd'\n"), vec![vec!["a\tb", "c d"]]);
+    }
+
+    #[test]
+    fn fatal_word_errors() {
+        let mut r = Reader::new(&b"ok\n'open\n"[..]);
+        assert!(r.read_command().unwrap().is_some());
+        assert_eq!(r.read_command(), Err(Exit(1)));
+        let line = "w ".repeat(99);
+        assert_eq!(all(line.as_bytes())[0].1.len(), 99);
+        let line = "w ".repeat(100);
+        assert_eq!(Reader::new(line.as_bytes()).read_command(), Err(Exit(1)));
+    }
+
+    #[test]
+    fn bytes_not_utf8() {
+        // A Latin-1 comment does not stop the batch; other bytes become U+FFFD.
+        assert_eq!(words(b"a # caf\xe9\nb \xff\n"), vec![vec!["a"], vec!["b", "\u{fffd}"]]);
+        // A NUL ends the line's text, as it ends a C string.
+        assert_eq!(words(b"a\0b \\\nc\n"), vec![vec!["a"], vec!["c"]]);
+    }
+
+    #[test]
+    fn crlf_lines() {
+        assert_eq!(words(b"a b\r\nc\r\n"), vec![vec!["a", "b"], vec!["c"]]);
+        // CR before the newline: `\\\r\n` is no continuation.
+        assert_eq!(words(b"a \\\r\nb\n"), vec![vec!["a", "\\"], vec!["b"]]);
     }
 }

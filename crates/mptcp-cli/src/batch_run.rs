@@ -24,7 +24,7 @@ pub fn run(runner: &mut Runner, name: &str) -> Result<u8, Exit> {
     };
     let mut status = 0;
     let mut lines = Reader::new(input);
-    while let Some((line_no, words)) = lines.next_command() {
+    while let Some((line_no, words)) = lines.read_command()? {
         if words.is_empty() {
             continue;
         }

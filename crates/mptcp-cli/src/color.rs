@@ -1,5 +1,7 @@
 //! Colours as iproute2 7.1 uses them in `mptcp` output (`-c`, `-color[=WHEN]`).
 
+use std::os::unix::ffi::OsStrExt;
+
 use crate::sys;
 use crate::words::matches;
 
@@ -72,6 +74,10 @@ impl Palette {
 }
 
 /// iproute2 `check_enable_color`: JSON never has colour; `auto` needs a terminal.
+///
+/// `NO_COLOR` only changes iproute2's built-in default option (`default_color_opt`),
+/// which is already `never` in a default build, so it has no effect here: an explicit
+/// `-c` still colours.
 pub fn palette(opt: ColorOpt, json: bool) -> Option<Palette> {
     let on = !json
         && match opt {
@@ -79,16 +85,19 @@ pub fn palette(opt: ColorOpt, json: bool) -> Option<Palette> {
             ColorOpt::Always => true,
             ColorOpt::Auto => sys::stdout_is_tty(),
         };
-    on.then(|| Palette { dark: dark_background(std::env::var("COLORFGBG").ok().as_deref()) })
+    on.then(|| {
+        let colorfgbg = std::env::var_os("COLORFGBG");
+        Palette { dark: dark_background(colorfgbg.as_ref().map(|v| v.as_bytes())) }
+    })
 }
 
-/// The background is light only when `COLORFGBG`'s last field says so (7, 9-15);
-/// unknown means dark.
-fn dark_background(colorfgbg: Option<&str>) -> bool {
-    let Some(last) = colorfgbg.and_then(|v| v.rsplit(';').next()) else {
-        return true;
-    };
-    matches!(last, "0" | "1" | "2" | "3" | "4" | "5" | "6" | "8") || last.parse::<u8>().is_err()
+/// iproute2 >= 6.15 `set_color_palette`: the background is dark unless `COLORFGBG`
+/// has a `;` and the text after the last one is not exactly one of `0`-`6` or `8`
+/// (so `7`, `15`, `default` or an empty field mean light; no `;` at all means dark).
+fn dark_background(colorfgbg: Option<&[u8]>) -> bool {
+    let Some(value) = colorfgbg else { return true };
+    let Some(semi) = value.iter().rposition(|&b| b == b';') else { return true };
+    matches!(&value[semi + 1..], [b'0'..=b'6' | b'8'])
 }
 
 #[cfg(test)]
@@ -107,9 +116,35 @@ mod tests {
 
     #[test]
     fn background() {
+        let dark = |v: &str| dark_background(Some(v.as_bytes()));
         assert!(dark_background(None));
-        assert!(dark_background(Some("15;0")));
-        assert!(!dark_background(Some("0;15")));
-        assert!(!dark_background(Some("0;default;7")));
+        assert!(dark("15;0"));
+        assert!(dark("0;default;8"));
+        assert!(dark("15;6"));
+        // No `;`: the value is not looked at.
+        assert!(dark("7"));
+        assert!(dark("default"));
+        assert!(!dark("0;15"));
+        assert!(!dark("0;7"));
+        assert!(!dark("0;default;7"));
+        assert!(!dark("0;default"));
+        assert!(!dark("0;"));
+        assert!(!dark("0;00"));
+        assert!(!dark("0;9"));
+    }
+
+    #[test]
+    fn palettes() {
+        let dark = Palette { dark: true };
+        let light = Palette { dark: false };
+        assert_eq!(dark.start(Color::Inet), "\x1b[1;35m");
+        assert_eq!(dark.start(Color::Inet6), "\x1b[1;94m");
+        assert_eq!(dark.start(Color::Ifname), "\x1b[1;36m");
+        assert_eq!(light.start(Color::Inet), "\x1b[35m");
+        assert_eq!(light.start(Color::Inet6), "\x1b[34m");
+        assert_eq!(light.start(Color::Ifname), "\x1b[36m");
+        assert_eq!(dark.end(), "\x1b[0m");
+        assert_eq!(palette(ColorOpt::Always, true), None);
+        assert_eq!(palette(ColorOpt::Never, false), None);
     }
 }

@@ -206,6 +206,24 @@ mod tests {
     }
 
     #[test]
+    fn keys_are_escaped_and_numbers_plain() {
+        let mut out = Vec::new();
+        let mut j = JsonWriter::new(false);
+        j.start_array(&mut out);
+        j.start_object(&mut out);
+        j.int(&mut out, "a\"b", -42);
+        j.uint(&mut out, "max", u64::MAX);
+        j.bool(&mut out, "no", false);
+        j.string(&mut out, "dev", "x\u{1b}y");
+        j.end_object(&mut out);
+        j.end_array(&mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "[{\"a\\\"b\":-42,\"max\":18446744073709551615,\"no\":false,\"dev\":\"x\\u001by\"}]\n"
+        );
+    }
+
+    #[test]
     fn escapes() {
         let mut out = Vec::new();
         put_str(&mut out, "a\"b\\c\td\x01\x7f/");

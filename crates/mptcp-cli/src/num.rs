@@ -77,4 +77,14 @@ mod tests {
         assert_eq!(get_u32("4294967295"), Some(u32::MAX));
         assert_eq!(get_u16("70000"), None);
     }
+
+    /// C negates modulo 2^64 after reading the digits, so this is 1 for glibc too.
+    #[test]
+    fn minus_wraps_like_c() {
+        assert_eq!(get_u8("-18446744073709551615"), Some(1));
+        assert_eq!(get_u8("-18446744073709551616"), None);
+        assert_eq!(get_u32(" \t\n\x0b\x0c\r-0"), Some(0));
+        // No C23 `0b` prefix: glibc 2.36's strtoul reads `0` and stops at `b`.
+        assert_eq!(get_u8("0b1"), None);
+    }
 }

@@ -43,8 +43,25 @@ TOKEN is hexadecimal, as monitor and connection show print it; the announce, rem
 subflow and token commands drive the userspace path manager (net.mptcp.pm_type=1).\n\
 Called through a link named `ip`, it is `ip mptcp` of iproute2 7.1.\n";
 
-/// `ip -help` (stderr, exit 255), as iproute2 prints it.
-pub const IP: &str = "Usage: ip [ OPTIONS ] OBJECT { COMMAND | help }\n       ip [ -force ] -batch filename\nwhere  OBJECT := { address | addrlabel | amt | fou | help | ila | ioam | l2tp |\n                   link | macsec | maddress | monitor | mptcp | mroute | mrule |\n                   neighbor | neighbour | netconf | netns | nexthop | ntable |\n                   ntbl | route | rule | sr | tap | tcpmetrics |\n                   token | tunnel | tuntap | vrf | xfrm }\n       OPTIONS := { -V[ersion] | -s[tatistics] | -d[etails] | -r[esolve] |\n                    -h[uman-readable] | -iec | -j[son] | -p[retty] |\n                    -f[amily] { inet | inet6 | mpls | bridge | link } |\n                    -4 | -6 | -M | -B | -0 |\n                    -l[oops] { maximum-addr-flush-attempts } | -br[ief] |\n                    -o[neline] | -t[imestamp] | -ts[hort] | -b[atch] [filename] |\n                    -rc[vbuf] [size] | -n[etns] name | -N[umeric] | -a[ll] |\n                    -c[olor]}\n";
+/// `ip -help` (stderr, exit 255) of iproute2 >= 6.9: 6.1's text (what
+/// `/usr/sbin/ip` prints here) after the 2024 iproute2 patches that dropped `amt`
+/// (a link type, not an object) and listed `stats` and `-echo`; 6.11 prints this.
+pub const IP: &str = "Usage: ip [ OPTIONS ] OBJECT { COMMAND | help }
+       ip [ -force ] -batch filename
+where  OBJECT := { address | addrlabel | fou | help | ila | ioam | l2tp | link |
+                   macsec | maddress | monitor | mptcp | mroute | mrule |
+                   neighbor | neighbour | netconf | netns | nexthop | ntable |
+                   ntbl | route | rule | sr | stats | tap | tcpmetrics |
+                   token | tunnel | tuntap | vrf | xfrm }
+       OPTIONS := { -V[ersion] | -s[tatistics] | -d[etails] | -r[esolve] |
+                    -h[uman-readable] | -iec | -j[son] | -p[retty] |
+                    -f[amily] { inet | inet6 | mpls | bridge | link } |
+                    -4 | -6 | -M | -B | -0 |
+                    -l[oops] { maximum-addr-flush-attempts } | -echo | -br[ief] |
+                    -o[neline] | -t[imestamp] | -ts[hort] | -b[atch] [filename] |
+                    -rc[vbuf] [size] | -n[etns] name | -N[umeric] | -a[ll] |
+                    -c[olor]}
+";
 
 /// `ip -V` of iproute2 7.1 built with libmnl and without libbpf.
 pub const IP_VERSION: &str = "ip utility, iproute2-7.1.0\n";
@@ -52,3 +69,24 @@ pub const IP_VERSION: &str = "ip utility, iproute2-7.1.0\n";
 /// `mptcp -V`.
 pub const PLAIN_VERSION: &str =
     concat!("mptcp ", env!("CARGO_PKG_VERSION"), " (ip mptcp of iproute2-7.1.0)\n");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ip_mptcp_lists_laminar() {
+        assert!(IP_MPTCP.starts_with("Usage:\tip mptcp endpoint add ADDRESS"));
+        assert!(
+            IP_MPTCP.contains("\nFLAG  := [ signal | subflow | laminar | backup | fullmesh ]\n")
+        );
+        assert_eq!(IP_MPTCP.lines().count(), 12);
+    }
+
+    #[test]
+    fn ip_usage_objects() {
+        assert!(IP.contains("| sr | stats | tap |"));
+        assert!(!IP.contains("amt"));
+        assert!(IP.ends_with("-c[olor]}\n"));
+    }
+}
