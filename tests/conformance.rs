@@ -1,20 +1,21 @@
 //! The `ip mptcp` conformance suite: every recorded scenario of iproute2 7.1
-//! (`tests/conformance/scenarios.json`) and our extra recordings (`extra.json`) run
-//! against the binary under test, reached through a symlink named `ip`, each in a fresh
-//! network namespace. stdout, stderr and the exit status must match byte for byte.
+//! (`tests/conformance/scenarios.json`) and our extra recordings (`extra.json`, when
+//! present) run against the binary under test, reached through a symlink named `ip`,
+//! each in a fresh network namespace. stdout, stderr and the exit status must match
+//! byte for byte.
 //!
 //! `MPTCP_BIN` selects the binary (e.g. a static build); `CONFORMANCE_FILTER=B0` runs
 //! only the scenarios whose id starts with `B0`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc;
-use std::time::Duration;
 
 use mptcp_stack::json::{self, Json};
-use mptcp_stack::{Netns, mptcp_bin};
+use mptcp_stack::{Captured, Netns, bash, diff::diff, mptcp_bin};
+
+/// How many scenarios run at once: most of their time is spent sleeping.
+const THREADS: usize = 6;
 
 /// One recorded case.
 struct Scenario {
@@ -27,37 +28,34 @@ struct Scenario {
     rc: i32,
 }
 
-/// What a command did.
-#[derive(PartialEq)]
-struct Outcome {
-    stdout: String,
-    stderr: String,
-    rc: i32,
-}
-
+/// Reads a scenario file; every field is required (a typo must not pass silently).
 fn load(path: &Path) -> Vec<Scenario> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let doc = json::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let field = |s: &Json, k: &str| s.get(k).and_then(Json::as_str).unwrap_or_default().to_owned();
-    doc.as_array()
-        .expect("a list of scenarios")
-        .iter()
-        .map(|s| {
-            let expect = s.get("expect").expect("expect");
+    let file = path.display();
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let doc = json::parse(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let list = doc.as_array().unwrap_or_else(|| panic!("{file}: not a list of scenarios"));
+    list.iter()
+        .enumerate()
+        .map(|(n, s)| {
+            let get = |v: &Json, k: &str| -> String {
+                let f = v.get(k).and_then(Json::as_str);
+                f.unwrap_or_else(|| panic!("{file}: scenario #{n}: no string `{k}`")).to_owned()
+            };
+            let expect = s.get("expect").unwrap_or_else(|| panic!("{file}: #{n}: no `expect`"));
+            let setup = s.get("setup").and_then(Json::as_array);
+            let setup = setup.unwrap_or_else(|| panic!("{file}: #{n}: no `setup` list"));
+            let rc = expect.get("rc").and_then(Json::as_i64);
             Scenario {
-                id: field(s, "id"),
-                title: field(s, "title"),
-                setup: s
-                    .get("setup")
-                    .and_then(Json::as_array)
-                    .unwrap_or_default()
+                id: get(s, "id"),
+                title: get(s, "title"),
+                setup: setup
                     .iter()
-                    .filter_map(|c| c.as_str().map(str::to_owned))
+                    .map(|c| c.as_str().expect("setup commands are strings").to_owned())
                     .collect(),
-                cmd: field(s, "cmd"),
-                stdout: field(expect, "stdout"),
-                stderr: field(expect, "stderr"),
-                rc: expect.get("rc").and_then(Json::as_i64).expect("rc") as i32,
+                cmd: get(s, "cmd"),
+                stdout: get(expect, "stdout"),
+                stderr: get(expect, "stderr"),
+                rc: rc.unwrap_or_else(|| panic!("{file}: #{n}: no integer `rc`")) as i32,
             }
         })
         .collect()
@@ -102,101 +100,107 @@ fn substitute(cmd: &str, ns: &str, ip: &Path, fixture: &str) -> String {
     replace_word(&c, "NS", ns)
 }
 
-/// Runs `bash -c cmd` with stdin from /dev/null and LC_ALL=C, killed after 60 s.
-fn bash(cmd: &str) -> Outcome {
-    let child = Command::new("bash")
-        .args(["-c", cmd])
-        .env("LC_ALL", "C")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("bash");
-    let pid = child.id() as i32;
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = tx.send(child.wait_with_output());
-    });
-    match rx.recv_timeout(Duration::from_secs(60)) {
-        Ok(Ok(o)) => Outcome {
-            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
-            rc: o.status.code().unwrap_or(-1),
-        },
-        _ => {
-            // SAFETY: signalling a child process we started.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-            Outcome { stdout: String::new(), stderr: "timed out after 60 s".into(), rc: -1 }
-        }
-    }
-}
-
-fn run(s: &Scenario, ip: &Path, fixture: &str) -> Outcome {
-    let ns = Netns::new(&format!("cf{}", s.id));
+/// Runs one scenario in a namespace of its own (deleted on return, or on a panic).
+fn run(s: &Scenario, ip: &Path, fixture: &str) -> Captured {
+    let ns = Netns::new(&format!("cf-{}", s.id));
     for step in &s.setup {
         bash(&substitute(step, ns.name(), ip, fixture));
     }
     bash(&substitute(&s.cmd, ns.name(), ip, fixture))
 }
 
-/// A symlink named `ip` to the binary under test, in a fresh directory.
-fn ip_link(bin: &Path) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("mptcp-conformance-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let link = dir.join("ip");
-    std::os::unix::fs::symlink(bin, &link).unwrap();
-    link
+/// A directory holding a symlink named `ip` to the binary under test, removed on drop.
+struct IpLink(PathBuf);
+
+impl IpLink {
+    fn new(bin: &Path) -> IpLink {
+        let dir = std::env::temp_dir().join(format!("mptcp-conformance-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        std::os::unix::fs::symlink(bin, dir.join("ip")).expect("symlink ip");
+        IpLink(dir)
+    }
+
+    fn path(&self) -> PathBuf {
+        self.0.join("ip")
+    }
 }
 
-fn show(s: &str) -> String {
-    format!("{s:?}")
+impl Drop for IpLink {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The failure report of one scenario: what ran, then a diff of each stream that differs.
+fn report(s: &Scenario, got: &Captured) -> String {
+    let mut r = format!("FAIL {} {}\n", s.id, s.title);
+    for step in &s.setup {
+        r += &format!("  setup: {step}\n");
+    }
+    r += &format!("  cmd:   {}\n", s.cmd);
+    for (name, want, got) in
+        [("stdout", &s.stdout, &got.stdout_text()), ("stderr", &s.stderr, &got.stderr_text())]
+    {
+        if want != got {
+            r += &format!("  {name} (- expected, + actual):\n{}", diff(want, got, "    "));
+        }
+    }
+    if got.status != s.rc {
+        r += &format!("  status: expected {}, actual {}\n", s.rc, got.status);
+    }
+    r
 }
 
 #[test]
 fn conformance() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance");
     let mut scenarios = load(&root.join("scenarios.json"));
-    let recorded = scenarios.len();
-    scenarios.extend(load(&root.join("extra.json")));
-    assert_eq!(recorded, 136, "scenarios.json must hold the 136 recorded scenarios");
+    assert_eq!(scenarios.len(), 136, "scenarios.json must hold the 136 recorded scenarios");
+    let extra = root.join("extra.json");
+    if extra.exists() {
+        scenarios.extend(load(&extra));
+    }
+    let mut ids: Vec<&str> = scenarios.iter().map(|s| s.id.as_str()).collect();
+    ids.sort_unstable();
+    if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
+        panic!("scenario id {} is used twice", w[0]);
+    }
     if let Ok(prefix) = std::env::var("CONFORMANCE_FILTER") {
         scenarios.retain(|s| s.id.starts_with(&prefix));
+        assert!(!scenarios.is_empty(), "CONFORMANCE_FILTER={prefix} matches no scenario");
     }
-    let ip = ip_link(&mptcp_bin());
+    let ip = IpLink::new(&mptcp_bin());
+    let ip = ip.path();
     let fixture = env!("CARGO_BIN_EXE_mptcp-fixture");
     let next = AtomicUsize::new(0);
     let failures = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
-        for _ in 0..6 {
+        for _ in 0..THREADS {
             scope.spawn(|| {
                 while let Some(s) = scenarios.get(next.fetch_add(1, Ordering::Relaxed)) {
                     let got = run(s, &ip, fixture);
-                    let want =
-                        Outcome { stdout: s.stdout.clone(), stderr: s.stderr.clone(), rc: s.rc };
-                    if got != want {
+                    let same = got.stdout == s.stdout.as_bytes()
+                        && got.stderr == s.stderr.as_bytes()
+                        && got.status == s.rc;
+                    if !same {
                         failures.lock().unwrap().push((s, got));
                     }
                 }
             });
         }
     });
-    let _ = std::fs::remove_dir_all(ip.parent().unwrap());
-    let failures = failures.into_inner().unwrap();
+    let mut failures = failures.into_inner().unwrap();
+    failures.sort_by(|a, b| a.0.id.cmp(&b.0.id));
     for (s, got) in &failures {
-        eprintln!("FAIL {} {}\n  cmd: {}", s.id, s.title, s.cmd);
-        if got.stdout != s.stdout {
-            eprintln!("  stdout want {}\n         got  {}", show(&s.stdout), show(&got.stdout));
-        }
-        if got.stderr != s.stderr {
-            eprintln!("  stderr want {}\n         got  {}", show(&s.stderr), show(&got.stderr));
-        }
-        if got.rc != s.rc {
-            eprintln!("  status want {} got {}", s.rc, got.rc);
-        }
+        eprintln!("{}", report(s, got));
     }
-    println!("conformance: {} passed, {} failed", scenarios.len() - failures.len(), failures.len());
-    assert!(failures.is_empty(), "{} conformance scenarios failed", failures.len());
+    let failed: Vec<&str> = failures.iter().map(|f| f.0.id.as_str()).collect();
+    if !failed.is_empty() {
+        eprintln!("failed: {}", failed.join(" "));
+    }
+    println!("conformance: {} passed, {} failed", scenarios.len() - failed.len(), failed.len());
+    assert!(failed.is_empty(), "{} conformance scenarios failed", failed.len());
 }
 
 #[test]
@@ -207,4 +211,27 @@ fn placeholders_are_whole_words() {
         "/t/ip -n x mptcp; ip -n x-peer link; /f conn 1 2"
     );
     assert_eq!(substitute("NEWIP -n NS IPX NSA", "x", ip, "/f"), "/t/ip -n x IPX NSA");
+    assert_eq!(
+        substitute("MPTCP_SERVER a 1 & MPTCP_CLIENT a 1 0.5; MPTCP_LISTEN_X", "x", ip, "/f"),
+        "/f server a 1 & /f client a 1 0.5; MPTCP_LISTEN_X"
+    );
+}
+
+#[test]
+fn failure_report_shows_the_differences() {
+    let s = Scenario {
+        id: "Z1".into(),
+        title: "t".into(),
+        setup: vec!["ip link".into()],
+        cmd: "IP x".into(),
+        stdout: "a \n".into(),
+        stderr: String::new(),
+        rc: 0,
+    };
+    let got = Captured { stdout: b"a\n".to_vec(), stderr: Vec::new(), status: 255 };
+    assert_eq!(
+        report(&s, &got),
+        "FAIL Z1 t\n  setup: ip link\n  cmd:   IP x\n  stdout (- expected, + actual):\n    \
+         - \"a \\n\"\n    + \"a\\n\"\n  status: expected 0, actual 255\n"
+    );
 }

@@ -201,7 +201,9 @@ impl Parser<'_> {
                             {
                                 self.i += 2;
                                 let lo = self.hex4()?;
-                                cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
+                                let lo = lo.checked_sub(0xdc00).filter(|l| *l < 0x400);
+                                let lo = lo.ok_or("bad low surrogate")?;
+                                cp = 0x10000 + ((cp - 0xd800) << 10) + lo;
                             }
                             char::from_u32(cp).ok_or("bad code point")?
                         }
@@ -230,5 +232,14 @@ mod tests {
         assert_eq!(s.get("id").unwrap().as_str(), Some("A1"));
         assert_eq!(s.get("expect").unwrap().get("stdout").unwrap().as_str(), Some("a\tb\n\x1b[0m"));
         assert_eq!(s.get("expect").unwrap().get("rc").unwrap().as_i64(), Some(255));
+    }
+
+    #[test]
+    fn surrogate_pairs_and_bad_input() {
+        assert_eq!(parse(r#""\ud83d\ude00""#).unwrap(), Json::Str("\u{1f600}".into()));
+        assert!(parse(r#""\ud83d\u0041""#).is_err());
+        assert!(parse(r#"["a", ]"#).is_err());
+        assert!(parse(r#"{"a": 1} x"#).is_err());
+        assert!(parse(r#""abc"#).is_err());
     }
 }

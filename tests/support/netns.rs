@@ -5,6 +5,8 @@ use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
+use crate::run::{Captured, DEFAULT_TIMEOUT, capture};
+
 /// A namespace made with `ip netns add` (loopback up), deleted on drop.
 #[derive(Debug)]
 pub struct Netns {
@@ -49,6 +51,14 @@ impl Netns {
         assert!(st.map(|s| s.success()).unwrap_or(false), "{cmd:?} failed in {}", self.name);
     }
 
+    /// Runs a command inside the namespace (`ip netns exec`) and returns what it printed
+    /// and its status, whatever that is (stdin from /dev/null, killed after 60 s).
+    pub fn exec(&self, cmd: &[&str]) -> Captured {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", &self.name]).args(cmd).env("LC_ALL", "C");
+        capture(&mut c, DEFAULT_TIMEOUT)
+    }
+
     /// Runs `f` on a new thread that has entered this namespace (`setns` changes only
     /// the calling thread, so the test's own thread stays where it was).
     pub fn spawn<T: Send + 'static>(
@@ -73,5 +83,41 @@ impl Drop for Netns {
         for name in [self.name.clone(), format!("{}-peer", self.name)] {
             let _ = Command::new("ip").args(["netns", "del", &name]).output();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Netns;
+    use std::path::Path;
+
+    fn exists(name: &str) -> bool {
+        Path::new("/run/netns").join(name).exists()
+    }
+
+    #[test]
+    fn made_with_loopback_up_and_deleted_with_its_peer() {
+        let ns = Netns::new("support");
+        let name = ns.name().to_owned();
+        assert!(exists(&name));
+        let lo = ns.exec(&["ip", "-o", "link", "show", "lo"]);
+        assert!(lo.stdout_text().contains("<LOOPBACK,UP,"), "lo is down: {lo:?}");
+        ns.sh(&["ip", "netns", "add", &format!("{name}-peer")]);
+        assert!(exists(&format!("{name}-peer")));
+        drop(ns);
+        assert!(!exists(&name) && !exists(&format!("{name}-peer")));
+    }
+
+    #[test]
+    fn deleted_when_a_test_panics() {
+        let name = std::sync::Mutex::new(String::new());
+        let r = std::panic::catch_unwind(|| {
+            let ns = Netns::new("support-panic");
+            *name.lock().unwrap() = ns.name().to_owned();
+            panic!("test failure");
+        });
+        assert!(r.is_err());
+        let name = name.into_inner().unwrap();
+        assert!(!name.is_empty() && !exists(&name));
     }
 }
