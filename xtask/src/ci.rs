@@ -49,6 +49,12 @@ const STEPS: &[Step] = &[
         run: firmware,
     },
     Step {
+        name: "static",
+        about: "the static x86_64 musl release binary: size budget, conformance suite",
+        slow: false,
+        run: static_binary,
+    },
+    Step {
         name: "miri",
         about: "the pure crates' tests under Miri, big-endian",
         slow: true,
@@ -175,6 +181,12 @@ fn firmware(_: &Opts) -> Result {
         ));
     }
     Ok(())
+}
+
+/// The shipped binary, not only the debug build, must be within budget and byte-exact.
+fn static_binary(_: &Opts) -> Result {
+    let exe = crate::dist::budget_check_x86_64(&root())?;
+    crate::dist::conformance(&root(), &exe)
 }
 
 /// Miri's isolation stays on (deterministic runs), but an isolated call such as proptest's

@@ -1,7 +1,9 @@
-//! Project automation in plain Rust: `cargo xtask ci` and `cargo xtask demo`.
+//! Project automation in plain Rust: `cargo xtask ci`, `demo`, `dist` and `bench`.
 
+mod bench;
 mod ci;
 mod demo;
+mod dist;
 mod firmware;
 mod netns;
 mod setup;
@@ -15,6 +17,9 @@ usage: cargo xtask <task> [args]
 tasks:
   ci [--quick] [--step NAME]   every check: setup, fmt, clippy, test, nostd, miri, fuzz
   demo                         MPTCP endpoints, limits and a live connection in throw-away namespaces
+  dist [--release-only] [--no-test]
+                               static musl binaries for x86_64 and aarch64, sizes and budgets
+  bench                        side-by-side benchmarks against /usr/sbin/ip; writes BENCHMARKS.md
   help                         this text (`cargo xtask <task> --help` for a task)
 ";
 
@@ -24,6 +29,8 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci::main(rest),
         Some("demo") => demo::main(rest),
+        Some("dist") => dist::run(&util::root(), rest),
+        Some("bench") => bench::run(&util::root(), rest),
         None | Some("help" | "-h" | "--help") => {
             print!("{USAGE}");
             Ok(())
