@@ -147,7 +147,12 @@ fn fmt(_: &Opts) -> Result {
 }
 
 fn clippy(_: &Opts) -> Result {
-    Cmd::cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]).run()
+    Cmd::cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]).run()?;
+    // The tiny build's feature set (`-r` without the C library's resolver).
+    Cmd::cargo()
+        .args(["clippy", "-p", "mptcp-cli", "--no-default-features", "--all-targets"])
+        .args(["--", "-D", "warnings"])
+        .run()
 }
 
 fn test(_: &Opts) -> Result {

@@ -46,9 +46,10 @@ const TINY_FLAGS: &[&str] = &[
 const TINY_GCC_LINK_FLAGS: &[&str] =
     &["-Clink-arg=-Wl,-z,noseparate-code", "-Clink-arg=-Wl,--build-id=none"];
 
-/// Cargo arguments only the tiny builds get, e.g. `--no-default-features` once the CLI
-/// can leave out `-r` (musl's resolver costs 28,672 bytes of the tiny binary).
-const TINY_CARGO_ARGS: &[&str] = &[];
+/// Cargo arguments only the tiny builds get: without the `dns` feature `-r` reads
+/// /etc/hosts itself instead of calling musl's `getnameinfo`, whose resolver costs
+/// 28,672 bytes of the tiny binary.
+const TINY_CARGO_ARGS: &[&str] = &["--no-default-features"];
 
 const USAGE: &str = "\
 usage: cargo xtask dist [--release-only] [--no-test]

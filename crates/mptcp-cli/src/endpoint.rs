@@ -10,7 +10,7 @@ use crate::kerr::{self, KERNEL};
 use crate::out::Out;
 use crate::pm::{self, Endpoint, Request};
 use crate::session::Session;
-use crate::{addr, sys};
+use crate::{addr, hosts};
 
 /// Sends a request that expects an ACK; prints the kernel's error if it fails.
 pub fn modify(s: &mut Session, request: &Request) -> u8 {
@@ -183,7 +183,7 @@ fn print(s: &Session, out: &mut Out, e: &Endpoint, resolve: bool, name: &mut Str
 /// The address as text: a reverse-resolved name with `-r`, else `inet_ntop`.
 fn host(a: IpAddr, resolve: bool) -> String {
     if resolve {
-        if let Some(name) = sys::reverse_lookup(a) {
+        if let Some(name) = hosts::reverse_lookup(a) {
             return name;
         }
     }

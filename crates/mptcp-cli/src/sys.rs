@@ -96,6 +96,7 @@ pub fn stop_requested() -> bool {
 }
 
 /// `-r`: the host name of `addr` from `getnameinfo` (NI_NAMEREQD), if it has one.
+#[cfg(feature = "dns")]
 pub fn reverse_lookup(addr: std::net::IpAddr) -> Option<String> {
     // SAFETY: all-zero is a valid `sockaddr_storage`.
     let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };

@@ -1,0 +1,92 @@
+//! `-r`: an address's host name, from the C library (hosts file and DNS) or, without the
+//! `dns` feature, from `/etc/hosts` alone.
+//!
+//! The hosts-file lookup reads the file as musl's `getnameinfo` does: `#` starts a
+//! comment, the first field is the address, the second the name; the first line whose
+//! address equals the one asked for wins, IPv4 and IPv4-mapped IPv6 being equal. Without
+//! `dns` the static binary leaves out the C library's resolver (28 KiB of the `tiny`
+//! build); a name that only DNS knows then prints as the address.
+
+use std::net::{IpAddr, Ipv6Addr};
+
+/// The host name of `addr`, if it has one.
+pub fn reverse_lookup(addr: IpAddr) -> Option<String> {
+    #[cfg(feature = "dns")]
+    {
+        crate::sys::reverse_lookup(addr)
+    }
+    #[cfg(not(feature = "dns"))]
+    {
+        let text = std::fs::read("/etc/hosts").ok()?;
+        name_in(&text, addr).map(|n| String::from_utf8_lossy(n).into_owned())
+    }
+}
+
+/// The name `hosts` (the text of a hosts file) gives `addr`.
+#[cfg_attr(feature = "dns", allow(dead_code))]
+fn name_in(hosts: &[u8], addr: IpAddr) -> Option<&[u8]> {
+    let wanted = mapped(addr);
+    hosts.split(|&b| b == b'\n').find_map(|line| {
+        let line = line.split(|&b| b == b'#').next().unwrap_or_default();
+        let mut fields = line.split(|b| b.is_ascii_whitespace()).filter(|f| !f.is_empty());
+        let address = std::str::from_utf8(fields.next()?).ok()?.parse::<IpAddr>().ok()?;
+        let name = fields.next()?;
+        (mapped(address) == wanted && name.len() < 256).then_some(name)
+    })
+}
+
+/// IPv4 as IPv4-mapped IPv6, so that both spellings compare equal.
+fn mapped(addr: IpAddr) -> Ipv6Addr {
+    match addr {
+        IpAddr::V4(a) => a.to_ipv6_mapped(),
+        IpAddr::V6(a) => a,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HOSTS: &[u8] = b"# comment 10.0.0.9 nine\n\
+        127.0.0.1\tlocalhost loopback\n\
+        ::1 ip6-localhost ip6-loopback\n\
+        10.0.0.1 first # 10.0.0.2 hidden\n\
+        10.0.0.1 second\n\
+        not-an-address 10.0.0.3\n\
+        10.0.0.4\n\
+        ::ffff:10.0.0.5 mapped\n\
+        \t 10.0.0.6   spaced\r\n";
+
+    fn name(addr: &str) -> Option<&'static str> {
+        name_in(HOSTS, addr.parse().unwrap()).map(|n| std::str::from_utf8(n).unwrap())
+    }
+
+    #[test]
+    fn first_matching_line_and_first_name() {
+        assert_eq!(name("127.0.0.1"), Some("localhost"));
+        assert_eq!(name("::1"), Some("ip6-localhost"));
+        assert_eq!(name("10.0.0.1"), Some("first"));
+        assert_eq!(name("10.0.0.6"), Some("spaced"));
+    }
+
+    #[test]
+    fn comments_and_bad_lines_are_skipped() {
+        assert_eq!(name("10.0.0.9"), None);
+        assert_eq!(name("10.0.0.2"), None);
+        assert_eq!(name("10.0.0.3"), None);
+        assert_eq!(name("10.0.0.4"), None);
+    }
+
+    #[test]
+    fn ipv4_matches_its_mapped_form() {
+        assert_eq!(name("10.0.0.5"), Some("mapped"));
+        assert_eq!(name("::ffff:127.0.0.1"), Some("localhost"));
+    }
+
+    #[test]
+    fn long_names_are_skipped() {
+        let long = format!("10.0.0.7 {}\n10.0.0.7 short\n", "x".repeat(256));
+        let got = name_in(long.as_bytes(), "10.0.0.7".parse().unwrap());
+        assert_eq!(got, Some(&b"short"[..]));
+    }
+}
