@@ -115,6 +115,44 @@ fn events_group_reports_listener_created() {
     });
 }
 
+/// One `recvmmsg` takes every queued event; an empty queue with `Wait::No` is an
+/// empty batch, not a block.
+#[test]
+fn queued_events_arrive_in_one_batch() {
+    let ns = Netns::new("batch");
+    ns.run(|| {
+        let mut conn = connect();
+        let (family, group) = family_id(&mut conn);
+        conn.link().join_group(group.expect("events group")).unwrap();
+        let st = Command::new("ip").args(["link", "set", "lo", "up"]).status().unwrap();
+        assert!(st.success());
+        let slot = nlsock::EVENT_SLOT;
+        let mut rx = vec![0u8; slot * nlsock::MAX_BATCH];
+        let empty = conn.recv_event_batch(&mut rx, slot, nlsock::Wait::No).unwrap();
+        assert!(empty.is_empty());
+        for port in [6001, 6002, 6003] {
+            mptcp_listen_once(port);
+        }
+        let batch = conn.recv_event_batch(&mut rx, slot, nlsock::Wait::ForOne).unwrap();
+        assert_eq!(batch.len(), 6, "three listeners opened and closed, all queued");
+        let mut seen = Vec::new();
+        for datagram in batch.from_kernel(&rx, slot) {
+            for m in nlwire::Messages::new(datagram) {
+                let m = m.unwrap();
+                assert_eq!(m.kind(), family);
+                let ev = Event::parse(&m.genl().unwrap()).unwrap();
+                seen.push((ev.kind(), ev.sport().unwrap()));
+            }
+        }
+        use EventKind::{ListenerClosed as Closed, ListenerCreated as Created};
+        let want = [(Created, 6001), (Closed, 6001), (Created, 6002), (Closed, 6002)];
+        assert_eq!(seen[..4], want);
+        assert_eq!(seen[4..], [(Created, 6003), (Closed, 6003)]);
+        let after = conn.recv_event_batch(&mut rx, slot, nlsock::Wait::No).unwrap();
+        assert!(after.is_empty());
+    });
+}
+
 #[test]
 fn namespaces_isolate_endpoints() {
     let (a, b) = (Netns::new("iso-a"), Netns::new("iso-b"));

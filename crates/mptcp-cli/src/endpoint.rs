@@ -9,7 +9,7 @@ use crate::fail::say;
 use crate::kerr::{self, KERNEL};
 use crate::out::Out;
 use crate::pm::{self, Endpoint, Request};
-use crate::session::Session;
+use crate::session::{IfNames, Session};
 use crate::{addr, hosts};
 
 /// Sends a request that expects an ACK; prints the kernel's error if it fails.
@@ -63,7 +63,7 @@ pub fn get(s: &mut Session, out: &mut Out, a: &EndpointArgs, resolve: bool) -> u
     if let Some(j) = &mut out.json {
         j.start_array(&mut out.w);
     }
-    print(s, out, &info, resolve, &mut name);
+    print(s, out, &info, resolve, &mut IfNames::default(), &mut name);
     if let Some(j) = &mut out.json {
         j.end_array(&mut out.w);
     }
@@ -93,8 +93,9 @@ pub fn dump_request(s: &mut Session, out: &mut Out, resolve: bool, request: &Req
         }
     });
     let mut name = String::new();
+    let mut names = IfNames::default();
     for e in &entries {
-        print(s, out, e, resolve, &mut name);
+        print(s, out, e, resolve, &mut names, &mut name);
     }
     let status = match result {
         Ok(interrupted) => {
@@ -119,14 +120,21 @@ pub fn dump_request(s: &mut Session, out: &mut Out, resolve: bool, request: &Req
 
 /// Prints one endpoint: `ADDR [port P ]id I FLAGS… [rawflags X ][dev NAME ]`, or its
 /// JSON object with the keys in the same order.
-fn print(s: &Session, out: &mut Out, e: &Endpoint, resolve: bool, name: &mut String) {
+fn print(
+    s: &Session,
+    out: &mut Out,
+    e: &Endpoint,
+    resolve: bool,
+    names: &mut IfNames,
+    name: &mut String,
+) {
     let ip = e.ip();
     let address = ip.map(|a| host(a, resolve));
     let flags = e.flags.bits();
     let known: u32 = FLAG_WORDS.iter().map(|(_, b)| b).fold(0, |acc, b| acc | b);
     let ifindex = e.ifindex;
     if ifindex != 0 {
-        s.ifname(ifindex as u32, name);
+        names.write(s.conn.link(), ifindex as u32, name);
     }
     let port = Some(e.port).filter(|&p| p != 0);
     if let Some(j) = &mut out.json {

@@ -5,13 +5,13 @@ use std::io::Write;
 use std::net::IpAddr;
 
 use mptcp_pm::Event;
-use nlsock::Error;
+use nlsock::{EVENT_SLOT, Error, MAX_BATCH, Wait};
 
 use crate::color::Color;
 use crate::fail::say;
 use crate::kerr;
 use crate::out::Out;
-use crate::session::Session;
+use crate::session::{IfNames, Session};
 use crate::{sys, timefmt};
 
 /// Event names by type; the text form right-aligns them in 16 columns.
@@ -111,25 +111,35 @@ pub fn run(s: &mut Session, out: &mut Out, ts: Timestamps, rcvbuf: Option<u32>) 
     sys::install_stop_handlers(closing);
     let mut lost: u64 = 0;
     let mut name = String::new();
+    let mut names = IfNames::default();
+    let mut rx = [0u8; EVENT_SLOT * MAX_BATCH];
     loop {
-        out.flush();
-        sys::set_idle(true);
-        if sys::stop_requested() {
-            break;
+        // Take what is queued; flush only when the queue is empty, then block.
+        let mut got = s.conn.recv_event_batch(&mut rx, EVENT_SLOT, Wait::No);
+        if matches!(&got, Ok(b) if b.is_empty()) {
+            out.flush();
+            sys::set_idle(true);
+            if sys::stop_requested() {
+                break;
+            }
+            got = s.conn.recv_event_batch(&mut rx, EVENT_SLOT, Wait::ForOne);
+            sys::set_idle(false);
         }
-        let got = s.conn.recv_events(&mut s.rx);
-        sys::set_idle(false);
         match got {
-            Ok(msgs) => {
-                for m in msgs {
-                    let Ok(m) = m else { break };
-                    if m.kind() != s.family {
-                        continue;
+            Ok(batch) => {
+                names.clear();
+                for datagram in batch.from_kernel(&rx, EVENT_SLOT) {
+                    for m in nlwire::Messages::new(datagram) {
+                        let Ok(m) = m else { break };
+                        if m.kind() != s.family {
+                            continue;
+                        }
+                        let Some(ev) = m.genl().ok().and_then(|g| Event::parse(&g).ok()) else {
+                            continue;
+                        };
+                        let fields = Fields::read(&ev);
+                        print_event(out, &fields, ts, s.conn.link(), &mut names, &mut name);
                     }
-                    let Some(ev) = m.genl().ok().and_then(|g| Event::parse(&g).ok()) else {
-                        continue;
-                    };
-                    print_event(out, &Fields::read(&ev), ts, s.conn.link(), &mut name);
                 }
                 if let Some(j) = &out.json {
                     sys::set_closing(j.closing_bytes());
@@ -137,6 +147,7 @@ pub fn run(s: &mut Session, out: &mut Out, ts: Timestamps, rcvbuf: Option<u32>) 
             }
             Err(Error::EventsLost) => {
                 lost += 1;
+                out.flush();
                 say(format_args!(
                     "Warning: the kernel dropped MPTCP events (receive queue full); \
                      lost-event occurrences so far: {lost}\n"
@@ -175,10 +186,11 @@ fn print_event(
     f: &Fields,
     ts: Timestamps,
     socket: &nlsock::Socket,
+    names: &mut IfNames,
     name: &mut String,
 ) {
     if let Some(i) = f.ifindex.filter(|&i| i != 0) {
-        crate::session::ifname(socket, i as u32, name);
+        names.write(socket, i as u32, name);
     }
     let now = (ts != Timestamps::Off).then(sys::now_local);
     if out.json.is_some() {

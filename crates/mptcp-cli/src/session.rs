@@ -1,7 +1,7 @@
 //! The connection to the kernel's MPTCP path manager: one generic netlink socket,
 //! resolved once and reused by every command of a batch.
 
-use nlsock::{Conn, Error, Socket};
+use nlsock::{Conn, Error, IfName, Socket};
 
 use crate::command::Interfaces;
 use crate::fail::{Exit, fatal};
@@ -64,24 +64,55 @@ impl Session {
             _ => if_number(name).unwrap_or(0),
         }
     }
-
-    /// Interface name of `index`, or iproute2's `if<N>` fallback.
-    pub fn ifname(&self, index: u32, out: &mut String) {
-        ifname(self.conn.link(), index, out)
-    }
 }
 
-/// Interface name of `index` through `socket`, or iproute2's `if<N>` fallback.
-pub fn ifname(socket: &Socket, index: u32, out: &mut String) {
-    {
+/// How many interface names an [`IfNames`] keeps.
+const IFNAMES_KEPT: usize = 8;
+
+/// Interface names by index, each asked of the kernel (`SIOCGIFNAME`) once: a dump or a
+/// batch of events costs one system call per interface, however many entries name it.
+/// Keep one for a single dump or batch, so that a renamed interface shows its new name
+/// in the next.
+#[derive(Default)]
+pub struct IfNames {
+    known: [(u32, Option<IfName>); IFNAMES_KEPT],
+    len: usize,
+    next: usize,
+}
+
+impl IfNames {
+    /// Writes the name of interface `index` into `out`, or iproute2's `if<N>` when it
+    /// has none.
+    pub fn write(&mut self, socket: &Socket, index: u32, out: &mut String) {
+        let known = self.known[..self.len].iter().find(|(i, _)| *i == index);
+        let name = match known {
+            Some(&(_, name)) => name,
+            None => {
+                let name = socket.ifname(index as i32).ok().filter(|n| !n.as_str().is_empty());
+                self.remember(index, name);
+                name
+            }
+        };
         out.clear();
-        match socket.ifname(index as i32) {
-            Ok(n) if !n.as_str().is_empty() => out.push_str(n.as_str()),
-            _ => {
+        match name {
+            Some(n) => out.push_str(n.as_str()),
+            None => {
                 use std::fmt::Write;
                 let _ = write!(out, "if{index}");
             }
         }
+    }
+
+    /// Forgets every name.
+    pub fn clear(&mut self) {
+        self.len = 0;
+        self.next = 0;
+    }
+
+    fn remember(&mut self, index: u32, name: Option<IfName>) {
+        self.known[self.next] = (index, name);
+        self.next = (self.next + 1) % IFNAMES_KEPT;
+        self.len = (self.len + 1).min(IFNAMES_KEPT);
     }
 }
 
@@ -100,7 +131,27 @@ fn if_number(name: &str) -> Option<u32> {
 
 #[cfg(test)]
 mod tests {
-    use super::if_number;
+    use super::*;
+
+    #[test]
+    fn if_names_ask_once_per_interface_and_keep_the_last_eight() {
+        let socket = Socket::generic().unwrap();
+        let mut names = IfNames::default();
+        let mut out = String::new();
+        names.write(&socket, 1, &mut out);
+        assert_eq!(out, "lo");
+        names.write(&socket, 999_999, &mut out);
+        assert_eq!(out, "if999999");
+        assert_eq!(names.len, 2);
+        names.write(&socket, 1, &mut out);
+        assert_eq!((out.as_str(), names.len), ("lo", 2));
+        for i in 0..7 {
+            names.remember(100 + i, None);
+        }
+        assert_eq!((names.len, names.known.iter().any(|&(i, _)| i == 1)), (8, false));
+        names.clear();
+        assert_eq!(names.len, 0);
+    }
 
     #[test]
     fn if_number_fallback() {

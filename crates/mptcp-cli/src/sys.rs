@@ -160,7 +160,9 @@ pub unsafe extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_cha
         let arg = unsafe { std::ffi::CStr::from_ptr(p) };
         args.push(arg.to_string_lossy().into_owned());
     }
-    crate::run_main(&args).into()
+    let status = crate::run_main(&args);
+    // `exit` without dropping `args`: nothing is left to flush or close.
+    std::process::exit(status.into())
 }
 
 /// Writes all of `data` to file descriptor 1, retrying on `EINTR`.

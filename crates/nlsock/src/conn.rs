@@ -4,7 +4,7 @@ use nlwire::consts::NLM_F_DUMP_INTR;
 use nlwire::control::Control;
 use nlwire::{Message, Messages, NlMsgHdr, align};
 
-use crate::{Datagram, Errno, Error, KernelError};
+use crate::{Batch, Datagram, Errno, Error, KernelError, Wait};
 
 /// A datagram channel to the kernel. [`crate::Socket`] is the real one.
 pub trait Link {
@@ -12,6 +12,16 @@ pub trait Link {
     fn send(&mut self, buf: &[u8]) -> Result<(), Errno>;
     /// Receives one datagram into `buf`.
     fn recv(&mut self, buf: &mut [u8]) -> Result<Datagram, Errno>;
+
+    /// Receives several datagrams, datagram `i` into `buf[i * slot..][..slot]`. This
+    /// provided version receives one, blocking whatever `wait` says; [`crate::Socket`]
+    /// takes every queued datagram (up to [`crate::MAX_BATCH`]) with one system call.
+    fn recv_batch(&mut self, buf: &mut [u8], slot: usize, wait: Wait) -> Result<Batch, Errno> {
+        let _ = wait;
+        let end = slot.min(buf.len());
+        let d = self.recv(&mut buf[..end])?;
+        Ok(Batch::new(&[d]))
+    }
 }
 
 /// Exchanges with the kernel over a [`Link`], matching replies by sequence number and
@@ -144,6 +154,24 @@ impl<L: Link> Conn<L> {
     pub fn recv_events<'r>(&mut self, rx: &'r mut [u8]) -> Result<Messages<'r>, Error> {
         let n = self.recv_datagram(rx)?;
         Ok(Messages::new(&rx[..n]))
+    }
+
+    /// Receives every queued event datagram (up to [`crate::MAX_BATCH`]) with one
+    /// system call, datagram `i` in `rx[i * slot..]`; read them with
+    /// [`Batch::from_kernel`]. [`Wait::No`] gives an empty batch when nothing is queued.
+    /// [`Error::EventsLost`] reports an overflow; keep calling afterwards. A datagram
+    /// longer than `slot` is [`Error::Truncated`] ([`crate::EVENT_SLOT`] fits any event).
+    pub fn recv_event_batch(
+        &mut self,
+        rx: &mut [u8],
+        slot: usize,
+        wait: Wait,
+    ) -> Result<Batch, Error> {
+        let batch = self.link.recv_batch(rx, slot, wait)?;
+        if batch.datagrams().iter().any(|d| d.truncated && d.sender == 0) {
+            return Err(Error::Truncated);
+        }
+        Ok(batch)
     }
 }
 
@@ -321,6 +349,27 @@ mod tests {
         assert_eq!(conn.recv_events(&mut rx).unwrap_err(), Error::EventsLost);
         let mut events = conn.recv_events(&mut rx).unwrap();
         assert_eq!(events.next().unwrap().unwrap().kind(), 0x1c);
+    }
+
+    #[test]
+    fn event_batches_over_a_plain_link_take_one_datagram() {
+        let mut a = [0u8; 64];
+        let n = data(&mut a, 0, 0, 7);
+        let script = [(&a[..n], 0, false), (&a[..n], 99, false), (&a[..n], 0, true)];
+        let mut link = Script::new(&script);
+        link.fail_with = Some(libc::ENOBUFS);
+        let mut conn = Conn::new(link, 0);
+        let mut rx = [0u8; 256];
+        let lost = conn.recv_event_batch(&mut rx, 128, Wait::No);
+        assert_eq!(lost.unwrap_err(), Error::EventsLost);
+        let batch = conn.recv_event_batch(&mut rx, 128, Wait::No).unwrap();
+        assert_eq!(batch.len(), 1);
+        let first = batch.from_kernel(&rx, 128).next().unwrap();
+        assert_eq!(first, &a[..n]);
+        let foreign = conn.recv_event_batch(&mut rx, 128, Wait::ForOne).unwrap();
+        assert_eq!((foreign.len(), foreign.from_kernel(&rx, 128).count()), (1, 0));
+        let cut = conn.recv_event_batch(&mut rx, 128, Wait::ForOne);
+        assert_eq!(cut.unwrap_err(), Error::Truncated);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 #![warn(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+mod batch;
 mod conn;
 mod errno;
 mod error;
@@ -15,6 +16,7 @@ mod netns;
 mod socket;
 mod sys;
 
+pub use batch::{Batch, EVENT_SLOT, MAX_BATCH, Wait};
 pub use conn::{Conn, Link};
 pub use errno::Errno;
 pub use error::{Error, KernelError};

@@ -3,7 +3,7 @@
 use nlwire::consts::*;
 
 use crate::conn::Link;
-use crate::{Errno, sys};
+use crate::{Batch, Errno, MAX_BATCH, Wait, sys};
 
 /// One received datagram.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +100,13 @@ impl Link for Socket {
     fn recv(&mut self, buf: &mut [u8]) -> Result<Datagram, Errno> {
         let (len, sender, truncated) = sys::recv(self.fd, buf)?;
         Ok(Datagram { len: len.min(buf.len()), sender, truncated })
+    }
+
+    /// One `recvmmsg` for up to [`MAX_BATCH`] datagrams.
+    fn recv_batch(&mut self, buf: &mut [u8], slot: usize, wait: Wait) -> Result<Batch, Errno> {
+        let mut got = [Datagram { len: 0, sender: 0, truncated: false }; MAX_BATCH];
+        let n = sys::recv_many(self.fd, buf, slot, &mut got, wait == Wait::ForOne)?;
+        Ok(Batch::new(&got[..n]))
     }
 }
 

@@ -2,7 +2,8 @@
 
 use core::mem::{size_of, zeroed};
 
-use crate::Errno;
+use crate::batch::MAX_BATCH;
+use crate::{Datagram, Errno};
 
 fn check(ret: isize) -> Result<usize, Errno> {
     if ret < 0 { Err(Errno::last()) } else { Ok(ret as usize) }
@@ -63,6 +64,61 @@ pub(crate) fn recv(fd: i32, buf: &mut [u8]) -> Result<(usize, u32, bool), Errno>
             Err(e) if e.0 == libc::EINTR => continue,
             Err(e) => return Err(e),
             Ok(n) => return Ok((n, addr.nl_pid, msg.msg_flags & libc::MSG_TRUNC != 0)),
+        }
+    }
+}
+
+/// Receives up to `got.len()` (at most [`MAX_BATCH`]) datagrams with one `recvmmsg`,
+/// datagram `i` into `buf[i * slot..][..slot]`; returns how many arrived. `wait: false`
+/// returns 0 on an empty queue instead of blocking; `true` blocks for the first only.
+pub(crate) fn recv_many(
+    fd: i32,
+    buf: &mut [u8],
+    slot: usize,
+    got: &mut [Datagram],
+    wait: bool,
+) -> Result<usize, Errno> {
+    let slots = buf.len().checked_div(slot).unwrap_or(0);
+    let n = slots.min(got.len()).min(MAX_BATCH);
+    if n == 0 {
+        return Err(Errno(libc::EINVAL));
+    }
+    // SAFETY: all-zero is a valid `sockaddr_nl`, `iovec` and `mmsghdr`.
+    let mut addrs: [libc::sockaddr_nl; MAX_BATCH] = unsafe { zeroed() };
+    // SAFETY: as above.
+    let mut iovs: [libc::iovec; MAX_BATCH] = unsafe { zeroed() };
+    // SAFETY: as above.
+    let mut msgs: [libc::mmsghdr; MAX_BATCH] = unsafe { zeroed() };
+    for (i, chunk) in buf.chunks_exact_mut(slot).take(n).enumerate() {
+        iovs[i] = libc::iovec { iov_base: chunk.as_mut_ptr().cast(), iov_len: slot };
+        let hdr = &mut msgs[i].msg_hdr;
+        hdr.msg_name = (&raw mut addrs[i]).cast();
+        hdr.msg_namelen = size_of::<libc::sockaddr_nl>() as u32;
+        hdr.msg_iov = &raw mut iovs[i];
+        hdr.msg_iovlen = 1;
+    }
+    let flags = if wait { libc::MSG_WAITFORONE } else { libc::MSG_DONTWAIT };
+    loop {
+        // SAFETY: the first `n` headers point at their own `addrs` and `iovs` entries,
+        // which point at disjoint `slot`-byte chunks of `buf`; all outlive the call,
+        // and `n` is at most the length of each array.
+        let ret = unsafe {
+            libc::recvmmsg(fd, msgs.as_mut_ptr(), n as _, flags as _, core::ptr::null_mut())
+        };
+        match check(ret as isize) {
+            Err(e) if e.0 == libc::EINTR => continue,
+            Err(e) if e.0 == libc::EAGAIN && !wait => return Ok(0),
+            Err(e) => return Err(e),
+            Ok(count) => {
+                for i in 0..count.min(n) {
+                    got[i] = Datagram {
+                        len: (msgs[i].msg_len as usize).min(slot),
+                        sender: addrs[i].nl_pid,
+                        truncated: msgs[i].msg_hdr.msg_flags & libc::MSG_TRUNC != 0,
+                    };
+                }
+                return Ok(count.min(n));
+            }
         }
     }
 }
