@@ -16,7 +16,7 @@ use crate::{addr, hosts};
 pub fn modify(s: &mut Session, request: &Request) -> u8 {
     let mut buf = [0u8; pm::REQ_BUF];
     let Some(req) = pm::emit(request, &mut buf, s.family) else { return 1 };
-    match s.conn.ack(req, &mut s.rx) {
+    match s.conn.ack(req, &mut s.rx[..]) {
         Ok(()) => 0,
         Err(e) => {
             kerr::print_request_error(&e);
@@ -51,7 +51,7 @@ pub fn get(s: &mut Session, out: &mut Out, a: &EndpointArgs, resolve: bool) -> u
     let Some(req) = pm::emit(&Request::GetAddr(pm::endpoint(a)), &mut buf, s.family) else {
         return 1;
     };
-    let info = match s.conn.request(req, &mut s.rx) {
+    let info = match s.conn.request(req, &mut s.rx[..]) {
         Ok(msg) => msg.genl().ok().and_then(|g| Endpoint::from_message(&g).ok().flatten()),
         Err(e) => {
             kerr::print_request_error(&e);
@@ -84,7 +84,7 @@ pub fn dump_request(s: &mut Session, out: &mut Out, resolve: bool, request: &Req
     }
     let family = s.family;
     let mut entries: Vec<Endpoint> = Vec::with_capacity(8);
-    let result = s.conn.dump(req, &mut s.rx, |m| {
+    let result = s.conn.dump(req, &mut s.rx[..], |m| {
         if m.kind() != family {
             return;
         }

@@ -101,6 +101,16 @@ impl JsonWriter {
         put_str(w, value);
     }
 
+    /// `"key": "value"` with the value formatted in place (no `String`), escaped as
+    /// [`JsonWriter::string`] escapes.
+    pub fn string_fmt(&mut self, w: &mut impl Write, key: &str, value: std::fmt::Arguments<'_>) {
+        self.name(w, key);
+        self.eor(w);
+        let _ = w.write_all(b"\"");
+        let _ = std::fmt::Write::write_fmt(&mut Escaped(&mut *w), value);
+        let _ = w.write_all(b"\"");
+    }
+
     /// `"key": 42`.
     pub fn uint(&mut self, w: &mut impl Write, key: &str, value: u64) {
         self.name(w, key);
@@ -126,6 +136,22 @@ impl JsonWriter {
 /// A quoted string with iproute2 7.1's escapes (control characters as `\u00XX`).
 fn put_str(w: &mut impl Write, s: &str) {
     let _ = w.write_all(b"\"");
+    put_escaped(w, s);
+    let _ = w.write_all(b"\"");
+}
+
+/// Writes formatted text through [`put_escaped`], with no intermediate `String`.
+struct Escaped<'w, W>(&'w mut W);
+
+impl<W: Write> std::fmt::Write for Escaped<'_, W> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        put_escaped(self.0, s);
+        Ok(())
+    }
+}
+
+/// The body of a JSON string: `s` with iproute2's escapes, no quotes.
+fn put_escaped(w: &mut impl Write, s: &str) {
     let bytes = s.as_bytes();
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
@@ -154,7 +180,6 @@ fn put_str(w: &mut impl Write, s: &str) {
         }
     }
     let _ = w.write_all(&bytes[start..]);
-    let _ = w.write_all(b"\"");
 }
 
 #[cfg(test)]
@@ -221,6 +246,23 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "[{\"a\\\"b\":-42,\"max\":18446744073709551615,\"no\":false,\"dev\":\"x\\u001by\"}]\n"
         );
+    }
+
+    #[test]
+    fn formatted_strings_match_plain_ones() {
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let (mut ja, mut jb) = (JsonWriter::new(true), JsonWriter::new(true));
+        for (j, w) in [(&mut ja, &mut a), (&mut jb, &mut b)] {
+            j.start_array(w);
+            j.start_object(w);
+        }
+        ja.string(&mut a, "k", "a\"b\tc 0x1f");
+        jb.string_fmt(&mut b, "k", format_args!("a{}b\tc {:#x}", '"', 31));
+        for (j, w) in [(&mut ja, &mut a), (&mut jb, &mut b)] {
+            j.end_object(w);
+            j.end_array(w);
+        }
+        assert_eq!(String::from_utf8(b).unwrap(), String::from_utf8(a).unwrap());
     }
 
     #[test]

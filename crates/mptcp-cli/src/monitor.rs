@@ -1,8 +1,8 @@
 //! `monitor`: prints every MPTCP path-manager event, in text or JSON, as iproute2 7.1 does.
 
-use std::fmt::Write as _;
 use std::io::Write;
 use std::net::IpAddr;
+use std::time::{Duration, Instant};
 
 use mptcp_pm::Event;
 use nlsock::{EVENT_SLOT, Error, MAX_BATCH, Wait};
@@ -30,6 +30,15 @@ fn event_name(kind: u8) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+/// How long the monitor lets events queue when they come less than this apart: under an
+/// event storm it wakes once per window instead of once per event (the wake-up, not the
+/// printing, is most of a monitor's CPU time), and an event is printed at most this much
+/// later than it would be. An event after a quiet spell is printed at once.
+const COALESCE: Duration = Duration::from_millis(1);
+
+/// The most batches a stopped monitor still takes from its queue (see `draining`).
+const MAX_DRAIN_BATCHES: u32 = 64;
 
 /// Event flag: the peer refuses joins to its initial address and port.
 const FLAG_DENY_JOIN_ID0: u16 = 0x1;
@@ -86,8 +95,12 @@ impl Fields {
 }
 
 /// `%#x` as C prints it: `0` for zero, else `0x…`.
-fn hash_hex(v: u64) -> String {
-    if v == 0 { "0".to_owned() } else { format!("{v:#x}") }
+struct HashHex(u64);
+
+impl std::fmt::Display for HashHex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0 == 0 { f.write_str("0") } else { write!(f, "{:#x}", self.0) }
+    }
 }
 
 /// Runs the monitor until SIGINT or SIGTERM (exit 0). Returns the command status.
@@ -100,7 +113,11 @@ pub fn run(s: &mut Session, out: &mut Out, ts: Timestamps, rcvbuf: Option<u32>) 
         say(format_args!("can't subscribe to mptcp events: {e}\n"));
         return 255;
     }
-    let _ = s.conn.link().set_recv_buffer(rcvbuf.unwrap_or(1 << 20));
+    let rcvbuf = rcvbuf.unwrap_or(1 << 20);
+    let _ = s.conn.link().set_recv_buffer(rcvbuf);
+    // Coalescing lets up to a window's worth of events queue; a buffer cut below the
+    // default by `-rcvbuf` might not hold them, so it turns coalescing off.
+    let coalesce = rcvbuf >= 1 << 20;
     let closing: &'static [u8] = match &mut out.json {
         Some(j) => {
             j.start_array(&mut out.w);
@@ -113,18 +130,51 @@ pub fn run(s: &mut Session, out: &mut Out, ts: Timestamps, rcvbuf: Option<u32>) 
     let mut name = String::new();
     let mut names = IfNames::default();
     let mut rx = [0u8; EVENT_SLOT * MAX_BATCH];
+    // Whether the queue may hold more than the last call took: only after a full batch.
+    let mut more = false;
+    // Batches still to take after a stop signal that arrived while events were left to
+    // queue: those are printed before the monitor ends, as they would have been without
+    // coalescing. Bounded, so that a storm cannot keep a stopped monitor alive.
+    let mut draining: Option<u32> = None;
+    let mut last_wake: Option<Instant> = None;
     loop {
-        // Take what is queued; flush only when the queue is empty, then block.
-        let mut got = s.conn.recv_event_batch(&mut rx, EVENT_SLOT, Wait::No);
-        if matches!(&got, Ok(b) if b.is_empty()) {
-            out.flush();
-            sys::set_idle(true);
-            if sys::stop_requested() {
-                break;
+        // Take what is queued; once the queue is empty, flush and block.
+        let got = if more {
+            s.conn.recv_event_batch(&mut rx, EVENT_SLOT, Wait::No)
+        } else {
+            Ok(nlsock::Batch::EMPTY)
+        };
+        let got = match got {
+            Ok(b) if b.is_empty() => {
+                out.flush();
+                if draining.is_some() || sys::stop_requested() {
+                    break;
+                }
+                if coalesce && last_wake.is_some_and(|t| t.elapsed() < COALESCE) {
+                    // Events are coming fast: let a window's worth queue up and take
+                    // them with one wake-up instead of one each. Not idle: a stop
+                    // signal now only sets the flag.
+                    std::thread::sleep(COALESCE);
+                    if sys::stop_requested() {
+                        draining = Some(MAX_DRAIN_BATCHES);
+                    }
+                }
+                if draining.is_some() {
+                    s.conn.recv_event_batch(&mut rx, EVENT_SLOT, Wait::No)
+                } else {
+                    sys::set_idle(true);
+                    if sys::stop_requested() {
+                        break;
+                    }
+                    let got = s.conn.recv_event_batch(&mut rx, EVENT_SLOT, Wait::ForOne);
+                    sys::set_idle(false);
+                    last_wake = Some(Instant::now());
+                    got
+                }
             }
-            got = s.conn.recv_event_batch(&mut rx, EVENT_SLOT, Wait::ForOne);
-            sys::set_idle(false);
-        }
+            other => other,
+        };
+        more = matches!(&got, Ok(b) if b.len() == MAX_BATCH);
         match got {
             Ok(batch) => {
                 names.clear();
@@ -159,8 +209,11 @@ pub fn run(s: &mut Session, out: &mut Out, ts: Timestamps, rcvbuf: Option<u32>) 
                 return 254;
             }
         }
-        if sys::stop_requested() {
-            break;
+        match &mut draining {
+            Some(0) => break,
+            Some(left) => *left -= 1,
+            None if sys::stop_requested() => break,
+            None => {}
         }
     }
     if let Some(j) = &mut out.json {
@@ -207,19 +260,17 @@ fn print_text(
     now: Option<&timefmt::LocalTime>,
     name: &str,
 ) {
-    let mut line = String::with_capacity(160);
     if let Some(t) = now {
         match ts {
             Timestamps::Long => {
-                let _ = writeln!(line, "Timestamp: {} usec", timefmt::long(t));
+                let _ = writeln!(out.w, "Timestamp: {} usec", timefmt::long(t));
             }
             Timestamps::Short => {
-                let _ = write!(line, "[{}] ", timefmt::short(t));
+                let _ = write!(out.w, "[{}] ", timefmt::short(t));
             }
             Timestamps::Off => {}
         }
     }
-    let _ = out.w.write_all(line.as_bytes());
     match event_name(f.kind) {
         Some(n) => {
             let _ = write!(out.w, "[{n:>16}]");
@@ -273,7 +324,7 @@ fn print_text(
         let _ = write!(out.w, " reset_reason={v}");
     }
     if let Some(v) = f.reset_flags {
-        let _ = write!(out.w, " reset_flags={}", hash_hex(v as u64));
+        let _ = write!(out.w, " reset_flags={}", HashHex(v.into()));
     }
     if f.server_side {
         let _ = write!(out.w, " server_side");
@@ -283,7 +334,7 @@ fn print_text(
     }
     let rest = f.flags & !(FLAG_DENY_JOIN_ID0 | FLAG_SERVER_SIDE);
     if rest != 0 {
-        let _ = write!(out.w, " flags={}", hash_hex(rest as u64));
+        let _ = write!(out.w, " flags={}", HashHex(rest.into()));
     }
     let _ = out.w.write_all(out.line_end.as_bytes());
 }
@@ -314,7 +365,7 @@ fn print_json(
         }
     }
     if let Some(t) = f.token {
-        j.string(w, "token", &hash_hex(t as u64));
+        j.string_fmt(w, "token", format_args!("{}", HashHex(t.into())));
     }
     if let Some(v) = f.rem_id {
         j.uint(w, "remid", v as u64);
@@ -326,7 +377,7 @@ fn print_json(
         [("saddr4", f.saddr4), ("daddr4", f.daddr4), ("saddr6", f.saddr6), ("daddr6", f.daddr6)]
     {
         if let Some(a) = addr {
-            j.string(w, key, &crate::addr::Display(a).to_string());
+            j.string_fmt(w, key, format_args!("{}", crate::addr::Display(a)));
         }
     }
     for (key, v) in [("sport", f.sport), ("dport", f.dport)] {
@@ -352,7 +403,7 @@ fn print_json(
         j.uint(w, "reset_reason", v as u64);
     }
     if let Some(v) = f.reset_flags {
-        j.string(w, "reset_flags", &hash_hex(v as u64));
+        j.string_fmt(w, "reset_flags", format_args!("{}", HashHex(v.into())));
     }
     if f.server_side {
         j.bool(w, "server_side", true);
@@ -362,7 +413,7 @@ fn print_json(
     }
     let rest = f.flags & !(FLAG_DENY_JOIN_ID0 | FLAG_SERVER_SIDE);
     if rest != 0 {
-        j.string(w, "flags", &hash_hex(rest as u64));
+        j.string_fmt(w, "flags", format_args!("{}", HashHex(rest.into())));
     }
     j.end_object(w);
 }
@@ -373,8 +424,8 @@ mod tests {
 
     #[test]
     fn c_alternate_hex() {
-        assert_eq!(hash_hex(0), "0");
-        assert_eq!(hash_hex(0x59ad06a4), "0x59ad06a4");
+        assert_eq!(HashHex(0).to_string(), "0");
+        assert_eq!(HashHex(0x59ad06a4).to_string(), "0x59ad06a4");
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The connection to the kernel's MPTCP path manager: one generic netlink socket,
 //! resolved once and reused by every command of a batch.
 
+use std::sync::{Mutex, MutexGuard};
+
 use nlsock::{Conn, Error, IfName, Socket};
 
 use crate::command::Interfaces;
@@ -20,8 +22,13 @@ pub struct Session {
     /// The `mptcp_pm_events` group id, when the kernel has it.
     pub events_group: Option<u32>,
     /// Receive buffer: any single datagram fits.
-    pub rx: [u8; nlsock::RECV_BUF],
+    pub rx: MutexGuard<'static, [u8; nlsock::RECV_BUF]>,
 }
+
+/// The one session's receive buffer, in zeroed static memory: the pages the kernel never
+/// writes are never touched (a stack array is zeroed, and copied when the session
+/// moves: 32 KiB, 8 page faults each time), and no heap is needed.
+static RX: Mutex<[u8; nlsock::RECV_BUF]> = Mutex::new([0; nlsock::RECV_BUF]);
 
 impl Session {
     /// Opens the socket and resolves the family with one GETFAMILY request.
@@ -33,8 +40,8 @@ impl Session {
             .map(|d| d.as_secs() as u32)
             .unwrap_or(0);
         let mut conn = Conn::new(socket, seq);
-        let mut rx = [0u8; nlsock::RECV_BUF];
-        let (family, events_group) = match genl::resolve(&mut conn, FAMILY, &mut rx) {
+        let mut rx = RX.try_lock().map_err(|_| fatal(1, "mptcp: a second session was opened"))?;
+        let (family, events_group) = match genl::resolve(&mut conn, FAMILY, &mut rx[..]) {
             Ok(f) => (f.id, f.group(EVENTS).ok().flatten()),
             Err(genl::ResolveError::NotFound) if plain => {
                 return Err(fatal(

@@ -1,0 +1,94 @@
+//! `mptcp monitor` under bursts of events, in throw-away namespaces: batched receives
+//! and the coalescing window print every event, in order, and a stop signal in the
+//! middle of a storm still ends with status 0 and well-formed output.
+//!
+//! Needs root; a namespace that cannot be made fails the test.
+
+use std::process::{Child, Command, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use mptcp_stack::{Netns, json, mptcp_bin};
+
+/// Opens an MPTCP listener on 127.0.0.1:`port` and closes it: one LISTENER_CREATED and
+/// one LISTENER_CLOSED event.
+fn listen_once(port: u16) {
+    // SAFETY (test helper): plain socket calls on a descriptor we own and close.
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 262);
+        assert!(fd >= 0, "MPTCP socket");
+        let one: libc::c_int = 1;
+        libc::setsockopt(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, (&raw const one).cast(), 4);
+        let mut sa: libc::sockaddr_in = std::mem::zeroed();
+        sa.sin_family = libc::AF_INET as u16;
+        sa.sin_port = port.to_be();
+        sa.sin_addr.s_addr = u32::from_ne_bytes([127, 0, 0, 1]);
+        let len = std::mem::size_of::<libc::sockaddr_in>() as u32;
+        assert_eq!(libc::bind(fd, (&raw const sa).cast(), len), 0, "bind");
+        assert_eq!(libc::listen(fd, 1), 0, "listen");
+        libc::close(fd);
+    }
+}
+
+fn monitor(ns: &Netns, json: bool) -> Child {
+    let mut args = vec!["-n", ns.name()];
+    if json {
+        args.push("-j");
+    }
+    args.push("monitor");
+    let child = Command::new(mptcp_bin()).args(args).stdout(Stdio::piped()).spawn().unwrap();
+    // Let it subscribe before the events start.
+    sleep(Duration::from_millis(300));
+    child
+}
+
+fn stop(child: Child, signal: i32) -> (i32, String) {
+    // SAFETY (test helper): signals a child we spawned and have not yet waited for.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, signal) }, 0);
+    let out = child.wait_with_output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8(out.stdout).unwrap())
+}
+
+#[test]
+fn a_burst_is_printed_whole_and_in_order() {
+    let ns = Netns::new("burst");
+    let mon = monitor(&ns, false);
+    ns.run(|| (20000..20300).for_each(listen_once));
+    sleep(Duration::from_millis(500));
+    let (status, out) = stop(mon, libc::SIGTERM);
+    assert_eq!(status, 0);
+    let want: String = (20000..20300)
+        .map(|p| {
+            format!(
+                "[LISTENER_CREATED] saddr4=127.0.0.1 sport={p}\n\
+                 [ LISTENER_CLOSED] saddr4=127.0.0.1 sport={p}\n"
+            )
+        })
+        .collect();
+    assert_eq!(out, want);
+}
+
+#[test]
+fn a_stop_during_a_storm_ends_cleanly() {
+    let ns = Netns::new("storm-stop");
+    let mon = monitor(&ns, true);
+    let storm = ns.spawn(|| {
+        let end = Instant::now() + Duration::from_millis(1200);
+        let mut port = 30000u16;
+        while Instant::now() < end {
+            listen_once(port);
+            port = if port == 39999 { 30000 } else { port + 1 };
+        }
+    });
+    sleep(Duration::from_millis(600));
+    let (status, out) = stop(mon, libc::SIGINT);
+    storm.join().unwrap();
+    assert_eq!(status, 0);
+    let parsed = json::parse(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    let events = parsed.as_array().expect("a JSON array");
+    assert!(events.len() > 100, "only {} events in 300 ms of storm", events.len());
+    for (i, e) in events.iter().enumerate() {
+        let want = if i % 2 == 0 { "LISTENER_CREATED" } else { "LISTENER_CLOSED" };
+        assert_eq!(e.get("event").and_then(json::Json::as_str), Some(want), "event {i}");
+    }
+}
