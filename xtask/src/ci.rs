@@ -50,7 +50,7 @@ const STEPS: &[Step] = &[
     },
     Step {
         name: "static",
-        about: "the static x86_64 musl release binary: size budget, conformance suite",
+        about: "the static x86_64 musl release binary: size, conformance, system calls",
         slow: false,
         run: static_binary,
     },
@@ -188,10 +188,12 @@ fn firmware(_: &Opts) -> Result {
     Ok(())
 }
 
-/// The shipped binary, not only the debug build, must be within budget and byte-exact.
+/// The shipped binary, not only the debug build, must be within its size budget,
+/// byte-exact, and within its system-call budget.
 fn static_binary(_: &Opts) -> Result {
     let exe = crate::dist::budget_check_x86_64(&root())?;
-    crate::dist::conformance(&root(), &exe)
+    crate::dist::conformance(&root(), &exe)?;
+    crate::syscalls::check(&exe, &target_dir().join("ci"))
 }
 
 /// Miri's isolation stays on (deterministic runs), but an isolated call such as proptest's

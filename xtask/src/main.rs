@@ -7,6 +7,7 @@ mod dist;
 mod firmware;
 mod netns;
 mod setup;
+mod syscalls;
 mod util;
 
 use std::process::ExitCode;

@@ -28,6 +28,7 @@ pub fn run(runner: &mut Runner, name: &str) -> Result<u8, Exit> {
         if words.is_empty() {
             continue;
         }
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
         if runner.run_line(&words)? != 0 {
             say(format_args!("Command failed {name}:{line_no}\n"));
             status = 1;

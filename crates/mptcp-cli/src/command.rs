@@ -110,7 +110,7 @@ pub trait Interfaces {
 }
 
 /// Whether `words` ask for help: checked before anything talks to the kernel.
-pub fn wants_usage(words: &[String]) -> bool {
+pub fn wants_usage(words: &[&str]) -> bool {
     match words.first() {
         None => true,
         Some(w) => matches(w, "help"),
@@ -119,7 +119,7 @@ pub fn wants_usage(words: &[String]) -> bool {
 
 /// Resolves the words after the object (`endpoint …`, `limits …`, `monitor`); `plain`
 /// (called as `mptcp`) adds the userspace-PM and connection commands.
-pub fn parse(words: &[String], ifs: &mut dyn Interfaces, plain: bool) -> Result<Command, Exit> {
+pub fn parse(words: &[&str], ifs: &mut dyn Interfaces, plain: bool) -> Result<Command, Exit> {
     if wants_usage(words) {
         return Ok(Command::Usage);
     }
@@ -285,7 +285,7 @@ mod tests {
     }
 
     fn parse_words(line: &str) -> Result<Command, Exit> {
-        let words: Vec<String> = line.split_whitespace().map(str::to_owned).collect();
+        let words: Vec<&str> = line.split_whitespace().collect();
         parse(&words, &mut OnlyLo, false)
     }
 

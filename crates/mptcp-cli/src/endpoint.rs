@@ -3,6 +3,8 @@
 use std::io::Write;
 use std::net::IpAddr;
 
+use nlsock::Socket;
+
 use crate::color::Color;
 use crate::command::{EndpointArgs, FLAG_WORDS};
 use crate::fail::say;
@@ -59,11 +61,10 @@ pub fn get(s: &mut Session, out: &mut Out, a: &EndpointArgs, resolve: bool) -> u
         }
     };
     let Some(info) = info else { return 1 };
-    let mut name = String::new();
     if let Some(j) = &mut out.json {
         j.start_array(&mut out.w);
     }
-    print(s, out, &info, resolve, &mut IfNames::default(), &mut name);
+    print(s.conn.link(), out, &info, resolve, &mut IfNames::default());
     if let Some(j) = &mut out.json {
         j.end_array(&mut out.w);
     }
@@ -83,20 +84,15 @@ pub fn dump_request(s: &mut Session, out: &mut Out, resolve: bool, request: &Req
         j.start_array(&mut out.w);
     }
     let family = s.family;
-    let mut entries: Vec<Endpoint> = Vec::with_capacity(8);
-    let result = s.conn.dump(req, &mut s.rx[..], |m| {
+    let mut names = IfNames::default();
+    let result = s.conn.dump_with_link(req, &mut s.rx[..], |socket, m| {
         if m.kind() != family {
             return;
         }
         if let Some(e) = m.genl().ok().and_then(|g| Endpoint::from_message(&g).ok().flatten()) {
-            entries.push(e);
+            print(socket, out, &e, resolve, &mut names);
         }
     });
-    let mut name = String::new();
-    let mut names = IfNames::default();
-    for e in &entries {
-        print(s, out, e, resolve, &mut names, &mut name);
-    }
     let status = match result {
         Ok(interrupted) => {
             if interrupted {
@@ -119,29 +115,20 @@ pub fn dump_request(s: &mut Session, out: &mut Out, resolve: bool, request: &Req
 }
 
 /// Prints one endpoint: `ADDR [port P ]id I FLAGS… [rawflags X ][dev NAME ]`, or its
-/// JSON object with the keys in the same order.
-fn print(
-    s: &Session,
-    out: &mut Out,
-    e: &Endpoint,
-    resolve: bool,
-    names: &mut IfNames,
-    name: &mut String,
-) {
+/// JSON object with the keys in the same order. Interface names are asked of `socket`.
+fn print(socket: &Socket, out: &mut Out, e: &Endpoint, resolve: bool, names: &mut IfNames) {
     let ip = e.ip();
-    let address = ip.map(|a| host(a, resolve));
+    let address = ip.map(|a| Host::of(a, resolve));
     let flags = e.flags.bits();
     let known: u32 = FLAG_WORDS.iter().map(|(_, b)| b).fold(0, |acc, b| acc | b);
     let ifindex = e.ifindex;
-    if ifindex != 0 {
-        names.write(s.conn.link(), ifindex as u32, name);
-    }
+    let name = (ifindex != 0).then(|| names.get(socket, ifindex as u32));
     let port = Some(e.port).filter(|&p| p != 0);
     if let Some(j) = &mut out.json {
         let w = &mut out.w;
         j.start_object(w);
         if let Some(a) = &address {
-            j.string(w, "address", a);
+            j.string_fmt(w, "address", format_args!("{a}"));
         }
         if let Some(p) = port {
             j.uint(w, "port", p.into());
@@ -157,8 +144,8 @@ fn print(
         if flags & !known != 0 {
             j.string(w, "rawflags", &format!("{:02x}", flags & !known));
         }
-        if ifindex != 0 {
-            j.string(w, "dev", name);
+        if let Some(name) = name {
+            j.string_fmt(w, "dev", format_args!("{name}"));
         }
         j.end_object(w);
         return;
@@ -181,19 +168,33 @@ fn print(
     if flags & !known != 0 {
         let _ = write!(out.w, "rawflags {:02x} ", flags & !known);
     }
-    if ifindex != 0 {
+    if let Some(name) = name {
         let _ = write!(out.w, "dev ");
         out.colored(Color::Ifname, format_args!("{name} "));
     }
     let _ = out.w.write_all(out.line_end.as_bytes());
 }
 
-/// The address as text: a reverse-resolved name with `-r`, else `inet_ntop`.
-fn host(a: IpAddr, resolve: bool) -> String {
-    if resolve {
-        if let Some(name) = hosts::reverse_lookup(a) {
-            return name;
+/// The address as text: a reverse-resolved name with `-r`, else `inet_ntop`'s form.
+enum Host {
+    Name(String),
+    Addr(IpAddr),
+}
+
+impl Host {
+    fn of(a: IpAddr, resolve: bool) -> Host {
+        match resolve.then(|| hosts::reverse_lookup(a)).flatten() {
+            Some(name) => Host::Name(name),
+            None => Host::Addr(a),
         }
     }
-    addr::Display(a).to_string()
+}
+
+impl std::fmt::Display for Host {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Host::Name(n) => f.write_str(n),
+            Host::Addr(a) => addr::Display(*a).fmt(f),
+        }
+    }
 }

@@ -39,7 +39,7 @@ use out::Out;
 use run::{Personality, Runner};
 
 /// Runs the program with `args` (program name first) and returns the exit status.
-pub fn run_main(args: &[String]) -> u8 {
+pub fn run_main(args: &[&str]) -> u8 {
     let program = args.first().map(|a| a.rsplit('/').next().unwrap_or(a)).unwrap_or("");
     let personality = if program == "ip" { Personality::Ip } else { Personality::Plain };
     fail::set_plain(personality == Personality::Plain);
@@ -50,7 +50,7 @@ pub fn run_main(args: &[String]) -> u8 {
 
 /// Parses the global options, then runs one command or a batch. Stdout is flushed on
 /// every way out, as C's `exit()` flushes stdio.
-fn start(personality: Personality, args: &[String]) -> Result<u8, Exit> {
+fn start(personality: Personality, args: &[&str]) -> Result<u8, Exit> {
     let parsed = opts::parse(args, enter_netns)?;
     let (opts, first) = match parsed {
         Parsed::Version => {

@@ -11,7 +11,7 @@ use crate::color::Color;
 use crate::fail::say;
 use crate::kerr;
 use crate::out::Out;
-use crate::session::{IfNames, Session};
+use crate::session::{IfLabel, IfNames, Session};
 use crate::{sys, timefmt};
 
 /// Event names by type; the text form right-aligns them in 16 columns.
@@ -127,7 +127,6 @@ pub fn run(s: &mut Session, out: &mut Out, ts: Timestamps, rcvbuf: Option<u32>) 
     };
     sys::install_stop_handlers(closing);
     let mut lost: u64 = 0;
-    let mut name = String::new();
     let mut names = IfNames::default();
     let mut rx = [0u8; EVENT_SLOT * MAX_BATCH];
     // Whether the queue may hold more than the last call took: only after a full batch.
@@ -188,7 +187,7 @@ pub fn run(s: &mut Session, out: &mut Out, ts: Timestamps, rcvbuf: Option<u32>) 
                             continue;
                         };
                         let fields = Fields::read(&ev);
-                        print_event(out, &fields, ts, s.conn.link(), &mut names, &mut name);
+                        print_event(out, &fields, ts, s.conn.link(), &mut names);
                     }
                 }
                 if let Some(j) = &out.json {
@@ -240,11 +239,8 @@ fn print_event(
     ts: Timestamps,
     socket: &nlsock::Socket,
     names: &mut IfNames,
-    name: &mut String,
 ) {
-    if let Some(i) = f.ifindex.filter(|&i| i != 0) {
-        names.write(socket, i as u32, name);
-    }
+    let name = f.ifindex.filter(|&i| i != 0).map(|i| names.get(socket, i as u32));
     let now = (ts != Timestamps::Off).then(sys::now_local);
     if out.json.is_some() {
         print_json(out, f, ts, now.as_ref(), name);
@@ -258,7 +254,7 @@ fn print_text(
     f: &Fields,
     ts: Timestamps,
     now: Option<&timefmt::LocalTime>,
-    name: &str,
+    name: Option<IfLabel>,
 ) {
     if let Some(t) = now {
         match ts {
@@ -315,7 +311,7 @@ fn print_text(
     }
     if let Some(i) = f.ifindex {
         let _ = write!(out.w, " ifindex={i}");
-        if i != 0 {
+        if let Some(name) = name.filter(|_| i != 0) {
             let _ = write!(out.w, " dev=");
             out.colored(Color::Ifname, format_args!("{name}"));
         }
@@ -344,7 +340,7 @@ fn print_json(
     f: &Fields,
     ts: Timestamps,
     now: Option<&timefmt::LocalTime>,
-    name: &str,
+    name: Option<IfLabel>,
 ) {
     let Some(j) = &mut out.json else { return };
     let w = &mut out.w;
@@ -395,8 +391,8 @@ fn print_json(
     }
     if let Some(i) = f.ifindex {
         j.int(w, "ifindex", i as i64);
-        if i != 0 {
-            j.string(w, "dev", name);
+        if let Some(name) = name.filter(|_| i != 0) {
+            j.string_fmt(w, "dev", format_args!("{name}"));
         }
     }
     if let Some(v) = f.reset_reason {

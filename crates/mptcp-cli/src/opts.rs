@@ -29,8 +29,6 @@ pub struct Opts {
     pub color: ColorOpt,
     /// `-rc SIZE`: the socket receive buffer.
     pub rcvbuf: Option<u32>,
-    /// `-n NAME`: the namespace, already entered when parsing returns.
-    pub netns: Option<String>,
 }
 
 /// How option parsing ended.
@@ -132,21 +130,21 @@ fn lookup(opt: &str) -> Option<Kind> {
 /// Parses the global options in `args` (without the program name). `enter_netns`
 /// runs as soon as `-n NAME` is met, so its errors come in iproute2's order.
 pub fn parse(
-    args: &[String],
+    args: &[&str],
     mut enter_netns: impl FnMut(&str) -> Result<(), Exit>,
 ) -> Result<Parsed, Exit> {
     let mut o = Opts::default();
     let mut i = 0;
     while let Some(arg) = args.get(i) {
-        if arg == "--" {
+        if *arg == "--" {
             i += 1;
             break;
         }
         if !arg.starts_with('-') {
             break;
         }
-        let opt = if arg.starts_with("--") { &arg[1..] } else { arg.as_str() };
-        let value = args.get(i + 1).map(String::as_str);
+        let opt = if arg.starts_with("--") { &arg[1..] } else { arg };
+        let value = args.get(i + 1).copied();
         let Some(kind) = lookup(opt) else {
             say(format_args!("Option \"{opt}\" is unknown, try \"ip -help\".\n"));
             return Err(Exit(USAGE));
@@ -201,7 +199,6 @@ pub fn parse(
                 // `ip -n` with no name passes NULL on, which prints as "(null)".
                 let v = value.unwrap_or("(null)");
                 enter_netns(v)?;
-                o.netns = Some(v.to_owned());
                 takes_value = value.is_some();
             }
         }
@@ -215,9 +212,18 @@ mod tests {
     use super::*;
 
     fn run(args: &[&str]) -> (Opts, usize) {
-        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-        match parse(&args, |_| Ok(())).unwrap() {
-            Parsed::Run(o, i) => (o, i),
+        run_in(args).0
+    }
+
+    /// Also the namespaces entered, in order.
+    fn run_in(args: &[&str]) -> ((Opts, usize), Vec<String>) {
+        let mut entered = Vec::new();
+        let parsed = parse(args, |ns| {
+            entered.push(ns.to_owned());
+            Ok(())
+        });
+        match parsed.unwrap() {
+            Parsed::Run(o, i) => ((o, i), entered),
             other => panic!("{other:?}"),
         }
     }
@@ -227,11 +233,11 @@ mod tests {
         let (o, i) = run(&["-j", "-p", "-t", "-ts", "-o", "-r", "mptcp"]);
         assert!(o.json && o.pretty && o.timestamp && o.tshort && o.oneline && o.resolve);
         assert_eq!(i, 6);
-        let (o, i) = run(&["--json", "-rc", "0x100", "-n", "x", "-b", "f", "mptcp"]);
+        let ((o, i), netns) = run_in(&["--json", "-rc", "0x100", "-n", "x", "-b", "f", "mptcp"]);
         assert!(o.json);
         assert_eq!(
-            (o.rcvbuf, o.netns.as_deref(), o.batch.as_deref(), i),
-            (Some(256), Some("x"), Some("f"), 7)
+            (o.rcvbuf, netns, o.batch.as_deref(), i),
+            (Some(256), vec!["x".into()], Some("f"), 7)
         );
         let (_, i) =
             run(&["-4", "-f", "inet6", "-l", "3", "-h", "-s", "-d", "-a", "-N", "-echo", "mptcp"]);
@@ -242,15 +248,12 @@ mod tests {
 
     #[test]
     fn version_and_help_stop_parsing() {
-        let args: Vec<String> = ["-Ve", "-zzz"].iter().map(|s| s.to_string()).collect();
-        assert!(matches!(parse(&args, |_| Ok(())), Ok(Parsed::Version)));
-        let args: Vec<String> = ["-help"].iter().map(|s| s.to_string()).collect();
-        assert!(matches!(parse(&args, |_| Ok(())), Ok(Parsed::Usage)));
+        assert!(matches!(parse(&["-Ve", "-zzz"], |_| Ok(())), Ok(Parsed::Version)));
+        assert!(matches!(parse(&["-help"], |_| Ok(())), Ok(Parsed::Usage)));
     }
 
     #[test]
     fn unknown_option_is_fatal() {
-        let args: Vec<String> = ["-zzz"].iter().map(|s| s.to_string()).collect();
-        assert_eq!(parse(&args, |_| Ok(())).unwrap_err(), Exit(255));
+        assert_eq!(parse(&["-zzz"], |_| Ok(())).unwrap_err(), Exit(255));
     }
 }

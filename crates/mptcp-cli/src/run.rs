@@ -79,7 +79,7 @@ impl Runner {
     /// Runs one command line: with the `ip` personality `words[0]` is the object.
     /// `Ok(status)` is the command's status (non-zero fails a batch line);
     /// `Err(Exit)` must end the process at once.
-    pub fn run_line(&mut self, words: &[String]) -> Result<u8, Exit> {
+    pub fn run_line(&mut self, words: &[&str]) -> Result<u8, Exit> {
         match self.personality {
             Personality::Ip => {
                 let Some(object) = words.first() else {
@@ -97,7 +97,7 @@ impl Runner {
             Personality::Plain => {
                 // Batch files written for `ip` may keep their `mptcp` word.
                 let words = match words.first() {
-                    Some(w) if w == "mptcp" => &words[1..],
+                    Some(&"mptcp") => &words[1..],
                     _ => words,
                 };
                 self.run_mptcp(words)
@@ -105,7 +105,7 @@ impl Runner {
         }
     }
 
-    fn run_mptcp(&mut self, words: &[String]) -> Result<u8, Exit> {
+    fn run_mptcp(&mut self, words: &[&str]) -> Result<u8, Exit> {
         if command::wants_usage(words) {
             return Err(self.usage());
         }

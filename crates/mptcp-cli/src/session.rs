@@ -73,6 +73,24 @@ impl Session {
     }
 }
 
+/// An interface as `ip` prints it: its name, or `if<N>` when the kernel has none.
+#[derive(Debug, Clone, Copy)]
+pub enum IfLabel {
+    /// The name the kernel gave.
+    Name(IfName),
+    /// No such interface: the index.
+    Number(u32),
+}
+
+impl std::fmt::Display for IfLabel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IfLabel::Name(n) => f.write_str(n.as_str()),
+            IfLabel::Number(i) => write!(f, "if{i}"),
+        }
+    }
+}
+
 /// How many interface names an [`IfNames`] keeps.
 const IFNAMES_KEPT: usize = 8;
 
@@ -88,9 +106,8 @@ pub struct IfNames {
 }
 
 impl IfNames {
-    /// Writes the name of interface `index` into `out`, or iproute2's `if<N>` when it
-    /// has none.
-    pub fn write(&mut self, socket: &Socket, index: u32, out: &mut String) {
+    /// The name of interface `index`, or iproute2's `if<N>` when it has none.
+    pub fn get(&mut self, socket: &Socket, index: u32) -> IfLabel {
         let known = self.known[..self.len].iter().find(|(i, _)| *i == index);
         let name = match known {
             Some(&(_, name)) => name,
@@ -100,13 +117,9 @@ impl IfNames {
                 name
             }
         };
-        out.clear();
         match name {
-            Some(n) => out.push_str(n.as_str()),
-            None => {
-                use std::fmt::Write;
-                let _ = write!(out, "if{index}");
-            }
+            Some(n) => IfLabel::Name(n),
+            None => IfLabel::Number(index),
         }
     }
 
@@ -144,14 +157,10 @@ mod tests {
     fn if_names_ask_once_per_interface_and_keep_the_last_eight() {
         let socket = Socket::generic().unwrap();
         let mut names = IfNames::default();
-        let mut out = String::new();
-        names.write(&socket, 1, &mut out);
-        assert_eq!(out, "lo");
-        names.write(&socket, 999_999, &mut out);
-        assert_eq!(out, "if999999");
+        assert_eq!(names.get(&socket, 1).to_string(), "lo");
+        assert_eq!(names.get(&socket, 999_999).to_string(), "if999999");
         assert_eq!(names.len, 2);
-        names.write(&socket, 1, &mut out);
-        assert_eq!((out.as_str(), names.len), ("lo", 2));
+        assert_eq!((names.get(&socket, 1).to_string().as_str(), names.len), ("lo", 2));
         for i in 0..7 {
             names.remember(100 + i, None);
         }

@@ -149,21 +149,35 @@ pub fn reverse_lookup(addr: std::net::IpAddr) -> Option<String> {
 #[cfg(not(test))]
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc::c_int {
-    let mut args = Vec::with_capacity(argc.max(0) as usize);
-    for i in 0..argc.max(0) as usize {
-        // SAFETY: the C runtime passes `argc` valid pointers in `argv`.
-        let p = unsafe { *argv.add(i) };
-        if p.is_null() {
-            break;
+    let argc = argc.max(0) as usize;
+    let arg = |i: usize| {
+        // SAFETY: the C runtime passes `argc` valid pointers in `argv`, each null or a
+        // NUL-terminated string that lives, unchanged, for the rest of the process.
+        unsafe {
+            let p = *argv.add(i);
+            (!p.is_null()).then(|| std::ffi::CStr::from_ptr(p))
         }
-        // SAFETY: each argument is a NUL-terminated string that lives for the process.
-        let arg = unsafe { std::ffi::CStr::from_ptr(p) };
-        args.push(arg.to_string_lossy().into_owned());
-    }
-    let status = crate::run_main(&args);
-    // `exit` without dropping `args`: nothing is left to flush or close.
+    };
+    let args = (0..argc).map_while(arg);
+    let status = if argc <= STACK_ARGS && args.clone().all(|a| a.to_str().is_ok()) {
+        // The usual case borrows every argument in place: no heap at all.
+        let mut words = [""; STACK_ARGS];
+        for (word, a) in words.iter_mut().zip(args.clone()) {
+            *word = a.to_str().unwrap_or_default();
+        }
+        crate::run_main(&words[..args.count()])
+    } else {
+        let owned: Vec<String> = args.map(|a| a.to_string_lossy().into_owned()).collect();
+        let words: Vec<&str> = owned.iter().map(String::as_str).collect();
+        crate::run_main(&words)
+    };
+    // `exit` without the teardown: nothing is left to flush or close.
     std::process::exit(status.into())
 }
+
+/// Command lines up to this many words are read without the heap.
+#[cfg(not(test))]
+const STACK_ARGS: usize = 64;
 
 /// Writes all of `data` to file descriptor 1, retrying on `EINTR`.
 pub fn write_stdout(mut data: &[u8]) -> std::io::Result<()> {

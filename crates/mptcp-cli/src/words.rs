@@ -10,19 +10,19 @@ pub fn matches(arg: &str, word: &str) -> bool {
 /// A cursor over the words of one command line.
 #[derive(Debug, Clone)]
 pub struct Words<'a> {
-    words: &'a [String],
+    words: &'a [&'a str],
     pos: usize,
 }
 
 impl<'a> Words<'a> {
     /// Walks `words` from the first.
-    pub fn new(words: &'a [String]) -> Self {
+    pub fn new(words: &'a [&'a str]) -> Self {
         Words { words, pos: 0 }
     }
 
     /// The current word, if any.
     pub fn peek(&self) -> Option<&'a str> {
-        self.words.get(self.pos).map(String::as_str)
+        self.words.get(self.pos).copied()
     }
 
     /// Takes the current word.

@@ -123,6 +123,21 @@ impl<L: Link> Conn<L> {
     where
         F: FnMut(Message<'_>),
     {
+        self.dump_with_link(request, rx, |_, m| each(m))
+    }
+
+    /// [`Conn::dump`], with the link lent to `each`: a dump printer can ask the same
+    /// socket for an interface name while the dump runs, without first copying the
+    /// entries out of the receive buffer.
+    pub fn dump_with_link<F>(
+        &mut self,
+        request: &mut [u8],
+        rx: &mut [u8],
+        mut each: F,
+    ) -> Result<bool, Error>
+    where
+        F: FnMut(&L, Message<'_>),
+    {
         let seq = self.send(request)?;
         let mut interrupted = false;
         loop {
@@ -135,7 +150,7 @@ impl<L: Link> Conn<L> {
                 }
                 interrupted |= msg.flags() & NLM_F_DUMP_INTR != 0;
                 match Control::classify(msg)? {
-                    Control::Data(m) => each(m),
+                    Control::Data(m) => each(&self.link, m),
                     Control::Error(e) => {
                         return Err(Error::Kernel(KernelError::new(e.code, &e.ext_ack, false)));
                     }
