@@ -403,10 +403,10 @@ pub fn run(bins: &Bins, work: &Path, length: Duration) -> Result<Section, String
     targets.push(default_buf.target(
         "monitor, lost events (default buffers)",
         "mptcp lost events too where ip did: with the defaults both get the same 2 MiB \
-         receive buffer, both make one recvmsg and one write per event, and mptcp spends \
-         more user time per event, so when starved of CPU it falls behind at least as far. \
-         A larger default request with SO_RCVBUFFORCE (root may exceed rmem_max) is the \
-         remedy; see the `-rcvbuf` phase",
+         receive buffer, and a monitor kept off the CPU for longer than the buffer lasts \
+         loses events whatever it does once it runs; which one stalls longer differs from \
+         run to run. A larger buffer (`-rcvbuf`, granted above rmem_max to root through \
+         SO_RCVBUFFORCE) is the remedy; see the `-rcvbuf` phase",
     ));
     targets.push(big_buf.target(
         "monitor, lost events (`-rcvbuf 32 MiB` for both)",
@@ -420,12 +420,11 @@ pub fn run(bins: &Bins, work: &Path, length: Duration) -> Result<Section, String
             got: fmt_ratio(r),
             met: r <= 0.3,
             why: format!(
-                "{:.0}% over: both do one recvmsg and one write(2) per event (mptcp flushes \
-                 stdout after every datagram, and each event is its own datagram), so the \
-                 system time, most of the cost, is the same; mptcp's user time per event \
-                 is higher (a String per line, fmt machinery, musl's malloc). Reaching 0.3× \
-                 needs fewer system calls per event: read with MSG_DONTWAIT and write only \
-                 when the queue is empty (one write per burst), and no allocation per line",
+                "{:.0}% over: mptcp takes every queued event with one recvmmsg, writes \
+                 once the queue is empty, and under a storm wakes at most once per \
+                 millisecond (events less than 1 ms apart are coalesced); what is left is \
+                 the kernel's work to deliver each event to the socket, which both pay, and \
+                 formatting",
                 (r / 0.3 - 1.0) * 100.0
             ),
         });
