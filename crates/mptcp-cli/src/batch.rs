@@ -9,7 +9,45 @@ use std::io::BufRead;
 use crate::fail::{Exit, say};
 
 /// iproute2's `largv[100]`: at most 99 words per command.
-const MAX_WORDS: usize = 99;
+pub const MAX_WORDS: usize = 99;
+
+/// The words of one command line in one allocation: each word's text (invalid UTF-8
+/// replaced), NUL between words. No word holds a NUL: a NUL ends a line's text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Words {
+    text: String,
+    count: usize,
+}
+
+impl Words {
+    /// Whether the line has no words (blank, or only a comment).
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The words, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.text.split('\0').take(self.count)
+    }
+
+    /// The words as a slice of `&str`, borrowed into `slots`: no allocation.
+    pub fn as_strs<'w>(&'w self, slots: &'w mut [&'w str; MAX_WORDS]) -> &'w [&'w str] {
+        let mut n = 0;
+        for (slot, word) in slots.iter_mut().zip(self.iter()) {
+            *slot = word;
+            n += 1;
+        }
+        &slots[..n]
+    }
+
+    fn push(&mut self, word: &[u8]) {
+        if self.count > 0 {
+            self.text.push('\0');
+        }
+        self.text.push_str(&String::from_utf8_lossy(word));
+        self.count += 1;
+    }
+}
 
 /// Reads commands from a batch file.
 pub struct Reader<R> {
@@ -47,7 +85,7 @@ impl<R: BufRead> Reader<R> {
     /// printing `Missing continuation line`, as iproute2 ends the batch there).
     /// `makeargs`'s fatal errors (too many words, an open quote) print their message
     /// and give `Err(Exit(1))`, which must end the process once stdout is flushed.
-    pub fn read_command(&mut self) -> Result<Option<(usize, Vec<String>)>, Exit> {
+    pub fn read_command(&mut self) -> Result<Option<(usize, Words)>, Exit> {
         if !Self::physical_line(&mut self.input, &mut self.line_no, &mut self.line) {
             return Ok(None);
         }
@@ -76,14 +114,14 @@ fn is_blank(b: u8) -> bool {
 /// iproute2 `makeargs`: words split on space, TAB, CR and LF; a word that starts with
 /// a quote runs to the next same quote, and the text right after the closing quote
 /// starts the next word (`'a b'c` is `a b`, `c`). At most 99 words.
-fn makeargs(line: &[u8]) -> Result<Vec<String>, Exit> {
-    let mut words = Vec::new();
+fn makeargs(line: &[u8]) -> Result<Words, Exit> {
+    let mut words = Words::default();
     let mut rest = line;
     loop {
         let skip = rest.iter().take_while(|&&b| is_blank(b)).count();
         rest = &rest[skip..];
         let Some(&first) = rest.first() else { break };
-        if words.len() >= MAX_WORDS {
+        if words.count >= MAX_WORDS {
             say(format_args!("Too many arguments to command\n"));
             return Err(Exit(1));
         }
@@ -101,7 +139,7 @@ fn makeargs(line: &[u8]) -> Result<Vec<String>, Exit> {
             word = &rest[..end];
             rest = rest.get(end + 1..).unwrap_or(&[]);
         }
-        words.push(String::from_utf8_lossy(word).into_owned());
+        words.push(word);
     }
     Ok(words)
 }
@@ -112,7 +150,19 @@ mod tests {
 
     fn all(text: &[u8]) -> Vec<(usize, Vec<String>)> {
         let mut r = Reader::new(text);
-        std::iter::from_fn(|| r.read_command().unwrap()).collect()
+        std::iter::from_fn(|| r.read_command().unwrap())
+            .map(|(n, w)| (n, w.iter().map(String::from).collect()))
+            .collect()
+    }
+
+    #[test]
+    fn words_borrow_without_allocating() {
+        let (_, w) = Reader::new(&b"a '' b\xffc\n"[..]).read_command().unwrap().unwrap();
+        let mut slots = [""; MAX_WORDS];
+        assert_eq!(w.as_strs(&mut slots), ["a", "", "b\u{fffd}c"]);
+        let (_, blank) = Reader::new(&b"  # only a comment\n"[..]).read_command().unwrap().unwrap();
+        assert!(blank.is_empty());
+        assert_eq!(blank.iter().count(), 0);
     }
 
     fn words(text: &[u8]) -> Vec<Vec<String>> {
@@ -163,7 +213,8 @@ mod tests {
     #[test]
     fn missing_continuation_ends_the_batch() {
         let mut r = Reader::new(&b"a\nb \\\n"[..]);
-        assert_eq!(r.read_command().unwrap(), Some((1, vec!["a".into()])));
+        let (n, w) = r.read_command().unwrap().unwrap();
+        assert_eq!((n, w.iter().collect::<Vec<_>>()), (1, vec!["a"]));
         assert_eq!(r.read_command().unwrap(), None);
     }
 

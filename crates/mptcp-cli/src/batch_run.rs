@@ -1,20 +1,45 @@
 //! `-batch FILE`: runs one command per line, reporting `Command failed FILE:LINE`.
+//!
+//! With `-force` every line runs whatever the lines before it did, so the requests of
+//! up to [`AHEAD`] consecutive lines that each make one request (endpoint add, delete,
+//! change, flush, show by id; limits set and show) go to the kernel in one datagram.
+//! The kernel runs them in order and answers each on its own, and each line still
+//! prints its own output and errors when its turn comes. Without `-force` a failed
+//! line ends the batch, so a later line must not have run: each line goes alone. Lines
+//! are read ahead only from a regular file, never from a pipe or a terminal.
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader};
+use std::os::fd::AsFd;
 
-use crate::batch::Reader;
-use crate::fail::{Exit, say};
+use crate::batch::{MAX_WORDS, Reader, Words};
+use crate::fail::{self, Exit, say};
+use crate::pm::{self, Request};
 use crate::run::Runner;
+
+/// The most requests sent in one datagram. Their answers wait in the socket's receive
+/// queue until their lines run, and 32 fit the default queue many times over; the gain
+/// levels off before this (BENCHMARKS.md, "Several requests per datagram").
+const AHEAD: usize = 32;
 
 /// Runs every command of `name` (`-` is stdin). The status is 1 if any command failed;
 /// a fatal error inside a command ends the batch at once with its own status.
 pub fn run(runner: &mut Runner, name: &str) -> Result<u8, Exit> {
-    let input: Box<dyn BufRead> = if name == "-" {
-        Box::new(BufReader::new(io::stdin()))
+    // Lines are read ahead only from a regular file: from a pipe or a terminal, reading
+    // ahead would wait for lines a writer may send only after it saw earlier output.
+    let regular = |f: &File| f.metadata().is_ok_and(|m| m.is_file());
+    let (input, from_file): (Box<dyn BufRead>, bool) = if name == "-" {
+        let stdin = io::stdin();
+        let file = stdin.as_fd().try_clone_to_owned().map(File::from);
+        let from_file = file.is_ok_and(|f| regular(&f));
+        (Box::new(BufReader::new(stdin)), from_file)
     } else {
         match File::open(name) {
-            Ok(f) => Box::new(BufReader::new(f)),
+            Ok(f) => {
+                let from_file = regular(&f);
+                (Box::new(BufReader::new(f)), from_file)
+            }
             Err(e) => {
                 let errno = nlsock::Errno(e.raw_os_error().unwrap_or(0));
                 say(format_args!("Cannot open file \"{name}\" for reading: {errno}\n"));
@@ -23,13 +48,21 @@ pub fn run(runner: &mut Runner, name: &str) -> Result<u8, Exit> {
         }
     };
     let mut status = 0;
-    let mut lines = Reader::new(input);
-    while let Some((line_no, words)) = lines.read_command()? {
-        if words.is_empty() {
+    let mut lines = Lines { reader: Reader::new(input), ahead: VecDeque::new() };
+    let mut scratch = Scratch::default();
+    while let Some((line_no, line)) = lines.next()? {
+        if line.is_empty() {
             continue;
         }
-        let words: Vec<&str> = words.iter().map(String::as_str).collect();
-        if runner.run_line(&words)? != 0 {
+        let mut slots = [""; MAX_WORDS];
+        let words = line.as_strs(&mut slots);
+        if runner.opts.force && from_file {
+            send_ahead(runner, &mut lines, &mut scratch, line_no, words);
+        }
+        if let Some(s) = runner.session() {
+            s.set_line(Some(line_no));
+        }
+        if runner.run_line(words)? != 0 {
             say(format_args!("Command failed {name}:{line_no}\n"));
             status = 1;
             if !runner.opts.force {
@@ -38,4 +71,115 @@ pub fn run(runner: &mut Runner, name: &str) -> Result<u8, Exit> {
         }
     }
     Ok(status)
+}
+
+/// A line read before its turn, or how the input ended (what the reader said then,
+/// kept until that point of the batch).
+enum Ahead {
+    Line(usize, Words),
+    End(String, Result<(), Exit>),
+}
+
+/// The batch's lines, with those read ahead of their turn.
+struct Lines<R> {
+    reader: Reader<R>,
+    ahead: VecDeque<Ahead>,
+}
+
+impl<R: BufRead> Lines<R> {
+    /// The next line, as [`Reader::read_command`] gives it.
+    fn next(&mut self) -> Result<Option<(usize, Words)>, Exit> {
+        match self.ahead.pop_front() {
+            Some(Ahead::Line(n, words)) => Ok(Some((n, words))),
+            Some(Ahead::End(said, result)) => {
+                if !said.is_empty() {
+                    say(format_args!("{said}"));
+                }
+                result.map(|()| None)
+            }
+            None => self.reader.read_command(),
+        }
+    }
+
+    /// Reads until `count` lines wait (or the input ends), saying nothing yet.
+    fn read_ahead(&mut self, count: usize) {
+        while self.ahead.len() < count && !matches!(self.ahead.back(), Some(Ahead::End(..))) {
+            let (read, said) = fail::captured(|| self.reader.read_command());
+            self.ahead.push_back(match read {
+                Ok(Some((n, words))) => Ahead::Line(n, words),
+                Ok(None) => Ahead::End(said, Ok(())),
+                Err(e) => Ahead::End(said, Err(e)),
+            });
+        }
+    }
+
+    /// The lines read ahead, in order, up to the end of input.
+    fn waiting(&self) -> impl Iterator<Item = (usize, &Words)> {
+        self.ahead.iter().map_while(|a| match a {
+            Ahead::Line(n, words) => Some((*n, words)),
+            Ahead::End(..) => None,
+        })
+    }
+}
+
+/// The buffers of [`send_ahead`], kept for the whole batch: allocating them anew for
+/// each group costs more than the system calls it saves (musl returns emptied groups
+/// of memory to the kernel at once).
+#[derive(Default)]
+struct Scratch {
+    requests: Vec<Request>,
+    lines: Vec<usize>,
+    seqs: Vec<u32>,
+    datagram: Vec<u8>,
+}
+
+/// Under `-force`: when the line about to run and the lines after it each make one
+/// request, sends all those requests now in one datagram (at most [`AHEAD`]); each line
+/// then only collects its answer. Stops at the first line that does anything else
+/// (a dump, the monitor, a line that fails to parse), so that line and everything after
+/// it runs after every request before it was answered, as it would have one by one.
+fn send_ahead<R: BufRead>(
+    runner: &mut Runner,
+    lines: &mut Lines<R>,
+    scratch: &mut Scratch,
+    line: usize,
+    words: &[&str],
+) {
+    if runner.session().is_none_or(|s| s.has_sent_ahead()) {
+        return;
+    }
+    let Some(first) = runner.request_ahead(words) else { return };
+    lines.read_ahead(AHEAD - 1);
+    let Scratch { requests, lines: line_nos, seqs, datagram } = scratch;
+    requests.clear();
+    line_nos.clear();
+    requests.push(first);
+    line_nos.push(line);
+    for (n, line) in lines.waiting() {
+        if line.is_empty() {
+            continue;
+        }
+        let mut slots = [""; MAX_WORDS];
+        match runner.request_ahead(line.as_strs(&mut slots)) {
+            Some(r) if requests.len() < AHEAD => {
+                requests.push(r);
+                line_nos.push(n);
+            }
+            _ => break,
+        }
+    }
+    if requests.len() < 2 {
+        return;
+    }
+    let Some(s) = runner.session() else { return };
+    datagram.clear();
+    let mut buf = [0u8; pm::REQ_BUF];
+    for r in requests.iter() {
+        let Some(bytes) = pm::emit(r, &mut buf, s.family) else { return };
+        datagram.extend_from_slice(bytes);
+        datagram.resize(nlwire::align(datagram.len()), 0);
+    }
+    seqs.resize(requests.len(), 0);
+    // If the send fails nothing was sent, and each line sends its own request.
+    let _ = s.send_ahead(line_nos, datagram, seqs);
 }

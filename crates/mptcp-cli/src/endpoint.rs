@@ -18,7 +18,7 @@ use crate::{addr, hosts};
 pub fn modify(s: &mut Session, request: &Request) -> u8 {
     let mut buf = [0u8; pm::REQ_BUF];
     let Some(req) = pm::emit(request, &mut buf, s.family) else { return 1 };
-    match s.conn.ack(req, &mut s.rx[..]) {
+    match s.ack(req) {
         Ok(()) => 0,
         Err(e) => {
             kerr::print_request_error(&e);
@@ -53,7 +53,7 @@ pub fn get(s: &mut Session, out: &mut Out, a: &EndpointArgs, resolve: bool) -> u
     let Some(req) = pm::emit(&Request::GetAddr(pm::endpoint(a)), &mut buf, s.family) else {
         return 1;
     };
-    let info = match s.conn.request(req, &mut s.rx[..]) {
+    let info = match s.request(req) {
         Ok(msg) => msg.genl().ok().and_then(|g| Endpoint::from_message(&g).ok().flatten()),
         Err(e) => {
             kerr::print_request_error(&e);

@@ -20,10 +20,34 @@ pub struct Exit(pub u8);
 /// Exit status of usage and argument errors (`exit(-1)`).
 pub const USAGE: u8 = 255;
 
-/// Writes one message to stderr (unbuffered, as C's stderr is).
+thread_local! {
+    /// Where [`say`] writes while [`captured`] runs.
+    static CAPTURE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Writes one message to stderr (unbuffered, as C's stderr is), or to the capture of
+/// [`captured`].
 pub fn say(args: std::fmt::Arguments<'_>) {
-    let mut e = std::io::stderr().lock();
-    let _ = e.write_fmt(args);
+    let kept = CAPTURE.with_borrow_mut(|c| match c {
+        Some(text) => {
+            let _ = std::fmt::Write::write_fmt(text, args);
+            true
+        }
+        None => false,
+    });
+    if !kept {
+        let mut e = std::io::stderr().lock();
+        let _ = e.write_fmt(args);
+    }
+}
+
+/// Runs `f` with every [`say`] kept instead of written; returns `f`'s result and what it
+/// said. A batch reads and parses lines ahead with this, and says it when their turn comes.
+pub fn captured<T>(f: impl FnOnce() -> T) -> (T, String) {
+    let outer = CAPTURE.replace(Some(String::new()));
+    let result = f();
+    let text = CAPTURE.replace(outer).unwrap_or_default();
+    (result, text)
 }
 
 /// `invarg`: `Error: argument "ARG" is wrong: MSG`, exit 255. Some iproute2 messages
@@ -62,4 +86,20 @@ pub fn bad_address(word: &str) -> Exit {
 pub fn fatal(status: u8, msg: impl Display) -> Exit {
     say(format_args!("{msg}\n"));
     Exit(status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn captured_messages_are_kept_not_written() {
+        let (status, text) = captured(|| {
+            let inner = captured(|| missarg("TOKEN"));
+            assert_eq!(inner, (Exit(USAGE), "Error: argument \"TOKEN\" is required\n".into()));
+            incomplete()
+        });
+        assert_eq!(status, Exit(USAGE));
+        assert_eq!(text, "Command line is not complete. Try option \"help\"\n");
+    }
 }

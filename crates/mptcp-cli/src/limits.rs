@@ -20,7 +20,7 @@ pub fn show(s: &mut Session, out: &mut Out, l: &LimitArgs, json: bool) -> u8 {
     let Some(req) = pm::emit(&Request::GetLimits(pm::limits(l)), &mut buf, s.family) else {
         return 1;
     };
-    let got = match s.conn.request(req, &mut s.rx[..]) {
+    let got = match s.request(req) {
         Ok(msg) => msg.genl().ok().and_then(|g| Limits::from_message(&g).ok()).unwrap_or_default(),
         Err(e) => {
             kerr::print_request_error(&e);

@@ -2,10 +2,11 @@
 //! opened [`Session`], for single commands and batches alike.
 
 use crate::command::{self, Command};
-use crate::fail::{Exit, USAGE, say};
+use crate::fail::{self, Exit, USAGE, say};
 use crate::monitor::{self, Timestamps};
 use crate::opts::Opts;
 use crate::out::Out;
+use crate::pm::{self, Request};
 use crate::session::Session;
 use crate::words::matches;
 use crate::{connection, endpoint, limits, upm, usage};
@@ -103,6 +104,51 @@ impl Runner {
                 self.run_mptcp(words)
             }
         }
+    }
+
+    /// The words after the object, as [`Runner::run_line`] finds them; `None` when the
+    /// line is not an `mptcp` command.
+    fn mptcp_words<'w>(&self, words: &'w [&'w str]) -> Option<&'w [&'w str]> {
+        match self.personality {
+            Personality::Ip => {
+                let object = words.first()?;
+                let found = IP_OBJECTS.iter().find(|o| matches(object, o));
+                (found == Some(&"mptcp")).then(|| &words[1..])
+            }
+            Personality::Plain => match words.first() {
+                Some(&"mptcp") => Some(&words[1..]),
+                _ => Some(words),
+            },
+        }
+    }
+
+    /// The request a batch line will send, if it may be sent ahead of the lines before
+    /// it: the line parses without error and is one request answered by one ACK or one
+    /// reply (no dump, no monitor, nothing of the userspace PM). Prints nothing; the
+    /// line says its own errors when it runs.
+    pub fn request_ahead(&mut self, words: &[&str]) -> Option<Request> {
+        let words = self.mptcp_words(words)?;
+        if command::wants_usage(words) {
+            return None;
+        }
+        let plain = self.personality == Personality::Plain;
+        let s = self.session.as_mut()?;
+        let (cmd, _said) = fail::captured(|| command::parse(words, s, plain));
+        Some(match cmd.ok()? {
+            Command::Add(a) => Request::AddAddr(pm::endpoint(&a)),
+            Command::Delete(a) => Request::DelAddr(pm::endpoint(&a)),
+            Command::Change(a) => Request::SetFlags(pm::endpoint(&a)),
+            Command::Get(a) => Request::GetAddr(pm::endpoint(&a)),
+            Command::Flush => Request::FlushAddrs,
+            Command::LimitsSet(l) => Request::SetLimits(pm::limits(&l)),
+            Command::LimitsShow(l) => Request::GetLimits(pm::limits(&l)),
+            _ => return None,
+        })
+    }
+
+    /// The open session, once a command has opened it.
+    pub fn session(&mut self) -> Option<&mut Session> {
+        self.session.as_mut()
     }
 
     fn run_mptcp(&mut self, words: &[&str]) -> Result<u8, Exit> {

@@ -1,9 +1,11 @@
 //! The connection to the kernel's MPTCP path manager: one generic netlink socket,
 //! resolved once and reused by every command of a batch.
 
+use std::collections::VecDeque;
+use std::ops::Range;
 use std::sync::{Mutex, MutexGuard};
 
-use nlsock::{Conn, Error, IfName, Socket};
+use nlsock::{Answer, Batch, Conn, EVENT_SLOT, Error, IfName, MAX_BATCH, Socket, Wait};
 
 use crate::command::Interfaces;
 use crate::fail::{Exit, fatal};
@@ -23,6 +25,16 @@ pub struct Session {
     pub events_group: Option<u32>,
     /// Receive buffer: any single datagram fits.
     pub rx: MutexGuard<'static, [u8; nlsock::RECV_BUF]>,
+    /// Requests a batch sent ahead, oldest first: (batch line, sequence number).
+    prefetched: VecDeque<(usize, u32)>,
+    /// Their answers, taken several per system call: datagram `i` of `answers` sits at
+    /// `i * EVENT_SLOT` of `answers_rx` (allocated by the first batch that sends ahead).
+    answers_rx: Vec<u8>,
+    answers: Batch,
+    /// The first datagram of `answers` not used yet.
+    answers_next: usize,
+    /// The batch line running now, when a batch runs.
+    line: Option<usize>,
 }
 
 /// The one session's receive buffer, in zeroed static memory: the pages the kernel never
@@ -61,7 +73,107 @@ impl Session {
             }
             Err(e) => return Err(fatal(1, format_args!("Error talking to the kernel: {e}"))),
         };
-        Ok(Session { conn, family, events_group, rx })
+        Ok(Session {
+            conn,
+            family,
+            events_group,
+            rx,
+            prefetched: VecDeque::new(),
+            answers_rx: Vec::new(),
+            answers: Batch::EMPTY,
+            answers_next: 0,
+            line: None,
+        })
+    }
+
+    /// Sends the requests of later batch lines now, in one datagram: `requests` holds
+    /// them back to back, one per entry of `lines` (`seqs`, as long, is scratch space).
+    /// Their answers wait in the socket until each line runs and asks for its answer
+    /// through [`Session::ack`] or [`Session::request`].
+    pub fn send_ahead(
+        &mut self,
+        lines: &[usize],
+        requests: &mut [u8],
+        seqs: &mut [u32],
+    ) -> Result<(), Error> {
+        let n = self.conn.send_many(requests, seqs)?;
+        self.prefetched.extend(lines.iter().copied().zip(seqs.iter().copied()).take(n));
+        Ok(())
+    }
+
+    /// Whether requests sent ahead still wait for their lines.
+    pub fn has_sent_ahead(&self) -> bool {
+        !self.prefetched.is_empty()
+    }
+
+    /// Marks which batch line runs next (`None` outside a batch).
+    pub fn set_line(&mut self, line: Option<usize>) {
+        self.line = line;
+    }
+
+    /// The sequence number of this line's request if it was sent ahead. A line that
+    /// asks out of turn (it should not happen) drops what was sent ahead: those answers
+    /// are skipped by their sequence numbers.
+    fn sent_ahead(&mut self) -> Option<u32> {
+        match self.prefetched.front() {
+            Some(&(line, seq)) if Some(line) == self.line => {
+                self.prefetched.pop_front();
+                Some(seq)
+            }
+            Some(_) => {
+                self.prefetched.clear();
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// Sends `request` and waits for its ACK, or only waits if it was sent ahead.
+    pub fn ack(&mut self, request: &mut [u8]) -> Result<(), Error> {
+        let Some(seq) = self.sent_ahead() else {
+            return self.conn.ack(request, &mut self.rx[..]);
+        };
+        let at = self.answer_ahead(seq, false)?;
+        match nlsock::answer_in(&self.answers_rx[at], seq, false)? {
+            Answer::Failed(e) => Err(Error::Kernel(e)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Sends `request` and waits for its reply, or only waits if it was sent ahead.
+    pub fn request(&mut self, request: &mut [u8]) -> Result<nlwire::Message<'_>, Error> {
+        let Some(seq) = self.sent_ahead() else {
+            return self.conn.request(request, &mut self.rx[..]);
+        };
+        let at = self.answer_ahead(seq, true)?;
+        match nlsock::answer_in(&self.answers_rx[at], seq, true)? {
+            Answer::Reply(m) => Ok(m),
+            Answer::Failed(e) => Err(Error::Kernel(e)),
+            _ => Err(Error::NoReply),
+        }
+    }
+
+    /// Where, in `answers_rx`, the datagram answering request `seq` (sent ahead) is.
+    /// The kernel answered the whole group while it took the datagram, so one
+    /// `recvmmsg` takes up to 16 answers; datagrams answering nothing are skipped.
+    fn answer_ahead(&mut self, seq: u32, want_reply: bool) -> Result<Range<usize>, Error> {
+        if self.answers_rx.is_empty() {
+            self.answers_rx = vec![0; EVENT_SLOT * MAX_BATCH];
+        }
+        loop {
+            let kernel = self.answers.datagrams().iter().enumerate().skip(self.answers_next);
+            for (i, d) in kernel.filter(|(_, d)| d.sender == 0) {
+                let at = i * EVENT_SLOT..i * EVENT_SLOT + d.len.min(EVENT_SLOT);
+                let found = nlsock::answer_in(&self.answers_rx[at.clone()], seq, want_reply)?;
+                if !matches!(found, Answer::Nothing) {
+                    self.answers_next = i + 1;
+                    return Ok(at);
+                }
+            }
+            self.answers =
+                self.conn.recv_event_batch(&mut self.answers_rx, EVENT_SLOT, Wait::ForOne)?;
+            self.answers_next = 0;
+        }
     }
 
     /// Interface index of `name` in the session's namespace, 0 when unknown.

@@ -32,6 +32,34 @@ pub struct Conn<L> {
     seq: u32,
 }
 
+/// What one datagram holds for a request, as [`answer_in`] finds it.
+#[derive(Debug)]
+pub enum Answer<'a> {
+    /// The request succeeded (an ACK).
+    Ack,
+    /// The first data message answering it.
+    Reply(Message<'a>),
+    /// The kernel's error, with its extended ack.
+    Failed(KernelError),
+    /// Nothing in this datagram answers it.
+    Nothing,
+}
+
+/// Looks through one received datagram for the answer to the request numbered `seq`:
+/// for [`Conn::ack_for`] and [`Conn::reply_for`] when the datagrams were received some
+/// other way, e.g. several at once with [`Conn::recv_event_batch`]. Data messages count
+/// only when `want_reply`.
+pub fn answer_in(datagram: &[u8], seq: u32, want_reply: bool) -> Result<Answer<'_>, Error> {
+    Ok(match scan(datagram, seq, want_reply)? {
+        Found::Ack => Answer::Ack,
+        Found::Reply { start, len } => {
+            Answer::Reply(Message::parse(&datagram[start..start + len])?)
+        }
+        Found::Failed(e) => Answer::Failed(e),
+        Found::Nothing => Answer::Nothing,
+    })
+}
+
 /// Where a reply sits inside the receive buffer.
 enum Found {
     Ack,
@@ -56,16 +84,53 @@ impl<L: Link> Conn<L> {
         &mut self.link
     }
 
+    /// The sequence number after the last one used, never 0.
+    fn next_seq(&self) -> u32 {
+        match self.seq.wrapping_add(1) {
+            0 => 1,
+            n => n,
+        }
+    }
+
     /// Stamps the next sequence number into `request` and sends it.
     pub fn send(&mut self, request: &mut [u8]) -> Result<u32, Error> {
-        self.seq = self.seq.wrapping_add(1);
-        if self.seq == 0 {
-            self.seq = 1;
-        }
+        self.seq = self.next_seq();
         let seq_field = request.get_mut(8..12).ok_or(Error::Malformed(nlwire::Error::Truncated))?;
         seq_field.copy_from_slice(&self.seq.to_ne_bytes());
         self.link.send(request)?;
         Ok(self.seq)
+    }
+
+    /// Sends every message of `requests` (back to back, each padded to 4 bytes) in one
+    /// datagram, as the kernel's YNL `--multi` does, numbering them in order; the
+    /// number of each goes into `seqs`, and the count is returned. The kernel runs them
+    /// in order and answers each on its own, errors included, so collect the answers
+    /// with [`Conn::ack_for`] and [`Conn::reply_for`] in the same order.
+    pub fn send_many(&mut self, requests: &mut [u8], seqs: &mut [u32]) -> Result<usize, Error> {
+        let mut count = 0;
+        let mut at = 0;
+        let mut seq = self.seq;
+        let total = requests.len();
+        while at < total {
+            let header =
+                requests.get_mut(at..at + NlMsgHdr::LEN).ok_or(nlwire::Error::Truncated)?;
+            let len = u32::from_ne_bytes([header[0], header[1], header[2], header[3]]) as usize;
+            if len < NlMsgHdr::LEN || len > total - at {
+                return Err(Error::Malformed(nlwire::Error::BadLength));
+            }
+            let slot = seqs.get_mut(count).ok_or(Error::Malformed(nlwire::Error::NoRoom))?;
+            seq = match seq.wrapping_add(1) {
+                0 => 1,
+                n => n,
+            };
+            header[8..12].copy_from_slice(&seq.to_ne_bytes());
+            *slot = seq;
+            count += 1;
+            at += align(len);
+        }
+        self.link.send(requests)?;
+        self.seq = seq;
+        Ok(count)
     }
 
     /// Receives the next datagram from the kernel, dropping any from other senders.
@@ -87,6 +152,12 @@ impl<L: Link> Conn<L> {
     /// Sends `request` (which should carry `NLM_F_ACK`) and waits for its ACK.
     pub fn ack(&mut self, request: &mut [u8], rx: &mut [u8]) -> Result<(), Error> {
         let seq = self.send(request)?;
+        self.ack_for(seq, rx)
+    }
+
+    /// Waits for the ACK (or the error) answering the request sent with sequence
+    /// number `seq`, e.g. by [`Conn::send_many`].
+    pub fn ack_for(&mut self, seq: u32, rx: &mut [u8]) -> Result<(), Error> {
         loop {
             let n = self.recv_datagram(rx)?;
             match scan(&rx[..n], seq, false)? {
@@ -104,6 +175,12 @@ impl<L: Link> Conn<L> {
         rx: &'r mut [u8],
     ) -> Result<Message<'r>, Error> {
         let seq = self.send(request)?;
+        self.reply_for(seq, rx)
+    }
+
+    /// Waits for the first data message (or the error) answering the request sent with
+    /// sequence number `seq`, e.g. by [`Conn::send_many`].
+    pub fn reply_for<'r>(&mut self, seq: u32, rx: &'r mut [u8]) -> Result<Message<'r>, Error> {
         loop {
             let n = self.recv_datagram(rx)?;
             match scan(&rx[..n], seq, true)? {
@@ -385,6 +462,35 @@ mod tests {
         assert_eq!((foreign.len(), foreign.from_kernel(&rx, 128).count()), (1, 0));
         let cut = conn.recv_event_batch(&mut rx, 128, Wait::ForOne);
         assert_eq!(cut.unwrap_err(), Error::Truncated);
+    }
+
+    #[test]
+    fn several_requests_go_in_one_send_and_are_answered_in_order() {
+        let (mut a, mut b) = ([0u8; 64], [0u8; 96]);
+        let ok = error(&mut a, 42, 0, None, NLMSG_ERROR);
+        let bad = error(&mut b, 43, -17, Some("duplicate"), NLMSG_ERROR);
+        let script = [(&a[..ok], 0, false), (&b[..bad], 0, false)];
+        let mut conn = Conn::new(Script::new(&script), 41);
+        let mut two = [0u8; 64];
+        let first = request(&mut two[..32]).len();
+        let second = request(&mut two[first..]).len();
+        let mut seqs = [0u32; 2];
+        let n = conn.send_many(&mut two[..first + second], &mut seqs).unwrap();
+        assert_eq!((n, seqs, conn.link().sent), (2, [42, 43], 1));
+        assert_eq!(u32::from_ne_bytes(two[first + 8..first + 12].try_into().unwrap()), 43);
+        let mut rx = [0u8; 256];
+        assert_eq!(conn.ack_for(seqs[0], &mut rx), Ok(()));
+        match conn.ack_for(seqs[1], &mut rx) {
+            Err(Error::Kernel(k)) => assert_eq!((k.errno, k.message()), (17, Some("duplicate"))),
+            other => panic!("{other:?}"),
+        }
+        let mut short = [0u32; 1];
+        let refused = conn.send_many(&mut two[..first + second], &mut short);
+        assert_eq!(refused, Err(Error::Malformed(nlwire::Error::NoRoom)));
+        assert_eq!(conn.link().sent, 1, "nothing is sent when the numbers do not fit");
+        two[first] = 3;
+        let bad_len = conn.send_many(&mut two[..first + second], &mut seqs);
+        assert_eq!(bad_len, Err(Error::Malformed(nlwire::Error::BadLength)));
     }
 
     #[test]

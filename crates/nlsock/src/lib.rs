@@ -17,7 +17,7 @@ mod socket;
 mod sys;
 
 pub use batch::{Batch, EVENT_SLOT, MAX_BATCH, Wait};
-pub use conn::{Conn, Link};
+pub use conn::{Answer, Conn, Link, answer_in};
 pub use errno::Errno;
 pub use error::{Error, KernelError};
 pub use netns::{NetnsError, enter_netns};
