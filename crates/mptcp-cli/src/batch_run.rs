@@ -28,25 +28,23 @@ const AHEAD: usize = 32;
 pub fn run(runner: &mut Runner, name: &str) -> Result<u8, Exit> {
     // Lines are read ahead only from a regular file: from a pipe or a terminal, reading
     // ahead would wait for lines a writer may send only after it saw earlier output.
-    let regular = |f: &File| f.metadata().is_ok_and(|m| m.is_file());
-    let (input, from_file): (Box<dyn BufRead>, bool) = if name == "-" {
-        let stdin = io::stdin();
-        let file = stdin.as_fd().try_clone_to_owned().map(File::from);
-        let from_file = file.is_ok_and(|f| regular(&f));
-        (Box::new(BufReader::new(stdin)), from_file)
+    let file = if name == "-" {
+        io::stdin().as_fd().try_clone_to_owned().map(File::from)
     } else {
-        match File::open(name) {
-            Ok(f) => {
-                let from_file = regular(&f);
-                (Box::new(BufReader::new(f)), from_file)
-            }
-            Err(e) => {
-                let errno = nlsock::Errno(e.raw_os_error().unwrap_or(0));
-                say(format_args!("Cannot open file \"{name}\" for reading: {errno}\n"));
-                return Ok(1);
-            }
+        File::open(name)
+    };
+    let file = match file {
+        Ok(f) => f,
+        // A closed stdin reads as empty, as `getline` on it fails at once.
+        Err(_) if name == "-" => return Ok(0),
+        Err(e) => {
+            let errno = nlsock::Errno(e.raw_os_error().unwrap_or(0));
+            say(format_args!("Cannot open file \"{name}\" for reading: {errno}\n"));
+            return Ok(1);
         }
     };
+    let from_file = file.metadata().is_ok_and(|m| m.is_file());
+    let input = BufReader::new(file);
     let mut status = 0;
     let mut lines = Lines { reader: Reader::new(input), ahead: VecDeque::new() };
     let mut scratch = Scratch::default();

@@ -20,33 +20,45 @@ pub struct Exit(pub u8);
 /// Exit status of usage and argument errors (`exit(-1)`).
 pub const USAGE: u8 = 255;
 
-thread_local! {
-    /// Where [`say`] writes while [`captured`] runs.
-    static CAPTURE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+/// Where [`say`] writes while [`captured`] runs: a static, not a thread-local, because
+/// the CLI has one thread and a thread-local with a destructor costs a static binary 3 KB.
+/// Unit tests run on many threads at once, so there each thread keeps its own.
+fn with_capture<T>(f: impl FnOnce(&mut Option<String>) -> T) -> T {
+    #[cfg(not(test))]
+    {
+        static CAPTURE: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+        f(&mut CAPTURE.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+    }
+    #[cfg(test)]
+    {
+        thread_local!(static CAPTURE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) });
+        CAPTURE.with_borrow_mut(f)
+    }
 }
 
 /// Writes one message to stderr (unbuffered, as C's stderr is), or to the capture of
 /// [`captured`].
 pub fn say(args: std::fmt::Arguments<'_>) {
-    let kept = CAPTURE.with_borrow_mut(|c| match c {
+    let kept = with_capture(|capture| match capture {
         Some(text) => {
             let _ = std::fmt::Write::write_fmt(text, args);
             true
         }
         None => false,
     });
-    if !kept {
-        let mut e = std::io::stderr().lock();
-        let _ = e.write_fmt(args);
+    if kept {
+        return;
     }
+    let mut e = std::io::stderr().lock();
+    let _ = e.write_fmt(args);
 }
 
 /// Runs `f` with every [`say`] kept instead of written; returns `f`'s result and what it
 /// said. A batch reads and parses lines ahead with this, and says it when their turn comes.
 pub fn captured<T>(f: impl FnOnce() -> T) -> (T, String) {
-    let outer = CAPTURE.replace(Some(String::new()));
+    let outer = with_capture(|capture| capture.replace(String::new()));
     let result = f();
-    let text = CAPTURE.replace(outer).unwrap_or_default();
+    let text = with_capture(|capture| std::mem::replace(capture, outer)).unwrap_or_default();
     (result, text)
 }
 
