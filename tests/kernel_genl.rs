@@ -8,6 +8,7 @@ use std::process::Command;
 
 use mptcp_pm::{Event, EventKind, Limits, Request};
 use mptcp_stack::Netns;
+use mptcp_stack::mptcp_sock::listen_once;
 use nlsock::{Conn, Error, Socket};
 
 fn connect() -> Conn<Socket> {
@@ -68,25 +69,6 @@ fn rejected_request_carries_the_extack_message() {
     });
 }
 
-/// Opens an MPTCP listening socket on 127.0.0.1:`port` and closes it.
-fn mptcp_listen_once(port: u16) {
-    // SAFETY (test helper): plain socket calls on a descriptor we own and close.
-    unsafe {
-        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 262);
-        assert!(fd >= 0, "MPTCP socket");
-        let one: libc::c_int = 1;
-        libc::setsockopt(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, (&raw const one).cast(), 4);
-        let mut sa: libc::sockaddr_in = std::mem::zeroed();
-        sa.sin_family = libc::AF_INET as u16;
-        sa.sin_port = port.to_be();
-        sa.sin_addr.s_addr = u32::from_ne_bytes([127, 0, 0, 1]);
-        let len = std::mem::size_of::<libc::sockaddr_in>() as u32;
-        assert_eq!(libc::bind(fd, (&raw const sa).cast(), len), 0, "bind");
-        assert_eq!(libc::listen(fd, 1), 0, "listen");
-        libc::close(fd);
-    }
-}
-
 #[test]
 fn events_group_reports_listener_created() {
     let ns = Netns::new("events");
@@ -98,7 +80,7 @@ fn events_group_reports_listener_created() {
         // `lo` must be up for the socket; the listener lives in this thread's namespace.
         let st = Command::new("ip").args(["link", "set", "lo", "up"]).status().unwrap();
         assert!(st.success());
-        mptcp_listen_once(5999);
+        listen_once(5999);
         let mut rx = vec![0u8; nlsock::RECV_BUF];
         let mut kinds = Vec::new();
         while kinds.len() < 2 {
@@ -131,7 +113,7 @@ fn queued_events_arrive_in_one_batch() {
         let empty = conn.recv_event_batch(&mut rx, slot, nlsock::Wait::No).unwrap();
         assert!(empty.is_empty());
         for port in [6001, 6002, 6003] {
-            mptcp_listen_once(port);
+            listen_once(port);
         }
         let batch = conn.recv_event_batch(&mut rx, slot, nlsock::Wait::ForOne).unwrap();
         assert_eq!(batch.len(), 6, "three listeners opened and closed, all queued");

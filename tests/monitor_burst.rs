@@ -8,27 +8,8 @@ use std::process::{Child, Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+use mptcp_stack::mptcp_sock::listen_once;
 use mptcp_stack::{Netns, json, mptcp_bin};
-
-/// Opens an MPTCP listener on 127.0.0.1:`port` and closes it: one LISTENER_CREATED and
-/// one LISTENER_CLOSED event.
-fn listen_once(port: u16) {
-    // SAFETY (test helper): plain socket calls on a descriptor we own and close.
-    unsafe {
-        let fd = libc::socket(libc::AF_INET, libc::SOCK_STREAM, 262);
-        assert!(fd >= 0, "MPTCP socket");
-        let one: libc::c_int = 1;
-        libc::setsockopt(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, (&raw const one).cast(), 4);
-        let mut sa: libc::sockaddr_in = std::mem::zeroed();
-        sa.sin_family = libc::AF_INET as u16;
-        sa.sin_port = port.to_be();
-        sa.sin_addr.s_addr = u32::from_ne_bytes([127, 0, 0, 1]);
-        let len = std::mem::size_of::<libc::sockaddr_in>() as u32;
-        assert_eq!(libc::bind(fd, (&raw const sa).cast(), len), 0, "bind");
-        assert_eq!(libc::listen(fd, 1), 0, "listen");
-        libc::close(fd);
-    }
-}
 
 fn monitor(ns: &Netns, json: bool) -> Child {
     let mut args = vec!["-n", ns.name()];

@@ -5,6 +5,7 @@
 
 pub mod diff;
 pub mod json;
+pub mod mptcp_sock;
 pub mod netns;
 pub mod run;
 

@@ -3,107 +3,15 @@
 //! that keep the kernel's event order stable.
 
 use std::io::{Read, Write};
-use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
-use std::os::fd::FromRawFd;
+use std::net::{IpAddr, SocketAddr};
+
+use mptcp_stack::mptcp_sock::{connect, listen};
 use std::process::ExitCode;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-/// `IPPROTO_MPTCP`.
-const IPPROTO_MPTCP: i32 = 262;
-
 fn pause(ms: u64) {
     sleep(Duration::from_millis(ms));
-}
-
-/// A raw MPTCP stream socket for `addr`'s family.
-fn socket(addr: &SocketAddr) -> std::io::Result<i32> {
-    let family = if addr.is_ipv4() { libc::AF_INET } else { libc::AF_INET6 };
-    // SAFETY: a plain socket call; the descriptor is owned by the caller.
-    let fd = unsafe { libc::socket(family, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, IPPROTO_MPTCP) };
-    if fd < 0 { Err(std::io::Error::last_os_error()) } else { Ok(fd) }
-}
-
-/// Fills a `sockaddr_storage` for `addr`; returns its length.
-fn raw_addr(addr: &SocketAddr, storage: &mut libc::sockaddr_storage) -> libc::socklen_t {
-    match addr {
-        SocketAddr::V4(a) => {
-            let sin = (storage as *mut libc::sockaddr_storage).cast::<libc::sockaddr_in>();
-            // SAFETY: sockaddr_storage is large and aligned enough for sockaddr_in.
-            unsafe {
-                (*sin).sin_family = libc::AF_INET as libc::sa_family_t;
-                (*sin).sin_port = a.port().to_be();
-                (*sin).sin_addr.s_addr = u32::from_ne_bytes(a.ip().octets());
-            }
-            std::mem::size_of::<libc::sockaddr_in>() as libc::socklen_t
-        }
-        SocketAddr::V6(a) => {
-            let sin6 = (storage as *mut libc::sockaddr_storage).cast::<libc::sockaddr_in6>();
-            // SAFETY: sockaddr_storage is large and aligned enough for sockaddr_in6.
-            unsafe {
-                (*sin6).sin6_family = libc::AF_INET6 as libc::sa_family_t;
-                (*sin6).sin6_port = a.port().to_be();
-                (*sin6).sin6_addr.s6_addr = a.ip().octets();
-            }
-            std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t
-        }
-    }
-}
-
-fn check(ret: i32) -> std::io::Result<()> {
-    if ret < 0 { Err(std::io::Error::last_os_error()) } else { Ok(()) }
-}
-
-/// An MPTCP listener on `addr` with `SO_REUSEADDR`.
-fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
-    let fd = socket(&addr)?;
-    // SAFETY: `fd` is ours; std closes it from here on.
-    let listener = unsafe { TcpListener::from_raw_fd(fd) };
-    // SAFETY: all-zero is a valid sockaddr_storage.
-    let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
-    let len = raw_addr(&addr, &mut storage);
-    let one: libc::c_int = 1;
-    // SAFETY: valid descriptor, pointers and lengths for each call.
-    unsafe {
-        check(libc::setsockopt(
-            fd,
-            libc::SOL_SOCKET,
-            libc::SO_REUSEADDR,
-            (&raw const one).cast(),
-            4,
-        ))?;
-        check(libc::bind(fd, (&raw const storage).cast(), len))?;
-        check(libc::listen(fd, 16))?;
-    }
-    Ok(listener)
-}
-
-/// An MPTCP connection to `to`, from `from` when given.
-fn connect(to: SocketAddr, from: Option<SocketAddr>) -> std::io::Result<TcpStream> {
-    let fd = socket(&to)?;
-    // SAFETY: `fd` is ours; std closes it from here on.
-    let stream = unsafe { TcpStream::from_raw_fd(fd) };
-    // SAFETY: all-zero is a valid sockaddr_storage.
-    let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
-    if let Some(from) = from {
-        let len = raw_addr(&from, &mut storage);
-        let one: libc::c_int = 1;
-        // SAFETY: valid descriptor, pointers and lengths.
-        unsafe {
-            check(libc::setsockopt(
-                fd,
-                libc::SOL_SOCKET,
-                libc::SO_REUSEADDR,
-                (&raw const one).cast(),
-                4,
-            ))?;
-            check(libc::bind(fd, (&raw const storage).cast(), len))?;
-        }
-    }
-    let len = raw_addr(&to, &mut storage);
-    // SAFETY: valid descriptor, pointer and length.
-    check(unsafe { libc::connect(fd, (&raw const storage).cast(), len) })?;
-    Ok(stream)
 }
 
 fn addr(ip: &str, port: &str) -> Result<SocketAddr, String> {
@@ -114,7 +22,7 @@ fn addr(ip: &str, port: &str) -> Result<SocketAddr, String> {
 
 /// MPTCP_LISTEN ADDR PORT: listen, sleep 0.2 s, close.
 fn cmd_listen(a: SocketAddr) -> std::io::Result<()> {
-    let l = listen(a)?;
+    let l = listen(a, 16)?;
     pause(200);
     drop(l);
     Ok(())
@@ -123,7 +31,7 @@ fn cmd_listen(a: SocketAddr) -> std::io::Result<()> {
 /// MPTCP_CONN SPORT CPORT on 127.0.0.1, with the README's sleeps.
 fn cmd_conn(sport: u16, cport: u16) -> std::io::Result<()> {
     let lo = |p| SocketAddr::new(IpAddr::from([127, 0, 0, 1]), p);
-    let l = listen(lo(sport))?;
+    let l = listen(lo(sport), 16)?;
     pause(200);
     let mut client = connect(lo(sport), Some(lo(cport)))?;
     let (mut server, _) = l.accept()?;
@@ -144,7 +52,7 @@ fn cmd_conn(sport: u16, cport: u16) -> std::io::Result<()> {
 
 /// MPTCP_SERVER ADDR PORT: accept one connection (10 s timeout), echo until EOF.
 fn cmd_server(a: SocketAddr) -> std::io::Result<()> {
-    let l = listen(a)?;
+    let l = listen(a, 16)?;
     l.set_nonblocking(true)?;
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut conn = loop {
