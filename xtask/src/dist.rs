@@ -12,7 +12,7 @@ mod smoke;
 
 use std::path::{Path, PathBuf};
 
-use crate::util::{Cmd, on_path};
+use crate::util::Cmd;
 
 /// The host's static target: the binary the conformance suite runs.
 pub const X86_64: &str = "x86_64-unknown-linux-musl";
@@ -277,37 +277,11 @@ fn setup(tiny: bool, test: bool) -> Result<Tools, String> {
     if test {
         debian.push((smoke::QEMU, "qemu-user-static"));
     }
-    apt_install(&debian)?;
+    crate::setup::apt_install(&debian)?;
     stable_targets(&TARGETS)?;
     let aarch64 = aarch64_linker()?;
     let (abort, nightly_musl) = if tiny { nightly()? } else { (ImmediateAbort::PanicFlag, vec![]) };
     Ok(Tools { aarch64, abort, nightly_musl })
-}
-
-/// `apt-get install` for the packages whose command is missing (and `apt-get update`
-/// before, only then).
-fn apt_install(wanted: &[(&str, &str)]) -> Result<(), String> {
-    let mut missing: Vec<&str> = Vec::new();
-    for &(cmd, pkg) in wanted {
-        if on_path(cmd) {
-            println!("ok: `{cmd}` ({pkg})");
-        } else if !missing.contains(&pkg) {
-            missing.push(pkg);
-        }
-    }
-    if missing.is_empty() {
-        return Ok(());
-    }
-    Cmd::new("apt-get").arg("update").env("DEBIAN_FRONTEND", "noninteractive").run()?;
-    Cmd::new("apt-get")
-        .args(["install", "-y", "--no-install-recommends"])
-        .args(&missing)
-        .env("DEBIAN_FRONTEND", "noninteractive")
-        .run()?;
-    match wanted.iter().find(|(cmd, _)| !on_path(cmd)) {
-        Some((cmd, pkg)) => Err(format!("`{cmd}` still missing after installing {pkg}")),
-        None => Ok(()),
-    }
 }
 
 /// `rustup target add` on stable for the targets not installed yet.
@@ -338,7 +312,7 @@ fn aarch64_linker() -> Result<Linker, String> {
         return Ok(Linker::RustLld);
     }
     println!("no rust-lld in the stable toolchain; linking aarch64 with Debian's cross gcc");
-    apt_install(&[(Linker::CrossGcc.program(), "gcc-aarch64-linux-gnu")])?;
+    crate::setup::apt_install(&[(Linker::CrossGcc.program(), "gcc-aarch64-linux-gnu")])?;
     Ok(Linker::CrossGcc)
 }
 

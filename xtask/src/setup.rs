@@ -29,8 +29,15 @@ fn have(what: &str) {
 }
 
 fn debian() -> Result {
+    apt_install(DEBIAN)
+}
+
+/// Installs the Debian packages whose command is missing, given as (command that proves
+/// it, package); `apt-get update` runs first, and only when something is missing. Fails
+/// when a command is still missing afterwards.
+pub fn apt_install(wanted: &[(&str, &str)]) -> Result {
     let mut missing: Vec<&str> = Vec::new();
-    for &(cmd, pkg) in DEBIAN {
+    for &(cmd, pkg) in wanted {
         if on_path(cmd) {
             have(&format!("`{cmd}` ({pkg})"));
         } else if !missing.contains(&pkg) {
@@ -47,12 +54,10 @@ fn debian() -> Result {
         .args(&missing)
         .env("DEBIAN_FRONTEND", "noninteractive")
         .run()?;
-    for &(cmd, pkg) in DEBIAN {
-        if !on_path(cmd) {
-            return Err(format!("`{cmd}` still missing after installing {pkg}"));
-        }
+    match wanted.iter().find(|(cmd, _)| !on_path(cmd)) {
+        Some((cmd, pkg)) => Err(format!("`{cmd}` still missing after installing {pkg}")),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// rustfmt, clippy and the no_std target for the toolchain that runs the build.

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::netns::Namespaces;
+use crate::bench::topo::BenchNs;
 use crate::util::{Cmd, Result};
 
 /// One checked command: its arguments after `-n NS`, the most system calls it may make
@@ -33,22 +33,12 @@ const BUDGETS: &[Budget] = &[
 /// Calls that only the heap makes: a one-shot command has none.
 const HEAP_CALLS: &[&str] = &["brk", "mmap", "munmap", "mremap"];
 
-/// Checks every budget against `exe` in a namespace holding 8 endpoints with `dev` on
-/// 4 interfaces (the benchmark's set-up).
+/// Checks every budget against `exe` in the benchmark's namespace: 8 endpoints with
+/// `dev` on 4 interfaces.
 pub fn check(exe: &Path, work: &Path) -> Result {
-    let ns = format!("mptcp-ci-syscalls-{}", std::process::id());
-    let _guard = Namespaces::create(&[&ns])?;
-    let mut setup = vec!["link set lo up".to_string()];
-    for i in 0..4 {
-        setup.push(format!("link add v{i}a type veth peer name v{i}b"));
-        setup.push(format!("link set v{i}a up"));
-        setup.push(format!("mptcp endpoint add 10.210.{i}.1 dev v{i}a subflow"));
-        setup.push(format!("mptcp endpoint add fd00:210:{i}::1 dev v{i}a signal"));
-    }
     std::fs::create_dir_all(work).map_err(|e| format!("{}: {e}", work.display()))?;
-    let batch = work.join("syscalls-setup.batch");
-    std::fs::write(&batch, setup.join("\n") + "\n").map_err(|e| format!("{e}"))?;
-    Cmd::new("ip").args(["-n", &ns, "-batch"]).arg(&batch).run()?;
+    let bench_ns = BenchNs::create(work)?;
+    let ns = bench_ns.name.as_str();
 
     let mut failures = Vec::new();
     for b in BUDGETS {
@@ -57,7 +47,7 @@ pub fn check(exe: &Path, work: &Path) -> Result {
             .args(["-f", "-c", "-o"])
             .arg(&trace)
             .arg(exe)
-            .args(["-n", &ns])
+            .args(["-n", ns])
             .args(b.args)
             .read()?;
         let text = std::fs::read_to_string(&trace).map_err(|e| format!("strace output: {e}"))?;
@@ -78,7 +68,7 @@ pub fn check(exe: &Path, work: &Path) -> Result {
 }
 
 /// The total and the per-call counts of a `strace -c` table.
-fn parse_strace_c(text: &str) -> (u64, BTreeMap<String, u64>) {
+pub fn parse_strace_c(text: &str) -> (u64, BTreeMap<String, u64>) {
     let (mut total, mut calls) = (0, BTreeMap::new());
     for line in text.lines() {
         let w: Vec<&str> = line.split_whitespace().collect();

@@ -119,19 +119,10 @@ pub fn syscalls(work: &Path, cmds: &[Vec<String>]) -> Result<(u64, BTreeMap<Stri
         let file = work.join("strace.txt");
         let _ = Cmd::new("strace").args(["-f", "-c", "-o"]).arg(&file).args(cmd).read()?;
         let text = std::fs::read_to_string(&file).map_err(|e| format!("strace output: {e}"))?;
-        for line in text.lines() {
-            let w: Vec<&str> = line.split_whitespace().collect();
-            // Rows: % time, seconds, usecs/call, calls, [errors,] syscall.
-            if w.len() < 5 || w[0].starts_with('%') || w[0].starts_with('-') {
-                continue;
-            }
-            let calls: u64 = w[3].parse().unwrap_or(0);
-            let name = w[w.len() - 1];
-            if name == "total" {
-                total += calls;
-            } else {
-                *by_name.entry(name.to_owned()).or_insert(0) += calls;
-            }
+        let (calls, names) = crate::syscalls::parse_strace_c(&text);
+        total += calls;
+        for (name, n) in names {
+            *by_name.entry(name).or_insert(0) += n;
         }
     }
     Ok((total, by_name))
