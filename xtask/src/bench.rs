@@ -9,7 +9,7 @@ mod oneshot;
 mod report;
 mod stats;
 mod storm;
-mod topo;
+pub mod topo;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
