@@ -50,9 +50,17 @@ pub fn listen(addr: SocketAddr, backlog: i32) -> std::io::Result<TcpListener> {
     let fd = socket(&addr)?;
     // SAFETY: `fd` is ours; std closes it from here on.
     let listener = unsafe { TcpListener::from_raw_fd(fd) };
+    reuse_and_bind(fd, &addr)?;
+    // SAFETY: valid descriptor.
+    check(unsafe { libc::listen(fd, backlog) })?;
+    Ok(listener)
+}
+
+/// Sets `SO_REUSEADDR` on `fd` and binds it to `addr`.
+fn reuse_and_bind(fd: i32, addr: &SocketAddr) -> std::io::Result<()> {
     // SAFETY: all-zero is a valid sockaddr_storage.
     let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
-    let len = raw_addr(&addr, &mut storage);
+    let len = raw_addr(addr, &mut storage);
     let one: libc::c_int = 1;
     // SAFETY: valid descriptor, pointers and lengths for each call.
     unsafe {
@@ -63,10 +71,8 @@ pub fn listen(addr: SocketAddr, backlog: i32) -> std::io::Result<TcpListener> {
             (&raw const one).cast(),
             4,
         ))?;
-        check(libc::bind(fd, (&raw const storage).cast(), len))?;
-        check(libc::listen(fd, backlog))?;
+        check(libc::bind(fd, (&raw const storage).cast(), len))
     }
-    Ok(listener)
 }
 
 /// An MPTCP connection to `to`, from `from` when given.
@@ -77,19 +83,7 @@ pub fn connect(to: SocketAddr, from: Option<SocketAddr>) -> std::io::Result<TcpS
     // SAFETY: all-zero is a valid sockaddr_storage.
     let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
     if let Some(from) = from {
-        let len = raw_addr(&from, &mut storage);
-        let one: libc::c_int = 1;
-        // SAFETY: valid descriptor, pointers and lengths.
-        unsafe {
-            check(libc::setsockopt(
-                fd,
-                libc::SOL_SOCKET,
-                libc::SO_REUSEADDR,
-                (&raw const one).cast(),
-                4,
-            ))?;
-            check(libc::bind(fd, (&raw const storage).cast(), len))?;
-        }
+        reuse_and_bind(fd, &from)?;
     }
     let len = raw_addr(&to, &mut storage);
     // SAFETY: valid descriptor, pointer and length.
