@@ -1,6 +1,7 @@
 //! `mptcp monitor` under bursts of events, in throw-away namespaces: batched receives
 //! and the coalescing window print every event, in order, and a stop signal in the
-//! middle of a storm still ends with status 0 and well-formed output.
+//! middle of a storm still ends with status 0 and well-formed output; a monitor stalled
+//! while 8000 events queue loses none with its default buffer, and warns with `-rc 1 MiB`.
 //!
 //! Needs root; a namespace that cannot be made fails the test.
 
@@ -72,4 +73,46 @@ fn a_stop_during_a_storm_ends_cleanly() {
         let want = if i % 2 == 0 { "LISTENER_CREATED" } else { "LISTENER_CLOSED" };
         assert_eq!(e.get("event").and_then(json::Json::as_str), Some(want), "event {i}");
     }
+}
+
+/// A monitor stopped (SIGSTOP) while `events` events queue, then let go; returns the
+/// events it printed and what it wrote to stderr.
+fn stalled_monitor(ns: &Netns, rcvbuf: Option<&str>, events: u16) -> (usize, String) {
+    let mut args = vec!["-n", ns.name()];
+    if let Some(size) = rcvbuf {
+        args.extend(["-rcvbuf", size]);
+    }
+    args.push("monitor");
+    // A file, not a pipe: a pipe nobody reads fills up and blocks the monitor.
+    let path = std::env::temp_dir().join(format!("mptcp-stall-{}.out", std::process::id()));
+    let file = std::fs::File::create(&path).unwrap();
+    let child =
+        Command::new(mptcp_bin()).args(args).stdout(file).stderr(Stdio::piped()).spawn().unwrap();
+    sleep(Duration::from_millis(300));
+    let pid = child.id() as i32;
+    // SAFETY (test helper): signals a child we spawned and have not yet waited for.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGSTOP) }, 0);
+    ns.run(move || (0..events / 2).for_each(|i| listen_once(40000 + i)));
+    // SAFETY: as above.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGCONT) }, 0);
+    sleep(Duration::from_millis(1000));
+    // SAFETY: as above.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = std::fs::read_to_string(&path).unwrap();
+    let _ = std::fs::remove_file(&path);
+    (stdout.lines().count(), String::from_utf8(out.stderr).unwrap())
+}
+
+#[test]
+fn the_default_buffer_rides_out_a_stall_that_a_1_mib_buffer_does_not() {
+    const EVENTS: u16 = 8000;
+    let ns = Netns::new("stall");
+    let (small, small_err) = stalled_monitor(&ns, Some("1048576"), EVENTS);
+    assert!(small < EVENTS as usize, "ip's 1 MiB held all {small} events: no stall test");
+    assert!(small_err.contains("dropped MPTCP events"), "no warning: {small_err:?}");
+    let (default, default_err) = stalled_monitor(&ns, None, EVENTS);
+    assert_eq!(default, EVENTS as usize, "stderr: {default_err:?}");
+    assert_eq!(default_err, "");
 }

@@ -324,9 +324,10 @@ pub fn run(bins: &Bins, work: &Path, length: Duration) -> Result<Section, String
          stopped. A lost-event warning is one `ENOBUFS` report on stderr \
          (`netlink receive error No buffer space available (105)` from ip; \
          `Warning: the kernel dropped MPTCP events …` from mptcp).\n\n\
-         Receive buffers: by default both monitors ask for 1 MiB, ip with `SO_RCVBUF` \
-         (capped by `net.core.rmem_max`, {} KiB here), mptcp with `SO_RCVBUFFORCE`; the \
-         kernel grants twice the request. With `-rcvbuf 33554432` mptcp gets 64 MiB, ip \
+         Receive buffers: by default ip asks for 1 MiB with `SO_RCVBUF` (capped by \
+         `net.core.rmem_max`, {} KiB here) and mptcp for 8 MiB with `SO_RCVBUFFORCE`; \
+         the kernel grants twice the request. The buffer is a limit, not an allocation: \
+         only queued events are charged to it. With `-rcvbuf 33554432` mptcp gets 64 MiB, ip \
          at most twice rmem_max. Whether a monitor loses events under overload depends \
          on how long the scheduler leaves it off the CPU, so the overload phases differ \
          from run to run; after an overflow the kernel drops every event until the \
@@ -402,11 +403,11 @@ pub fn run(bins: &Bins, work: &Path, length: Duration) -> Result<Section, String
     }
     targets.push(default_buf.target(
         "monitor, lost events (default buffers)",
-        "mptcp lost events too where ip did: with the defaults both get the same 2 MiB \
-         receive buffer, and a monitor kept off the CPU for longer than the buffer lasts \
-         loses events whatever it does once it runs; which one stalls longer differs from \
-         run to run. A larger buffer (`-rcvbuf`, granted above rmem_max to root through \
-         SO_RCVBUFFORCE) is the remedy; see the `-rcvbuf` phase",
+        "mptcp lost events too where ip did, even with its default 16 MiB receive \
+         buffer (ip's is 2 MiB): a monitor kept off the CPU for longer than the buffer \
+         lasts loses events whatever it does once it runs. A larger buffer (`-rcvbuf`, \
+         granted above rmem_max to root through SO_RCVBUFFORCE) is the remedy; see the \
+         `-rcvbuf` phase",
     ));
     targets.push(big_buf.target(
         "monitor, lost events (`-rcvbuf 32 MiB` for both)",
