@@ -100,8 +100,16 @@ impl<'b> MessageBuilder<'b> {
         };
         let hdr = NlAttrHdr { len: U16::new(len), kind: U16::new(kind) };
         let mut at = self.len;
-        for part in [hdr.as_bytes(), head, tail] {
-            self.buf[at..at + part.len()].copy_from_slice(part);
+        // The header through a fixed-size copy, the payload parts only when not empty:
+        // most payloads are a few bytes, and a call to the C library's memcpy costs more
+        // than copying them.
+        let hdr_bytes: [u8; NlAttrHdr::LEN] = zerocopy::transmute!(hdr);
+        self.buf[at..at + NlAttrHdr::LEN].copy_from_slice(&hdr_bytes);
+        at += NlAttrHdr::LEN;
+        for part in [head, tail] {
+            for (dst, src) in self.buf[at..at + part.len()].iter_mut().zip(part) {
+                *dst = *src;
+            }
             at += part.len();
         }
         self.buf[at..end].fill(0);
