@@ -11,6 +11,9 @@ use crate::fail::{Exit, say};
 /// iproute2's `largv[100]`: at most 99 words per command.
 pub const MAX_WORDS: usize = 99;
 
+/// Words of a line that [`Words::with_strs`] lends from its short array.
+const SHORT_LINE: usize = 16;
+
 /// The words of one command line in one allocation: each word's text (invalid UTF-8
 /// replaced), NUL between words. No word holds a NUL: a NUL ends a line's text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -30,14 +33,28 @@ impl Words {
         self.text.split('\0').take(self.count)
     }
 
-    /// The words as a slice of `&str`, borrowed into `slots`: no allocation.
-    pub fn as_strs<'w>(&'w self, slots: &'w mut [&'w str; MAX_WORDS]) -> &'w [&'w str] {
+    /// Calls `f` with the words as a slice of `&str`, borrowed into a stack array no
+    /// longer than the line needs (most lines fit the short one): no allocation.
+    pub fn with_strs<T>(&self, f: impl FnOnce(&[&str]) -> T) -> T {
+        if self.count <= SHORT_LINE {
+            let mut slots = [""; SHORT_LINE];
+            let n = self.fill(&mut slots);
+            f(&slots[..n])
+        } else {
+            let mut slots = [""; MAX_WORDS];
+            let n = self.fill(&mut slots);
+            f(&slots[..n])
+        }
+    }
+
+    /// Puts the words into `slots`; returns how many.
+    fn fill<'w>(&'w self, slots: &mut [&'w str]) -> usize {
         let mut n = 0;
         for (slot, word) in slots.iter_mut().zip(self.iter()) {
             *slot = word;
             n += 1;
         }
-        &slots[..n]
+        n
     }
 
     fn push(&mut self, word: &[u8]) {
@@ -115,7 +132,9 @@ fn is_blank(b: u8) -> bool {
 /// a quote runs to the next same quote, and the text right after the closing quote
 /// starts the next word (`'a b'c` is `a b`, `c`). At most 99 words.
 fn makeargs(line: &[u8]) -> Result<Words, Exit> {
-    let mut words = Words::default();
+    // One allocation per line: the words and their separators fit in the line's length
+    // (only invalid UTF-8, each byte turned into a 3-byte U+FFFD, can grow it).
+    let mut words = Words { text: String::with_capacity(line.len()), count: 0 };
     let mut rest = line;
     loop {
         let skip = rest.iter().take_while(|&&b| is_blank(b)).count();
@@ -158,8 +177,10 @@ mod tests {
     #[test]
     fn words_borrow_without_allocating() {
         let (_, w) = Reader::new(&b"a '' b\xffc\n"[..]).read_command().unwrap().unwrap();
-        let mut slots = [""; MAX_WORDS];
-        assert_eq!(w.as_strs(&mut slots), ["a", "", "b\u{fffd}c"]);
+        w.with_strs(|words| assert_eq!(words, ["a", "", "b\u{fffd}c"]));
+        let long: String = (0..40).map(|i| format!("w{i} ")).collect();
+        let (_, w) = Reader::new(long.as_bytes()).read_command().unwrap().unwrap();
+        w.with_strs(|words| assert_eq!(words, long.split_whitespace().collect::<Vec<_>>()));
         let (_, blank) = Reader::new(&b"  # only a comment\n"[..]).read_command().unwrap().unwrap();
         assert!(blank.is_empty());
         assert_eq!(blank.iter().count(), 0);

@@ -13,7 +13,7 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader};
 use std::os::fd::AsFd;
 
-use crate::batch::{MAX_WORDS, Reader, Words};
+use crate::batch::{Reader, Words};
 use crate::fail::{self, Exit, say};
 use crate::pm::{self, Request};
 use crate::run::Runner;
@@ -52,15 +52,16 @@ pub fn run(runner: &mut Runner, name: &str) -> Result<u8, Exit> {
         if line.is_empty() {
             continue;
         }
-        let mut slots = [""; MAX_WORDS];
-        let words = line.as_strs(&mut slots);
-        if runner.opts.force && from_file {
-            send_ahead(runner, &mut lines, &mut scratch, line_no, words);
-        }
-        if let Some(s) = runner.session() {
-            s.set_line(Some(line_no));
-        }
-        if runner.run_line(words)? != 0 {
+        let failed = line.with_strs(|words| {
+            if runner.opts.force && from_file {
+                send_ahead(runner, &mut lines, &mut scratch, line_no, words);
+            }
+            if let Some(s) = runner.session() {
+                s.set_line(Some(line_no));
+            }
+            runner.run_line(words).map(|status| status != 0)
+        })?;
+        if failed {
             say(format_args!("Command failed {name}:{line_no}\n"));
             status = 1;
             if !runner.opts.force {
@@ -157,8 +158,7 @@ fn send_ahead<R: BufRead>(
         if line.is_empty() {
             continue;
         }
-        let mut slots = [""; MAX_WORDS];
-        match runner.request_ahead(line.as_strs(&mut slots)) {
+        match line.with_strs(|words| runner.request_ahead(words)) {
             Some(r) if requests.len() < AHEAD => {
                 requests.push(r);
                 line_nos.push(n);
