@@ -34,8 +34,10 @@ fn event_name(kind: u8) -> Option<&'static str> {
 /// How long the monitor lets events queue when they come less than this apart: under an
 /// event storm it wakes once per window instead of once per event (the wake-up, not the
 /// printing, is most of a monitor's CPU time), and an event is printed at most this much
-/// later than it would be. An event after a quiet spell is printed at once.
-const COALESCE: Duration = Duration::from_millis(1);
+/// later than it would be. An event after a quiet spell is printed at once. Measured
+/// under a 28,000-events/s listener storm: 1.45 µs of CPU per event with 1 ms, 1.15 µs
+/// with 4 ms, 1.11 µs with 10 ms; 4 ms takes most of the gain for little delay.
+const COALESCE: Duration = Duration::from_millis(4);
 
 /// The receive buffer the monitor asks for without `-rcvbuf`; the kernel grants twice
 /// this (through `SO_RCVBUFFORCE` for root, else capped by `net.core.rmem_max`). It is a

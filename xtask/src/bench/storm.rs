@@ -423,7 +423,7 @@ pub fn run(bins: &Bins, work: &Path, length: Duration) -> Result<Section, String
             why: format!(
                 "{:.0}% over: mptcp takes every queued event with one recvmmsg, writes \
                  once the queue is empty, and under a storm wakes at most once per \
-                 millisecond (events less than 1 ms apart are coalesced); what is left is \
+                 4 ms (events less than 4 ms apart are coalesced); what is left is \
                  the kernel's work to deliver each event to the socket, which both pay, and \
                  formatting",
                 (r / 0.3 - 1.0) * 100.0
