@@ -5,6 +5,7 @@
 //! the calling thread), so the root namespace is never touched.
 
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 use mptcp_pm::{Event, EventKind, Limits, Request};
 use mptcp_stack::Netns;
@@ -105,7 +106,13 @@ fn queued_events_arrive_in_one_batch() {
     ns.run(|| {
         let mut conn = connect();
         let (family, group) = family_id(&mut conn);
-        conn.link().join_group(group.expect("events group")).unwrap();
+        let group = group.expect("events group");
+        conn.link().join_group(group).unwrap();
+        // A second member of the group tells when the kernel has sent all six events:
+        // a listener's LISTENER_CLOSED may come a moment after its close() returns.
+        // It has sent nothing: `join_group` must bind it, or it would see no event.
+        let mut watcher = connect();
+        watcher.link().join_group(group).unwrap();
         let st = Command::new("ip").args(["link", "set", "lo", "up"]).status().unwrap();
         assert!(st.success());
         let slot = nlsock::EVENT_SLOT;
@@ -115,6 +122,13 @@ fn queued_events_arrive_in_one_batch() {
         for port in [6001, 6002, 6003] {
             listen_once(port);
         }
+        let mut watched = vec![0u8; slot * nlsock::MAX_BATCH];
+        let (mut sent, end) = (0, Instant::now() + Duration::from_secs(5));
+        while sent < 6 && Instant::now() < end {
+            sent += watcher.recv_event_batch(&mut watched, slot, nlsock::Wait::No).unwrap().len();
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(sent, 6, "the kernel sent six events in 5 s");
         let batch = conn.recv_event_batch(&mut rx, slot, nlsock::Wait::ForOne).unwrap();
         assert_eq!(batch.len(), 6, "three listeners opened and closed, all queued");
         let mut seen = Vec::new();

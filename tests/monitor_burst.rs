@@ -95,7 +95,15 @@ fn stalled_monitor(ns: &Netns, rcvbuf: Option<&str>, events: u16) -> (usize, Str
     ns.run(move || (0..events / 2).for_each(|i| listen_once(40000 + i)));
     // SAFETY: as above.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGCONT) }, 0);
-    sleep(Duration::from_millis(1000));
+    // Until every event is printed, or the output has stopped growing for half a second.
+    let lines = || std::fs::read_to_string(&path).map_or(0, |t| t.lines().count());
+    let (mut seen, mut still, end) = (0, 0, Instant::now() + Duration::from_secs(20));
+    while seen < usize::from(events) && still < 5 && Instant::now() < end {
+        sleep(Duration::from_millis(100));
+        let now = lines();
+        still = if now == seen { still + 1 } else { 0 };
+        seen = now;
+    }
     // SAFETY: as above.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
     let out = child.wait_with_output().unwrap();

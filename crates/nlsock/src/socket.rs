@@ -1,5 +1,7 @@
 //! [`Socket`]: an owned `AF_NETLINK` socket with the options the stack needs.
 
+use core::cell::Cell;
+
 use nlwire::consts::*;
 
 use crate::conn::Link;
@@ -34,6 +36,8 @@ impl IfName {
 #[derive(Debug)]
 pub struct Socket {
     fd: i32,
+    /// Whether the socket has a port id: the kernel gives one on the first send.
+    bound: Cell<bool>,
 }
 
 impl Socket {
@@ -41,7 +45,7 @@ impl Socket {
     /// kernel binds on first send, which saves two system calls.
     pub fn open(protocol: i32) -> Result<Self, Errno> {
         let fd = sys::socket(libc::AF_NETLINK, libc::SOCK_RAW | libc::SOCK_CLOEXEC, protocol)?;
-        Ok(Socket { fd })
+        Ok(Socket { fd, bound: Cell::new(false) })
     }
 
     /// A `NETLINK_GENERIC` socket with extended acks and capped acks enabled.
@@ -67,8 +71,14 @@ impl Socket {
         sys::setsockopt_int(self.fd, SOL_NETLINK, NETLINK_CAP_ACK, on as i32)
     }
 
-    /// Joins multicast group `group`.
+    /// Joins multicast group `group`. A socket that has sent nothing yet is bound
+    /// first: until it has a port id of its own it has the kernel's (0), and the kernel
+    /// skips the sender's own port when it multicasts, so it would never see an event.
     pub fn join_group(&self, group: u32) -> Result<(), Errno> {
+        if !self.bound.get() {
+            sys::bind_netlink(self.fd)?;
+            self.bound.set(true);
+        }
         sys::setsockopt_int(self.fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group as i32)
     }
 
@@ -94,7 +104,9 @@ impl Socket {
 
 impl Link for Socket {
     fn send(&mut self, buf: &[u8]) -> Result<(), Errno> {
-        sys::send(self.fd, buf).map(drop)
+        sys::send(self.fd, buf)?;
+        self.bound.set(true);
+        Ok(())
     }
 
     fn recv(&mut self, buf: &mut [u8]) -> Result<Datagram, Errno> {

@@ -34,6 +34,17 @@ pub(crate) fn setsockopt_int(fd: i32, level: i32, name: i32, value: i32) -> Resu
     check(ret as isize).map(drop)
 }
 
+/// Binds a netlink socket to a port id the kernel picks (`nl_pid` 0), no groups.
+pub(crate) fn bind_netlink(fd: i32) -> Result<(), Errno> {
+    // SAFETY: all-zero is a valid `sockaddr_nl`.
+    let mut addr: libc::sockaddr_nl = unsafe { zeroed() };
+    addr.nl_family = libc::AF_NETLINK as u16;
+    // SAFETY: `addr` lives across the call and its size is passed exactly.
+    let ret =
+        unsafe { libc::bind(fd, (&raw const addr).cast(), size_of::<libc::sockaddr_nl>() as u32) };
+    check(ret as isize).map(drop)
+}
+
 pub(crate) fn send(fd: i32, buf: &[u8]) -> Result<usize, Errno> {
     loop {
         // SAFETY: the pointer and length describe `buf`, which outlives the call.
