@@ -100,8 +100,8 @@ impl<'b> MessageBuilder<'b> {
         };
         let hdr = NlAttrHdr { len: U16::new(len), kind: U16::new(kind) };
         let mut at = self.len;
-        // The header through a fixed-size copy, the payload parts only when not empty:
-        // most payloads are a few bytes, and a call to the C library's memcpy costs more
+        // The header through a fixed-size copy and the payload byte by byte: most
+        // payloads are a few bytes, and a call to the C library's memcpy costs more
         // than copying them.
         let hdr_bytes: [u8; NlAttrHdr::LEN] = zerocopy::transmute!(hdr);
         self.buf[at..at + NlAttrHdr::LEN].copy_from_slice(&hdr_bytes);
