@@ -1,7 +1,7 @@
-//! Criterion benches of mptcp-pm on captured bytes: endpoint-dump decode, event decode,
+//! Criterion benches of mptcp-pm-wire on captured bytes: endpoint-dump decode, event decode,
 //! request build; plus the allocations made per decoded event (the goal is 0).
 //!
-//! Inputs are the kernel captures in `crates/mptcp-pm/tests/fixtures/` (little-endian,
+//! Inputs are the kernel captures in `crates/mptcp-pm-wire/tests/fixtures/` (little-endian,
 //! so the bench is `cfg(target_endian = "little")`). Before criterion starts, a counting
 //! global allocator measures 10 000 rounds of each workload and prints
 //! `allocations per decoded event: N`; any allocation fails the bench.
@@ -12,7 +12,7 @@ use std::net::Ipv4Addr;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use criterion::{Criterion, Throughput};
-use mptcp_pm::{Endpoint, EndpointFlags, Event, Limits, MAX_REQUEST_LEN, Request};
+use mptcp_pm_wire::{Endpoint, EndpointFlags, Event, Limits, MAX_REQUEST_LEN, Request};
 use nlwire::Messages;
 
 /// The system allocator, counting allocations process-wide.
@@ -52,7 +52,7 @@ static GLOBAL: Counting = Counting;
 
 macro_rules! fixture {
     ($name:literal) => {
-        include_bytes!(concat!("../crates/mptcp-pm/tests/fixtures/", $name)).as_slice()
+        include_bytes!(concat!("../crates/mptcp-pm-wire/tests/fixtures/", $name)).as_slice()
     };
 }
 

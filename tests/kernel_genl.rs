@@ -7,7 +7,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use mptcp_pm::{Event, EventKind, Limits, Request};
+use mptcp_pm_wire::{Event, EventKind, Limits, Request};
 use mptcp_stack::Netns;
 use mptcp_stack::mptcp_sock::listen_once;
 use nlsock::{Conn, Error, Socket};
@@ -165,7 +165,7 @@ fn namespaces_isolate_endpoints() {
     a.run(|| {
         let mut conn = connect();
         let (family, _) = family_id(&mut conn);
-        let ep = mptcp_pm::Endpoint::with_addr(std::net::Ipv4Addr::new(10, 9, 9, 9));
+        let ep = mptcp_pm_wire::Endpoint::with_addr(std::net::Ipv4Addr::new(10, 9, 9, 9));
         let mut buf = [0u8; 128];
         let len = Request::AddAddr(ep).emit(&mut buf, family, 0).unwrap().len();
         let mut rx = vec![0u8; nlsock::RECV_BUF];

@@ -1,4 +1,4 @@
-//! Kernel-in-the-loop tests of `mptcp-pm` and of the `mptcp` command: every in-kernel PM
+//! Kernel-in-the-loop tests of `mptcp-pm-wire` and of the `mptcp` command: every in-kernel PM
 //! command, and the userspace PM against a real MPTCP connection between two
 //! namespaces joined by two veth pairs. Needs root; never touches the root namespace.
 
@@ -10,7 +10,7 @@ use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use mptcp_pm::{Endpoint, EndpointFlags, Event, EventKind, Limits, Request};
+use mptcp_pm_wire::{Endpoint, EndpointFlags, Event, EventKind, Limits, Request};
 use mptcp_stack::Netns;
 use nlsock::{Conn, Socket};
 
@@ -42,13 +42,13 @@ impl Pm {
     }
 
     fn ack(&mut self, req: Request) -> Result<(), nlsock::Error> {
-        let mut buf = [0u8; mptcp_pm::MAX_REQUEST_LEN];
+        let mut buf = [0u8; mptcp_pm_wire::MAX_REQUEST_LEN];
         let len = req.emit(&mut buf, self.family, 0).unwrap().len();
         self.conn.ack(&mut buf[..len], &mut self.rx)
     }
 
     fn get(&mut self, id: u8) -> Result<Endpoint, nlsock::Error> {
-        let mut buf = [0u8; mptcp_pm::MAX_REQUEST_LEN];
+        let mut buf = [0u8; mptcp_pm_wire::MAX_REQUEST_LEN];
         let len =
             Request::GetAddr(Endpoint::with_id(id)).emit(&mut buf, self.family, 0).unwrap().len();
         let m = self.conn.request(&mut buf[..len], &mut self.rx)?;
@@ -56,7 +56,7 @@ impl Pm {
     }
 
     fn dump(&mut self, req: Request) -> Vec<Endpoint> {
-        let mut buf = [0u8; mptcp_pm::MAX_REQUEST_LEN];
+        let mut buf = [0u8; mptcp_pm_wire::MAX_REQUEST_LEN];
         let len = req.emit(&mut buf, self.family, 0).unwrap().len();
         let mut out = Vec::new();
         self.conn
@@ -68,7 +68,7 @@ impl Pm {
     }
 
     fn limits(&mut self) -> Limits {
-        let mut buf = [0u8; mptcp_pm::MAX_REQUEST_LEN];
+        let mut buf = [0u8; mptcp_pm_wire::MAX_REQUEST_LEN];
         let len =
             Request::GetLimits(Limits::default()).emit(&mut buf, self.family, 0).unwrap().len();
         let m = self.conn.request(&mut buf[..len], &mut self.rx).unwrap();

@@ -3,7 +3,7 @@
 //! A counting `#[global_allocator]` counts, per thread, every allocation. The measured
 //! thread resolves `mptcp_pm` through `nlsock::Conn<nlsock::Socket>` + `genl::resolve`,
 //! then dumps the endpoint table (read-only) and decodes each endpoint with
-//! `mptcp_pm::Endpoint::from_message`; the count must not move. Needs root: the dump
+//! `mptcp_pm_wire::Endpoint::from_message`; the count must not move. Needs root: the dump
 //! runs in a throw-away namespace holding three endpoints, so it carries real data.
 //! One test in its own file (its own binary), so no other test shares the allocator.
 
@@ -13,7 +13,7 @@ use std::hint::black_box;
 use std::net::Ipv4Addr;
 use std::process::Command;
 
-use mptcp_pm::{Endpoint, EndpointAddr, EndpointFlags, MAX_REQUEST_LEN, Request};
+use mptcp_pm_wire::{Endpoint, EndpointAddr, EndpointFlags, MAX_REQUEST_LEN, Request};
 use nlsock::{Conn, Socket};
 
 /// The system allocator, counting each allocation of the calling thread.
@@ -102,7 +102,7 @@ fn resolve_and_dump() -> Seen {
 
     let before = allocations();
     let mut conn = Conn::new(Socket::generic().expect("generic netlink socket"), 0);
-    let family = genl::resolve(&mut conn, mptcp_pm::FAMILY_NAME, &mut rx).expect("mptcp_pm");
+    let family = genl::resolve(&mut conn, mptcp_pm_wire::FAMILY_NAME, &mut rx).expect("mptcp_pm");
     let family_id = family.id;
     let len = Request::DumpAddrs.emit(&mut tx, family_id, 0).expect("dump request").len();
     let mut n = 0;
@@ -141,7 +141,7 @@ fn family_resolution_and_endpoint_dump_allocate_nothing() {
     .join()
     .expect("measured thread panicked");
 
-    assert_eq!(seen.allocations, 0, "nlsock + genl + mptcp-pm allocated");
+    assert_eq!(seen.allocations, 0, "nlsock + genl + mptcp-pm-wire allocated");
     assert!(seen.family_id >= 0x10, "family id {:#x}", seen.family_id);
     assert!(!seen.interrupted);
     let addr = |e: &Option<Endpoint>| e.as_ref().and_then(|e| e.addr);

@@ -47,7 +47,7 @@ pub fn mptcp_bin() -> PathBuf {
 /// A source file of the `mptcp` binary (its crate and the crates it is built from)
 /// modified after `built`, if any.
 fn newer_source(built: SystemTime) -> Option<PathBuf> {
-    let crates = ["mptcp-cli", "mptcp-pm", "mptcp-diag", "nlsock", "genl", "nlwire"];
+    let crates = ["mptcp-cli", "mptcp-pm-wire", "mptcp-diag", "nlsock", "genl", "nlwire"];
     crates.iter().find_map(|c| {
         let dir = workspace().join("crates").join(c);
         newer_in(&dir.join("src"), built).or_else(|| newer_in(&dir.join("Cargo.toml"), built))

@@ -7,7 +7,7 @@ use crate::util::{Cmd, Result, fmt_duration, in_ci, root, target_dir};
 
 /// The pure crates: `no_std`, no heap, no I/O. Each is built for a bare-metal target and
 /// run under Miri on a big-endian target.
-pub const PURE_CRATES: &[&str] = &["nlwire", "genl", "mptcp-pm", "mptcp-diag"];
+pub const PURE_CRATES: &[&str] = &["nlwire", "genl", "mptcp-pm-wire", "mptcp-diag"];
 
 /// How long each fuzz target runs in the smoke step.
 const FUZZ_SECONDS: u32 = 20;

@@ -9,16 +9,16 @@ use core::hint::black_box;
 use core::net::Ipv4Addr;
 
 use genl::Family;
-use mptcp_pm::{Endpoint, EndpointAddr, EndpointFlags, Event, MAX_REQUEST_LEN, Request};
+use mptcp_pm_wire::{Endpoint, EndpointAddr, EndpointFlags, Event, MAX_REQUEST_LEN, Request};
 use nlwire::{Message, Messages};
 
 /// `CTRL_CMD_NEWFAMILY` reply for `mptcp_pm` (Linux 6.18, little-endian like this target).
-static GETFAMILY: &[u8] = include_bytes!("../../mptcp-pm/tests/fixtures/getfamily_mptcp_pm.bin");
+static GETFAMILY: &[u8] = include_bytes!("../../mptcp-pm-wire/tests/fixtures/getfamily_mptcp_pm.bin");
 /// One endpoint-dump datagram: eight `GET_ADDR` replies.
-static DUMP: &[u8] = include_bytes!("../../mptcp-pm/tests/fixtures/endpoint_dump.bin");
+static DUMP: &[u8] = include_bytes!("../../mptcp-pm-wire/tests/fixtures/endpoint_dump.bin");
 /// One `SUB_ESTABLISHED` event with IF_IDX.
 static EVENT: &[u8] =
-    include_bytes!("../../mptcp-pm/tests/fixtures/event_sub_established_ifidx.bin");
+    include_bytes!("../../mptcp-pm-wire/tests/fixtures/event_sub_established_ifidx.bin");
 
 /// What one run computed. Each digest folds every field that was read.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -78,7 +78,7 @@ pub fn run() -> Summary {
     let mut tx = [0u8; MAX_REQUEST_LEN];
 
     // 1. The family request a firmware would send first.
-    match genl::build_getfamily(&mut tx, black_box(mptcp_pm::FAMILY_NAME)) {
+    match genl::build_getfamily(&mut tx, black_box(mptcp_pm_wire::FAMILY_NAME)) {
         Ok(req) => {
             s.getfamily_len = req.len();
             s.request_digest = mix_bytes(s.request_digest, req);
@@ -92,7 +92,7 @@ pub fn run() -> Summary {
     match family {
         Ok(f) => {
             s.family_id = f.id;
-            match f.group(mptcp_pm::EVENTS_GROUP) {
+            match f.group(mptcp_pm_wire::EVENTS_GROUP) {
                 Ok(Some(g)) => s.events_group = g,
                 _ => s.errors += 1,
             }
@@ -115,7 +115,7 @@ pub fn run() -> Summary {
     // 4. Every endpoint of a dump datagram.
     s.endpoint_digest = 0x811c_9dc5;
     for msg in Messages::new(black_box(DUMP)) {
-        let parsed = msg.and_then(|m| m.genl()).map_err(mptcp_pm::Error::from);
+        let parsed = msg.and_then(|m| m.genl()).map_err(mptcp_pm_wire::Error::from);
         match parsed.and_then(|g| Endpoint::from_message(&g)) {
             Ok(Some(e)) => {
                 s.endpoints += 1;
@@ -135,7 +135,7 @@ pub fn run() -> Summary {
     // 5. One event.
     let event = Message::parse(black_box(EVENT))
         .and_then(|m| m.genl())
-        .map_err(mptcp_pm::Error::from)
+        .map_err(mptcp_pm_wire::Error::from)
         .and_then(|g| Event::parse(&g));
     match event {
         Ok(ev) => {

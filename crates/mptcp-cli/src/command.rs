@@ -9,7 +9,7 @@ use crate::words::{Words, matches};
 
 /// Endpoint flag bits (`MPTCP_PM_ADDR_FLAG_*`) as the parser accumulates them.
 pub mod flag {
-    use mptcp_pm::EndpointFlags;
+    use mptcp_pm_wire::EndpointFlags;
 
     /// Announce the address.
     pub const SIGNAL: u32 = EndpointFlags::SIGNAL.bits();

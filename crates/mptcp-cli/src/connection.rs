@@ -2,6 +2,7 @@
 //! with its token, from the kernel's socket diagnostics.
 
 use std::io::Write;
+use std::net::SocketAddr;
 
 use mptcp_diag::{Connection, TCP_LISTEN};
 use nlsock::{Conn, Socket};
@@ -15,8 +16,8 @@ use crate::out::Out;
 /// One connection, copied out of the receive buffer.
 struct Row {
     token: Option<u32>,
-    local: mptcp_diag::Endpoint,
-    remote: mptcp_diag::Endpoint,
+    local: SocketAddr,
+    remote: SocketAddr,
     subflows: Option<u8>,
     listening: bool,
 }
@@ -52,12 +53,11 @@ pub fn show(out: &mut Out) -> u8 {
             return kerr::KERNEL;
         }
     }
-    let listeners: Vec<mptcp_diag::Endpoint> =
-        rows.iter().filter(|r| r.listening).map(|r| r.local).collect();
+    let listeners: Vec<SocketAddr> = rows.iter().filter(|r| r.listening).map(|r| r.local).collect();
     let server_side = |r: &Row| {
-        listeners
-            .iter()
-            .any(|l| l.port == r.local.port && (l.addr.is_unspecified() || l.addr == r.local.addr))
+        listeners.iter().any(|l| {
+            l.port() == r.local.port() && (l.ip().is_unspecified() || l.ip() == r.local.ip())
+        })
     };
     if let Some(j) = &mut out.json {
         j.start_array(&mut out.w);
@@ -78,10 +78,10 @@ fn print(out: &mut Out, r: &Row, server: bool) {
         if let Some(t) = r.token {
             j.string(w, "token", &format!("{t:08x}"));
         }
-        j.string(w, "local", &Display(r.local.addr).to_string());
-        j.uint(w, "lport", r.local.port.into());
-        j.string(w, "remote", &Display(r.remote.addr).to_string());
-        j.uint(w, "rport", r.remote.port.into());
+        j.string(w, "local", &Display(r.local.ip()).to_string());
+        j.uint(w, "lport", r.local.port().into());
+        j.string(w, "remote", &Display(r.remote.ip()).to_string());
+        j.uint(w, "rport", r.remote.port().into());
         if let Some(n) = r.subflows {
             j.uint(w, "subflows", n.into());
         }
@@ -94,10 +94,10 @@ fn print(out: &mut Out, r: &Row, server: bool) {
     }
     let c = |a: std::net::IpAddr| if a.is_ipv4() { Color::Inet } else { Color::Inet6 };
     let _ = write!(out.w, "local ");
-    out.colored(c(r.local.addr), format_args!("{} ", Display(r.local.addr)));
-    let _ = write!(out.w, "lport {} remote ", r.local.port);
-    out.colored(c(r.remote.addr), format_args!("{} ", Display(r.remote.addr)));
-    let _ = write!(out.w, "rport {} ", r.remote.port);
+    out.colored(c(r.local.ip()), format_args!("{} ", Display(r.local.ip())));
+    let _ = write!(out.w, "lport {} remote ", r.local.port());
+    out.colored(c(r.remote.ip()), format_args!("{} ", Display(r.remote.ip())));
+    let _ = write!(out.w, "rport {} ", r.remote.port());
     if let Some(n) = r.subflows {
         let _ = write!(out.w, "subflows {n} ");
     }

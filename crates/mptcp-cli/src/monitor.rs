@@ -4,7 +4,7 @@ use std::io::Write;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use mptcp_pm::Event;
+use mptcp_pm_wire::Event;
 use nlsock::{EVENT_SLOT, Error, MAX_BATCH, Wait};
 
 use crate::color::Color;

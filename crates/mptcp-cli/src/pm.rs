@@ -3,14 +3,14 @@
 
 use std::net::IpAddr;
 
-pub use mptcp_pm::{Endpoint, Limits, Request};
-use mptcp_pm::{EndpointAddr, EndpointFlags};
+pub use mptcp_pm_wire::{Endpoint, Limits, Request};
+use mptcp_pm_wire::{EndpointAddr, EndpointFlags};
 
 use crate::addr::Addr;
 use crate::command::{EndpointArgs, LimitArgs};
 
 /// Room for the longest request of the family.
-pub const REQ_BUF: usize = mptcp_pm::MAX_REQUEST_LEN;
+pub const REQ_BUF: usize = mptcp_pm_wire::MAX_REQUEST_LEN;
 
 /// The endpoint an `ip mptcp endpoint …` command line describes.
 pub fn endpoint(a: &EndpointArgs) -> Endpoint {

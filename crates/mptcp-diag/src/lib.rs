@@ -13,7 +13,7 @@ mod msg;
 mod request;
 
 pub use info::{FLAG_FALLBACK, FLAG_REMOTE_KEY_RECEIVED, MptcpInfo};
-pub use msg::{Connection, Endpoint};
+pub use msg::Connection;
 pub use request::build_dump;
 
 /// `SOCK_DIAG_BY_FAMILY`: the message type of requests and replies.

@@ -1,6 +1,6 @@
 //! [`Connection`]: a view of one `inet_diag_msg` reply for an MPTCP socket.
 
-use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use nlwire::{Attrs, Error, Message};
 
@@ -10,15 +10,6 @@ use crate::{INET_DIAG_INFO, MptcpInfo, SOCK_DIAG_BY_FAMILY};
 const MSG_LEN: usize = 72;
 /// `AF_INET6`.
 const AF_INET6: u8 = 10;
-
-/// One side of a connection: address and port (ports are big-endian on the wire).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Endpoint {
-    /// Address.
-    pub addr: IpAddr,
-    /// Port.
-    pub port: u16,
-}
 
 /// One MPTCP socket from a diag dump.
 #[derive(Debug, Clone, Copy)]
@@ -58,14 +49,14 @@ impl<'a> Connection<'a> {
         }
     }
 
-    /// Local address and port.
-    pub fn local(&self) -> Endpoint {
-        Endpoint { addr: self.addr(8), port: u16::from_be_bytes([self.msg[4], self.msg[5]]) }
+    /// Local address and port (the port is big-endian on the wire).
+    pub fn local(&self) -> SocketAddr {
+        SocketAddr::new(self.addr(8), u16::from_be_bytes([self.msg[4], self.msg[5]]))
     }
 
-    /// Remote address and port.
-    pub fn remote(&self) -> Endpoint {
-        Endpoint { addr: self.addr(24), port: u16::from_be_bytes([self.msg[6], self.msg[7]]) }
+    /// Remote address and port (the port is big-endian on the wire).
+    pub fn remote(&self) -> SocketAddr {
+        SocketAddr::new(self.addr(24), u16::from_be_bytes([self.msg[6], self.msg[7]]))
     }
 
     /// Interface the socket is bound to (0 = none).
@@ -113,11 +104,8 @@ mod tests {
         b.put(INET_DIAG_INFO, &info).unwrap();
         let bytes = b.finish().unwrap();
         let c = Connection::parse(&Message::parse(bytes).unwrap()).unwrap();
-        assert_eq!(
-            c.local(),
-            Endpoint { addr: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), port: 5000 }
-        );
-        assert_eq!(c.remote().port, 33096);
+        assert_eq!(c.local(), SocketAddr::new(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), 5000));
+        assert_eq!(c.remote().port(), 33096);
         assert_eq!(c.state(), 1);
         let i = c.info().unwrap();
         assert_eq!((i.token(), i.subflows_total()), (Some(0xa907_9844), Some(2)));

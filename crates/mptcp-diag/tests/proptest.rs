@@ -44,13 +44,13 @@ proptest! {
         b.put(INET_DIAG_INFO, &info[..info_len]).unwrap();
         let bytes = b.finish().unwrap();
         let c = Connection::parse(&Message::parse(bytes).unwrap()).unwrap();
-        prop_assert_eq!((c.state(), c.local().port, c.remote().port), (state, sport, dport));
+        prop_assert_eq!((c.state(), c.local().port(), c.remote().port()), (state, sport, dport));
         let want_src: std::net::IpAddr = if v6 {
             std::net::Ipv6Addr::from(src).into()
         } else {
             std::net::Ipv4Addr::new(src[0], src[1], src[2], src[3]).into()
         };
-        prop_assert_eq!(c.local().addr, want_src);
+        prop_assert_eq!(c.local().ip(), want_src);
         let i = c.info().unwrap();
         prop_assert_eq!(i.token(), Some(token));
         prop_assert_eq!(i.subflows_total(), (info_len > 80).then_some(total));

@@ -16,9 +16,9 @@ pub fn open_pm(ns: Option<&str>) -> Result<(Conn<Socket>, u16, u32), String> {
     let socket = Socket::generic().map_err(|e| format!("netlink socket: {e}"))?;
     let mut conn = Conn::new(socket, 0);
     let mut rx = [0u8; 4096];
-    let f = genl::resolve(&mut conn, mptcp_pm::FAMILY_NAME, &mut rx)
+    let f = genl::resolve(&mut conn, mptcp_pm_wire::FAMILY_NAME, &mut rx)
         .map_err(|e| format!("resolve mptcp_pm: {e}"))?;
-    let group = f.group(mptcp_pm::EVENTS_GROUP).ok().flatten().ok_or("no events group")?;
+    let group = f.group(mptcp_pm_wire::EVENTS_GROUP).ok().flatten().ok_or("no events group")?;
     Ok((conn, f.id, group))
 }
 

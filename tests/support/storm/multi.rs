@@ -6,7 +6,7 @@
 use std::net::Ipv4Addr;
 use std::time::Instant;
 
-use mptcp_pm::{Endpoint, EndpointFlags, Limits, MAX_REQUEST_LEN, Request};
+use mptcp_pm_wire::{Endpoint, EndpointFlags, Limits, MAX_REQUEST_LEN, Request};
 use nlsock::{Conn, Link, Socket};
 
 use crate::count::open_pm;

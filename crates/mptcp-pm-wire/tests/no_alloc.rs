@@ -6,7 +6,7 @@ use std::cell::Cell;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use mptcp_pm::{
+use mptcp_pm_wire::{
     Endpoint, EndpointAddr, EndpointFlags, Event, EventAttrs, EventKind, Limits, MAX_EVENT_LEN,
     MAX_REQUEST_LEN, Request, build_event,
 };

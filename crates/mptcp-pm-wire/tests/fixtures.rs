@@ -4,8 +4,8 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use mptcp_pm::consts::{AF_INET, AF_INET6, cmd};
-use mptcp_pm::{
+use mptcp_pm_wire::consts::{AF_INET, AF_INET6, cmd};
+use mptcp_pm_wire::{
     Endpoint, EndpointAddr, EndpointFlags as F, Event, EventAttrs, EventFlags, EventKind, Limits,
     MAX_EVENT_LEN, MAX_REQUEST_LEN, Request, build_event,
 };
@@ -34,8 +34,8 @@ fn getfamily_names_our_constants() {
     for a in m.attrs() {
         let a = a.unwrap();
         match a.kind() {
-            2 => names[0] = a.str() == Ok(mptcp_pm::FAMILY_NAME),
-            3 => assert_eq!(a.u32(), Ok(u32::from(mptcp_pm::VERSION))),
+            2 => names[0] = a.str() == Ok(mptcp_pm_wire::FAMILY_NAME),
+            3 => assert_eq!(a.u32(), Ok(u32::from(mptcp_pm_wire::VERSION))),
             6 => {
                 for op in a.nested() {
                     let id = op.unwrap().nested().find(1).unwrap().unwrap().u32().unwrap();
@@ -45,8 +45,8 @@ fn getfamily_names_our_constants() {
             7 => {
                 for g in a.nested() {
                     let name = g.unwrap().nested().find(1).unwrap().unwrap().str().unwrap();
-                    names[1] |= name == mptcp_pm::EVENTS_GROUP;
-                    names[2] |= name == mptcp_pm::CMDS_GROUP;
+                    names[1] |= name == mptcp_pm_wire::EVENTS_GROUP;
+                    names[2] |= name == mptcp_pm_wire::CMDS_GROUP;
                 }
             }
             _ => {}
@@ -98,7 +98,7 @@ fn get_addr_reply() {
     let m = first(include_bytes!("fixtures/get_addr_reply.bin"));
     let v6 = EndpointAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1));
     assert_eq!(Endpoint::from_message(&m), Ok(Some(ep(v6, 200, 0, F::SUBFLOW | F::FULLMESH, 0))));
-    let nest = mptcp_pm::addr_nest(&m).unwrap().unwrap();
+    let nest = mptcp_pm_wire::addr_nest(&m).unwrap().unwrap();
     assert_eq!(nest.raw_kind(), 0x8001);
     // The kernel's order: FAMILY, PORT (always), ID, FLAGS, then the address.
     let kinds = nest.nested().map(|a| a.unwrap().kind());

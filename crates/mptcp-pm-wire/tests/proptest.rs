@@ -3,7 +3,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use mptcp_pm::{
+use mptcp_pm_wire::{
     Endpoint, EndpointAddr, EndpointFlags, Event, EventAttrs, EventFlags, EventKind, Limits,
     MAX_EVENT_LEN, MAX_REQUEST_LEN, Request, build_event,
 };
@@ -140,7 +140,7 @@ proptest! {
         let m = Message::parse(bytes).unwrap();
         prop_assert_eq!((m.kind(), m.flags(), m.seq()), (family, r.nl_flags(), seq));
         let g = m.genl().unwrap();
-        prop_assert_eq!((g.cmd(), g.version()), (r.cmd(), mptcp_pm::VERSION));
+        prop_assert_eq!((g.cmd(), g.version()), (r.cmd(), mptcp_pm_wire::VERSION));
         prop_assert_eq!(Request::parse(&g), Ok(r));
     }
 
