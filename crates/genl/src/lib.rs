@@ -13,4 +13,4 @@ mod family;
 mod resolve;
 
 pub use family::{Family, Group, Groups};
-pub use resolve::{ResolveError, Transport, build_getfamily, resolve};
+pub use resolve::{GETFAMILY_LEN, REPLY_BUF, ResolveError, Transport, build_getfamily, resolve};

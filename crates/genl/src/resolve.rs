@@ -27,6 +27,7 @@ pub trait Transport {
 
 /// Why a family could not be resolved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ResolveError<E> {
     /// The kernel has no family of that name. For `mptcp_pm` this means the kernel has
     /// no MPTCP path manager: MPTCP is not built in or not enabled.
@@ -50,6 +51,25 @@ impl<E: fmt::Display> fmt::Display for ResolveError<E> {
     }
 }
 
+impl<E: core::error::Error + 'static> core::error::Error for ResolveError<E> {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            ResolveError::Malformed(e) => Some(e),
+            ResolveError::Transport(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// A reply buffer that holds any family's GETFAMILY reply: the kernel builds it in one
+/// page (`NLMSG_GOODSIZE`, under 8 KiB even with 64 KiB pages). `mptcp_pm`'s reply is
+/// 360 bytes on Linux 6.18, `nlctrl`'s about 600.
+pub const REPLY_BUF: usize = 8 * 1024;
+
+/// Bytes [`build_getfamily`] needs: headers (20) and the name attribute (4 + at most
+/// [`GENL_NAMSIZ`] bytes, padded).
+pub const GETFAMILY_LEN: usize = 20 + 4 + GENL_NAMSIZ;
+
 /// Builds `CTRL_CMD_GETFAMILY` for `name` into `buf` (sequence number 0; the
 /// transport sets it).
 pub fn build_getfamily<'b>(buf: &'b mut [u8], name: &str) -> Result<&'b mut [u8], Error> {
@@ -59,7 +79,11 @@ pub fn build_getfamily<'b>(buf: &'b mut [u8], name: &str) -> Result<&'b mut [u8]
     Ok(&mut buf[..len])
 }
 
-/// Resolves `name` with one request; `scratch` holds the request and `reply` the answer.
+/// Resolves `name` with one GETFAMILY request, built on the stack
+/// ([`GETFAMILY_LEN`] bytes). The answer is read into `reply` and the returned
+/// [`Family`] borrows from it: `reply` must hold the kernel's whole reply, which
+/// [`REPLY_BUF`] always does (512 bytes are enough for `mptcp_pm`); a shorter buffer
+/// fails with the transport's truncation error.
 pub fn resolve<'r, T: Transport>(
     transport: &mut T,
     name: &str,
@@ -68,7 +92,7 @@ pub fn resolve<'r, T: Transport>(
     if name.is_empty() || name.len() >= GENL_NAMSIZ {
         return Err(ResolveError::BadName);
     }
-    let mut scratch = [0u8; 40];
+    let mut scratch = [0u8; GETFAMILY_LEN];
     let request = build_getfamily(&mut scratch, name).map_err(ResolveError::Malformed)?;
     let msg = transport.request(request, reply).map_err(|e| {
         if T::is_not_found(&e) { ResolveError::NotFound } else { ResolveError::Transport(e) }

@@ -97,9 +97,10 @@ fn enter_netns(name: &str) -> Result<(), Exit> {
             nlsock::NetnsError::Open(errno) => {
                 say(format_args!("Cannot open network namespace \"{name}\": {errno}\n"))
             }
-            nlsock::NetnsError::Setns(errno) => {
-                say(format_args!("setting the network namespace \"{name}\" failed: {errno}\n"))
-            }
+            other => say(format_args!(
+                "setting the network namespace \"{name}\" failed: {}\n",
+                other.errno()
+            )),
         }
         Exit(fail::USAGE)
     })

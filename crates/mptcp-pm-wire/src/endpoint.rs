@@ -7,6 +7,7 @@
 //! first occurrence of a known attribute with a payload of the wrong size is
 //! [`Error::BadAttr`].
 
+use core::fmt;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use nlwire::{Attr, Attrs, GenlMessage, MessageBuilder};
@@ -42,6 +43,18 @@ impl EndpointAddr {
             EndpointAddr::V4(a) => Some(IpAddr::V4(a)),
             EndpointAddr::V6(a) => Some(IpAddr::V6(a)),
             EndpointAddr::Unspec => None,
+        }
+    }
+}
+
+/// The address as text (`10.0.2.1`, `2001:db8::1`); [`EndpointAddr::Unspec`] prints
+/// as `unspec`.
+impl fmt::Display for EndpointAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EndpointAddr::V4(a) => a.fmt(f),
+            EndpointAddr::V6(a) => a.fmt(f),
+            EndpointAddr::Unspec => f.write_str("unspec"),
         }
     }
 }
@@ -201,6 +214,64 @@ pub fn addr_nest<'a>(msg: &GenlMessage<'a>) -> Result<Option<Attr<'a>>, Error> {
     Ok(msg.attrs().find(attr::ADDR)?)
 }
 
+/// Flag names in iproute2 7.1's order.
+const FLAG_NAMES: [(EndpointFlags, &str); 6] = [
+    (EndpointFlags::SIGNAL, "signal"),
+    (EndpointFlags::SUBFLOW, "subflow"),
+    (EndpointFlags::BACKUP, "backup"),
+    (EndpointFlags::FULLMESH, "fullmesh"),
+    (EndpointFlags::IMPLICIT, "implicit"),
+    (EndpointFlags::LAMINAR, "laminar"),
+];
+
+/// iproute2 7.1's `endpoint show` line without its trailing space: the address, then
+/// `port P` (when non-zero), `id I`, each flag's name, `rawflags X` (unknown bits in
+/// hex), and `dev ifN` (when there is an interface index). The library does not ask
+/// for interface names: `ifN` is iproute2's own text for an index without a name. An
+/// endpoint without an address starts at its first other field.
+///
+/// ```
+/// use mptcp_pm_wire::{Endpoint, EndpointFlags};
+/// let e = Endpoint {
+///     id: Some(3),
+///     flags: EndpointFlags::SIGNAL | EndpointFlags::BACKUP,
+///     ifindex: 2,
+///     ..Endpoint::with_addr(core::net::Ipv4Addr::new(10, 0, 2, 1))
+/// };
+/// assert_eq!(format!("{e}"), "10.0.2.1 id 3 signal backup dev if2");
+/// ```
+impl fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut sep = "";
+        let mut field = |f: &mut fmt::Formatter<'_>, args: fmt::Arguments<'_>| {
+            let r = write!(f, "{sep}{args}");
+            sep = " ";
+            r
+        };
+        if let Some(a) = self.addr {
+            field(f, format_args!("{a}"))?;
+        }
+        if self.port != 0 {
+            field(f, format_args!("port {}", self.port))?;
+        }
+        if let Some(id) = self.id {
+            field(f, format_args!("id {id}"))?;
+        }
+        for (flag, name) in FLAG_NAMES {
+            if self.flags.contains(flag) {
+                field(f, format_args!("{name}"))?;
+            }
+        }
+        if self.flags.unknown_bits() != 0 {
+            field(f, format_args!("rawflags {:02x}", self.flags.unknown_bits()))?;
+        }
+        if self.ifindex != 0 {
+            field(f, format_args!("dev if{}", self.ifindex))?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,5 +404,20 @@ mod tests {
         let mut b = MessageBuilder::genl(&mut buf, 0x1c, 5, 1, 1, 1).unwrap();
         let e = Endpoint::with_addr(Ipv4Addr::LOCALHOST);
         assert_eq!(e.emit(&mut b, attr::ADDR), Err(Error::Wire(nlwire::Error::NoRoom)));
+    }
+
+    #[test]
+    fn displays_as_iproute2_prints_it() {
+        let e = Endpoint {
+            id: Some(7),
+            port: 8080,
+            flags: EndpointFlags::from_bits_retain(0x141),
+            ifindex: 0,
+            ..Endpoint::with_addr(Ipv6Addr::LOCALHOST)
+        };
+        assert_eq!(std::format!("{e}"), "::1 port 8080 id 7 signal rawflags 140");
+        assert_eq!(std::format!("{}", Endpoint::with_id(1)), "id 1");
+        assert_eq!(std::format!("{}", Endpoint::new()), "");
+        assert_eq!(std::format!("{}", EndpointAddr::Unspec), "unspec");
     }
 }

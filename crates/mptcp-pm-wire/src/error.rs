@@ -4,6 +4,7 @@ use core::fmt;
 
 /// What went wrong while building or reading an `mptcp_pm` message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Error {
     /// The wire layer failed: a malformed attribute run, or (when building) a buffer
     /// that is too small ([`nlwire::Error::NoRoom`]).
@@ -37,4 +38,11 @@ impl fmt::Display for Error {
     }
 }
 
-impl core::error::Error for Error {}
+impl core::error::Error for Error {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Error::Wire(e) => Some(e),
+            _ => None,
+        }
+    }
+}

@@ -1,10 +1,13 @@
 //! [`EventKind`]: the event type carried in the genl `cmd` byte of an event.
 
+use core::fmt;
+
 use crate::consts::event;
 
 /// An event type (`MPTCP_EVENT_*`). Types this crate does not know are kept as
 /// [`EventKind::Unknown`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EventKind {
     /// 1: a connection was created (its first subflow's SYN exchange started).
     Created,
@@ -66,6 +69,26 @@ impl EventKind {
     }
 }
 
+/// The names `ip mptcp monitor` prints: `CREATED`, `SF_ESTABLISHED`, `LISTENER_CLOSED`,
+/// …; an unknown type prints as `UNKNOWN(n)`.
+impl fmt::Display for EventKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            EventKind::Created => "CREATED",
+            EventKind::Established => "ESTABLISHED",
+            EventKind::Closed => "CLOSED",
+            EventKind::Announced => "ANNOUNCED",
+            EventKind::Removed => "REMOVED",
+            EventKind::SubEstablished => "SF_ESTABLISHED",
+            EventKind::SubClosed => "SF_CLOSED",
+            EventKind::SubPriority => "SF_PRIO",
+            EventKind::ListenerCreated => "LISTENER_CREATED",
+            EventKind::ListenerClosed => "LISTENER_CLOSED",
+            EventKind::Unknown(v) => return write!(f, "UNKNOWN({v})"),
+        })
+    }
+}
+
 impl From<u8> for EventKind {
     fn from(v: u8) -> Self {
         Self::from_u8(v)
@@ -90,5 +113,16 @@ mod tests {
         assert_eq!(EventKind::from_u8(4), EventKind::Unknown(4));
         assert_eq!(EventKind::from_u8(16), EventKind::ListenerClosed);
         assert_eq!(EventKind::from_u8(0), EventKind::Unknown(0));
+    }
+
+    #[test]
+    fn names_are_those_of_ip_mptcp_monitor() {
+        let s = std::format!(
+            "{} {} {}",
+            EventKind::SubPriority,
+            EventKind::Created,
+            EventKind::Unknown(4)
+        );
+        assert_eq!(s, "SF_PRIO CREATED UNKNOWN(4)");
     }
 }

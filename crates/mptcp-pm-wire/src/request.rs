@@ -27,8 +27,10 @@ pub const FLAGS_DUMP: u16 = NLM_F_REQUEST | NLM_F_DUMP;
 /// Most bytes any request takes: headers, TOKEN, and two full address nests.
 pub const MAX_REQUEST_LEN: usize = 16 + 4 + 8 + 2 * MAX_NEST_LEN;
 
-/// One request of the `mptcp_pm` family.
+/// One request of the `mptcp_pm` family. New commands of newer kernels will become
+/// new variants, hence `#[non_exhaustive]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Request {
     /// ADD_ADDR: add an endpoint (`ip mptcp endpoint add`). The kernel needs FAMILY and
     /// the address; a PORT needs exactly SIGNAL without SUBFLOW and a local address; no
@@ -153,9 +155,21 @@ impl Request {
     }
 
     /// Writes the request for family id `family` with sequence number `seq` into `buf`
-    /// and returns the message bytes. [`MAX_REQUEST_LEN`] bytes always suffice; a
-    /// smaller buffer may give [`nlwire::Error::NoRoom`].
-    pub fn emit<'b>(&self, buf: &'b mut [u8], family: u16, seq: u32) -> Result<&'b [u8], Error> {
+    /// and returns the message bytes, mutable so that they can go straight to
+    /// `nlsock::Conn`, which stamps its own sequence number over `seq` (pass 0 then).
+    /// [`MAX_REQUEST_LEN`] bytes always suffice; a smaller buffer may give
+    /// [`nlwire::Error::NoRoom`].
+    pub fn emit<'b>(
+        &self,
+        buf: &'b mut [u8],
+        family: u16,
+        seq: u32,
+    ) -> Result<&'b mut [u8], Error> {
+        let len = self.write(&mut *buf, family, seq)?;
+        Ok(&mut buf[..len])
+    }
+
+    fn write(&self, buf: &mut [u8], family: u16, seq: u32) -> Result<usize, Error> {
         let mut b = MessageBuilder::genl(buf, family, self.nl_flags(), seq, self.cmd(), VERSION)?;
         match self {
             Request::AddAddr(e)
@@ -181,7 +195,7 @@ impl Request {
             }
             Request::DumpAddrsToken { token } => b.put_u32(attr::TOKEN, *token)?,
         }
-        Ok(b.finish()?)
+        Ok(b.finish()?.len())
     }
 
     /// Reads a request back. GET_ADDR is a dump when `NLM_F_DUMP` is set; GET_ADDR and

@@ -79,6 +79,11 @@ impl<L: Link> Conn<L> {
         &self.link
     }
 
+    /// The underlying link, giving up the connection's sequence numbers.
+    pub fn into_link(self) -> L {
+        self.link
+    }
+
     /// The underlying link, mutably.
     pub fn link_mut(&mut self) -> &mut L {
         &mut self.link
@@ -195,12 +200,17 @@ impl<L: Link> Conn<L> {
     /// Sends a dump request and calls `each` for every data message until
     /// `NLMSG_DONE`. A dump error (in `NLMSG_ERROR` or in `NLMSG_DONE`, with its
     /// extended ack) is returned. `Ok(true)` means the kernel flagged the dump as
-    /// interrupted (`NLM_F_DUMP_INTR`): it may be inconsistent.
+    /// interrupted (`NLM_F_DUMP_INTR`): it may be inconsistent. To stop early or fail
+    /// from inside the loop, use [`Conn::start_dump`].
     pub fn dump<F>(&mut self, request: &mut [u8], rx: &mut [u8], mut each: F) -> Result<bool, Error>
     where
         F: FnMut(Message<'_>),
     {
-        self.dump_with_link(request, rx, |_, m| each(m))
+        let mut dump = self.start_dump(request, rx)?;
+        while let Some(m) = dump.next_message() {
+            each(m?);
+        }
+        Ok(dump.is_interrupted())
     }
 
     /// [`Conn::dump`], with the link lent to `each`: a dump printer can ask the same
@@ -309,21 +319,21 @@ impl<L: Link> genl::Transport for Conn<L> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use nlwire::MessageBuilder;
     use nlwire::consts::*;
 
     /// A scripted kernel: each `recv` pops the next canned datagram.
-    struct Script<'s> {
+    pub(crate) struct Script<'s> {
         replies: &'s [(&'s [u8], u32, bool)],
-        next: usize,
+        pub(crate) next: usize,
         sent: usize,
         fail_with: Option<i32>,
     }
 
     impl<'s> Script<'s> {
-        fn new(replies: &'s [(&'s [u8], u32, bool)]) -> Self {
+        pub(crate) fn new(replies: &'s [(&'s [u8], u32, bool)]) -> Self {
             Script { replies, next: 0, sent: 0, fail_with: None }
         }
     }
@@ -346,7 +356,7 @@ mod tests {
         }
     }
 
-    fn request(buf: &mut [u8]) -> &mut [u8] {
+    pub(crate) fn request(buf: &mut [u8]) -> &mut [u8] {
         let len = MessageBuilder::genl(buf, 0x1c, NLM_F_REQUEST | NLM_F_ACK, 0, 1, 1)
             .unwrap()
             .finish()
@@ -355,13 +365,19 @@ mod tests {
         &mut buf[..len]
     }
 
-    fn data(buf: &mut [u8], seq: u32, flags: u16, id: u8) -> usize {
+    pub(crate) fn data(buf: &mut [u8], seq: u32, flags: u16, id: u8) -> usize {
         let mut b = MessageBuilder::genl(buf, 0x1c, flags, seq, 3, 1).unwrap();
         b.put_u8(2, id).unwrap();
         b.finish().unwrap().len()
     }
 
-    fn error(buf: &mut [u8], seq: u32, code: i32, msg: Option<&str>, kind: u16) -> usize {
+    pub(crate) fn error(
+        buf: &mut [u8],
+        seq: u32,
+        code: i32,
+        msg: Option<&str>,
+        kind: u16,
+    ) -> usize {
         let flags = if msg.is_some() { NLM_F_ACK_TLVS | NLM_F_CAPPED } else { NLM_F_CAPPED };
         let mut b = MessageBuilder::new(buf, kind, flags, seq).unwrap();
         b.append(&code.to_ne_bytes()).unwrap();

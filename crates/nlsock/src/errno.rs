@@ -28,6 +28,8 @@ impl fmt::Display for Errno {
     }
 }
 
+impl core::error::Error for Errno {}
+
 const MESSAGES: &[(i32, &str)] = &[
     (1, "Operation not permitted"),
     (2, "No such file or directory"),

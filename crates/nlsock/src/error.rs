@@ -79,17 +79,29 @@ impl PartialEq for KernelError {
     }
 }
 
+/// The extended-ack message when there is one, then the errno's text, then the
+/// offending or missing attribute: `limit greater than maximum (8) (Invalid argument)`.
 impl fmt::Display for KernelError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.message() {
-            Some(m) => f.write_str(m),
-            None => self.errno().fmt(f),
+            Some(m) => write!(f, "{m} ({})", self.errno())?,
+            None => self.errno().fmt(f)?,
         }
+        if let Some(t) = self.miss_type {
+            write!(f, ", missing attribute type {t}")?;
+        }
+        if let Some(o) = self.offset {
+            write!(f, ", offending attribute at byte {o} of the request")?;
+        }
+        Ok(())
     }
 }
 
+impl core::error::Error for KernelError {}
+
 /// How an exchange failed.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub enum Error {
     /// A system call failed.
     Os(Errno),
@@ -100,6 +112,9 @@ pub enum Error {
     /// The socket's queue overflowed (`ENOBUFS`): events were lost. The socket
     /// keeps working.
     EventsLost,
+    /// The socket is in non-blocking mode and nothing is queued (`EAGAIN`): wait until
+    /// it is readable and receive again.
+    WouldBlock,
     /// The kernel acknowledged a request that should have had a reply.
     NoReply,
     /// The socket returned end of file.
@@ -110,7 +125,11 @@ pub enum Error {
 
 impl From<Errno> for Error {
     fn from(e: Errno) -> Self {
-        if e.0 == libc::ENOBUFS { Error::EventsLost } else { Error::Os(e) }
+        match e.0 {
+            libc::ENOBUFS => Error::EventsLost,
+            libc::EAGAIN => Error::WouldBlock,
+            _ => Error::Os(e),
+        }
     }
 }
 
@@ -127,9 +146,21 @@ impl fmt::Display for Error {
             Error::Kernel(k) => k.fmt(f),
             Error::Truncated => f.write_str("netlink datagram truncated"),
             Error::EventsLost => f.write_str("events were lost (receive queue overflow)"),
+            Error::WouldBlock => f.write_str("nothing to receive yet (non-blocking socket)"),
             Error::NoReply => f.write_str("the kernel sent no reply"),
             Error::Eof => f.write_str("EOF on netlink"),
             Error::Malformed(e) => write!(f, "malformed netlink message: {e}"),
+        }
+    }
+}
+
+impl core::error::Error for Error {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Error::Os(e) => Some(e),
+            Error::Kernel(k) => Some(k),
+            Error::Malformed(e) => Some(e),
+            _ => None,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! [`Socket`]: an owned `AF_NETLINK` socket with the options the stack needs.
 
 use core::cell::Cell;
+use core::time::Duration;
 
 use nlwire::consts::*;
 
@@ -59,6 +60,28 @@ impl Socket {
     /// The raw descriptor, for `poll` and the like. It stays owned by the socket.
     pub fn fd(&self) -> i32 {
         self.fd
+    }
+
+    /// Switches the socket to non-blocking mode (`O_NONBLOCK`) or back. In non-blocking
+    /// mode a receive with nothing queued fails with `EAGAIN`
+    /// ([`Error::WouldBlock`](crate::Error::WouldBlock) through [`crate::Conn`]), which
+    /// is what `poll`, epoll and async runtimes expect.
+    pub fn set_nonblocking(&self, on: bool) -> Result<(), Errno> {
+        sys::set_nonblocking(self.fd, on)
+    }
+
+    /// Waits until a datagram is queued (`Ok(true)`) or `timeout` passes (`Ok(false)`);
+    /// `None` waits for ever. One `poll`; timeouts are rounded up to whole milliseconds
+    /// and capped at about 24 days. A signal restarts the wait with the full timeout.
+    pub fn wait_readable(&self, timeout: Option<Duration>) -> Result<bool, Errno> {
+        let ms = match timeout {
+            None => -1,
+            Some(t) => {
+                let ms = t.as_micros().div_ceil(1000);
+                ms.min(i32::MAX as u128) as i32
+            }
+        };
+        sys::poll_in(self.fd, ms)
     }
 
     /// `NETLINK_EXT_ACK`: ask for extended-ack messages with errors.

@@ -187,3 +187,55 @@ pub(crate) fn ifname(fd: i32, index: i32, out: &mut [u8; 16]) -> Result<usize, E
     }
     Ok(len)
 }
+
+/// `poll` for input on `fd`: `Ok(true)` when a receive would not block, `Ok(false)`
+/// when `timeout_ms` passed first (negative: wait for ever). `EINTR` is retried with
+/// the same timeout, so a signal storm can stretch the wait.
+pub(crate) fn poll_in(fd: i32, timeout_ms: i32) -> Result<bool, Errno> {
+    let mut p = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+    loop {
+        // SAFETY: `p` is one valid `pollfd` that outlives the call; the count is 1.
+        let ret = unsafe { libc::poll(&raw mut p, 1, timeout_ms) };
+        match check(ret as isize) {
+            Err(e) if e.0 == libc::EINTR => continue,
+            Err(e) => return Err(e),
+            Ok(n) => return Ok(n > 0),
+        }
+    }
+}
+
+/// Sets or clears `O_NONBLOCK` on `fd`.
+pub(crate) fn set_nonblocking(fd: i32, on: bool) -> Result<(), Errno> {
+    // SAFETY: plain system call with integer arguments.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    let flags = check(flags as isize)? as i32;
+    let want = if on { flags | libc::O_NONBLOCK } else { flags & !libc::O_NONBLOCK };
+    if want != flags {
+        // SAFETY: plain system call with integer arguments.
+        let ret = unsafe { libc::fcntl(fd, libc::F_SETFL, want) };
+        check(ret as isize)?;
+    }
+    Ok(())
+}
+
+/// The descriptor as std's I/O-safety types see it (feature `std`).
+#[cfg(feature = "std")]
+mod fd {
+    use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+
+    use crate::Socket;
+
+    impl AsRawFd for Socket {
+        fn as_raw_fd(&self) -> RawFd {
+            self.fd()
+        }
+    }
+
+    impl AsFd for Socket {
+        fn as_fd(&self) -> BorrowedFd<'_> {
+            // SAFETY: the socket owns this open descriptor and closes it only on drop,
+            // so it stays open for the borrow's lifetime, which is tied to `&self`.
+            unsafe { BorrowedFd::borrow_raw(self.fd()) }
+        }
+    }
+}

@@ -4,6 +4,7 @@ use core::fmt;
 
 /// What went wrong while reading or writing netlink bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Error {
     /// Fewer bytes remain than a header needs.
     Truncated,

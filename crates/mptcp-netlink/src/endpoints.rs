@@ -1,0 +1,60 @@
+//! [`Endpoints`]: an endpoint dump as an iterator of plain values.
+
+use mptcp_pm_wire::Endpoint;
+use nlsock::{Dump, Socket};
+
+use crate::Error;
+
+/// The endpoints of a GET_ADDR dump, from [`PathManager::endpoints`] and
+/// [`PathManager::connection_endpoints`]. Each item is a plain [`Endpoint`] copied out
+/// of the receive buffer; messages without an address nest are skipped.
+///
+/// Dropping it early is fine: the rest of the dump is read and discarded, so the
+/// socket is ready for the next request. After the first error it yields nothing more.
+///
+/// [`PathManager::endpoints`]: crate::PathManager::endpoints
+/// [`PathManager::connection_endpoints`]: crate::PathManager::connection_endpoints
+#[derive(Debug)]
+pub struct Endpoints<'a> {
+    dump: Dump<'a, Socket>,
+    failed: bool,
+}
+
+impl<'a> Endpoints<'a> {
+    pub(crate) fn new(dump: Dump<'a, Socket>) -> Self {
+        Endpoints { dump, failed: false }
+    }
+
+    /// Whether the kernel flagged the dump as interrupted (`NLM_F_DUMP_INTR`): the
+    /// endpoint table changed while it was read. Ask after the last item.
+    pub fn is_interrupted(&self) -> bool {
+        self.dump.is_interrupted()
+    }
+}
+
+impl Iterator for Endpoints<'_> {
+    type Item = Result<Endpoint, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        loop {
+            let parsed = match self.dump.next_message()? {
+                Ok(msg) => msg
+                    .genl()
+                    .map_err(Error::from)
+                    .and_then(|g| Endpoint::from_message(&g).map_err(Error::from)),
+                Err(e) => Err(Error::from(e)),
+            };
+            match parsed {
+                Ok(Some(e)) => return Some(Ok(e)),
+                Ok(None) => continue,
+                Err(e) => {
+                    self.failed = true;
+                    return Some(Err(e));
+                }
+            }
+        }
+    }
+}

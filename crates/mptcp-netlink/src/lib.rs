@@ -1,0 +1,62 @@
+//! Configure the Linux MPTCP path manager and follow its events from a daemon: one
+//! crate, one call per request, no heap.
+//!
+//! ```
+//! use mptcp_netlink::{PathManager, RECV_BUF};
+//!
+//! fn main() -> Result<(), Box<dyn core::error::Error>> {
+//!     let mut pm = PathManager::open([0u8; RECV_BUF])?; // this thread's namespace
+//!     let limits = pm.limits()?;
+//!     println!("subflows {:?}, add_addr_accepted {:?}", limits.subflows, limits.rcv_add_addrs);
+//!     for endpoint in pm.endpoints()? {
+//!         println!("{}", endpoint?); // iproute2's text: "10.0.2.1 id 1 subflow dev if3"
+//!     }
+//!     Ok(())
+//! }
+//! ```
+//!
+//! [`PathManager`] sends each `mptcp_pm` request (limits, endpoints, the userspace-PM
+//! commands) and waits for its answer in one call; [`Events`] yields the family's
+//! events with an optional timeout, in blocking or non-blocking mode. Both read into
+//! a buffer you own, of a size you choose within the stated minimum ([`MIN_BUF`],
+//! [`MIN_EVENTS_BUF`]); requests are built on the stack. Errors are one `Copy` enum,
+//! [`Error`], that composes with `?`. A kernel refusal keeps its errno and
+//! extended-ack message ([`Error::Kernel`]).
+//!
+//! The crate is `#![no_std]` and needs only `libc`; the `std` feature (on by default)
+//! adds `AsFd`/`AsRawFd` so the sockets plug into `poll`, epoll and tokio's `AsyncFd`.
+//! It re-exports the layers it stands on, for what it does not wrap: the message
+//! layer ([`wire`], `mptcp-pm-wire`), the socket layer ([`nlsock`]), the family
+//! resolver ([`genl`]) and the netlink wire format ([`nlwire`]). Firmware without an
+//! OS can use `nlwire` and `mptcp-pm-wire` alone.
+//!
+//! Linux only. Run in another network namespace with [`enter_netns`] before opening.
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+#[cfg(any(test, feature = "std"))]
+extern crate std;
+
+mod endpoints;
+mod error;
+mod events;
+mod path_manager;
+
+pub use endpoints::Endpoints;
+pub use error::Error;
+pub use events::{EVENTS_BUF, Events, MIN_EVENTS_BUF, Notice};
+pub use path_manager::{MIN_BUF, PathManager};
+
+pub use mptcp_pm_wire::{
+    Endpoint, EndpointAddr, EndpointFlags, Event, EventAttrs, EventFlags, EventKind, Limits,
+    Request,
+};
+pub use nlsock::{Errno, KernelError, NetnsError, Socket, enter_netns};
+
+/// A buffer size for [`PathManager`] with which any dump takes the fewest system calls
+/// (32 KiB, the most the kernel puts in one dump datagram).
+pub const RECV_BUF: usize = nlsock::RECV_BUF;
+
+pub use mptcp_pm_wire as wire;
+pub use {genl, nlsock, nlwire};
