@@ -4,6 +4,7 @@
 //! we are small on purpose).
 
 pub mod diff;
+pub mod example;
 pub mod json;
 pub mod mptcp_sock;
 pub mod netns;

@@ -1,5 +1,7 @@
 //! [`Limits`]: the per-namespace `add_addr_accepted` and `subflows` limits.
 
+use core::fmt;
+
 use nlwire::{Attrs, GenlMessage, MessageBuilder};
 
 use crate::Error;
@@ -51,6 +53,24 @@ impl Limits {
     }
 }
 
+/// iproute2's `limits show` text without the trailing newline:
+/// `add_addr_accepted 2 subflows 2`, each only when present.
+impl fmt::Display for Limits {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let both = self.rcv_add_addrs.is_some() && self.subflows.is_some();
+        if let Some(v) = self.rcv_add_addrs {
+            write!(f, "add_addr_accepted {v}")?;
+        }
+        if both {
+            f.write_str(" ")?;
+        }
+        if let Some(v) = self.subflows {
+            write!(f, "subflows {v}")?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,5 +114,13 @@ mod tests {
         u32_attr(&mut want[0..], attr::RCV_ADD_ADDRS, 4);
         u32_attr(&mut want[8..], attr::SUBFLOWS, 3);
         assert_eq!(&bytes[20..], &want);
+    }
+
+    #[test]
+    fn displays_as_iproute2_prints_it() {
+        let l = Limits { rcv_add_addrs: Some(0), subflows: Some(2) };
+        assert_eq!(std::format!("{l}"), "add_addr_accepted 0 subflows 2");
+        let l = Limits { rcv_add_addrs: None, subflows: Some(8) };
+        assert_eq!(std::format!("{l}"), "subflows 8");
     }
 }
