@@ -72,7 +72,7 @@ fn monitor_stops_on_timeout_count_and_end_of_input() {
     let ns = Netns::new("ex-monitor");
     let bin = example_bin("monitor");
 
-    let mut run = Running::start(&ns, &bin, &["1"]);
+    let run = Running::start(&ns, &bin, &["1"]);
     thread::sleep(Duration::from_millis(300));
     connection(&ns, &ns, "127.0.0.1", 7200, "0");
     let (status, lines) = run.finish(WAIT);

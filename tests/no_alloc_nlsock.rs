@@ -5,13 +5,17 @@
 //! then dumps the endpoint table (read-only) and decodes each endpoint with
 //! `mptcp_pm_wire::Endpoint::from_message`; the count must not move. Needs root: the dump
 //! runs in a throw-away namespace holding three endpoints, so it carries real data.
-//! One test in its own file (its own binary), so no other test shares the allocator.
+//! A second test does a daemon's work through the `mptcp-netlink` facade (limits, two
+//! endpoints, a dump, an event with a timeout) and must not allocate either. The
+//! allocator counts per thread, so the tests of this file do not disturb each other.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::hint::black_box;
 use std::net::Ipv4Addr;
 use std::process::Command;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use mptcp_pm_wire::{Endpoint, EndpointAddr, EndpointFlags, MAX_REQUEST_LEN, Request};
 use nlsock::{Conn, Socket};
@@ -67,8 +71,8 @@ static GLOBAL: Counting = Counting;
 struct Ns(String);
 
 impl Ns {
-    fn new() -> Ns {
-        let name = format!("noalloc-{}", std::process::id());
+    fn new(tag: &str) -> Ns {
+        let name = format!("noalloc-{tag}-{}", std::process::id());
         ip(&["netns", "add", &name]);
         Ns(name)
     }
@@ -128,7 +132,7 @@ fn family_resolution_and_endpoint_dump_allocate_nothing() {
     drop(black_box(Box::new(7u8)));
     assert_eq!(allocations(), before + 1, "the counting allocator is not in use");
 
-    let ns = Ns::new();
+    let ns = Ns::new("dump");
     let name = ns.0.clone();
     ip(&["-n", &name, "mptcp", "endpoint", "add", "10.0.1.1", "signal"]);
     ip(&["-n", &name, "mptcp", "endpoint", "add", "10.0.2.1", "id", "7", "subflow", "backup"]);
@@ -158,4 +162,81 @@ fn family_resolution_and_endpoint_dump_allocate_nothing() {
     let second = seen.endpoints[1].expect("second endpoint");
     assert_eq!(second.id, Some(7));
     assert_eq!(second.flags, EndpointFlags::SUBFLOW | EndpointFlags::BACKUP);
+}
+
+/// What the facade test's measured thread saw.
+struct Daemon {
+    allocations: u64,
+    limits: mptcp_netlink::Limits,
+    endpoints: [Option<Endpoint>; 3],
+    quiet: bool,
+    event: Option<mptcp_netlink::EventKind>,
+}
+
+/// Runs in the namespace: a daemon's first steps through `mptcp-netlink`, counting
+/// allocations. `listen` tells another thread to make an event (a flag: a channel's
+/// send may allocate).
+fn daemon_steps(listen: Arc<AtomicBool>) -> Daemon {
+    use mptcp_netlink::{EVENTS_BUF, Limits, Notice, PathManager, RECV_BUF};
+    use std::time::Duration;
+
+    let before = allocations();
+    let mut pm = PathManager::open([0u8; RECV_BUF]).expect("path manager");
+    let mut events = pm.events([0u8; EVENTS_BUF]).expect("events");
+    pm.set_limits(Limits { subflows: Some(2), rcv_add_addrs: Some(1) }).expect("limits");
+    let one = Endpoint {
+        flags: EndpointFlags::SIGNAL,
+        ..Endpoint::with_addr(Ipv4Addr::new(10, 0, 9, 1))
+    };
+    let two = Endpoint {
+        id: Some(9),
+        flags: EndpointFlags::SUBFLOW,
+        ..Endpoint::with_addr(Ipv4Addr::new(10, 0, 9, 2))
+    };
+    pm.add_endpoint(&one).expect("first endpoint");
+    pm.add_endpoint(&two).expect("second endpoint");
+    let mut endpoints = [None; 3];
+    for (slot, e) in endpoints.iter_mut().zip(pm.endpoints().expect("dump")) {
+        *slot = Some(e.expect("endpoint"));
+    }
+    let limits = pm.limits().expect("limits");
+    let quiet = events.next(Some(Duration::from_millis(50))).expect("wait").is_none();
+    listen.store(true, Ordering::Release);
+    let event = match events.next(Some(Duration::from_secs(5))).expect("event") {
+        Some(Notice::Event(e)) => Some(e.kind()),
+        _ => None,
+    };
+    drop(black_box((pm, events)));
+    let allocations = allocations() - before;
+    Daemon { allocations, limits, endpoints, quiet, event }
+}
+
+#[test]
+fn a_daemon_through_mptcp_netlink_allocates_nothing() {
+    let ns = Ns::new("facade");
+    ip(&["-n", &ns.0, "link", "set", "lo", "up"]);
+    let go = Arc::new(AtomicBool::new(false));
+    let (name, flag) = (ns.0.clone(), Arc::clone(&go));
+    let listener = std::thread::spawn(move || {
+        nlsock::enter_netns(&name).expect("setns");
+        while !flag.load(Ordering::Acquire) {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        mptcp_stack::mptcp_sock::listen_once(6311);
+    });
+    let name = ns.0.clone();
+    let seen = std::thread::spawn(move || {
+        nlsock::enter_netns(&name).expect("setns");
+        daemon_steps(go)
+    })
+    .join()
+    .expect("measured thread panicked");
+    listener.join().expect("listener thread");
+
+    assert_eq!(seen.allocations, 0, "mptcp-netlink allocated");
+    assert_eq!((seen.limits.subflows, seen.limits.rcv_add_addrs), (Some(2), Some(1)));
+    let ids: Vec<_> = seen.endpoints.iter().map(|e| e.and_then(|e| e.id)).collect();
+    assert_eq!(ids, [Some(1), Some(9), None]);
+    assert!(seen.quiet, "an event before anything happened");
+    assert_eq!(seen.event, Some(mptcp_netlink::EventKind::ListenerCreated));
 }

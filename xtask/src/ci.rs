@@ -9,6 +9,14 @@ use crate::util::{Cmd, Result, fmt_duration, in_ci, root, target_dir};
 /// run under Miri on a big-endian target.
 pub const PURE_CRATES: &[&str] = &["nlwire", "genl", "mptcp-pm-wire", "mptcp-diag"];
 
+/// The crates meant for the public crate registry, in dependency order.
+pub const PUBLISHED_CRATES: &[&str] =
+    &["nlwire", "genl", "nlsock", "mptcp-pm-wire", "mptcp-diag", "mptcp-netlink"];
+
+/// The crates whose `examples/` `tests/examples.rs` runs (besides `tokio-events-example`,
+/// a package of its own so that tokio stays that one example's dependency).
+const EXAMPLE_CRATES: &[&str] = &["mptcp-netlink", "mptcp-pm-wire"];
+
 /// How long each fuzz target runs in the smoke step.
 const FUZZ_SECONDS: u32 = 20;
 
@@ -35,7 +43,24 @@ const STEPS: &[Step] = &[
         slow: false,
         run: clippy,
     },
-    Step { name: "test", about: "build the mptcp binary, run every test", slow: false, run: test },
+    Step {
+        name: "test",
+        about: "build the mptcp binary and the examples, run every test (doc tests too)",
+        slow: false,
+        run: test,
+    },
+    Step {
+        name: "docs",
+        about: "library docs with every public item documented, warnings denied",
+        slow: false,
+        run: docs,
+    },
+    Step {
+        name: "package",
+        about: "cargo package (and its verify build) for every published crate",
+        slow: false,
+        run: package,
+    },
     Step {
         name: "nostd",
         about: "build the pure crates for a bare-metal target",
@@ -161,7 +186,50 @@ fn test(_: &Opts) -> Result {
     if !bin.is_file() {
         return Err(format!("{} was not built", bin.display()));
     }
-    Cmd::cargo().args(["test", "--workspace"]).env("MPTCP_BIN", &bin).run()
+    // `tests/examples.rs` runs the library examples against the kernel.
+    let packages = EXAMPLE_CRATES.iter().flat_map(|k| ["-p", k]);
+    Cmd::cargo().args(["build", "--examples"]).args(packages).run()?;
+    Cmd::cargo().args(["build", "-p", "tokio-events-example"]).run()?;
+    Cmd::cargo().args(["test", "--workspace"]).env("MPTCP_BIN", &bin).run()?;
+    // Every library crate opens with a runnable example: each must have run.
+    for krate in PUBLISHED_CRATES {
+        let out = Cmd::cargo().args(["test", "--doc", "-p", krate]).read()?;
+        let ran = doc_tests_passed(&out);
+        if ran == 0 {
+            return Err(format!("{krate}: no doc test ran"));
+        }
+        println!("{krate}: {ran} doc tests passed");
+    }
+    Ok(())
+}
+
+/// The number in the `test result: ok. N passed` line of a doc-test run.
+fn doc_tests_passed(output: &str) -> usize {
+    output
+        .lines()
+        .filter_map(|l| l.strip_prefix("test result: ok. "))
+        .filter_map(|l| l.split(' ').next()?.parse::<usize>().ok())
+        .sum()
+}
+
+/// `cargo doc` with `missing_docs` denied: a stranger with only docs.rs must find every
+/// public item explained. Broken intra-doc links are warnings, denied too.
+fn docs(_: &Opts) -> Result {
+    Cmd::cargo()
+        .args(["doc", "--no-deps", "--all-features"])
+        .args(PUBLISHED_CRATES.iter().flat_map(|k| ["-p", k]))
+        .env("RUSTDOCFLAGS", "-D warnings -D missing_docs")
+        .run()
+}
+
+/// `cargo package` builds each published crate from its packaged files alone, against
+/// the others as packaged (so path dependencies need versions, and nothing may be
+/// read from outside a crate's folder).
+fn package(_: &Opts) -> Result {
+    Cmd::cargo()
+        .args(["package", "--allow-dirty"])
+        .args(PUBLISHED_CRATES.iter().flat_map(|k| ["-p", k]))
+        .run()
 }
 
 fn nostd(_: &Opts) -> Result {
@@ -238,6 +306,13 @@ mod tests {
             assert!(STEPS[i + 1..].iter().all(|o| o.name != s.name), "{}", s.name);
             assert!(usage().contains(s.name));
         }
+    }
+
+    #[test]
+    fn doc_test_counts_are_read_from_every_result_line() {
+        let out = "running 2 tests\ntest result: ok. 2 passed; 0 failed\n\ntest result: ok. 1 passed; 0 failed";
+        assert_eq!(doc_tests_passed(out), 3);
+        assert_eq!(doc_tests_passed("test result: ok. 0 passed; 0 failed"), 0);
     }
 
     #[test]

@@ -2,6 +2,25 @@
 //! `inet_diag` for `IPPROTO_MPTCP`) report them: the dump request and a zero-copy view
 //! of each reply with its `struct mptcp_info`.
 //!
+//! ```
+//! use mptcp_diag::{Connection, build_dump};
+//! use nlwire::Messages;
+//!
+//! // The dump request for IPv4 MPTCP sockets; send it on a NETLINK_SOCK_DIAG socket.
+//! let mut buf = [0u8; 128];
+//! let request = build_dump(&mut buf, 2, 0)?;
+//! assert_eq!(request.len(), 80);
+//!
+//! // Each reply message is one socket; read its ends and its MPTCP token in place.
+//! # let reply: &[u8] = &[];
+//! for msg in Messages::new(reply) {
+//!     let c = Connection::parse(&msg?)?;
+//!     let token = c.info().and_then(|i| i.token());
+//!     println!("{} -> {} token {token:08x?}", c.local(), c.remote());
+//! }
+//! # Ok::<(), nlwire::Error>(())
+//! ```
+//!
 //! `#![no_std]`, no `alloc`, no `unsafe`; views borrow the receive buffer and never
 //! panic: a field the kernel did not send reads as `None`.
 #![no_std]

@@ -1,6 +1,28 @@
 //! The Linux MPTCP path-manager generic netlink family (`mptcp_pm`, version 1): every
 //! request, the endpoint and limits replies, and the events.
 //!
+//! ```
+//! use mptcp_pm_wire::{Endpoint, EndpointFlags, Event, Request};
+//! use nlwire::Message;
+//!
+//! // An ADD_ADDR request, byte for byte what `ip mptcp endpoint add 10.0.2.1 id 1
+//! // subflow` sends, into a stack buffer of the stated size (family id 0x1c here).
+//! let ip = core::net::Ipv4Addr::new(10, 0, 2, 1);
+//! let ep = Endpoint { id: Some(1), flags: EndpointFlags::SUBFLOW, ..Endpoint::with_addr(ip) };
+//! let mut buf = [0u8; mptcp_pm_wire::MAX_REQUEST_LEN];
+//! let request = Request::AddAddr(ep).emit(&mut buf, 0x1c, 0)?;
+//! assert_eq!(request.len(), 56);
+//!
+//! // An event captured from the kernel (little-endian), parsed in place.
+//! # if cfg!(target_endian = "little") {
+//! let bytes = include_bytes!("../tests/fixtures/event_sub_established_ifidx.bin");
+//! let event = Event::parse(&Message::parse(bytes)?.genl()?)?;
+//! assert_eq!(event.kind().to_string(), "SF_ESTABLISHED");
+//! assert_eq!(event.dport(), Some(5000)); // network order on the wire, host order here
+//! # }
+//! # Ok::<(), mptcp_pm_wire::Error>(())
+//! ```
+//!
 //! Requests are plain data ([`Request`], [`Endpoint`], [`Limits`]) written by
 //! [`Request::emit`] into a buffer the caller owns, with iproute2's flags and attribute
 //! order so that the bytes match `ip mptcp`'s. Replies and events are read in place:

@@ -1,5 +1,18 @@
 //! A small netlink socket layer: requests, acks, dumps and events over caller buffers.
 //!
+//! ```
+//! use nlsock::{Conn, Socket};
+//!
+//! fn main() -> Result<(), Box<dyn core::error::Error>> {
+//!     // A generic netlink socket, and one exchange with the kernel's controller.
+//!     let mut conn = Conn::new(Socket::generic()?, 0);
+//!     let mut reply = [0u8; genl::REPLY_BUF];
+//!     let family = genl::resolve(&mut conn, "nlctrl", &mut reply)?;
+//!     assert_eq!(family.id, 0x10);
+//!     Ok(())
+//! }
+//! ```
+//!
 //! This is the only crate of the stack with `unsafe`, and all of it sits in `sys`,
 //! each block with a `// SAFETY:` comment. Nothing allocates: every receive goes into
 //! a buffer the caller owns. The exchange logic ([`Conn`]) is written against the

@@ -1,5 +1,27 @@
 //! Zero-copy, allocation-free reading and writing of netlink messages and attributes.
 //!
+//! ```
+//! use nlwire::{Attrs, Message, MessageBuilder};
+//!
+//! // Build a generic netlink message (family 0x1c, command 1) into a stack buffer…
+//! let mut buf = [0u8; 64];
+//! let mut b = MessageBuilder::genl(&mut buf, 0x1c, 0x5, 7, 1, 1)?;
+//! b.put_u32(2, 8)?;
+//! let nest = b.begin_nested(1)?;
+//! b.put_str(3, "eth1")?;
+//! b.end_nested(nest)?;
+//! let bytes = b.finish()?;
+//!
+//! // …and read it back in place: no copy, no allocation.
+//! let msg = Message::parse(bytes)?;
+//! let genl = msg.genl()?;
+//! assert_eq!((msg.kind(), msg.seq(), genl.cmd()), (0x1c, 7, 1));
+//! let subflows = genl.attrs().find(2)?.unwrap().u32()?;
+//! let name = genl.attrs().find(1)?.unwrap().nested().find(3)?.unwrap().str()?;
+//! assert_eq!((subflows, name), (8, "eth1"));
+//! # Ok::<(), nlwire::Error>(())
+//! ```
+//!
 //! # Panic contract
 //! Nothing in this crate panics or reads out of bounds, whatever bytes it is given.
 //! Views ([`Message`], [`Attr`], [`control::ErrorMsg`]) only exist after their lengths
