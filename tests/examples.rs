@@ -155,3 +155,22 @@ fn parse_capture_reads_the_fixtures() {
     assert_eq!(lines[1], "endpoint 10.0.2.1 id 2 subflow dev if3");
     assert!(lines[8].starts_with("event SF_ESTABLISHED token f55fa16c 10.0.3.2:"), "{text}");
 }
+
+/// The README's library program is an example, kept verbatim in both READMEs, and it
+/// does what its comment says.
+#[test]
+fn readme_program_is_in_both_readmes_and_runs() {
+    let root = mptcp_stack::workspace();
+    let source = std::fs::read_to_string(root.join("crates/mptcp-netlink/examples/readme.rs"))
+        .expect("the readme example");
+    let program: String =
+        source.lines().filter(|l| !l.starts_with("//!")).map(|l| format!("{l}\n")).collect();
+    for readme in ["README.md", "crates/mptcp-netlink/README.md"] {
+        let text = std::fs::read_to_string(root.join(readme)).expect(readme);
+        assert!(text.contains(&format!("```rust\n{program}```")), "{readme} lost the program");
+    }
+    let ns = Netns::new("ex-readme");
+    let out = ns.exec(&[example_bin("readme").to_str().unwrap()]);
+    assert_eq!((out.status, out.stdout_text()), (0, "10.0.2.1 id 1 subflow\n".to_owned()));
+    assert_eq!(endpoint_show(&ns), "10.0.2.1 id 1 subflow \n");
+}
