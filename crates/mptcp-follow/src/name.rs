@@ -1,0 +1,154 @@
+//! [`IfName`]: an interface name kept inline, and the glob match of rule patterns.
+
+use core::fmt;
+
+/// An interface name or pattern: at most 15 bytes (`IFNAMSIZ` - 1), kept inline.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct IfName {
+    bytes: [u8; 15],
+    len: u8,
+}
+
+impl IfName {
+    /// The longest name the kernel allows.
+    pub const MAX_LEN: usize = 15;
+
+    /// `name` when it is 1 to 15 bytes without NUL, `/` or white space.
+    pub fn new(name: &str) -> Option<Self> {
+        let b = name.as_bytes();
+        let bad = |c: &u8| *c == 0 || *c == b'/' || c.is_ascii_whitespace();
+        if b.is_empty() || b.len() > Self::MAX_LEN || b.iter().any(bad) {
+            return None;
+        }
+        let mut n = IfName { bytes: [0; 15], len: b.len() as u8 };
+        n.bytes[..b.len()].copy_from_slice(b);
+        Some(n)
+    }
+
+    pub(crate) const fn from_raw(bytes: [u8; 15], len: u8) -> IfName {
+        IfName { bytes, len }
+    }
+
+    /// The name's bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len as usize]
+    }
+
+    /// The name as text (names that are not UTF-8 read as empty).
+    pub fn as_str(&self) -> &str {
+        core::str::from_utf8(self.as_bytes()).unwrap_or("")
+    }
+
+    /// Whether this pattern matches interface `name`: `*` matches any run of bytes
+    /// (empty included), `?` any one byte, `[abc]`/`[a-z]` one byte of a set; every
+    /// other byte matches itself.
+    pub fn matches(&self, name: &IfName) -> bool {
+        glob(self.as_bytes(), name.as_bytes())
+    }
+}
+
+impl fmt::Debug for IfName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl fmt::Display for IfName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Glob match without recursion: on a mismatch, go back to the last `*` and let it
+/// take one more byte. At most `pattern.len() * text.len()` steps.
+fn glob(pattern: &[u8], text: &[u8]) -> bool {
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pattern.get(p) {
+            Some(b'*') => {
+                star = Some((p, t));
+                p += 1;
+            }
+            Some(_) => match one(&pattern[p..], text[t]) {
+                Some(used) => {
+                    p += used;
+                    t += 1;
+                }
+                None => match star {
+                    Some((sp, st)) => {
+                        p = sp + 1;
+                        t = st + 1;
+                        star = Some((sp, st + 1));
+                    }
+                    None => return false,
+                },
+            },
+            None => match star {
+                Some((sp, st)) => {
+                    p = sp + 1;
+                    t = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|&c| c == b'*')
+}
+
+/// Matches one pattern item (a byte, `?` or a `[...]` set) against `c`: the number of
+/// pattern bytes it used, or `None`. An unclosed `[` is a plain byte.
+fn one(pattern: &[u8], c: u8) -> Option<usize> {
+    match pattern[0] {
+        b'?' => Some(1),
+        b'[' => {
+            let Some(close) = pattern.iter().skip(2).position(|&b| b == b']').map(|i| i + 2) else {
+                return (c == b'[').then_some(1);
+            };
+            let set = &pattern[1..close];
+            let (negate, set) = match set.first() {
+                Some(b'!' | b'^') => (true, &set[1..]),
+                _ => (false, set),
+            };
+            let mut hit = false;
+            let mut i = 0;
+            while i < set.len() {
+                if i + 2 < set.len() && set[i + 1] == b'-' {
+                    hit |= (set[i]..=set[i + 2]).contains(&c);
+                    i += 3;
+                } else {
+                    hit |= set[i] == c;
+                    i += 1;
+                }
+            }
+            (hit != negate).then_some(close + 1)
+        }
+        b => (b == c).then_some(1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(p: &str, n: &str) -> bool {
+        IfName::new(p).unwrap().matches(&IfName::new(n).unwrap())
+    }
+
+    #[test]
+    fn globs() {
+        assert!(m("wan*", "wan0") && m("wan*", "wan") && !m("wan*", "lan0"));
+        assert!(m("*", "eth0") && m("e?h0", "eth0") && !m("e?h0", "eh0"));
+        assert!(m("eth[0-2]", "eth1") && !m("eth[0-2]", "eth3") && m("eth[!0-2]", "eth3"));
+        assert!(m("*.10", "eth0.10") && !m("*.10", "eth0.100") && m("*0*", "wan0x"));
+        assert!(m("a*b*c", "axxbyyc") && !m("a*b*c", "axxbyy") && m("[x", "[x"));
+    }
+
+    #[test]
+    fn names_are_checked() {
+        assert!(IfName::new("").is_none() && IfName::new("a/b").is_none());
+        assert!(IfName::new("0123456789abcdef").is_none() && IfName::new("a b").is_none());
+        assert_eq!(IfName::new("0123456789abcde").unwrap().as_str(), "0123456789abcde");
+    }
+}
