@@ -7,11 +7,20 @@ use crate::util::{Cmd, Result, fmt_duration, in_ci, root, target_dir};
 
 /// The pure crates: `no_std`, no heap, no I/O. Each is built for a bare-metal target and
 /// run under Miri on a big-endian target.
-pub const PURE_CRATES: &[&str] = &["nlwire", "genl", "mptcp-pm-wire", "mptcp-diag", "mptcp-follow"];
+pub const PURE_CRATES: &[&str] =
+    &["nlwire", "genl", "mptcp-pm-wire", "mptcp-diag", "rtnl-wire", "mptcp-follow"];
 
 /// The crates meant for the public crate registry, in dependency order.
-pub const PUBLISHED_CRATES: &[&str] =
-    &["nlwire", "genl", "nlsock", "mptcp-pm-wire", "mptcp-diag", "mptcp-netlink", "mptcp-follow"];
+pub const PUBLISHED_CRATES: &[&str] = &[
+    "nlwire",
+    "genl",
+    "nlsock",
+    "mptcp-pm-wire",
+    "mptcp-diag",
+    "rtnl-wire",
+    "mptcp-netlink",
+    "mptcp-follow",
+];
 
 /// The crates whose `examples/` `tests/examples.rs` runs (besides `tokio-events-example`,
 /// a package of its own so that tokio stays that one example's dependency).
