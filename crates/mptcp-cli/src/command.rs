@@ -101,6 +101,8 @@ pub enum Command {
     Upm(crate::upm::Upm),
     /// `connection show` (plain `mptcp` only).
     ConnectionShow,
+    /// `endpoint follow` (plain `mptcp` only).
+    Follow(Box<crate::follow::FollowArgs>),
 }
 
 /// Looks up interface names while parsing, as iproute2 does (errors come in order).
@@ -146,6 +148,8 @@ pub fn parse(words: &[&str], ifs: &mut dyn Interfaces, plain: bool) -> Result<Co
             }
         } else if matches(verb, "flush") {
             Ok(Command::Flush)
+        } else if plain && verb.len() >= 2 && matches(verb, "follow") {
+            crate::follow::args::parse(w).map(|a| Command::Follow(Box::new(a)))
         } else if plain && (matches(verb, "announce") || matches(verb, "remove")) {
             crate::upm::parse_endpoint(verb, w, ifs).map(Command::Upm)
         } else {

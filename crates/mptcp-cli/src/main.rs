@@ -13,6 +13,7 @@ mod command;
 mod connection;
 mod endpoint;
 mod fail;
+mod follow;
 mod hosts;
 mod ifname;
 mod json;

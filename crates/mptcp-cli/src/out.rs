@@ -60,6 +60,14 @@ impl Stdout {
     }
 }
 
+#[cfg(test)]
+impl Stdout {
+    /// What is buffered (tests).
+    pub fn contents(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
 impl Default for Stdout {
     fn default() -> Self {
         Self::new()

@@ -176,6 +176,9 @@ impl Runner {
             Command::LimitsShow(l) => limits::show(s, out, &l, plain && self.opts.json),
             Command::Upm(u) => upm::run(s, out, &u, self.opts.resolve),
             Command::ConnectionShow => connection::show(out),
+            Command::Follow(f) => {
+                crate::follow::run(&f, out, self.opts.json, self.opts.timestamp || self.opts.tshort)
+            }
             Command::Monitor => {
                 let ts = match (self.opts.timestamp, self.opts.tshort) {
                     (_, true) => Timestamps::Short,

@@ -1,6 +1,6 @@
 //! Every `unsafe` call of the CLI: local time, terminals, and the monitor's stop signals.
 
-use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, Ordering};
 
 use crate::timefmt::LocalTime;
 
@@ -93,6 +93,61 @@ pub fn set_idle(idle: bool) {
 /// Whether a stop signal arrived while the monitor was busy.
 pub fn stop_requested() -> bool {
     STOP.load(Ordering::SeqCst)
+}
+
+/// Set by SIGHUP while `endpoint follow` runs: re-read the config.
+static RELOAD: AtomicBool = AtomicBool::new(false);
+/// Where the follow handler writes a byte to wake the main loop's `poll`, whichever
+/// thread the signal was delivered to (-1: nowhere).
+static WAKE_FD: AtomicI32 = AtomicI32::new(-1);
+
+extern "C" fn on_follow_signal(signal: libc::c_int) {
+    if signal == libc::SIGHUP {
+        RELOAD.store(true, Ordering::SeqCst);
+    } else {
+        STOP.store(true, Ordering::SeqCst);
+    }
+    let fd = WAKE_FD.load(Ordering::SeqCst);
+    if fd >= 0 {
+        // SAFETY: write(2) is async-signal-safe; the byte lives in static memory and
+        // the descriptor stays open while the handler is installed.
+        unsafe { libc::write(fd, b"s".as_ptr().cast(), 1) };
+    }
+}
+
+/// `endpoint follow`: SIGINT and SIGTERM ask it to stop, SIGHUP to re-read its config;
+/// each also writes a byte to `wake_fd` (a socket the main loop polls), so a signal
+/// taken by a worker thread still wakes it. No `SA_RESTART`.
+pub fn install_follow_handlers(wake_fd: i32) {
+    WAKE_FD.store(wake_fd, Ordering::SeqCst);
+    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        // SAFETY: all-zero is a valid `sigaction`; the handler only touches atomics and
+        // calls write(2), which is async-signal-safe.
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = on_follow_signal as *const () as libc::sighandler_t;
+            libc::sigemptyset(&raw mut sa.sa_mask);
+            libc::sigaction(signal, &raw const sa, std::ptr::null_mut());
+        }
+    }
+}
+
+/// Whether SIGHUP arrived since the last call.
+pub fn take_reload() -> bool {
+    RELOAD.swap(false, Ordering::SeqCst)
+}
+
+/// Waits until one of `fds` is readable or `timeout_ms` passes (-1: no limit); which
+/// are readable. A signal ends the wait early with none readable.
+pub fn poll_readable<const N: usize>(fds: [i32; N], timeout_ms: i32) -> std::io::Result<[bool; N]> {
+    let mut p = fds.map(|fd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 });
+    // SAFETY: `p` is an array of N valid `pollfd`s that outlives the call.
+    let n = unsafe { libc::poll(p.as_mut_ptr(), N as libc::nfds_t, timeout_ms) };
+    if n < 0 {
+        let e = std::io::Error::last_os_error();
+        return if e.kind() == std::io::ErrorKind::Interrupted { Ok([false; N]) } else { Err(e) };
+    }
+    Ok(p.map(|q| q.revents & (libc::POLLIN | libc::POLLERR | libc::POLLHUP) != 0))
 }
 
 /// `-r`: the host name of `addr` from `getnameinfo` (NI_NAMEREQD), if it has one.

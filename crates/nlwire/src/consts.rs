@@ -38,6 +38,8 @@ pub const NLM_F_MATCH: u16 = 0x200;
 pub const NLM_F_DUMP: u16 = 0x300;
 /// NEW modifier: create.
 pub const NLM_F_CREATE: u16 = 0x400;
+/// Modifier of a NEW request (and of its notification): replace an existing object.
+pub const NLM_F_REPLACE: u16 = 0x100;
 /// NEW modifier: do not replace.
 pub const NLM_F_EXCL: u16 = 0x200;
 /// ACK flag: the request was not echoed in full.
