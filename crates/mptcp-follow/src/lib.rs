@@ -58,6 +58,7 @@ mod error;
 mod name;
 mod plan;
 mod policy;
+pub mod rtnl;
 mod rules;
 mod state;
 
