@@ -25,7 +25,8 @@ use mptcp_netlink::{KernelError, PathManager, RECV_BUF};
 pub use args::{FollowArgs, Mode};
 use log::{Action, Log, Subject};
 use model::Model;
-use route::{Change, Routes};
+use mptcp_follow::rtnl::Change;
+use route::Routes;
 use worker::{Job, MAX_TABLE, Outcome, Worker};
 
 use crate::fail::say;
