@@ -85,7 +85,9 @@ pub struct Addr<'a> {
     pub local: Option<IpAddr>,
     /// `IFA_LABEL` (IPv4), without its NUL; may not be UTF-8.
     pub label: Option<&'a [u8]>,
-    /// `IFA_CACHEINFO`.
+    /// `IFA_CACHEINFO`. In an `RTM_NEWADDR` request the kernel takes the lifetimes
+    /// from it (a valid lifetime of 0, or a preferred one above the valid one, is
+    /// refused); leave it `None` for "forever".
     pub cacheinfo: Option<CacheInfo>,
 }
 

@@ -2,7 +2,7 @@
 //! builders, views of the kernel's replies and notifications, and the multicast groups.
 //!
 //! ```
-//! use rtnl_wire::consts::{AF_INET, AF_UNSPEC, group, ifa_f, rt_table, rtn};
+//! use rtnl_wire::consts::{AF_INET, AF_UNSPEC, ifa_f, rt_table, rtn};
 //! use rtnl_wire::{AddrMsg, DUMP_REQUEST_LEN, MAX_ROUTE_LEN, Object, Op, Route, RouteMsg};
 //! use nlwire::Message;
 //!
@@ -28,7 +28,7 @@
 //! assert_eq!((view.table(), view.gateway(), view.oif()), (254, Some(gw.into()), Some(3)));
 //!
 //! // An RTM_NEWADDR notification captured from Linux 6.18 (little-endian), read in
-//! // place; a socket joined to `group::IPV4_IFADDR` (5) receives these.
+//! // place; a socket joined to `consts::group::IPV4_IFADDR` (5) receives these.
 //! # if cfg!(target_endian = "little") {
 //! let bytes = include_bytes!("../tests/fixtures/ev_newaddr_v4.bin");
 //! let addr = AddrMsg::parse(&Message::parse(bytes)?)?;
@@ -37,7 +37,6 @@
 //! assert_eq!((addr.prefix_len(), addr.ifindex(), addr.label()), (24, 3, Some("v0")));
 //! assert!(addr.has(ifa_f::PERMANENT));
 //! # }
-//! # let _ = group::IPV4_IFADDR;
 //! # Ok::<(), rtnl_wire::Error>(())
 //! ```
 //!

@@ -3,7 +3,7 @@
 //!
 //! On the wire: `struct ifinfomsg` (16 bytes: family, pad, `u16` type, `s32` index,
 //! `u32` flags, `u32` change mask, all host order), then `IFLA_*` attributes. The kernel
-//! sends some fifty of them per link (about 1.5 KB); this crate reads the name, the
+//! sends 38 of them per link on 6.18 (about 1.5 KB); this crate reads the name, the
 //! operational state and the carrier, and leaves the rest to [`LinkMsg::attrs`].
 
 use nlwire::{Attrs, Message, MessageBuilder};
