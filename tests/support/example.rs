@@ -90,6 +90,22 @@ impl Running {
         panic!("no such line within {timeout:?}; printed so far:\n{}", self.seen.join("\n"))
     }
 
+    /// Sends `signal` to the program.
+    pub fn signal(&self, signal: i32) {
+        let _ = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status();
+    }
+
+    /// Every line read so far (after [`Running::wait_for`] calls).
+    pub fn printed(&mut self) -> &[String] {
+        while let Ok(line) = self.lines.try_recv() {
+            self.seen.push(line);
+        }
+        &self.seen
+    }
+
     /// Closes the program's standard input.
     pub fn close_stdin(&mut self) {
         self.stdin = None;

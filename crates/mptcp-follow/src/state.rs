@@ -166,6 +166,11 @@ impl State {
         self.clock = clock;
     }
 
+    /// Forgets every default route (before a re-dump of the routes alone).
+    pub fn clear_routes(&mut self) {
+        self.routes = [None; MAX_ROUTES];
+    }
+
     /// Adds or replaces link `link.index` (RTM_NEWLINK).
     pub fn set_link(&mut self, link: Link) -> Result<(), Error> {
         put(&mut self.links, link, |l| l.index == link.index, "links")

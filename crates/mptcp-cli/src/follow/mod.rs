@@ -227,15 +227,17 @@ impl<'a, 'o> Follower<'a, 'o> {
     /// Takes what route netlink queued (a bounded number of batches, so decisions are
     /// not starved by a storm).
     fn read_routes(&mut self) {
+        let mut stale_routes = false;
         for _ in 0..8 {
             let Follower { routes, state, rx, model, log, .. } = self;
             let rules = &self.rules;
             let got = routes.take(state, rx, |st, change| {
+                stale_routes |= route::flushes_routes(st, change);
                 note_change(log, model, st, rules, change);
             });
             match got {
                 Ok(true) => continue,
-                Ok(false) => return,
+                Ok(false) => break,
                 Err(nlsock::Error::EventsLost) | Err(nlsock::Error::Truncated) => {
                     self.log.note(format_args!(
                         "route notifications lost: reading links, addresses, routes and endpoints again"
@@ -251,6 +253,11 @@ impl<'a, 'o> Follower<'a, 'o> {
                     say(format_args!("route netlink: {e}\n"));
                     return;
                 }
+            }
+        }
+        if stale_routes {
+            if let Err(e) = self.routes.dump_routes(&mut self.state, &mut self.rx) {
+                say(format_args!("Cannot read routes: {e}\n"));
             }
         }
     }

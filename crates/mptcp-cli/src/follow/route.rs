@@ -18,6 +18,22 @@ pub const BATCH: usize = nlsock::MAX_BATCH;
 /// 20,000 notifications, so that a burst during a slow request is never lost.
 const QUEUE: u32 = 8 << 20;
 
+/// The route dumps: both families (an unspecified one would bring others too).
+const ROUTES: &[(Object, u8)] = &[(Object::Route, AF_INET), (Object::Route, AF_INET6)];
+
+/// Whether a change may have flushed routes without a notification: a link went down
+/// or away, or an IPv4 address went away.
+pub fn flushes_routes(state: &State, change: Change) -> bool {
+    match change {
+        Change::Link(index) => {
+            state.link(index).is_none_or(|l| l.flags & mptcp_follow::iff::UP == 0)
+        }
+        Change::LinkGone(_) => true,
+        Change::AddressGone(_, ip) => ip.is_ipv4(),
+        _ => false,
+    }
+}
+
 /// The two route-netlink sockets.
 pub struct Routes {
     events: Conn<Socket>,
@@ -55,12 +71,25 @@ impl Routes {
     /// Forgets `state` and reads links, addresses and routes afresh.
     pub fn dump_all(&mut self, state: &mut State, rx: &mut [u8]) -> Result<(), Error> {
         state.clear();
-        for (object, family) in [
-            (Object::Link, AF_UNSPEC),
-            (Object::Addr, AF_UNSPEC),
-            (Object::Route, AF_INET),
-            (Object::Route, AF_INET6),
-        ] {
+        self.dump(state, rx, &[(Object::Link, AF_UNSPEC), (Object::Addr, AF_UNSPEC)])?;
+        self.dump(state, rx, ROUTES)
+    }
+
+    /// Reads the default routes afresh. The kernel flushes IPv4 routes through a link
+    /// that goes down, and routes through a gateway whose subnet's address goes away,
+    /// without a notification: after such a change the routes are read again.
+    pub fn dump_routes(&mut self, state: &mut State, rx: &mut [u8]) -> Result<(), Error> {
+        state.clear_routes();
+        self.dump(state, rx, ROUTES)
+    }
+
+    fn dump(
+        &mut self,
+        state: &mut State,
+        rx: &mut [u8],
+        what: &[(Object, u8)],
+    ) -> Result<(), Error> {
+        for &(object, family) in what {
             let mut req = [0u8; rtnl_wire::DUMP_REQUEST_LEN];
             let len = rtnl_wire::dump_request(&mut req, object, family, 0)
                 .map_err(|_| Error::Malformed(nlwire::Error::NoRoom))?

@@ -1,0 +1,436 @@
+//! `mptcp endpoint follow` against the kernel, each test in throw-away namespaces: the
+//! host under test has veth links into a peer namespace (so links have carrier), and
+//! every expectation is the exact text of iproute2's `ip mptcp endpoint show`.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use mptcp_follow::rtnl::apply;
+use mptcp_follow::{Endpoint, Op, Rules, State, plan};
+use mptcp_netlink::PathManager;
+use mptcp_stack::Netns;
+use mptcp_stack::example::Running;
+use nlsock::{Conn, Socket};
+use rtnl_wire::Object;
+use rtnl_wire::consts::{AF_INET, AF_INET6, AF_UNSPEC};
+
+/// How long a change may take to show in the endpoint table (a DEL_ADDR alone can take
+/// 30 ms; a storm leaves a few queued).
+const SETTLE: Duration = Duration::from_secs(10);
+
+/// A host namespace with veth links named `links` (peers in a second namespace).
+struct Host {
+    ns: Netns,
+    _peer: Netns,
+}
+
+impl Host {
+    fn new(tag: &str, links: &[&str]) -> Host {
+        let ns = Netns::new(tag);
+        let peer = Netns::new(&format!("{tag}-p"));
+        for (i, name) in links.iter().enumerate() {
+            let p = format!("p{i}");
+            ns.sh(&[
+                "ip",
+                "link",
+                "add",
+                name,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                &p,
+                "netns",
+                peer.name(),
+            ]);
+            ns.sh(&["ip", "link", "set", name, "up"]);
+            peer.sh(&["ip", "link", "set", &p, "up"]);
+        }
+        Host { ns, _peer: peer }
+    }
+
+    /// `ip ARGS` in the host namespace; must succeed.
+    fn ip(&self, args: &str) {
+        let words: Vec<&str> = args.split_whitespace().collect();
+        let out = self.ns.exec(&[&["ip"][..], &words].concat());
+        assert_eq!(out.status, 0, "ip {args}: {}", out.stderr_text());
+    }
+
+    /// iproute2's `ip mptcp endpoint show` in the host namespace.
+    fn show(&self) -> String {
+        let out = self.ns.exec(&["/usr/sbin/ip", "mptcp", "endpoint", "show"]);
+        assert_eq!(out.status, 0, "{}", out.stderr_text());
+        out.stdout_text()
+    }
+
+    /// Waits until the endpoint table reads `want`; panics with the last table and
+    /// what the follower printed.
+    fn settles(&self, want: &str, follower: Option<&mut Running>) {
+        let deadline = Instant::now() + SETTLE;
+        let mut seen = self.show();
+        while seen != want && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(20));
+            seen = self.show();
+        }
+        if seen != want {
+            let log = follower.map(|f| f.printed().join("\n")).unwrap_or_default();
+            panic!("endpoint table:\n{seen}\nwanted:\n{want}\nfollower printed:\n{log}");
+        }
+    }
+
+    fn follow(&self, args: &[&str]) -> Running {
+        let bin: PathBuf = mptcp_stack::mptcp_bin();
+        let mut all = vec!["-j", "endpoint", "follow"];
+        all.extend_from_slice(args);
+        let mut f = Running::start(&self.ns, &bin, &all);
+        f.wait_for(SETTLE, |l| l.contains("\"following "));
+        f
+    }
+}
+
+/// Stops a follower with SIGTERM; it must exit 0.
+fn stop(f: Running) -> Vec<String> {
+    f.signal(libc::SIGTERM);
+    let (status, lines) = f.finish(SETTLE);
+    assert_eq!(status, 0, "{lines:#?}");
+    lines
+}
+
+#[test]
+fn start_adopts_what_is_right_removes_its_stale_and_spares_hand_made() {
+    let h = Host::new("fl-start", &["wan0", "lan0"]);
+    h.ip("addr add 10.1.0.2/24 dev wan0");
+    h.ip("route add default via 10.1.0.1");
+    h.ip("mptcp endpoint add 10.9.0.1 id 5 dev lan0 signal");
+    h.ip("mptcp endpoint add 10.1.0.2 id 7 dev wan0 subflow");
+    h.ip("mptcp endpoint add 10.8.0.8 id 210 subflow");
+    let f = h.follow(&["dev", "wan0", "subflow"]);
+    h.settles("10.9.0.1 id 5 signal dev lan0 \n10.1.0.2 id 7 subflow dev wan0 \n", None);
+    let log = stop(f);
+    assert!(log.iter().any(|l| l.contains("\"delete\"") && l.contains("10.8.0.8")), "{log:#?}");
+    assert!(!log.iter().any(|l| l.contains("refused")), "{log:#?}");
+    // Stopping leaves the endpoints as they are.
+    assert_eq!(h.show(), "10.9.0.1 id 5 signal dev lan0 \n10.1.0.2 id 7 subflow dev wan0 \n");
+}
+
+#[test]
+fn addresses_links_and_routes_each_give_the_expected_table() {
+    let h = Host::new("fl-chg", &["wan0", "lte0"]);
+    h.ip("addr add 10.1.0.2/24 dev wan0");
+    let mut f = h.follow(&[]);
+    h.settles("", Some(&mut f));
+    h.ip("route add default via 10.1.0.1");
+    h.settles("10.1.0.2 id 200 subflow dev wan0 \n", Some(&mut f));
+    h.ip("addr add 10.2.0.2/24 dev lte0");
+    let both = "10.1.0.2 id 200 subflow dev wan0 \n10.2.0.2 id 201 subflow dev lte0 \n";
+    h.settles(both, Some(&mut f));
+    h.ip("link set lte0 down");
+    h.settles("10.1.0.2 id 200 subflow dev wan0 \n", Some(&mut f));
+    h.ip("link set lte0 up");
+    h.settles(both, Some(&mut f));
+    h.ip("addr del 10.2.0.2/24 dev lte0");
+    h.settles("10.1.0.2 id 200 subflow dev wan0 \n", Some(&mut f));
+    h.ip("addr add 10.2.0.2/24 dev lte0");
+    h.settles(both, Some(&mut f));
+    h.ip("link del lte0");
+    h.settles("10.1.0.2 id 200 subflow dev wan0 \n", Some(&mut f));
+    h.ip("route del default");
+    h.settles("", Some(&mut f));
+    // IPv6: DAD first (tentative, then valid), and only with an IPv6 default route.
+    h.ip("-6 route add default via 2001:db8:1::1 dev wan0 onlink");
+    h.ip("-6 addr add 2001:db8:1::2/64 dev wan0");
+    assert_eq!(h.show(), "", "a tentative address got an endpoint");
+    h.settles("2001:db8:1::2 id 200 subflow dev wan0 \n", Some(&mut f));
+    // Deprecated: the preferred lifetime runs out.
+    h.ip("-6 addr change 2001:db8:1::2/64 dev wan0 preferred_lft 0");
+    h.settles("", Some(&mut f));
+    // A temporary (privacy) address the kernel makes from a managed one: only the
+    // managed one gets an endpoint, also once the temporary one has passed DAD.
+    h.ns.sh(&["sysctl", "-qw", "net.ipv6.conf.wan0.use_tempaddr=2"]);
+    h.ip("-6 addr add 2001:db8:1::5/64 dev wan0 mngtmpaddr nodad");
+    h.settles("2001:db8:1::5 id 200 subflow dev wan0 \n", Some(&mut f));
+    let deadline = Instant::now() + SETTLE;
+    loop {
+        let temp =
+            h.ns.exec(&["ip", "-6", "addr", "show", "dev", "wan0", "temporary"]).stdout_text();
+        if temp.contains("temporary") && !temp.contains("tentative") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no valid temporary address: {temp}");
+        thread::sleep(Duration::from_millis(50));
+    }
+    thread::sleep(Duration::from_millis(200));
+    assert_eq!(h.show(), "2001:db8:1::5 id 200 subflow dev wan0 \n");
+    let log = stop(f);
+    assert!(log.iter().any(|l| l.contains("\"skip\"") && l.contains("temporary")), "{log:#?}");
+    assert!(log.iter().any(|l| l.contains("\"skip\"") && l.contains("tentative")), "{log:#?}");
+}
+
+#[test]
+fn twelve_addresses_fill_eight_slots_by_rule_then_age_and_promote_when_freed() {
+    let h = Host::new("fl-prio", &["wan0", "wan1", "lte0"]);
+    h.ip("route add default dev wan0");
+    // One subnet each: deleting an IPv4 primary address takes its secondaries along.
+    for (link, net) in [("wan0", 1), ("wan1", 2), ("lte0", 3)] {
+        for host in 1..=4 {
+            h.ip(&format!("addr add 10.{net}.{host}.1/24 dev {link}"));
+        }
+    }
+    let mut f = h.follow(&[
+        "dev", "wan0", "signal", "dev", "wan1", "subflow", "dev", "lte0", "subflow", "backup",
+    ]);
+    let mut want = String::new();
+    for (i, host) in (1..=4).enumerate() {
+        want += &format!("10.1.{host}.1 id {} signal dev wan0 \n", 200 + i);
+    }
+    for (i, host) in (1..=4).enumerate() {
+        want += &format!("10.2.{host}.1 id {} subflow dev wan1 \n", 204 + i);
+    }
+    h.settles(&want, Some(&mut f));
+    let waiting = f.wait_for(SETTLE, |l| l.contains("\"wait\""));
+    assert!(waiting.contains("10.3.1.1") && waiting.contains("4 address(es) waiting"), "{waiting}");
+    h.ip("addr del 10.1.1.1/24 dev wan0");
+    h.ip("addr del 10.1.2.1/24 dev wan0");
+    let mut want = String::new();
+    want += "10.3.1.1 id 200 subflow backup dev lte0 \n10.3.2.1 id 201 subflow backup dev lte0 \n";
+    want += "10.1.3.1 id 202 signal dev wan0 \n10.1.4.1 id 203 signal dev wan0 \n";
+    for (i, host) in (1..=4).enumerate() {
+        want += &format!("10.2.{host}.1 id {} subflow dev wan1 \n", 204 + i);
+    }
+    h.settles(&want, Some(&mut f));
+    stop(f);
+}
+
+#[test]
+fn bad_arguments_and_config_name_the_word_and_apply_nothing() {
+    let h = Host::new("fl-bad", &["wan0"]);
+    h.ip("addr add 10.1.0.2/24 dev wan0");
+    h.ip("route add default via 10.1.0.1");
+    let bin = mptcp_stack::mptcp_bin();
+    let run = |args: &[&str]| {
+        let mut all = vec![bin.to_str().unwrap(), "endpoint", "follow"];
+        all.extend_from_slice(args);
+        h.ns.exec(&all)
+    };
+    let out = run(&["once", "dev", "wan0", "sigal"]);
+    assert_eq!(out.status, 255);
+    assert_eq!(
+        out.stderr_text(),
+        "Error: argument \"sigal\" is wrong: signal, subflow, backup, fullmesh, laminar or ignore is expected\n"
+    );
+    let conf = std::env::temp_dir().join(format!("follow-bad-{}.conf", std::process::id()));
+    std::fs::write(&conf, "# uplink\ndev wan0 signal port 99999\n").unwrap();
+    let out = run(&["once", "config", conf.to_str().unwrap()]);
+    std::fs::remove_file(&conf).unwrap();
+    assert_eq!(out.status, 255);
+    assert_eq!(
+        out.stderr_text(),
+        format!(
+            "Error: {}:2: argument \"99999\" is wrong: a port from 1 to 65535 is expected\n",
+            conf.display()
+        )
+    );
+    let out = run(&["config"]);
+    assert_eq!(
+        (out.status, out.stderr_text().as_str()),
+        (255, "Command line is not complete. Try option \"help\"\n")
+    );
+    assert_eq!(h.show(), "", "a refused command applied something");
+    // The ip personality knows no such command.
+    let dir = std::env::temp_dir().join(format!("follow-ip-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let link = dir.join("ip");
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(&bin, &link).unwrap();
+    let ip = h.ns.exec(&[link.to_str().unwrap(), "mptcp", "endpoint", "follow"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(ip.status, 255);
+    assert_eq!(ip.stderr_text(), "Command \"follow\" is unknown, try \"ip mptcp help\".\n");
+}
+
+#[test]
+fn once_and_dry_run() {
+    let h = Host::new("fl-once", &["wan0"]);
+    h.ip("addr add 10.1.0.2/24 dev wan0");
+    h.ip("route add default via 10.1.0.1");
+    let bin = mptcp_stack::mptcp_bin();
+    let b = bin.to_str().unwrap();
+    let out = h.ns.exec(&[b, "endpoint", "follow", "dry-run", "dev", "wan*", "signal"]);
+    assert_eq!(
+        (out.status, out.stdout_text().as_str()),
+        (0, "would add 10.1.0.2 id 200 dev wan0 signal (start)\n")
+    );
+    assert_eq!(h.show(), "");
+    let out = h.ns.exec(&[b, "endpoint", "follow", "once", "dev", "wan*", "signal"]);
+    assert_eq!(
+        (out.status, out.stdout_text().as_str()),
+        (0, "add 10.1.0.2 id 200 dev wan0 signal (start)\n")
+    );
+    assert_eq!(h.show(), "10.1.0.2 id 200 signal dev wan0 \n");
+    let again = h.ns.exec(&[b, "endpoint", "follow", "once", "dev", "wan*", "signal"]);
+    assert_eq!((again.status, again.stdout_text().as_str()), (0, ""));
+}
+
+/// The storm's seeded generator (xorshift64*).
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 33) % n
+    }
+}
+
+/// `count` random changes of addresses, links and default routes as `ip -batch` lines.
+/// At most seven addresses exist at once, so the endpoint table never depends on ages.
+fn storm_lines(seed: u64, count: usize) -> String {
+    let mut rng = Rng(seed);
+    let links = ["wan0", "wan1", "lte0"];
+    let mut out = String::new();
+    for _ in 0..count {
+        let l = rng.next(3) as usize;
+        let dev = links[l];
+        let line = match rng.next(10) {
+            0..=5 => {
+                let verb = if rng.next(2) == 0 { "add" } else { "del" };
+                match rng.next(3) {
+                    0 | 1 => format!("addr {verb} 10.{}.0.{}/24 dev {dev}", l + 1, 2 + rng.next(2)),
+                    _ if l == 0 => format!("-6 addr {verb} 2001:db8:1::2/64 dev wan0 nodad"),
+                    _ => format!("addr {verb} 10.{}.0.2/24 dev {dev}", l + 1),
+                }
+            }
+            6 | 7 => format!("link set {dev} {}", if rng.next(2) == 0 { "down" } else { "up" }),
+            8 => format!(
+                "route {} default dev wan1 table 100",
+                if rng.next(2) == 0 { "add" } else { "del" }
+            ),
+            _ => format!(
+                "-6 route {} default dev wan0",
+                if rng.next(2) == 0 { "add" } else { "del" }
+            ),
+        };
+        out += &line;
+        out.push('\n');
+    }
+    out
+}
+
+/// Runs `lines` with `ip -force -batch` in the host namespace (errors such as deleting
+/// a missing address are part of the storm).
+fn run_storm(h: &Host, lines: &str) -> std::process::Child {
+    let file = std::env::temp_dir().join(format!("storm-{}-{}.txt", h.ns.name(), lines.len()));
+    std::fs::write(&file, lines).unwrap();
+    Command::new("ip")
+        .args(["-n", h.ns.name(), "-force", "-batch"])
+        .arg(&file)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("ip -batch")
+}
+
+/// The policy applied to the namespace's state now: no request left to make.
+fn in_step(h: &Host, rules: &Rules) -> Result<(), String> {
+    let name = h.ns.name().to_owned();
+    let rules = *rules;
+    h.ns.run(move || {
+        let mut state = State::new();
+        let mut conn = Conn::new(Socket::open(0).unwrap(), 0);
+        let mut rx = vec![0u8; nlsock::RECV_BUF];
+        for (object, family) in [
+            (Object::Link, AF_UNSPEC),
+            (Object::Addr, AF_UNSPEC),
+            (Object::Route, AF_INET),
+            (Object::Route, AF_INET6),
+        ] {
+            let mut req = [0u8; rtnl_wire::DUMP_REQUEST_LEN];
+            let len = rtnl_wire::dump_request(&mut req, object, family, 0).unwrap().len();
+            conn.dump(&mut req[..len], &mut rx, |m| {
+                apply(&mut state, &m);
+            })
+            .unwrap();
+        }
+        let mut pm = PathManager::open(vec![0u8; mptcp_netlink::RECV_BUF]).unwrap();
+        let actual: Vec<Endpoint> = pm
+            .endpoints()
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                Endpoint {
+                    id: e.id.unwrap(),
+                    ip: e.ip().unwrap(),
+                    ifindex: e.ifindex as u32,
+                    flags: e.flags.bits(),
+                    port: e.port,
+                }
+            })
+            .collect();
+        let desired = state.desired(&rules, &actual);
+        let mut ops = [Op::Nothing; 32];
+        let n = plan(&desired, &actual, &state, &rules, &mut ops);
+        if n == 0 {
+            Ok(())
+        } else {
+            Err(format!("{name}: table {actual:?} still needs {:?}", &ops[..n]))
+        }
+    })
+}
+
+fn settles_in_step(h: &Host, rules: &Rules) {
+    let deadline = Instant::now() + SETTLE;
+    let mut last = in_step(h, rules);
+    while last.is_err() && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(50));
+        last = in_step(h, rules);
+    }
+    if let Err(e) = last {
+        panic!("{e}");
+    }
+}
+
+fn storm_host(tag: &str) -> Host {
+    let h = Host::new(tag, &["wan0", "wan1", "lte0"]);
+    h.ip("route add default dev wan0");
+    h
+}
+
+#[test]
+fn a_storm_of_2000_changes_ends_in_step_with_no_refusal() {
+    let h = storm_host("fl-storm");
+    let mut f = h.follow(&[]);
+    let mut storm = run_storm(&h, &storm_lines(0x5eed_0001, 2000));
+    assert!(storm.wait().is_ok());
+    settles_in_step(&h, &Rules::new());
+    let log = stop_running(&mut f);
+    let refused: Vec<&String> = log.iter().filter(|l| l.contains("refused")).collect();
+    assert!(refused.is_empty(), "{refused:#?}");
+    let count = |action: &str| log.iter().filter(|l| l.contains(action)).count();
+    let (adds, deletes) = (count("\"action\":\"add\""), count("\"action\":\"delete\""));
+    println!("storm: {adds} adds and {deletes} deletes decided");
+    assert!(adds > 0 && deletes > 0, "the storm did not reach the follower: {log:#?}");
+}
+
+#[test]
+fn killed_in_a_storm_it_converges_after_a_restart() {
+    let h = storm_host("fl-kill");
+    let f = h.follow(&[]);
+    let mut storm = run_storm(&h, &storm_lines(0x5eed_0002, 3000));
+    thread::sleep(Duration::from_millis(150));
+    f.signal(libc::SIGKILL);
+    let (status, _) = f.finish(SETTLE);
+    assert_ne!(status, 0);
+    assert!(storm.wait().is_ok());
+    let f = h.follow(&[]);
+    settles_in_step(&h, &Rules::new());
+    stop(f);
+}
+
+fn stop_running(f: &mut Running) -> Vec<String> {
+    f.signal(libc::SIGTERM);
+    f.wait_for(SETTLE, |l| l.contains("\"stopped\""));
+    f.printed().to_vec()
+}
