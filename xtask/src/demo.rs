@@ -125,6 +125,9 @@ pub fn main(args: &[String]) -> Result {
     tool.run(&srv, &["-j", "-p"], &["limits", "show"])?;
 
     live(&tool, &fixture, &cli, &srv, &mut n)?;
+    if !tool.ip_mode {
+        follow(&tool, &cli, &srv, &mut n)?;
+    }
 
     n.say("Clean up: delete both namespaces");
     Ok(())
@@ -159,6 +162,56 @@ fn live(tool: &Tool, fixture: &Path, cli: &str, srv: &str, n: &mut Narrator) -> 
         return Err("the monitor saw no event for the connection".into());
     }
 
+    Ok(())
+}
+
+/// `endpoint follow` on the client: a third link's address comes and goes, and its
+/// endpoint with it; the hand-made endpoint on c2 is left alone.
+fn follow(tool: &Tool, cli: &str, srv: &str, n: &mut Narrator) -> Result {
+    n.say("Endpoints that follow the interfaces: `endpoint follow dev c3 subflow backup` on the client");
+    Cmd::new("ip")
+        .args(["-n", cli, "link", "add", "c3", "type", "veth", "peer", "name", "s3", "netns", srv])
+        .run()?;
+    Cmd::new("ip").args(["-n", cli, "link", "set", "c3", "up"]).run()?;
+    Cmd::new("ip").args(["-n", srv, "link", "set", "s3", "up"]).run()?;
+    Cmd::new("ip").args(["-n", cli, "route", "add", "default", "via", "10.1.1.2"]).run()?;
+    let mut follower = tool
+        .cmd(cli, &["-t"], &["endpoint", "follow", "dev", "c3", "subflow", "backup"])
+        .spawn(Stdio::piped())?;
+    let out = follower.stdout.take().ok_or("follow has no stdout")?;
+    let reader = thread::spawn(move || {
+        BufReader::new(out).lines().map_while(|l| l.ok()).collect::<Vec<_>>()
+    });
+    let follower = Background(follower, "TERM");
+    thread::sleep(Duration::from_millis(300));
+    n.say("An address appears on c3 (as DHCP would give one): its endpoint follows");
+    Cmd::new("ip").args(["-n", cli, "addr", "add", "10.1.3.1/24", "dev", "c3"]).run()?;
+    thread::sleep(Duration::from_millis(200));
+    tool.run(cli, &[], &["endpoint", "show"])?;
+    n.say("c3 loses its carrier (the peer goes down): its endpoint goes");
+    Cmd::new("ip").args(["-n", srv, "link", "set", "s3", "down"]).run()?;
+    // The kernel reports a carrier change through its link-watch work, up to a second
+    // later.
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(3) {
+        let table = tool.cmd(cli, &[], &["endpoint", "show"]).read()?;
+        if !table.contains("10.1.3.1") {
+            break;
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+    println!("(after {} ms)", start.elapsed().as_millis());
+    tool.run(cli, &[], &["endpoint", "show"])?;
+    n.say("What follow decided, one line each");
+    drop(follower);
+    let lines = reader.join().map_err(|_| "follow reader panicked")?;
+    for line in &lines {
+        println!("  {line}");
+    }
+    let acted = |w: &str| lines.iter().any(|l| l.contains(w) && l.contains("10.1.3.1"));
+    if !acted("] add ") || !acted("] delete ") {
+        return Err("endpoint follow did not add and delete the c3 endpoint".into());
+    }
     Ok(())
 }
 

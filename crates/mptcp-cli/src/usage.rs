@@ -33,6 +33,9 @@ pub const PLAIN: &str = "Usage:\tmptcp [ OPTIONS ] { endpoint | limits | monitor
 \tmptcp subflow delete token TOKEN ADDRESS port NR raddr RADDR rport NR\n\
 \tmptcp subflow change token TOKEN ADDRESS port NR raddr RADDR rport NR\n\
 \t\t\t{ backup | nobackup }\n\
+\tmptcp endpoint follow [ once | dry-run ] [ cleanup ] [ config FILE ] [ RULE ]...\n\
+RULE := dev PATTERN { FLAG-LIST | ignore } [ port PORT ] [ allow CLASS ]...\n\
+CLASS := { loopback | linklocal | ula | temporary | deprecated | nocarrier | noroute }\n\
 FLAG-LIST := [ FLAG-LIST ] FLAG\n\
 FLAG  := [ signal | subflow | laminar | backup | fullmesh ]\n\
 CHANGE-OPT := [ backup | nobackup | fullmesh | nofullmesh ]\n\
@@ -41,6 +44,7 @@ OPTIONS := { -j[son] | -p[retty] | -n[etns] NAME | -b[atch] FILE | -force |\n\
 \t     -rc[vbuf] SIZE | -V[ersion] }\n\
 TOKEN is hexadecimal, as monitor and connection show print it; the announce, remove,\n\
 subflow and token commands drive the userspace path manager (net.mptcp.pm_type=1).\n\
+endpoint follow keeps the endpoints in step with the interfaces' addresses.\n\
 Called through a link named `ip`, it is `ip mptcp` of iproute2 7.1.\n";
 
 /// `ip -help` (stderr, exit 255) of iproute2 >= 6.9: 6.1's text (what

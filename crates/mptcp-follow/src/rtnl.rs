@@ -22,6 +22,8 @@ pub enum Change {
     LinkGone(u32),
     /// A default route appeared or went away.
     Route(Family),
+    /// A table was full: the newcomer of this kind was left out.
+    TableFull(&'static str),
     /// Nothing the policy reads.
     None,
 }
@@ -38,8 +40,10 @@ pub fn apply(state: &mut State, m: &Message<'_>) -> Change {
                 return Change::LinkGone(index);
             }
             let name = l.name().unwrap_or("");
-            let _ = state.set_link(Link::new(index, name, l.flags()));
-            Change::Link(index)
+            match state.set_link(Link::new(index, name, l.flags())) {
+                Ok(()) => Change::Link(index),
+                Err(e) => full(e),
+            }
         }
         RtMessage::Addr(a) => {
             let Some(ip) = a.address() else { return Change::None };
@@ -47,8 +51,10 @@ pub fn apply(state: &mut State, m: &Message<'_>) -> Change {
                 state.remove_address(a.ifindex(), ip);
                 return Change::AddressGone(a.ifindex(), ip);
             }
-            let _ = state.set_address(Address::new(a.ifindex(), ip, a.prefix_len(), a.flags()));
-            Change::AddressUp(a.ifindex(), ip)
+            match state.set_address(Address::new(a.ifindex(), ip, a.prefix_len(), a.flags())) {
+                Ok(()) => Change::AddressUp(a.ifindex(), ip),
+                Err(e) => full(e),
+            }
         }
         RtMessage::Route(r) => {
             let family = match r.family() {
@@ -72,10 +78,19 @@ pub fn apply(state: &mut State, m: &Message<'_>) -> Change {
                 if m.flags() & nlwire::consts::NLM_F_REPLACE != 0 {
                     replace_route(state, &route);
                 }
-                let _ = state.add_route(route);
+                if let Err(e) = state.add_route(route) {
+                    return full(e);
+                }
             }
             Change::Route(family)
         }
+    }
+}
+
+fn full(e: crate::Error) -> Change {
+    match e {
+        crate::Error::TableFull(what) => Change::TableFull(what),
+        _ => Change::None,
     }
 }
 

@@ -444,6 +444,9 @@ fn note_change(log: &mut Log<'_>, model: &mut Model, state: &State, rules: &Rule
             }
         }
         Change::AddressGone(_, ip) => model.forget_refusals(Some(ip)),
+        Change::TableFull(what) => {
+            log.note(format_args!("too many {what} to track: one was left out"))
+        }
         Change::Link(_) | Change::LinkGone(_) | Change::Route(_) | Change::None => {}
     }
 }
