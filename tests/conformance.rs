@@ -113,8 +113,10 @@ fn run(s: &Scenario, ip: &Path, fixture: &str) -> Captured {
 struct IpLink(PathBuf);
 
 impl IpLink {
-    fn new(bin: &Path) -> IpLink {
-        let dir = std::env::temp_dir().join(format!("mptcp-conformance-{}", std::process::id()));
+    /// A link in a directory of its own: `tag` tells apart the tests that run at once.
+    fn new(bin: &Path, tag: &str) -> IpLink {
+        let dir =
+            std::env::temp_dir().join(format!("mptcp-conformance-{}-{tag}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         std::os::unix::fs::symlink(bin, dir.join("ip")).expect("symlink ip");
@@ -170,7 +172,7 @@ fn conformance() {
         scenarios.retain(|s| s.id.starts_with(&prefix));
         assert!(!scenarios.is_empty(), "CONFORMANCE_FILTER={prefix} matches no scenario");
     }
-    let ip = IpLink::new(&mptcp_bin());
+    let ip = IpLink::new(&mptcp_bin(), "all");
     let ip = ip.path();
     let fixture = env!("CARGO_BIN_EXE_mptcp-fixture");
     let next = AtomicUsize::new(0);
@@ -247,7 +249,7 @@ fn pretty_json_is_compact_json_reindented() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance");
     let mut scenarios = load(&root.join("scenarios.json"));
     scenarios.extend(load(&root.join("extra.json")));
-    let link = IpLink::new(&mptcp_bin());
+    let link = IpLink::new(&mptcp_bin(), "json");
     let ip = &link.path();
     let fixture = env!("CARGO_BIN_EXE_mptcp-fixture");
     let mut pairs = 0;
