@@ -13,6 +13,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use crate::dist::group;
 use crate::util::{Cmd, Result, fmt_duration, root, target_dir};
 
 #[path = "../../tests/support/json.rs"]
@@ -240,18 +241,6 @@ fn print_table(reports: &[Report]) {
             if r.failed { "FINDING" } else { "ok" }
         );
     }
-}
-
-fn group(n: u64) -> String {
-    let s = n.to_string();
-    let mut out = String::new();
-    for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 // ---- seeds ----
