@@ -94,10 +94,8 @@ pub struct FakeInterfaces {
 
 impl Interfaces for FakeInterfaces {
     fn index_of(&mut self, name: &str) -> u32 {
-        if let Some((n, i)) = &self.extra {
-            if n == name {
-                return *i;
-            }
+        if let Some((_, i)) = self.extra.as_ref().filter(|(n, _)| n == name) {
+            return *i;
         }
         match name {
             "lo" => return 1,
