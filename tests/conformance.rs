@@ -113,8 +113,10 @@ fn run(s: &Scenario, ip: &Path, fixture: &str) -> Captured {
 struct IpLink(PathBuf);
 
 impl IpLink {
-    fn new(bin: &Path) -> IpLink {
-        let dir = std::env::temp_dir().join(format!("mptcp-conformance-{}", std::process::id()));
+    /// A link in a directory of its own: `tag` tells apart the tests that run at once.
+    fn new(bin: &Path, tag: &str) -> IpLink {
+        let dir =
+            std::env::temp_dir().join(format!("mptcp-conformance-{}-{tag}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         std::os::unix::fs::symlink(bin, dir.join("ip")).expect("symlink ip");
@@ -170,7 +172,7 @@ fn conformance() {
         scenarios.retain(|s| s.id.starts_with(&prefix));
         assert!(!scenarios.is_empty(), "CONFORMANCE_FILTER={prefix} matches no scenario");
     }
-    let ip = IpLink::new(&mptcp_bin());
+    let ip = IpLink::new(&mptcp_bin(), "all");
     let ip = ip.path();
     let fixture = env!("CARGO_BIN_EXE_mptcp-fixture");
     let next = AtomicUsize::new(0);
@@ -201,6 +203,87 @@ fn conformance() {
     }
     println!("conformance: {} passed, {} failed", scenarios.len() - failed.len(), failed.len());
     assert!(failed.is_empty(), "{} conformance scenarios failed", failed.len());
+}
+
+/// Whether `word` is `ip`'s `-json` option (any prefix, one or two dashes).
+fn is_json_option(word: &str) -> bool {
+    let opt = if word.starts_with("--") { &word[1..] } else { word };
+    opt.len() >= 2 && "-json".starts_with(opt)
+}
+
+/// Every recorded `-j` output (which the binary reproduces byte for byte) is strict
+/// JSON, one document per command, laid out exactly as iproute2's writer lays out that
+/// document: compact, or pretty with `-p`. `ip` ignores `-j` for `limits`, which prints
+/// text.
+#[test]
+fn json_outputs_are_strict_json() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance");
+    let mut scenarios = load(&root.join("scenarios.json"));
+    scenarios.extend(load(&root.join("extra.json")));
+    let mut checked = 0;
+    for s in &scenarios {
+        let words: Vec<&str> = s.cmd.split_whitespace().collect();
+        if !words.iter().any(|w| is_json_option(w)) || s.stdout.is_empty() {
+            continue;
+        }
+        if words.iter().any(|w| "limits".starts_with(w) && w.starts_with('l')) {
+            assert!(!s.stdout.starts_with(['{', '[']), "{}: limits printed JSON", s.id);
+            continue;
+        }
+        let docs = json::parse_stream(&s.stdout)
+            .unwrap_or_else(|e| panic!("{}: not strict JSON: {e}\n{}", s.id, s.stdout));
+        assert!(!docs.is_empty(), "{}", s.id);
+        let pretty = words.iter().any(|w| "-pretty".starts_with(w) && w.len() >= 2);
+        let layout: String =
+            docs.iter().map(|d| if pretty { json::pretty(d) } else { json::compact(d) }).collect();
+        assert_eq!(layout, s.stdout, "{}: not iproute2's layout", s.id);
+        checked += 1;
+    }
+    assert!(checked >= 12, "only {checked} JSON outputs checked");
+}
+
+/// `-j -p` is `-j` re-indented: every recorded `endpoint show` with `-j` runs again with
+/// `-p` toggled, in the same namespace, against the binary under test.
+#[test]
+fn pretty_json_is_compact_json_reindented() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/conformance");
+    let mut scenarios = load(&root.join("scenarios.json"));
+    scenarios.extend(load(&root.join("extra.json")));
+    let link = IpLink::new(&mptcp_bin(), "json");
+    let ip = &link.path();
+    let fixture = env!("CARGO_BIN_EXE_mptcp-fixture");
+    let mut pairs = 0;
+    for s in &scenarios {
+        let words: Vec<&str> = s.cmd.split_whitespace().collect();
+        let simple = words.first() == Some(&"IP")
+            && words.iter().any(|w| is_json_option(w))
+            && words.iter().any(|w| "endpoint".starts_with(w) && w.starts_with('e'))
+            && s.rc == 0;
+        if !simple {
+            continue;
+        }
+        let ns = Netns::new(&format!("cj-{}", s.id));
+        for step in &s.setup {
+            bash(&substitute(step, ns.name(), ip, fixture));
+        }
+        let pretty = words.contains(&"-p");
+        let other: Vec<&str> = if pretty {
+            words.iter().copied().filter(|w| *w != "-p").collect()
+        } else {
+            words
+                .iter()
+                .flat_map(|w| if is_json_option(w) { vec![*w, "-p"] } else { vec![*w] })
+                .collect()
+        };
+        let a = bash(&substitute(&s.cmd, ns.name(), ip, fixture)).stdout_text();
+        let b = bash(&substitute(&other.join(" "), ns.name(), ip, fixture)).stdout_text();
+        let (compact, pretty) = if pretty { (b, a) } else { (a, b) };
+        let doc = json::parse(&compact).unwrap_or_else(|e| panic!("{}: {e}: {compact}", s.id));
+        assert_eq!(pretty, json::pretty(&doc), "{}: -j -p is not -j re-indented", s.id);
+        assert_eq!(json::parse(&pretty), Ok(doc), "{}", s.id);
+        pairs += 1;
+    }
+    assert!(pairs >= 8, "only {pairs} endpoint show scenarios with -j");
 }
 
 #[test]

@@ -26,8 +26,13 @@ pub const PUBLISHED_CRATES: &[&str] = &[
 /// a package of its own so that tokio stays that one example's dependency).
 const EXAMPLE_CRATES: &[&str] = &["mptcp-netlink", "mptcp-pm-wire"];
 
-/// How long each fuzz target runs in the smoke step.
+/// How long each library fuzz target runs in the smoke step (about 4 million
+/// executions without a sanitizer).
 const FUZZ_SECONDS: u32 = 20;
+
+/// How long each CLI fuzz target (`cli_*`) runs in the smoke step (1 to 2 million
+/// executions); `cargo xtask fuzz` runs them deep.
+const CLI_FUZZ_SECONDS: u32 = 10;
 
 const USAGE: &str = "\
 usage: cargo xtask ci [--quick] [--step NAME]...
@@ -289,20 +294,15 @@ fn miri(_: &Opts) -> Result {
 }
 
 fn fuzz(_: &Opts) -> Result {
-    let dir = root().join("fuzz");
-    let list = Cmd::cargo().args(["+nightly", "fuzz", "list"]).dir(&dir).read()?;
-    let targets: Vec<&str> = list.split_whitespace().collect();
-    if targets.is_empty() {
-        return Err("`cargo fuzz list` found no targets".into());
-    }
-    Cmd::cargo().args(["+nightly", "fuzz", "build"]).dir(&dir).run()?;
-    let limit = format!("-max_total_time={FUZZ_SECONDS}");
-    for t in &targets {
-        println!("-- fuzz {t} for {FUZZ_SECONDS} s");
-        Cmd::cargo().args(["+nightly", "fuzz", "run", t, "--", &limit]).dir(&dir).run()?;
-    }
-    println!("fuzzed {} targets: {}", targets.len(), targets.join(", "));
-    Ok(())
+    let targets = crate::fuzz::select(&[])?;
+    let plan: Vec<(String, crate::fuzz::Limit)> = targets
+        .into_iter()
+        .map(|t| {
+            let secs = if t.starts_with("cli_") { CLI_FUZZ_SECONDS } else { FUZZ_SECONDS };
+            (t, crate::fuzz::Limit::Seconds(secs))
+        })
+        .collect();
+    crate::fuzz::run(&plan, false)
 }
 
 #[cfg(test)]

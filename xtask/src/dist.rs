@@ -576,7 +576,7 @@ fn shared_libs(ldd: &str) -> Vec<(String, String)> {
 }
 
 /// `504424` as `504,424`.
-fn group(n: u64) -> String {
+pub fn group(n: u64) -> String {
     let digits = n.to_string();
     let head = match digits.len() % 3 {
         0 => 3.min(digits.len()),

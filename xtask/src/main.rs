@@ -5,6 +5,7 @@ mod ci;
 mod demo;
 mod dist;
 mod firmware;
+mod fuzz;
 mod netns;
 mod setup;
 mod syscalls;
@@ -20,6 +21,9 @@ tasks:
   demo                         MPTCP endpoints, limits and a live connection in throw-away namespaces
   dist [--release-only] [--no-test]
                                static musl binaries for x86_64 and aarch64, sizes and budgets
+  fuzz [--execs N] [--target NAME]
+                               every fuzz target to N executions (default 10,000,000), seeded
+                               from the repository; corpus minimised; execs/s and coverage
   bench                        side-by-side benchmarks against /usr/sbin/ip; writes BENCHMARKS.md
   help                         this text (`cargo xtask <task> --help` for a task)
 ";
@@ -32,6 +36,7 @@ fn main() -> ExitCode {
         Some("demo") => demo::main(rest),
         Some("dist") => dist::run(&util::root(), rest),
         Some("bench") => bench::run(&util::root(), rest),
+        Some("fuzz") => fuzz::main(rest),
         None | Some("help" | "-h" | "--help") => {
             print!("{USAGE}");
             Ok(())

@@ -24,6 +24,12 @@ pub fn run(full: bool) -> Result {
     Ok(())
 }
 
+/// What `cargo xtask fuzz` needs: nightly and cargo-fuzz.
+pub fn fuzz_tools() -> Result {
+    nightly()?;
+    cargo_fuzz()
+}
+
 fn have(what: &str) {
     println!("ok: {what}");
 }

@@ -160,6 +160,34 @@ impl Cmd {
             .map_err(|e| format!("{}: cannot start: {e}", self.line))
     }
 
+    /// Prints the command line and starts it with stdout inherited and stderr piped.
+    pub fn spawn_piped_stderr(mut self) -> Result<Child> {
+        println!("$ {}", self.line);
+        self.inner
+            .stdin(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("{}: cannot start: {e}", self.line))
+    }
+
+    /// Prints the command line, runs it with its output discarded and fails (with the
+    /// end of its stderr) unless it exits 0.
+    pub fn run_quiet(mut self) -> Result {
+        println!("$ {}", self.line);
+        let out = self
+            .inner
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("{}: cannot start: {e}", self.line))?;
+        if out.status.success() {
+            return Ok(());
+        }
+        let err = String::from_utf8_lossy(&out.stderr);
+        let tail: Vec<&str> = err.lines().rev().take(20).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        Err(format!("`{}` failed ({}):\n{}", self.line, out.status, tail.join("\n")))
+    }
+
     /// Starts it silently in the background, all stdio closed.
     pub fn spawn_quiet(mut self) -> Result<Child> {
         self.inner

@@ -14,12 +14,31 @@ use crate::kerr;
 use crate::out::Out;
 
 /// One connection, copied out of the receive buffer.
-struct Row {
-    token: Option<u32>,
-    local: SocketAddr,
-    remote: SocketAddr,
-    subflows: Option<u8>,
-    listening: bool,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Row {
+    /// The MPTCP token, when the kernel sent `mptcp_info`.
+    pub token: Option<u32>,
+    /// Local address and port.
+    pub local: SocketAddr,
+    /// Remote address and port.
+    pub remote: SocketAddr,
+    /// Subflows, when the kernel sent `mptcp_info`.
+    pub subflows: Option<u8>,
+    /// A listener (used only to tell the server side, not printed).
+    pub listening: bool,
+}
+
+impl Row {
+    /// The row of one diag reply.
+    pub fn of(c: &Connection<'_>) -> Row {
+        Row {
+            token: c.info().and_then(|i| i.token()),
+            local: c.local(),
+            remote: c.remote(),
+            subflows: c.info().and_then(|i| i.subflow_count()),
+            listening: c.state() == TCP_LISTEN,
+        }
+    }
 }
 
 /// Lists the connections (listeners are used only to tell the server side).
@@ -39,13 +58,7 @@ pub fn show(out: &mut Out) -> u8 {
         let Ok(req) = mptcp_diag::build_dump(&mut buf, family, 0) else { return 1 };
         let r = conn.dump(req, &mut rx, |m| {
             if let Ok(c) = Connection::parse(&m) {
-                rows.push(Row {
-                    token: c.info().and_then(|i| i.token()),
-                    local: c.local(),
-                    remote: c.remote(),
-                    subflows: c.info().and_then(|i| i.subflow_count()),
-                    listening: c.state() == TCP_LISTEN,
-                });
+                rows.push(Row::of(&c));
             }
         });
         if let Err(e) = r {
@@ -71,7 +84,9 @@ pub fn show(out: &mut Out) -> u8 {
     0
 }
 
-fn print(out: &mut Out, r: &Row, server: bool) {
+/// Prints one connection: `token T local A lport P remote A rport P [subflows N ]
+/// [server_side ]`, or its JSON object.
+pub fn print<W: Write>(out: &mut Out<W>, r: &Row, server: bool) {
     if let Some(j) = &mut out.json {
         let w = &mut out.w;
         j.start_object(w);

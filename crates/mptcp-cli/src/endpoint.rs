@@ -64,7 +64,7 @@ pub fn get(s: &mut Session, out: &mut Out, a: &EndpointArgs, resolve: bool) -> u
     if let Some(j) = &mut out.json {
         j.start_array(&mut out.w);
     }
-    print(s.conn.link(), out, &info, resolve, &mut IfNames::default());
+    print_named(s.conn.link(), out, &info, resolve, &mut IfNames::default());
     if let Some(j) = &mut out.json {
         j.end_array(&mut out.w);
     }
@@ -90,7 +90,7 @@ pub fn dump_request(s: &mut Session, out: &mut Out, resolve: bool, request: &Req
             return;
         }
         if let Some(e) = m.genl().ok().and_then(|g| Endpoint::from_message(&g).ok().flatten()) {
-            print(socket, out, &e, resolve, &mut names);
+            print_named(socket, out, &e, resolve, &mut names);
         }
     });
     let status = match result {
@@ -114,15 +114,27 @@ pub fn dump_request(s: &mut Session, out: &mut Out, resolve: bool, request: &Req
     status
 }
 
-/// Prints one endpoint: `ADDR [port P ]id I FLAGS… [rawflags X ][dev NAME ]`, or its
-/// JSON object with the keys in the same order. Interface names are asked of `socket`.
-fn print(socket: &Socket, out: &mut Out, e: &Endpoint, resolve: bool, names: &mut IfNames) {
-    let ip = e.ip();
-    let address = ip.map(|a| Host::of(a, resolve));
-    let flags = e.flags.bits();
-    let known: u32 = FLAG_WORDS.iter().map(|(_, b)| b).fold(0, |acc, b| acc | b);
+/// Prints one endpoint with its address resolved (`-r`) and its interface named by
+/// `socket`.
+fn print_named(socket: &Socket, out: &mut Out, e: &Endpoint, resolve: bool, names: &mut IfNames) {
+    let host = e.ip().map(|a| Host::of(a, resolve));
     let ifindex = e.ifindex;
     let name = (ifindex != 0).then(|| names.get(socket, ifindex as u32));
+    print(out, e, host.as_ref(), name);
+}
+
+/// Prints one endpoint: `ADDR [port P ]id I FLAGS… [rawflags X ][dev NAME ]`, or its
+/// JSON object with the keys in the same order. `address` is the address as text (given
+/// when the endpoint has one), `name` the interface (given when its index is not 0).
+pub fn print<W: Write>(
+    out: &mut Out<W>,
+    e: &Endpoint,
+    address: Option<&Host>,
+    name: Option<impl std::fmt::Display>,
+) {
+    let ip = e.ip();
+    let flags = e.flags.bits();
+    let known: u32 = FLAG_WORDS.iter().map(|(_, b)| b).fold(0, |acc, b| acc | b);
     let port = Some(e.port).filter(|&p| p != 0);
     if let Some(j) = &mut out.json {
         let w = &mut out.w;
@@ -176,13 +188,16 @@ fn print(socket: &Socket, out: &mut Out, e: &Endpoint, resolve: bool, names: &mu
 }
 
 /// The address as text: a reverse-resolved name with `-r`, else `inet_ntop`'s form.
-enum Host {
+pub enum Host {
+    /// A host name.
     Name(String),
+    /// No name: the address.
     Addr(IpAddr),
 }
 
 impl Host {
-    fn of(a: IpAddr, resolve: bool) -> Host {
+    /// `a` as `-r` (when `resolve`) or plain output shows it.
+    pub fn of(a: IpAddr, resolve: bool) -> Host {
         match resolve.then(|| hosts::reverse_lookup(a)).flatten() {
             Some(name) => Host::Name(name),
             None => Host::Addr(a),

@@ -23,8 +23,7 @@ pub fn reverse_lookup(addr: IpAddr) -> Option<String> {
 }
 
 /// The name `hosts` (the text of a hosts file) gives `addr`.
-#[cfg_attr(feature = "dns", allow(dead_code))]
-fn name_in(hosts: &[u8], addr: IpAddr) -> Option<&[u8]> {
+pub fn name_in(hosts: &[u8], addr: IpAddr) -> Option<&[u8]> {
     let wanted = mapped(addr);
     hosts.split(|&b| b == b'\n').find_map(|line| {
         let line = line.split(|&b| b == b'#').next().unwrap_or_default();

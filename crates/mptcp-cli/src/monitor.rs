@@ -56,7 +56,7 @@ const FLAG_SERVER_SIDE: u16 = 0x2;
 
 /// The fields of one event in print order, read once from the event view.
 #[derive(Debug, Default)]
-struct Fields {
+pub struct Fields {
     kind: u8,
     token: Option<u32>,
     rem_id: Option<u8>,
@@ -78,7 +78,8 @@ struct Fields {
 }
 
 impl Fields {
-    fn read(ev: &Event<'_>) -> Self {
+    /// The fields of `ev`.
+    pub fn read(ev: &Event<'_>) -> Self {
         let flags = ev.flags().map_or(0, |f| f.bits());
         Fields {
             kind: ev.kind().code(),
@@ -251,19 +252,31 @@ fn print_event(
 ) {
     let name = f.ifindex.filter(|&i| i != 0).map(|i| names.get(socket, i as u32));
     let now = (ts != Timestamps::Off).then(sys::now_local);
-    if out.json.is_some() {
-        print_json(out, f, ts, now.as_ref(), name);
-    } else {
-        print_text(out, f, ts, now.as_ref(), name);
-    }
+    write_event::<_, IfLabel>(out, f, ts, now.as_ref(), name);
 }
 
-fn print_text(
-    out: &mut Out,
+/// Prints one event, in text or JSON as `out` says: `now` is the time to stamp it with
+/// (when `ts` asks for one), `name` the interface of a non-zero `ifindex`.
+pub fn write_event<W: Write, D: std::fmt::Display>(
+    out: &mut Out<W>,
     f: &Fields,
     ts: Timestamps,
     now: Option<&timefmt::LocalTime>,
-    name: Option<IfLabel>,
+    name: Option<D>,
+) {
+    if out.json.is_some() {
+        print_json(out, f, ts, now, name);
+    } else {
+        print_text(out, f, ts, now, name);
+    }
+}
+
+fn print_text<W: Write>(
+    out: &mut Out<W>,
+    f: &Fields,
+    ts: Timestamps,
+    now: Option<&timefmt::LocalTime>,
+    name: Option<impl std::fmt::Display>,
 ) {
     if let Some(t) = now {
         match ts {
@@ -344,12 +357,12 @@ fn print_text(
     let _ = out.w.write_all(out.line_end.as_bytes());
 }
 
-fn print_json(
-    out: &mut Out,
+fn print_json<W: Write>(
+    out: &mut Out<W>,
     f: &Fields,
     ts: Timestamps,
     now: Option<&timefmt::LocalTime>,
-    name: Option<IfLabel>,
+    name: Option<impl std::fmt::Display>,
 ) {
     let Some(j) = &mut out.json else { return };
     let w = &mut out.w;

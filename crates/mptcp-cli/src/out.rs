@@ -5,10 +5,11 @@ use std::io::{self, Write};
 use crate::color::{Color, Palette};
 use crate::json::JsonWriter;
 
-/// Output settings and the buffered stdout every printer writes to.
-pub struct Out {
+/// Output settings and the buffered stdout every printer writes to (any writer, for
+/// the fuzz targets and tests).
+pub struct Out<W = Stdout> {
     /// Buffered stdout (no heap); flushed at exit and after each monitor event.
-    pub w: Stdout,
+    pub w: W,
     /// JSON output (`-j`), pretty with `-p`.
     pub json: Option<JsonWriter>,
     /// Colours, when enabled (never with JSON).
@@ -20,8 +21,21 @@ pub struct Out {
 impl Out {
     /// Output to stdout with the given modes.
     pub fn new(json: bool, pretty: bool, palette: Option<Palette>, oneline: bool) -> Self {
+        Out::with_writer(Stdout::new(), json, pretty, palette, oneline)
+    }
+}
+
+impl<W: Write> Out<W> {
+    /// Output to `w` with the given modes.
+    pub fn with_writer(
+        w: W,
+        json: bool,
+        pretty: bool,
+        palette: Option<Palette>,
+        oneline: bool,
+    ) -> Self {
         Out {
-            w: Stdout::new(),
+            w,
             json: json.then(|| JsonWriter::new(pretty)),
             palette: if json { None } else { palette },
             line_end: if oneline { "\\" } else { "\n" },

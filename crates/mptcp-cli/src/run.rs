@@ -60,6 +60,39 @@ const IP_OBJECTS: [&str; 36] = [
     "dpll",
 ];
 
+/// What a command line is, by the object it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Line<'w> {
+    /// An `mptcp` command: the words after the object.
+    Mptcp(&'w [&'w str]),
+    /// `ip` alone, or `ip help`: `ip`'s own usage.
+    IpUsage,
+    /// Another object of `ip` (or no object at all): not ours.
+    UnknownObject(&'w str),
+}
+
+/// Finds the object of a command line: with the `ip` personality `words[0]`, matched
+/// in `ip`'s order; plain `mptcp` needs none but takes a leading `mptcp` word (batch
+/// files written for `ip` may keep it).
+pub fn classify<'w>(personality: Personality, words: &'w [&'w str]) -> Line<'w> {
+    match personality {
+        Personality::Ip => {
+            let Some(object) = words.first() else {
+                return Line::IpUsage;
+            };
+            match IP_OBJECTS.iter().find(|o| matches(object, o)) {
+                Some(&"mptcp") => Line::Mptcp(&words[1..]),
+                Some(&"help") => Line::IpUsage,
+                _ => Line::UnknownObject(object),
+            }
+        }
+        Personality::Plain => match words.first() {
+            Some(&"mptcp") => Line::Mptcp(&words[1..]),
+            _ => Line::Mptcp(words),
+        },
+    }
+}
+
 /// Everything one process needs to run commands.
 pub struct Runner {
     /// Which name we were called by.
@@ -81,27 +114,12 @@ impl Runner {
     /// `Ok(status)` is the command's status (non-zero fails a batch line);
     /// `Err(Exit)` must end the process at once.
     pub fn run_line(&mut self, words: &[&str]) -> Result<u8, Exit> {
-        match self.personality {
-            Personality::Ip => {
-                let Some(object) = words.first() else {
-                    return Err(ip_usage());
-                };
-                match IP_OBJECTS.iter().find(|o| matches(object, o)) {
-                    Some(&"mptcp") => self.run_mptcp(&words[1..]),
-                    Some(&"help") => Err(ip_usage()),
-                    _ => {
-                        say(format_args!("Object \"{object}\" is unknown, try \"ip help\".\n"));
-                        Ok(1)
-                    }
-                }
-            }
-            Personality::Plain => {
-                // Batch files written for `ip` may keep their `mptcp` word.
-                let words = match words.first() {
-                    Some(&"mptcp") => &words[1..],
-                    _ => words,
-                };
-                self.run_mptcp(words)
+        match classify(self.personality, words) {
+            Line::Mptcp(words) => self.run_mptcp(words),
+            Line::IpUsage => Err(ip_usage()),
+            Line::UnknownObject(object) => {
+                say(format_args!("Object \"{object}\" is unknown, try \"ip help\".\n"));
+                Ok(1)
             }
         }
     }
@@ -109,16 +127,9 @@ impl Runner {
     /// The words after the object, as [`Runner::run_line`] finds them; `None` when the
     /// line is not an `mptcp` command.
     fn mptcp_words<'w>(&self, words: &'w [&'w str]) -> Option<&'w [&'w str]> {
-        match self.personality {
-            Personality::Ip => {
-                let object = words.first()?;
-                let found = IP_OBJECTS.iter().find(|o| matches(object, o));
-                (found == Some(&"mptcp")).then(|| &words[1..])
-            }
-            Personality::Plain => match words.first() {
-                Some(&"mptcp") => Some(&words[1..]),
-                _ => Some(words),
-            },
+        match classify(self.personality, words) {
+            Line::Mptcp(words) => Some(words),
+            _ => None,
         }
     }
 

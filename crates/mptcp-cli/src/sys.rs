@@ -196,14 +196,13 @@ pub fn reverse_lookup(addr: std::net::IpAddr) -> Option<String> {
     Some(name.to_string_lossy().into_owned())
 }
 
-/// The process entry point, called by the C runtime. Rust's own `main` set-up costs a
+/// The process entry point, called by the C runtime through the `main` that
+/// [`c_main!`](crate::c_main) defines in the binary. Rust's own `main` set-up costs a
 /// dozen system calls that a one-shot command does not need.
 ///
 /// # Safety
 /// Called once by the C runtime with `argv` holding `argc` NUL-terminated strings.
-#[cfg(not(test))]
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_char) -> libc::c_int {
+pub unsafe fn start(argc: libc::c_int, argv: *const *const libc::c_char) -> ! {
     let argc = argc.max(0) as usize;
     let arg = |i: usize| {
         // SAFETY: the C runtime passes `argc` valid pointers in `argv`, each null or a
@@ -230,8 +229,29 @@ pub unsafe extern "C" fn main(argc: libc::c_int, argv: *const *const libc::c_cha
     std::process::exit(status.into())
 }
 
+/// Defines the C `main` of the binary (in the binary's crate, so that the library,
+/// linked into fuzz targets and tests, has no `main` symbol of its own).
+#[macro_export]
+#[doc(hidden)]
+macro_rules! c_main {
+    () => {
+        /// The C entry point: hands `argv` to the library.
+        ///
+        /// # Safety
+        /// Called once by the C runtime with `argv` holding `argc` NUL-terminated strings.
+        #[cfg(not(test))]
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn main(
+            argc: ::core::ffi::c_int,
+            argv: *const *const ::core::ffi::c_char,
+        ) -> ::core::ffi::c_int {
+            // SAFETY: the C runtime calls `main` once, with `argc` strings in `argv`.
+            unsafe { $crate::sys::start(argc, argv) }
+        }
+    };
+}
+
 /// Command lines up to this many words are read without the heap.
-#[cfg(not(test))]
 const STACK_ARGS: usize = 64;
 
 /// Writes all of `data` to file descriptor 1, retrying on `EINTR`.

@@ -122,7 +122,8 @@ pub fn parse_endpoint(verb: &str, w: Words<'_>, ifs: &mut dyn Interfaces) -> Res
 
 /// `subflow add|delete|change …`.
 pub fn parse_subflow(w: &mut Words<'_>, ifs: &mut dyn Interfaces) -> Result<Upm, Exit> {
-    let Some(verb) = w.next() else { return Err(fail::unknown_command("")) };
+    // No verb: nothing to name, so not `Command "" is unknown` (found by `cli_args`).
+    let Some(verb) = w.next() else { return Err(fail::incomplete()) };
     let kind = if matches(verb, "add") {
         0
     } else if matches(verb, "delete") {
@@ -212,6 +213,27 @@ fn hint_pm_type() {
 #[cfg(test)]
 mod tests {
     use super::parse_token;
+    use crate::command::{self, Interfaces};
+    use crate::fail::{self, Exit};
+
+    struct NoInterfaces;
+
+    impl Interfaces for NoInterfaces {
+        fn index_of(&mut self, _: &str) -> u32 {
+            0
+        }
+    }
+
+    /// Fuzz finding (`cli_args`): `mptcp subflow` said `Command "" is unknown`.
+    #[test]
+    fn subflow_without_a_verb_is_incomplete() {
+        let (got, said) = fail::captured(|| command::parse(&["subflow"], &mut NoInterfaces, true));
+        assert_eq!(got, Err(Exit(255)));
+        assert_eq!(said, "Command line is not complete. Try option \"help\"\n");
+        let (got, said) = fail::captured(|| command::parse(&["sub", "x"], &mut NoInterfaces, true));
+        assert_eq!(got, Err(Exit(255)));
+        assert_eq!(said, "Command \"x\" is unknown, try \"ip mptcp help\".\n");
+    }
 
     #[test]
     fn tokens_are_hex() {

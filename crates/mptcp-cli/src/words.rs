@@ -25,7 +25,9 @@ impl<'a> Words<'a> {
         self.words.get(self.pos).copied()
     }
 
-    /// Takes the current word.
+    /// Takes the current word. (Not `Iterator::next`: the parsers interleave it with
+    /// `peek` and `value`, and an iterator's adapters would hide where the cursor is.)
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Option<&'a str> {
         let w = self.peek();
         if w.is_some() {

@@ -1,0 +1,136 @@
+//! The layers of the `mptcp` binary (`src/main.rs`), as a library so that fuzz targets
+//! and tests reach them without a kernel: the batch reader, both argument layers, the
+//! hosts-file reader and every printer. Not an API: the modules are public only for
+//! `fuzz/`, and change with the binary.
+//!
+//! The process starts at the C `main` that `main.rs` gets from [`c_main!`] (no Rust
+//! runtime set-up: no stack guard probing, no signal-stack set-up), which hands the
+//! arguments to [`run_main`].
+
+#[doc(hidden)]
+pub mod addr;
+#[doc(hidden)]
+pub mod batch;
+#[doc(hidden)]
+pub mod batch_run;
+#[doc(hidden)]
+pub mod color;
+#[doc(hidden)]
+pub mod command;
+#[doc(hidden)]
+pub mod connection;
+#[doc(hidden)]
+pub mod endpoint;
+#[doc(hidden)]
+pub mod fail;
+#[doc(hidden)]
+pub mod follow;
+#[doc(hidden)]
+pub mod hosts;
+#[doc(hidden)]
+pub mod ifname;
+#[doc(hidden)]
+pub mod json;
+#[doc(hidden)]
+pub mod kerr;
+#[doc(hidden)]
+pub mod limits;
+#[doc(hidden)]
+pub mod monitor;
+#[doc(hidden)]
+pub mod num;
+#[doc(hidden)]
+pub mod opts;
+#[doc(hidden)]
+pub mod out;
+#[doc(hidden)]
+pub mod pm;
+#[doc(hidden)]
+pub mod run;
+#[doc(hidden)]
+pub mod session;
+#[doc(hidden)]
+pub mod sys;
+#[doc(hidden)]
+pub mod timefmt;
+#[doc(hidden)]
+pub mod upm;
+#[doc(hidden)]
+pub mod usage;
+#[doc(hidden)]
+pub mod words;
+
+use std::io::Write;
+
+use fail::{Exit, say};
+use opts::Parsed;
+use out::Out;
+use run::{Personality, Runner};
+
+/// Runs the program with `args` (program name first) and returns the exit status.
+pub fn run_main(args: &[&str]) -> u8 {
+    let program = args.first().map(|a| a.rsplit('/').next().unwrap_or(a)).unwrap_or("");
+    let personality = if program == "ip" { Personality::Ip } else { Personality::Plain };
+    fail::set_plain(personality == Personality::Plain);
+    match start(personality, args.get(1..).unwrap_or(&[])) {
+        Ok(s) | Err(Exit(s)) => s,
+    }
+}
+
+/// Parses the global options, then runs one command or a batch. Stdout is flushed on
+/// every way out, as C's `exit()` flushes stdio.
+fn start(personality: Personality, args: &[&str]) -> Result<u8, Exit> {
+    let parsed = opts::parse(args, enter_netns)?;
+    let (opts, first) = match parsed {
+        Parsed::Version => {
+            let v = match personality {
+                Personality::Ip => usage::IP_VERSION,
+                Personality::Plain => usage::PLAIN_VERSION,
+            };
+            let _ = std::io::stdout().write_all(v.as_bytes());
+            return Ok(0);
+        }
+        Parsed::Usage => {
+            return Err(match personality {
+                Personality::Ip => run::ip_usage(),
+                Personality::Plain => fail::fatal(fail::USAGE, usage::PLAIN.trim_end()),
+            });
+        }
+        Parsed::Run(o, i) => (o, i),
+    };
+    let palette = color::palette(opts.color, opts.json);
+    let out = Out::new(opts.json, opts.pretty, palette, opts.oneline);
+    let mut runner = Runner::new(personality, opts, out);
+    let result = match runner.opts.batch.clone() {
+        Some(file) => batch_run::run(&mut runner, &file),
+        None => {
+            let words = &args[first..];
+            if words.is_empty() && personality == Personality::Ip {
+                Err(run::ip_usage())
+            } else {
+                runner.run_line(words)
+            }
+        }
+    };
+    runner.out.flush();
+    // The process ends next: the kernel closes the socket and frees the memory, so the
+    // teardown (a `close`, a `munmap`) is skipped, as C's `exit` skips it for `ip`.
+    std::mem::forget(runner);
+    result
+}
+
+/// `-n NAME`: enter the namespace before any socket opens (errors exit 255).
+fn enter_netns(name: &str) -> Result<(), Exit> {
+    nlsock::enter_netns(name).map_err(|e| {
+        match e {
+            nlsock::NetnsError::Open(errno) => {
+                say(format_args!("Cannot open network namespace \"{name}\": {errno}\n"))
+            }
+            other => say(format_args!(
+                "setting the network namespace \"{name}\" failed: {}\n",
+                other.errno()
+            )),
+        }
+        Exit(fail::USAGE)
+    })
+}
