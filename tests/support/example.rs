@@ -28,7 +28,8 @@ pub fn example_bin(name: &str) -> PathBuf {
     places.iter().find(|p| p.is_file()).cloned().unwrap_or_else(|| {
         panic!(
             "example {name} is not built (looked at {places:?}): run `cargo build --examples \
-             -p mptcp-netlink -p mptcp-pm-wire -p tokio-events-example` first"
+             -p mptcp-netlink -p mptcp-pm-wire` and `cargo build --manifest-path \
+             examples/tokio-events/Cargo.toml --target-dir target` first"
         )
     })
 }

@@ -203,7 +203,11 @@ fn test(_: &Opts) -> Result {
     // `tests/examples.rs` runs the library examples against the kernel.
     let packages = EXAMPLE_CRATES.iter().flat_map(|k| ["-p", k]);
     Cmd::cargo().args(["build", "--examples"]).args(packages).run()?;
-    Cmd::cargo().args(["build", "-p", "tokio-events-example"]).run()?;
+    // A workspace of its own (see the root Cargo.toml), built into the same target folder.
+    Cmd::cargo()
+        .args(["build", "--manifest-path", "examples/tokio-events/Cargo.toml", "--target-dir"])
+        .arg(target_dir())
+        .run()?;
     Cmd::cargo().args(["test", "--workspace"]).env("MPTCP_BIN", &bin).run()?;
     // Every library crate opens with a runnable example: each must have run.
     for krate in PUBLISHED_CRATES {

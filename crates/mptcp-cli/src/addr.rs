@@ -1,7 +1,7 @@
 //! Addresses as iproute2 reads (`get_addr`, family unspecified) and prints (`inet_ntop`) them.
 
-use std::fmt;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use core::fmt;
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::num::strtoul;
 

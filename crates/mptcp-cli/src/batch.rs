@@ -4,7 +4,10 @@
 //! Lines are bytes, as in C: a line that is not UTF-8 is still read (its words are
 //! converted lossily), and a NUL byte ends a physical line's text as it ends a C string.
 
-use std::io::BufRead;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::io::BufRead;
 
 use crate::fail::{Exit, say};
 
@@ -169,7 +172,7 @@ mod tests {
 
     fn all(text: &[u8]) -> Vec<(usize, Vec<String>)> {
         let mut r = Reader::new(text);
-        std::iter::from_fn(|| r.read_command().unwrap())
+        core::iter::from_fn(|| r.read_command().unwrap())
             .map(|(n, w)| (n, w.iter().map(String::from).collect()))
             .collect()
     }

@@ -8,10 +8,12 @@
 //! line ends the batch, so a later line must not have run: each line goes alone. Lines
 //! are read ahead only from a regular file, never from a pipe or a terminal.
 
-use std::collections::VecDeque;
-use std::fs::File;
-use std::io::{self, BufRead, BufReader};
-use std::os::fd::AsFd;
+use alloc::collections::VecDeque;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::io::{BufRead, FdReader};
+use crate::sys;
 
 use crate::batch::{Reader, Words};
 use crate::fail::{self, Exit, say};
@@ -29,22 +31,20 @@ pub fn run(runner: &mut Runner, name: &str) -> Result<u8, Exit> {
     // Lines are read ahead only from a regular file: from a pipe or a terminal, reading
     // ahead would wait for lines a writer may send only after it saw earlier output.
     let file = if name == "-" {
-        io::stdin().as_fd().try_clone_to_owned().map(File::from)
-    } else {
-        File::open(name)
-    };
-    let file = match file {
-        Ok(f) => f,
         // A closed stdin reads as empty, as `getline` on it fails at once.
-        Err(_) if name == "-" => return Ok(0),
-        Err(e) => {
-            let errno = nlsock::Errno(e.raw_os_error().unwrap_or(0));
-            say(format_args!("Cannot open file \"{name}\" for reading: {errno}\n"));
-            return Ok(1);
+        let Some(fd) = sys::stdin() else { return Ok(0) };
+        fd
+    } else {
+        match sys::open_read(name) {
+            Ok(fd) => fd,
+            Err(e) => {
+                say(format_args!("Cannot open file \"{name}\" for reading: {e}\n"));
+                return Ok(1);
+            }
         }
     };
-    let from_file = file.metadata().is_ok_and(|m| m.is_file());
-    let input = BufReader::new(file);
+    let from_file = file.is_regular_file();
+    let input = FdReader::new(file);
     let mut status = 0;
     let mut lines = Lines { reader: Reader::new(input), ahead: VecDeque::new() };
     let mut scratch = Scratch::default();

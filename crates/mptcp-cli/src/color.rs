@@ -1,7 +1,5 @@
 //! Colours as iproute2 7.1 uses them in `mptcp` output (`-c`, `-color[=WHEN]`).
 
-use std::os::unix::ffi::OsStrExt;
-
 use crate::sys;
 use crate::words::matches;
 
@@ -85,10 +83,7 @@ pub fn palette(opt: ColorOpt, json: bool) -> Option<Palette> {
             ColorOpt::Always => true,
             ColorOpt::Auto => sys::stdout_is_tty(),
         };
-    on.then(|| {
-        let colorfgbg = std::env::var_os("COLORFGBG");
-        Palette { dark: dark_background(colorfgbg.as_ref().map(|v| v.as_bytes())) }
-    })
+    on.then(|| Palette { dark: dark_background(sys::getenv(c"COLORFGBG")) })
 }
 
 /// iproute2 >= 6.15 `set_color_palette`: the background is dark unless `COLORFGBG`

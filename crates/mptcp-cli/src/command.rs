@@ -5,6 +5,7 @@ use crate::addr::{self, Addr};
 use crate::fail::{self, Exit, invarg, missarg};
 use crate::ifname;
 use crate::num;
+use crate::prelude::*;
 use crate::words::{Words, matches};
 
 /// Endpoint flag bits (`MPTCP_PM_ADDR_FLAG_*`) as the parser accumulates them.
@@ -278,7 +279,7 @@ pub fn limits(mut w: Words<'_>) -> Result<LimitArgs, Exit> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::net::{IpAddr, Ipv4Addr};
+    use core::net::{IpAddr, Ipv4Addr};
 
     struct OnlyLo;
 

@@ -1,8 +1,8 @@
 //! `connection show` (plain `mptcp` only): every MPTCP connection in the namespace,
 //! with its token, from the kernel's socket diagnostics.
 
-use std::io::Write;
-use std::net::SocketAddr;
+use crate::io::Write;
+use core::net::SocketAddr;
 
 use mptcp_diag::{Connection, TCP_LISTEN};
 use nlsock::{Conn, Socket};
@@ -12,6 +12,7 @@ use crate::color::Color;
 use crate::fail::say;
 use crate::kerr;
 use crate::out::Out;
+use crate::prelude::*;
 
 /// One connection, copied out of the receive buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -107,7 +108,7 @@ pub fn print<W: Write>(out: &mut Out<W>, r: &Row, server: bool) {
     if let Some(t) = r.token {
         let _ = write!(out.w, "token {t:08x} ");
     }
-    let c = |a: std::net::IpAddr| if a.is_ipv4() { Color::Inet } else { Color::Inet6 };
+    let c = |a: core::net::IpAddr| if a.is_ipv4() { Color::Inet } else { Color::Inet6 };
     let _ = write!(out.w, "local ");
     out.colored(c(r.local.ip()), format_args!("{} ", Display(r.local.ip())));
     let _ = write!(out.w, "lport {} remote ", r.local.port());

@@ -1,7 +1,7 @@
 //! `endpoint add|delete|change|show|flush`: requests, and the endpoint line and JSON.
 
-use std::io::Write;
-use std::net::IpAddr;
+use crate::io::Write;
+use core::net::IpAddr;
 
 use nlsock::Socket;
 
@@ -11,6 +11,7 @@ use crate::fail::say;
 use crate::kerr::{self, KERNEL};
 use crate::out::Out;
 use crate::pm::{self, Endpoint, Request};
+use crate::prelude::*;
 use crate::session::{IfNames, Session};
 use crate::{addr, hosts};
 
@@ -130,7 +131,7 @@ pub fn print<W: Write>(
     out: &mut Out<W>,
     e: &Endpoint,
     address: Option<&Host>,
-    name: Option<impl std::fmt::Display>,
+    name: Option<impl core::fmt::Display>,
 ) {
     let ip = e.ip();
     let flags = e.flags.bits();
@@ -205,8 +206,8 @@ impl Host {
     }
 }
 
-impl std::fmt::Display for Host {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for Host {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             Host::Name(n) => f.write_str(n),
             Host::Addr(a) => addr::Display(*a).fmt(f),

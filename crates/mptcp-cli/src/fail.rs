@@ -1,8 +1,9 @@
 //! How a command ends badly: iproute2's error helpers and their exit codes.
 
-use std::fmt::Display;
-use std::io::Write;
-use std::sync::atomic::{AtomicBool, Ordering};
+use crate::io::Write;
+use crate::prelude::*;
+use core::fmt::Display;
+use core::sync::atomic::{AtomicBool, Ordering};
 
 /// Whether we run as plain `mptcp` (messages name `mptcp help`, not `ip mptcp help`).
 static PLAIN: AtomicBool = AtomicBool::new(false);
@@ -26,22 +27,22 @@ pub const USAGE: u8 = 255;
 fn with_capture<T>(f: impl FnOnce(&mut Option<String>) -> T) -> T {
     #[cfg(not(test))]
     {
-        static CAPTURE: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
-        f(&mut CAPTURE.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+        static CAPTURE: crate::sys::Lock<Option<String>> = crate::sys::Lock::new(None);
+        f(&mut CAPTURE.lock())
     }
     #[cfg(test)]
     {
-        thread_local!(static CAPTURE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) });
+        std::thread_local!(static CAPTURE: core::cell::RefCell<Option<String>> = const { core::cell::RefCell::new(None) });
         CAPTURE.with_borrow_mut(f)
     }
 }
 
 /// Writes one message to stderr (unbuffered, as C's stderr is), or to the capture of
 /// [`captured`].
-pub fn say(args: std::fmt::Arguments<'_>) {
+pub fn say(args: core::fmt::Arguments<'_>) {
     let kept = with_capture(|capture| match capture {
         Some(text) => {
-            let _ = std::fmt::Write::write_fmt(text, args);
+            let _ = core::fmt::Write::write_fmt(text, args);
             true
         }
         None => false,
@@ -49,8 +50,11 @@ pub fn say(args: std::fmt::Arguments<'_>) {
     if kept {
         return;
     }
-    let mut e = std::io::stderr().lock();
+    // Formatted into a small buffer first so that a message is one write, as C's
+    // unbuffered stderr writes each fprintf's pieces; longer ones go out in pieces.
+    let mut e = crate::out::Stderr::default();
     let _ = e.write_fmt(args);
+    let _ = e.flush();
 }
 
 /// Runs `f` with every [`say`] kept instead of written; returns `f`'s result and what it
@@ -58,7 +62,7 @@ pub fn say(args: std::fmt::Arguments<'_>) {
 pub fn captured<T>(f: impl FnOnce() -> T) -> (T, String) {
     let outer = with_capture(|capture| capture.replace(String::new()));
     let result = f();
-    let text = with_capture(|capture| std::mem::replace(capture, outer)).unwrap_or_default();
+    let text = with_capture(|capture| core::mem::replace(capture, outer)).unwrap_or_default();
     (result, text)
 }
 

@@ -7,7 +7,8 @@
 //! `dns` the static binary leaves out the C library's resolver (28 KiB of the `tiny`
 //! build); a name that only DNS knows then prints as the address.
 
-use std::net::{IpAddr, Ipv6Addr};
+use crate::prelude::*;
+use core::net::{IpAddr, Ipv6Addr};
 
 /// The host name of `addr`, if it has one.
 pub fn reverse_lookup(addr: IpAddr) -> Option<String> {
@@ -17,7 +18,7 @@ pub fn reverse_lookup(addr: IpAddr) -> Option<String> {
     }
     #[cfg(not(feature = "dns"))]
     {
-        let text = std::fs::read("/etc/hosts").ok()?;
+        let text = crate::sys::read_file("/etc/hosts").ok()?;
         name_in(&text, addr).map(|n| String::from_utf8_lossy(n).into_owned())
     }
 }
@@ -28,7 +29,7 @@ pub fn name_in(hosts: &[u8], addr: IpAddr) -> Option<&[u8]> {
     hosts.split(|&b| b == b'\n').find_map(|line| {
         let line = line.split(|&b| b == b'#').next().unwrap_or_default();
         let mut fields = line.split(|b| b.is_ascii_whitespace()).filter(|f| !f.is_empty());
-        let address = std::str::from_utf8(fields.next()?).ok()?.parse::<IpAddr>().ok()?;
+        let address = core::str::from_utf8(fields.next()?).ok()?.parse::<IpAddr>().ok()?;
         let name = fields.next()?;
         (mapped(address) == wanted && name.len() < 256).then_some(name)
     })
@@ -57,7 +58,7 @@ mod tests {
         \t 10.0.0.6   spaced\r\n";
 
     fn name(addr: &str) -> Option<&'static str> {
-        name_in(HOSTS, addr.parse().unwrap()).map(|n| std::str::from_utf8(n).unwrap())
+        name_in(HOSTS, addr.parse().unwrap()).map(|n| core::str::from_utf8(n).unwrap())
     }
 
     #[test]

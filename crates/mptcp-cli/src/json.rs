@@ -1,6 +1,6 @@
 //! iproute2's JSON writer (`lib/json_writer.c`), reproduced byte for byte, compact and pretty.
 
-use std::io::Write;
+use crate::io::Write;
 
 /// A streaming JSON writer with iproute2's separators, indentation and escaping.
 #[derive(Debug)]
@@ -103,11 +103,11 @@ impl JsonWriter {
 
     /// `"key": "value"` with the value formatted in place (no `String`), escaped as
     /// [`JsonWriter::string`] escapes.
-    pub fn string_fmt(&mut self, w: &mut impl Write, key: &str, value: std::fmt::Arguments<'_>) {
+    pub fn string_fmt(&mut self, w: &mut impl Write, key: &str, value: core::fmt::Arguments<'_>) {
         self.name(w, key);
         self.eor(w);
         let _ = w.write_all(b"\"");
-        let _ = std::fmt::Write::write_fmt(&mut Escaped(&mut *w), value);
+        let _ = core::fmt::Write::write_fmt(&mut Escaped(&mut *w), value);
         let _ = w.write_all(b"\"");
     }
 
@@ -143,8 +143,8 @@ fn put_str(w: &mut impl Write, s: &str) {
 /// Writes formatted text through [`put_escaped`], with no intermediate `String`.
 struct Escaped<'w, W>(&'w mut W);
 
-impl<W: Write> std::fmt::Write for Escaped<'_, W> {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+impl<W: Write> core::fmt::Write for Escaped<'_, W> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
         put_escaped(self.0, s);
         Ok(())
     }

@@ -6,6 +6,13 @@
 //! The process starts at the C `main` that `main.rs` gets from [`c_main!`] (no Rust
 //! runtime set-up: no stack guard probing, no signal-stack set-up), which hands the
 //! arguments to [`run_main`].
+//!
+//! `#![no_std]` with `alloc` (batch lines, `-r` names, `endpoint follow`'s start-up):
+//! what std gave, the binary gets from [`sys`] over the C library, and the panic
+//! handler and allocator from [`c_main!`].
+#![cfg_attr(not(test), no_std)]
+
+extern crate alloc;
 
 #[doc(hidden)]
 pub mod addr;
@@ -30,6 +37,8 @@ pub mod hosts;
 #[doc(hidden)]
 pub mod ifname;
 #[doc(hidden)]
+pub mod io;
+#[doc(hidden)]
 pub mod json;
 #[doc(hidden)]
 pub mod kerr;
@@ -46,6 +55,8 @@ pub mod out;
 #[doc(hidden)]
 pub mod pm;
 #[doc(hidden)]
+pub mod prelude;
+#[doc(hidden)]
 pub mod run;
 #[doc(hidden)]
 pub mod session;
@@ -59,8 +70,6 @@ pub mod upm;
 pub mod usage;
 #[doc(hidden)]
 pub mod words;
-
-use std::io::Write;
 
 use fail::{Exit, say};
 use opts::Parsed;
@@ -87,7 +96,7 @@ fn start(personality: Personality, args: &[&str]) -> Result<u8, Exit> {
                 Personality::Ip => usage::IP_VERSION,
                 Personality::Plain => usage::PLAIN_VERSION,
             };
-            let _ = std::io::stdout().write_all(v.as_bytes());
+            let _ = sys::write_stdout(v.as_bytes());
             return Ok(0);
         }
         Parsed::Usage => {
@@ -115,7 +124,7 @@ fn start(personality: Personality, args: &[&str]) -> Result<u8, Exit> {
     runner.out.flush();
     // The process ends next: the kernel closes the socket and frees the memory, so the
     // teardown (a `close`, a `munmap`) is skipped, as C's `exit` skips it for `ip`.
-    std::mem::forget(runner);
+    core::mem::forget(runner);
     result
 }
 

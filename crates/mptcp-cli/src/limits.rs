@@ -1,6 +1,6 @@
 //! `limits set|show`.
 
-use std::io::Write;
+use crate::io::Write;
 
 use crate::command::LimitArgs;
 use crate::kerr::{self, KERNEL};

@@ -1,8 +1,10 @@
 //! `monitor`: prints every MPTCP path-manager event, in text or JSON, as iproute2 7.1 does.
 
-use std::io::Write;
-use std::net::IpAddr;
-use std::time::{Duration, Instant};
+use crate::io::Write;
+use core::net::IpAddr;
+use core::time::Duration;
+
+use crate::sys::Instant;
 
 use mptcp_pm_wire::Event;
 use nlsock::{EVENT_SLOT, Error, MAX_BATCH, Wait};
@@ -11,6 +13,7 @@ use crate::color::Color;
 use crate::fail::say;
 use crate::kerr;
 use crate::out::Out;
+use crate::prelude::*;
 use crate::session::{IfLabel, IfNames, Session};
 use crate::{sys, timefmt};
 
@@ -107,8 +110,8 @@ impl Fields {
 /// `%#x` as C prints it: `0` for zero, else `0x…`.
 struct HashHex(u64);
 
-impl std::fmt::Display for HashHex {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for HashHex {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         if self.0 == 0 { f.write_str("0") } else { write!(f, "{:#x}", self.0) }
     }
 }
@@ -163,7 +166,7 @@ pub fn run(s: &mut Session, out: &mut Out, ts: Timestamps, rcvbuf: Option<u32>) 
                     // Events are coming fast: let a window's worth queue up and take
                     // them with one wake-up instead of one each. Not idle: a stop
                     // signal now only sets the flag.
-                    std::thread::sleep(COALESCE);
+                    sys::sleep(COALESCE);
                     if sys::stop_requested() {
                         draining = Some(MAX_DRAIN_BATCHES);
                     }
@@ -257,7 +260,7 @@ fn print_event(
 
 /// Prints one event, in text or JSON as `out` says: `now` is the time to stamp it with
 /// (when `ts` asks for one), `name` the interface of a non-zero `ifindex`.
-pub fn write_event<W: Write, D: std::fmt::Display>(
+pub fn write_event<W: Write, D: core::fmt::Display>(
     out: &mut Out<W>,
     f: &Fields,
     ts: Timestamps,
@@ -276,7 +279,7 @@ fn print_text<W: Write>(
     f: &Fields,
     ts: Timestamps,
     now: Option<&timefmt::LocalTime>,
-    name: Option<impl std::fmt::Display>,
+    name: Option<impl core::fmt::Display>,
 ) {
     if let Some(t) = now {
         match ts {
@@ -362,7 +365,7 @@ fn print_json<W: Write>(
     f: &Fields,
     ts: Timestamps,
     now: Option<&timefmt::LocalTime>,
-    name: Option<impl std::fmt::Display>,
+    name: Option<impl core::fmt::Display>,
 ) {
     let Some(j) = &mut out.json else { return };
     let w = &mut out.w;

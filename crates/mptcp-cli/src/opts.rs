@@ -3,6 +3,7 @@
 use crate::color::ColorOpt;
 use crate::fail::{Exit, USAGE, invarg, missarg, say};
 use crate::num;
+use crate::prelude::*;
 use crate::words::matches;
 
 /// What the global options asked for. Options without effect on `mptcp` are accepted

@@ -1,6 +1,6 @@
 //! Where output goes: buffered stdout, the JSON writer, colours and the line end.
 
-use std::io::{self, Write};
+use crate::io::{self, Write};
 
 use crate::color::{Color, Palette};
 use crate::json::JsonWriter;
@@ -43,7 +43,7 @@ impl<W: Write> Out<W> {
     }
 
     /// Writes `text` wrapped in colour `c` when colours are on.
-    pub fn colored(&mut self, c: Color, text: std::fmt::Arguments<'_>) {
+    pub fn colored(&mut self, c: Color, text: core::fmt::Arguments<'_>) {
         match self.palette {
             Some(p) => {
                 let _ = write!(self.w, "{}{}{}", p.start(c), text, p.end());
@@ -89,22 +89,55 @@ impl Default for Stdout {
 }
 
 impl Write for Stdout {
-    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
         if self.len + data.len() > self.buf.len() {
             self.flush()?;
         }
         if data.len() > self.buf.len() {
-            return crate::sys::write_stdout(data).map(|()| data.len());
+            return crate::sys::write_stdout(data);
         }
         copy(&mut self.buf[self.len..self.len + data.len()], data);
         self.len += data.len();
-        Ok(data.len())
+        Ok(())
     }
 
     fn flush(&mut self) -> io::Result<()> {
         let pending = self.len;
         self.len = 0;
         crate::sys::write_stdout(&self.buf[..pending])
+    }
+}
+
+/// Standard error through a 512-byte buffer, so that a message goes out in one `write`
+/// (a longer one in several); flush it at the end of the message.
+pub struct Stderr {
+    buf: [u8; 512],
+    len: usize,
+}
+
+impl Default for Stderr {
+    fn default() -> Self {
+        Stderr { buf: [0; 512], len: 0 }
+    }
+}
+
+impl Write for Stderr {
+    fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        if self.len + data.len() > self.buf.len() {
+            self.flush()?;
+        }
+        if data.len() > self.buf.len() {
+            return crate::sys::write_stderr(data);
+        }
+        self.buf[self.len..self.len + data.len()].copy_from_slice(data);
+        self.len += data.len();
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let pending = self.len;
+        self.len = 0;
+        crate::sys::write_stderr(&self.buf[..pending])
     }
 }
 

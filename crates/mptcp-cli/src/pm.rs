@@ -1,7 +1,7 @@
 //! The CLI's bridge to the `mptcp_pm` message layer: turns parsed arguments into
 //! [`Request`]s and writes them into a buffer ready for `nlsock`.
 
-use std::net::IpAddr;
+use core::net::IpAddr;
 
 pub use mptcp_pm_wire::{Endpoint, Limits, Request};
 use mptcp_pm_wire::{EndpointAddr, EndpointFlags};

@@ -1,14 +1,15 @@
 //! The connection to the kernel's MPTCP path manager: one generic netlink socket,
 //! resolved once and reused by every command of a batch.
 
-use std::collections::VecDeque;
-use std::ops::Range;
-use std::sync::{Mutex, MutexGuard};
+use crate::sys::{Lock, LockGuard};
+use alloc::collections::VecDeque;
+use core::ops::Range;
 
 use nlsock::{Answer, Batch, Conn, EVENT_SLOT, Error, IfName, MAX_BATCH, Socket, Wait};
 
 use crate::command::Interfaces;
 use crate::fail::{Exit, fatal};
+use crate::prelude::*;
 
 /// Family name of the MPTCP path manager.
 pub const FAMILY: &str = "mptcp_pm";
@@ -24,7 +25,7 @@ pub struct Session {
     /// The `mptcp_pm_events` group id, when the kernel has it.
     pub events_group: Option<u32>,
     /// Receive buffer: any single datagram fits.
-    pub rx: MutexGuard<'static, [u8; nlsock::RECV_BUF]>,
+    pub rx: LockGuard<'static, [u8; nlsock::RECV_BUF]>,
     /// Requests a batch sent ahead, oldest first: (batch line, sequence number).
     prefetched: VecDeque<(usize, u32)>,
     /// Their answers, taken several per system call: datagram `i` of `answers` sits at
@@ -40,19 +41,16 @@ pub struct Session {
 /// The one session's receive buffer, in zeroed static memory: the pages the kernel never
 /// writes are never touched (a stack array is zeroed, and copied when the session
 /// moves: 32 KiB, 8 page faults each time), and no heap is needed.
-static RX: Mutex<[u8; nlsock::RECV_BUF]> = Mutex::new([0; nlsock::RECV_BUF]);
+static RX: Lock<[u8; nlsock::RECV_BUF]> = Lock::new([0; nlsock::RECV_BUF]);
 
 impl Session {
     /// Opens the socket and resolves the family with one GETFAMILY request.
     pub fn open(plain: bool) -> Result<Self, Exit> {
         let socket =
             Socket::generic().map_err(|_| fatal(1, "Cannot open generic netlink socket"))?;
-        let seq = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs() as u32)
-            .unwrap_or(0);
+        let seq = crate::sys::since_epoch().as_secs() as u32;
         let mut conn = Conn::new(socket, seq);
-        let mut rx = RX.try_lock().map_err(|_| fatal(1, "mptcp: a second session was opened"))?;
+        let mut rx = RX.try_lock().ok_or_else(|| fatal(1, "mptcp: a second session was opened"))?;
         let (family, events_group) = match genl::resolve(&mut conn, FAMILY, &mut rx[..]) {
             Ok(f) => (f.id, f.group(EVENTS).ok().flatten()),
             Err(genl::ResolveError::NotFound) if plain => {
@@ -194,8 +192,8 @@ pub enum IfLabel {
     Number(u32),
 }
 
-impl std::fmt::Display for IfLabel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for IfLabel {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             IfLabel::Name(n) => f.write_str(n.as_str()),
             IfLabel::Number(i) => write!(f, "if{i}"),

@@ -1,6 +1,17 @@
-//! Every `unsafe` call of the CLI: local time, terminals, and the monitor's stop signals.
+//! Every `unsafe` call of the CLI, over the C library: the entry point, the panic
+//! handler and the allocator, files and standard streams, time, threads, signals,
+//! terminals and name lookups. The CLI is `#![no_std]`: this is what std gave it.
 
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, Ordering};
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::ffi::CStr;
+use core::mem::zeroed;
+use core::ptr::null_mut;
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, Ordering};
+use core::time::Duration;
+
+use crate::io;
 
 use crate::timefmt::LocalTime;
 
@@ -10,7 +21,7 @@ pub fn now_local() -> LocalTime {
     // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
     unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &raw mut ts) };
     // SAFETY: all-zero is a valid `tm`.
-    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let mut tm: libc::tm = unsafe { zeroed() };
     // SAFETY: both pointers are valid for the call; localtime_r is thread-safe.
     unsafe { libc::localtime_r(&raw const ts.tv_sec, &raw mut tm) };
     LocalTime {
@@ -72,10 +83,10 @@ pub fn install_stop_handlers(closing: &[u8]) {
         // SAFETY: all-zero is a valid `sigaction`; the handler is an `extern "C"` fn
         // that only touches atomics and async-signal-safe calls.
         unsafe {
-            let mut sa: libc::sigaction = std::mem::zeroed();
+            let mut sa: libc::sigaction = zeroed();
             sa.sa_sigaction = on_stop as *const () as libc::sighandler_t;
             libc::sigemptyset(&raw mut sa.sa_mask);
-            libc::sigaction(signal, &raw const sa, std::ptr::null_mut());
+            libc::sigaction(signal, &raw const sa, null_mut());
         }
     }
 }
@@ -124,10 +135,10 @@ pub fn install_follow_handlers(wake_fd: i32) {
         // SAFETY: all-zero is a valid `sigaction`; the handler only touches atomics and
         // calls write(2), which is async-signal-safe.
         unsafe {
-            let mut sa: libc::sigaction = std::mem::zeroed();
+            let mut sa: libc::sigaction = zeroed();
             sa.sa_sigaction = on_follow_signal as *const () as libc::sighandler_t;
             libc::sigemptyset(&raw mut sa.sa_mask);
-            libc::sigaction(signal, &raw const sa, std::ptr::null_mut());
+            libc::sigaction(signal, &raw const sa, null_mut());
         }
     }
 }
@@ -139,40 +150,40 @@ pub fn take_reload() -> bool {
 
 /// Waits until one of `fds` is readable or `timeout_ms` passes (-1: no limit); which
 /// are readable. A signal ends the wait early with none readable.
-pub fn poll_readable<const N: usize>(fds: [i32; N], timeout_ms: i32) -> std::io::Result<[bool; N]> {
+pub fn poll_readable<const N: usize>(fds: [i32; N], timeout_ms: i32) -> io::Result<[bool; N]> {
     let mut p = fds.map(|fd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 });
     // SAFETY: `p` is an array of N valid `pollfd`s that outlives the call.
     let n = unsafe { libc::poll(p.as_mut_ptr(), N as libc::nfds_t, timeout_ms) };
     if n < 0 {
-        let e = std::io::Error::last_os_error();
-        return if e.kind() == std::io::ErrorKind::Interrupted { Ok([false; N]) } else { Err(e) };
+        let e = errno();
+        return if e == libc::EINTR { Ok([false; N]) } else { Err(io::Error(e)) };
     }
     Ok(p.map(|q| q.revents & (libc::POLLIN | libc::POLLERR | libc::POLLHUP) != 0))
 }
 
 /// `-r`: the host name of `addr` from `getnameinfo` (NI_NAMEREQD), if it has one.
 #[cfg(feature = "dns")]
-pub fn reverse_lookup(addr: std::net::IpAddr) -> Option<String> {
+pub fn reverse_lookup(addr: core::net::IpAddr) -> Option<String> {
     // SAFETY: all-zero is a valid `sockaddr_storage`.
-    let mut storage: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
+    let mut storage: libc::sockaddr_storage = unsafe { zeroed() };
     let len = match addr {
-        std::net::IpAddr::V4(a) => {
+        core::net::IpAddr::V4(a) => {
             let sin = (&raw mut storage).cast::<libc::sockaddr_in>();
             // SAFETY: `sockaddr_storage` is large and aligned enough for `sockaddr_in`.
             unsafe {
                 (*sin).sin_family = libc::AF_INET as libc::sa_family_t;
                 (*sin).sin_addr.s_addr = u32::from_ne_bytes(a.octets());
             }
-            std::mem::size_of::<libc::sockaddr_in>()
+            size_of::<libc::sockaddr_in>()
         }
-        std::net::IpAddr::V6(a) => {
+        core::net::IpAddr::V6(a) => {
             let sin6 = (&raw mut storage).cast::<libc::sockaddr_in6>();
             // SAFETY: `sockaddr_storage` is large and aligned enough for `sockaddr_in6`.
             unsafe {
                 (*sin6).sin6_family = libc::AF_INET6 as libc::sa_family_t;
                 (*sin6).sin6_addr.s6_addr = a.octets();
             }
-            std::mem::size_of::<libc::sockaddr_in6>()
+            size_of::<libc::sockaddr_in6>()
         }
     };
     let mut host = [0 as libc::c_char; 1025];
@@ -183,7 +194,7 @@ pub fn reverse_lookup(addr: std::net::IpAddr) -> Option<String> {
             len as libc::socklen_t,
             host.as_mut_ptr(),
             host.len() as libc::socklen_t,
-            std::ptr::null_mut(),
+            null_mut(),
             0,
             libc::NI_NAMEREQD,
         )
@@ -192,8 +203,8 @@ pub fn reverse_lookup(addr: std::net::IpAddr) -> Option<String> {
         return None;
     }
     // SAFETY: on success getnameinfo wrote a NUL-terminated string into `host`.
-    let name = unsafe { std::ffi::CStr::from_ptr(host.as_ptr()) };
-    Some(name.to_string_lossy().into_owned())
+    let name = unsafe { CStr::from_ptr(host.as_ptr()) };
+    Some(String::from_utf8_lossy(name.to_bytes()).into_owned())
 }
 
 /// The process entry point, called by the C runtime through the `main` that
@@ -209,7 +220,7 @@ pub unsafe fn start(argc: libc::c_int, argv: *const *const libc::c_char) -> ! {
         // NUL-terminated string that lives, unchanged, for the rest of the process.
         unsafe {
             let p = *argv.add(i);
-            (!p.is_null()).then(|| std::ffi::CStr::from_ptr(p))
+            (!p.is_null()).then(|| CStr::from_ptr(p))
         }
     };
     let args = (0..argc).map_while(arg);
@@ -226,15 +237,52 @@ pub unsafe fn start(argc: libc::c_int, argv: *const *const libc::c_char) -> ! {
         crate::run_main(&words)
     };
     // `exit` without the teardown: nothing is left to flush or close.
-    std::process::exit(status.into())
+    exit(status.into())
 }
 
-/// Defines the C `main` of the binary (in the binary's crate, so that the library,
-/// linked into fuzz targets and tests, has no `main` symbol of its own).
+/// Defines the C `main` of the binary, its panic handler and its allocator (in the
+/// binary's crate, so that the library, linked into fuzz targets and tests, which have
+/// std's, has none of its own).
 #[macro_export]
 #[doc(hidden)]
 macro_rules! c_main {
     () => {
+        /// A panic is a bug: one line on stderr, then abort (no unwinding, no backtrace).
+        #[cfg(not(test))]
+        #[panic_handler]
+        fn panic(info: &::core::panic::PanicInfo<'_>) -> ! {
+            $crate::sys::panicked(info)
+        }
+
+        /// The precompiled `alloc` library keeps landing pads that resume unwinding; with
+        /// `panic = "abort"` nothing ever unwinds, so they are never reached. Stable Rust
+        /// cannot rebuild `alloc`, so the symbol they name is given here.
+        #[cfg(not(test))]
+        #[unsafe(no_mangle)]
+        pub extern "C" fn _Unwind_Resume() -> ! {
+            $crate::sys::unreachable_unwind()
+        }
+
+        /// The C library: std links it; without std the binary asks for it itself (the
+        /// `libc` crate leaves that to std on musl, and whenever its `std` feature is on,
+        /// as feature unification in a workspace build may turn it on).
+        #[cfg(all(not(test), target_env = "musl"))]
+        #[link(name = "c", kind = "static", modifiers = "-bundle")]
+        unsafe extern "C" {}
+        #[cfg(all(not(test), target_env = "gnu"))]
+        #[link(name = "c")]
+        unsafe extern "C" {}
+
+        /// Named by the same landing pads' unwind tables; never called.
+        #[cfg(not(test))]
+        #[unsafe(no_mangle)]
+        pub extern "C" fn rust_eh_personality() {}
+
+        /// The C library's `malloc` serves the few heap users (batch lines, `-r` names).
+        #[cfg(not(test))]
+        #[global_allocator]
+        static ALLOCATOR: $crate::sys::Malloc = $crate::sys::Malloc;
+
         /// The C entry point: hands `argv` to the library.
         ///
         /// # Safety
@@ -255,18 +303,384 @@ macro_rules! c_main {
 const STACK_ARGS: usize = 64;
 
 /// Writes all of `data` to file descriptor 1, retrying on `EINTR`.
-pub fn write_stdout(mut data: &[u8]) -> std::io::Result<()> {
+pub fn write_stdout(data: &[u8]) -> io::Result<()> {
+    write_fd(1, data)
+}
+
+/// Writes all of `data` to file descriptor 2, retrying on `EINTR`.
+pub fn write_stderr(data: &[u8]) -> io::Result<()> {
+    write_fd(2, data)
+}
+
+/// Writes all of `data` to `fd`, retrying on `EINTR` and after partial writes.
+pub fn write_fd(fd: i32, mut data: &[u8]) -> io::Result<()> {
     while !data.is_empty() {
         // SAFETY: the pointer and length describe `data`, which outlives the call.
-        let n = unsafe { libc::write(1, data.as_ptr().cast(), data.len()) };
+        let n = unsafe { libc::write(fd, data.as_ptr().cast(), data.len()) };
         if n < 0 {
-            let e = std::io::Error::last_os_error();
-            if e.kind() == std::io::ErrorKind::Interrupted {
-                continue;
+            match errno() {
+                libc::EINTR => continue,
+                e => return Err(io::Error(e)),
             }
-            return Err(e);
         }
         data = &data[n as usize..];
     }
     Ok(())
+}
+
+/// The calling thread's `errno`.
+fn errno() -> i32 {
+    // SAFETY: `__errno_location` returns a valid pointer to this thread's errno.
+    unsafe { *libc::__errno_location() }
+}
+
+/// Ends the process with `status`, flushing nothing (C `exit`).
+pub fn exit(status: i32) -> ! {
+    // SAFETY: `exit` runs the C library's exit handlers and never returns.
+    unsafe { libc::exit(status) }
+}
+
+/// What the panic handler does: `mptcp: internal error: MESSAGE at FILE:LINE`, then abort.
+pub fn panicked(info: &core::panic::PanicInfo<'_>) -> ! {
+    use core::fmt::Write as _;
+    /// Formats into a fixed buffer; what does not fit is dropped.
+    struct Line {
+        buf: [u8; 256],
+        len: usize,
+    }
+    impl core::fmt::Write for Line {
+        fn write_str(&mut self, s: &str) -> core::fmt::Result {
+            let n = s.len().min(self.buf.len() - self.len);
+            self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+            self.len += n;
+            Ok(())
+        }
+    }
+    let mut line = Line { buf: [0; 256], len: 0 };
+    let _ = write!(line, "mptcp: internal error: {}", info.message());
+    if let Some(at) = info.location() {
+        let _ = write!(line, " at {}:{}", at.file(), at.line());
+    }
+    line.len = line.len.min(255);
+    line.buf[line.len] = b'\n';
+    let _ = write_stderr(&line.buf[..=line.len]);
+    // SAFETY: abort never returns.
+    unsafe { libc::abort() }
+}
+
+/// What the binary's `_Unwind_Resume` does if it is ever reached: abort.
+pub fn unreachable_unwind() -> ! {
+    let _ = write_stderr(b"mptcp: internal error: unwinding\n");
+    // SAFETY: abort never returns.
+    unsafe { libc::abort() }
+}
+
+/// The global allocator of the binary: the C library's `malloc` family.
+pub struct Malloc;
+
+// SAFETY: malloc/realloc/free and posix_memalign return memory aligned for any type up
+// to `max_align_t` (16 bytes here) or as asked, or null on failure, as `GlobalAlloc`
+// requires; `dealloc` and `realloc` get only pointers this allocator returned.
+unsafe impl core::alloc::GlobalAlloc for Malloc {
+    unsafe fn alloc(&self, layout: core::alloc::Layout) -> *mut u8 {
+        if layout.align() <= 16 {
+            // SAFETY: any size is valid for malloc.
+            unsafe { libc::malloc(layout.size()).cast() }
+        } else {
+            let mut p = null_mut();
+            // SAFETY: the alignment is a power of two and a multiple of the pointer size.
+            let rc = unsafe { libc::posix_memalign(&raw mut p, layout.align(), layout.size()) };
+            if rc == 0 { p.cast() } else { null_mut() }
+        }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, _layout: core::alloc::Layout) {
+        // SAFETY: `ptr` came from malloc or posix_memalign.
+        unsafe { libc::free(ptr.cast()) }
+    }
+
+    unsafe fn realloc(
+        &self,
+        ptr: *mut u8,
+        layout: core::alloc::Layout,
+        new_size: usize,
+    ) -> *mut u8 {
+        if layout.align() <= 16 {
+            // SAFETY: `ptr` came from malloc with a small alignment, which realloc keeps.
+            unsafe { libc::realloc(ptr.cast(), new_size).cast() }
+        } else {
+            // SAFETY: the caller's contract; copies the old bytes and frees the block.
+            unsafe {
+                let new = self.alloc(core::alloc::Layout::from_size_align_unchecked(
+                    new_size,
+                    layout.align(),
+                ));
+                if !new.is_null() {
+                    core::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
+                    self.dealloc(ptr, layout);
+                }
+                new
+            }
+        }
+    }
+}
+
+/// An owned file descriptor, closed on drop.
+#[derive(Debug)]
+pub struct Fd(i32);
+
+impl Fd {
+    /// The raw descriptor.
+    pub fn raw(&self) -> i32 {
+        self.0
+    }
+
+    /// Reads into `buf`, retrying on `EINTR`; 0 at the end of the file.
+    pub fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            // SAFETY: the pointer and length describe `buf`, which outlives the call.
+            let n = unsafe { libc::read(self.0, buf.as_mut_ptr().cast(), buf.len()) };
+            if n >= 0 {
+                return Ok(n as usize);
+            }
+            match errno() {
+                libc::EINTR => continue,
+                e => return Err(io::Error(e)),
+            }
+        }
+    }
+
+    /// Writes all of `data`.
+    pub fn write_all(&self, data: &[u8]) -> io::Result<()> {
+        write_fd(self.0, data)
+    }
+
+    /// Whether it is a regular file.
+    pub fn is_regular_file(&self) -> bool {
+        // SAFETY: all-zero is a valid `stat`; fstat fills it or fails.
+        let mut st: libc::stat = unsafe { zeroed() };
+        // SAFETY: `st` is valid and writable for the call.
+        let rc = unsafe { libc::fstat(self.0, &raw mut st) };
+        rc == 0 && st.st_mode & libc::S_IFMT == libc::S_IFREG
+    }
+
+    /// Switches `O_NONBLOCK` on.
+    pub fn set_nonblocking(&self) -> io::Result<()> {
+        // SAFETY: plain fcntl calls on a descriptor we own.
+        let rc = unsafe {
+            let flags = libc::fcntl(self.0, libc::F_GETFL);
+            libc::fcntl(self.0, libc::F_SETFL, flags | libc::O_NONBLOCK)
+        };
+        if rc < 0 { Err(io::Error(errno())) } else { Ok(()) }
+    }
+}
+
+impl Drop for Fd {
+    fn drop(&mut self) {
+        // SAFETY: the descriptor is ours and used no more.
+        unsafe { libc::close(self.0) };
+    }
+}
+
+/// Opens `path` read-only (close-on-exec).
+pub fn open_read(path: &str) -> io::Result<Fd> {
+    let mut c = Vec::with_capacity(path.len() + 1);
+    c.extend_from_slice(path.as_bytes());
+    if c.contains(&0) {
+        return Err(io::Error(libc::EINVAL));
+    }
+    c.push(0);
+    // SAFETY: `c` is NUL-terminated and outlives the call.
+    let fd = unsafe { libc::open(c.as_ptr().cast(), libc::O_RDONLY | libc::O_CLOEXEC) };
+    if fd < 0 { Err(io::Error(errno())) } else { Ok(Fd(fd)) }
+}
+
+/// A duplicate of standard input (`None` when it is closed).
+pub fn stdin() -> Option<Fd> {
+    // SAFETY: fcntl(F_DUPFD_CLOEXEC) on fd 0 makes a new descriptor or fails.
+    let fd = unsafe { libc::fcntl(0, libc::F_DUPFD_CLOEXEC, 3) };
+    (fd >= 0).then_some(Fd(fd))
+}
+
+/// The whole contents of the file at `path`.
+pub fn read_file(path: &str) -> io::Result<Vec<u8>> {
+    let fd = open_read(path)?;
+    let mut out = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = fd.read(&mut chunk)?;
+        if n == 0 {
+            return Ok(out);
+        }
+        out.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// The value of environment variable `name` (bytes, as the environment holds them).
+pub fn getenv(name: &CStr) -> Option<&'static [u8]> {
+    // SAFETY: getenv returns null or a pointer into the environment, which this
+    // single-threaded program does not change while the value is used.
+    let p = unsafe { libc::getenv(name.as_ptr()) };
+    // SAFETY: a non-null result is a NUL-terminated string.
+    (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_bytes())
+}
+
+/// A point on the monotonic clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Instant(Duration);
+
+impl Instant {
+    /// Now.
+    pub fn now() -> Instant {
+        Instant(clock(libc::CLOCK_MONOTONIC))
+    }
+
+    /// Time since this instant.
+    pub fn elapsed(&self) -> Duration {
+        Instant::now().0.saturating_sub(self.0)
+    }
+}
+
+/// Time since the Unix epoch (`CLOCK_REALTIME`).
+pub fn since_epoch() -> Duration {
+    clock(libc::CLOCK_REALTIME)
+}
+
+fn clock(id: libc::clockid_t) -> Duration {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
+    unsafe { libc::clock_gettime(id, &raw mut ts) };
+    Duration::new(ts.tv_sec.max(0) as u64, ts.tv_nsec.clamp(0, 999_999_999) as u32)
+}
+
+/// Sleeps for `d` (restarted after signals until the time has passed).
+pub fn sleep(d: Duration) {
+    let mut req =
+        libc::timespec { tv_sec: d.as_secs() as libc::time_t, tv_nsec: d.subsec_nanos() as _ };
+    loop {
+        let mut rem = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: both timespecs are valid for the call.
+        let rc = unsafe { libc::nanosleep(&raw const req, &raw mut rem) };
+        if rc == 0 || errno() != libc::EINTR {
+            return;
+        }
+        req = rem;
+    }
+}
+
+/// A socket pair (`AF_UNIX`, `SOCK_STREAM`, close-on-exec): the two ends.
+pub fn socket_pair() -> io::Result<(Fd, Fd)> {
+    let mut fds = [0i32; 2];
+    // SAFETY: `fds` has room for the two descriptors socketpair writes.
+    let rc = unsafe {
+        libc::socketpair(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0, fds.as_mut_ptr())
+    };
+    if rc < 0 { Err(io::Error(errno())) } else { Ok((Fd(fds[0]), Fd(fds[1]))) }
+}
+
+/// A thread started by [`spawn`]; [`Thread::join`] waits for it.
+pub struct Thread(libc::pthread_t);
+
+impl Thread {
+    /// Waits until the thread has returned.
+    pub fn join(self) {
+        // SAFETY: the thread was created joinable and is joined once.
+        unsafe { libc::pthread_join(self.0, null_mut()) };
+    }
+}
+
+/// Runs `f` on a new thread (which blocks SIGINT, SIGTERM and SIGHUP, so the main
+/// thread takes them).
+pub fn spawn(f: Box<dyn FnOnce() + Send>) -> io::Result<Thread> {
+    extern "C" fn trampoline(arg: *mut libc::c_void) -> *mut libc::c_void {
+        // SAFETY: `arg` is the `Box<Box<dyn FnOnce>>` leaked by `spawn`, taken once.
+        let f = unsafe { Box::from_raw(arg.cast::<Box<dyn FnOnce() + Send>>()) };
+        f();
+        null_mut()
+    }
+    let arg = Box::into_raw(Box::new(f));
+    // SAFETY: all-zero is a valid `pthread_t` to be overwritten; the trampoline takes
+    // ownership of `arg`. Signals are blocked around the creation so the new thread
+    // starts with them blocked; the mask is restored after.
+    unsafe {
+        let mut block: libc::sigset_t = zeroed();
+        let mut old: libc::sigset_t = zeroed();
+        libc::sigemptyset(&raw mut block);
+        for s in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            libc::sigaddset(&raw mut block, s);
+        }
+        libc::pthread_sigmask(libc::SIG_BLOCK, &raw const block, &raw mut old);
+        let mut t: libc::pthread_t = zeroed();
+        let rc = libc::pthread_create(&raw mut t, core::ptr::null(), trampoline, arg.cast());
+        libc::pthread_sigmask(libc::SIG_SETMASK, &raw const old, null_mut());
+        if rc != 0 {
+            drop(Box::from_raw(arg));
+            return Err(io::Error(rc));
+        }
+        Ok(Thread(t))
+    }
+}
+
+/// A lock over a static value (std's `Mutex` without std): [`Lock::try_lock`] fails
+/// while the value is lent, [`Lock::lock`] spins until it is free. The CLI holds its
+/// locks briefly and from one thread at a time in practice.
+pub struct Lock<T> {
+    taken: AtomicBool,
+    value: core::cell::UnsafeCell<T>,
+}
+
+// SAFETY: the value is reached only through a `LockGuard`, and at most one guard exists
+// at a time (`taken` is set by a compare-exchange and cleared when the guard drops), so
+// the value moves between threads but is never shared: `T: Send` suffices.
+unsafe impl<T: Send> Sync for Lock<T> {}
+
+impl<T> Lock<T> {
+    /// A free lock over `value`.
+    pub const fn new(value: T) -> Self {
+        Lock { taken: AtomicBool::new(false), value: core::cell::UnsafeCell::new(value) }
+    }
+
+    /// The value, unless it is lent already.
+    pub fn try_lock(&self) -> Option<LockGuard<'_, T>> {
+        self.taken
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
+            .then_some(LockGuard { lock: self })
+    }
+
+    /// The value, once it is free.
+    pub fn lock(&self) -> LockGuard<'_, T> {
+        loop {
+            if let Some(g) = self.try_lock() {
+                return g;
+            }
+            core::hint::spin_loop();
+        }
+    }
+}
+
+/// The value of a [`Lock`], lent until dropped.
+pub struct LockGuard<'l, T> {
+    lock: &'l Lock<T>,
+}
+
+impl<T> core::ops::Deref for LockGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        // SAFETY: this guard is the only one (see `Lock`), so no `&mut` exists.
+        unsafe { &*self.lock.value.get() }
+    }
+}
+
+impl<T> core::ops::DerefMut for LockGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: this guard is the only one, and it is borrowed mutably.
+        unsafe { &mut *self.lock.value.get() }
+    }
+}
+
+impl<T> Drop for LockGuard<'_, T> {
+    fn drop(&mut self) {
+        self.lock.taken.store(false, Ordering::Release);
+    }
 }

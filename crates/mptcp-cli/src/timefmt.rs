@@ -1,5 +1,7 @@
 //! Monitor timestamps (`-t`, `-ts`), formatted from a broken-down local time.
 
+use crate::prelude::*;
+
 /// A local time as `localtime_r` gives it, plus microseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LocalTime {

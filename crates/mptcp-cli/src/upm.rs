@@ -1,7 +1,7 @@
 //! Userspace path-manager commands of plain `mptcp` (never of the `ip` personality):
 //! `endpoint announce|remove`, `endpoint show token`, `subflow add|delete|change`.
 
-use std::net::IpAddr;
+use core::net::IpAddr;
 
 use crate::addr::{self, Addr};
 use crate::command::{Interfaces, flag};
@@ -10,6 +10,7 @@ use crate::ifname;
 use crate::num;
 use crate::out::Out;
 use crate::pm::{self, Endpoint, Request};
+use crate::prelude::*;
 use crate::session::Session;
 use crate::words::{Words, matches};
 
@@ -193,8 +194,10 @@ pub fn run(s: &mut Session, out: &mut Out, u: &Upm, resolve: bool) -> u8 {
 /// After a failure: if this namespace runs the in-kernel path manager, say which
 /// sysctl selects the userspace one.
 fn hint_pm_type() {
-    let path_manager = std::fs::read_to_string("/proc/sys/net/mptcp/path_manager").ok();
-    let pm_type = std::fs::read_to_string("/proc/sys/net/mptcp/pm_type").ok();
+    let read =
+        |p: &str| crate::sys::read_file(p).ok().map(|b| String::from_utf8_lossy(&b).into_owned());
+    let path_manager = read("/proc/sys/net/mptcp/path_manager");
+    let pm_type = read("/proc/sys/net/mptcp/pm_type");
     let kernel_pm =
         match (path_manager.as_deref().map(str::trim), pm_type.as_deref().map(str::trim)) {
             (Some(pm), _) => pm != "userspace",

@@ -23,8 +23,9 @@
 //! [`Error`], that composes with `?`. A kernel refusal keeps its errno and
 //! extended-ack message ([`Error::Kernel`]).
 //!
-//! The crate is `#![no_std]` and needs only `libc`; the `std` feature (on by default)
-//! adds `AsFd`/`AsRawFd` so the sockets plug into `poll`, epoll and tokio's `AsyncFd`.
+//! The crate is `#![no_std]` and needs only `libc`; the `std` feature (opt-in:
+//! `mptcp-netlink = { version = "0.1", features = ["std"] }`) adds `AsFd`/`AsRawFd` so
+//! the sockets plug into `poll`, epoll and tokio's `AsyncFd`.
 //! It re-exports the layers it stands on, for what it does not wrap: the message
 //! layer ([`wire`], `mptcp-pm-wire`), the socket layer ([`nlsock`]), the family
 //! resolver ([`genl`]) and the netlink wire format ([`nlwire`]). Firmware without an

@@ -8,6 +8,7 @@
 use mptcp_follow::{Error, Rules};
 
 use crate::fail::{Exit, USAGE, say};
+use crate::prelude::*;
 use crate::words::Words;
 
 /// What `endpoint follow` runs.
@@ -71,10 +72,11 @@ pub fn parse(mut w: Words<'_>) -> Result<FollowArgs, Exit> {
 
 /// Appends the rules of config file `path`: one rule per line, `#` starts a comment.
 fn read_config(path: &str, rules: &mut Rules) -> Result<(), Exit> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
+    let bytes = crate::sys::read_file(path).map_err(|e| {
         say(format_args!("Error: cannot read config file \"{path}\": {e}\n"));
         Exit(USAGE)
     })?;
+    let text = String::from_utf8_lossy(&bytes);
     for (n, line) in text.lines().enumerate() {
         let line = line.split('#').next().unwrap_or_default();
         let words: Vec<&str> = line.split_whitespace().collect();

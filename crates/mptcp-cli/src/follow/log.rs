@@ -1,9 +1,9 @@
 //! One line per decision, as text or (`-j`) one JSON object per line, with a timestamp
 //! first when asked (`-t`). Written into the output buffer: nothing allocates.
 
-use std::fmt;
-use std::io::Write;
-use std::net::IpAddr;
+use crate::io::Write;
+use core::fmt;
+use core::net::IpAddr;
 
 use mptcp_follow::{Endpoint, State, flag};
 

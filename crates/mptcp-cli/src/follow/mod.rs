@@ -12,11 +12,6 @@ mod model;
 mod route;
 mod worker;
 
-use std::io::Read;
-use std::os::fd::AsRawFd;
-use std::os::unix::net::UnixStream;
-use std::sync::mpsc::{Receiver, sync_channel};
-
 use mptcp_follow::{
     Desired, Endpoint, MAX_ENDPOINTS, Op, Rules, Skip, State, limits_warning, plan,
 };
@@ -31,6 +26,7 @@ use worker::{Job, MAX_TABLE, Outcome, Worker};
 
 use crate::fail::say;
 use crate::out::Out;
+use crate::prelude::*;
 use crate::sys;
 
 /// Exit status when the kernel refused a request of `once`.
@@ -132,12 +128,11 @@ struct Follower<'a, 'o> {
     model: Model,
     adder: Worker,
     deleter: Worker,
-    outcomes: Receiver<Outcome>,
-    wake: UnixStream,
+    wake: sys::Fd,
     log: &'a mut Log<'o>,
     args: &'a FollowArgs,
     started: bool,
-    waiting: Option<(usize, Option<std::net::IpAddr>)>,
+    waiting: Option<(usize, Option<core::net::IpAddr>)>,
     pm: PathManager<Vec<u8>>,
 }
 
@@ -151,18 +146,17 @@ impl<'a, 'o> Follower<'a, 'o> {
         log: &'a mut Log<'o>,
     ) -> u8 {
         let opened = (|| {
-            let (wake, wake_tx) = UnixStream::pair().ok()?;
-            wake.set_nonblocking(true).ok()?;
-            let (tx, outcomes) = sync_channel::<Outcome>(2);
-            let adder = Worker::start("follow-add", tx.clone(), wake_tx.try_clone().ok()?)?;
-            let deleter = Worker::start("follow-delete", tx, wake_tx.try_clone().ok()?)?;
-            sys::install_follow_handlers(wake_tx.as_raw_fd());
+            let (wake, wake_tx) = sys::socket_pair().ok()?;
+            wake.set_nonblocking().ok()?;
+            let adder = Worker::start()?;
+            let deleter = Worker::start()?;
+            sys::install_follow_handlers(wake_tx.raw());
             let pm = PathManager::open(vec![0u8; mptcp_netlink::MIN_BUF]).ok()?;
             // The signal handler writes into `wake_tx`: it must outlive the loop.
-            std::mem::forget(wake_tx);
-            Some((wake, outcomes, adder, deleter, pm))
+            core::mem::forget(wake_tx);
+            Some((wake, adder, deleter, pm))
         })();
-        let Some((wake, outcomes, adder, deleter, pm)) = opened else {
+        let Some((wake, adder, deleter, pm)) = opened else {
             say(format_args!(
                 "Cannot start endpoint follow: no MPTCP path manager or no threads\n"
             ));
@@ -176,7 +170,6 @@ impl<'a, 'o> Follower<'a, 'o> {
             model: Model::new(),
             adder,
             deleter,
-            outcomes,
             wake,
             log,
             args,
@@ -203,7 +196,8 @@ impl<'a, 'o> Follower<'a, 'o> {
             }
             self.decide();
             self.log.out.flush();
-            let ready = match sys::poll_readable([self.routes.fd(), self.wake.as_raw_fd()], -1) {
+            let fds = [self.routes.fd(), self.wake.raw(), self.adder.fd(), self.deleter.fd()];
+            let ready = match sys::poll_readable(fds, -1) {
                 Ok(r) => r,
                 Err(e) => {
                     say(format_args!("poll: {e}\n"));
@@ -213,7 +207,14 @@ impl<'a, 'o> Follower<'a, 'o> {
             if ready[1] {
                 let mut sink = [0u8; 64];
                 while matches!(self.wake.read(&mut sink), Ok(n) if n > 0) {}
-                while let Ok(outcome) = self.outcomes.try_recv() {
+            }
+            if ready[2] {
+                if let Some(outcome) = self.adder.take() {
+                    self.finished(outcome);
+                }
+            }
+            if ready[3] {
+                if let Some(outcome) = self.deleter.take() {
                     self.finished(outcome);
                 }
             }
@@ -323,19 +324,15 @@ impl<'a, 'o> Follower<'a, 'o> {
     fn finished(&mut self, outcome: Outcome) {
         match outcome {
             Outcome::Table(t) => {
-                self.deleter.finished();
                 self.model.load(&t);
             }
             Outcome::Done(Job::Add(e)) => {
-                self.adder.finished();
                 self.model.settle(e.id);
             }
             Outcome::Done(Job::Delete(e)) => {
-                self.deleter.finished();
                 self.model.remove(e.id);
             }
             Outcome::Refused(Job::Delete(e), k) if k.errno == libc::ENOENT => {
-                self.deleter.finished();
                 self.model.remove(e.id);
             }
             Outcome::Refused(job, k) => {
@@ -346,23 +343,20 @@ impl<'a, 'o> Follower<'a, 'o> {
                 report(self.log, &outcome, &self.state);
                 self.job_failed(job, None);
             }
-            Outcome::Done(Job::Dump) => self.deleter.finished(),
+            Outcome::Done(Job::Dump) => {}
         }
     }
 
     fn job_failed(&mut self, job: Job, k: Option<&KernelError>) {
         match job {
             Job::Add(e) => {
-                self.adder.finished();
                 self.model.remove(e.id);
                 self.model.refuse(e.ip, e.ifindex);
             }
             Job::Delete(e) => {
-                self.deleter.finished();
                 self.model.settle(e.id);
             }
             Job::Dump => {
-                self.deleter.finished();
                 self.model.dumping = false;
             }
         }
@@ -392,7 +386,7 @@ impl<'a, 'o> Follower<'a, 'o> {
     fn stop(&mut self) -> u8 {
         self.adder.stop();
         self.deleter.stop();
-        while let Ok(outcome) = self.outcomes.try_recv() {
+        for outcome in [self.adder.take(), self.deleter.take()].into_iter().flatten() {
             self.finished(outcome);
         }
         let mut status = 0;
@@ -475,7 +469,7 @@ fn log_waiting(
     log: &mut Log<'_>,
     desired: &Desired,
     state: &State,
-    last: Option<&mut Option<(usize, Option<std::net::IpAddr>)>>,
+    last: Option<&mut Option<(usize, Option<core::net::IpAddr>)>>,
 ) {
     let now = (desired.waiting(), desired.first_waiting().map(|w| w.ip));
     if let Some(last) = last {
@@ -511,7 +505,7 @@ fn warn_limits<B: AsMut<[u8]>>(pm: &mut PathManager<B>, desired: &Desired, log: 
 
 /// Logs a refused or failed request.
 fn report(log: &mut Log<'_>, outcome: &Outcome, state: &State) {
-    let (job, why): (Job, &dyn std::fmt::Display) = match outcome {
+    let (job, why): (Job, &dyn core::fmt::Display) = match outcome {
         Outcome::Refused(job, k) => (*job, k),
         Outcome::Failed(job, e) => (*job, e),
         Outcome::Done(_) | Outcome::Table(_) => return,

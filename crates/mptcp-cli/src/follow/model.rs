@@ -1,7 +1,7 @@
 //! [`Model`]: what the kernel's endpoint table holds, as far as this process knows,
 //! with the requests in flight, and the adds the kernel refused.
 
-use std::net::IpAddr;
+use core::net::IpAddr;
 
 use mptcp_follow::{Endpoint, FIRST_ID, LAST_ID};
 

@@ -3,17 +3,18 @@
 //!
 //! Two workers, each with its own `mptcp_pm` socket: one for deletes (and table dumps),
 //! one for adds, so an add does not queue behind a slow delete. Each takes one job at a
-//! time over a rendezvous-sized channel (no allocation per job) and wakes the main loop
-//! through a socket pair when its outcome is ready.
+//! time: the job and its outcome pass through a one-slot mailbox, and a byte over a
+//! socket pair says that one is there (the main loop polls the socket). Nothing is
+//! allocated per job.
 
-use std::io::Write;
-use std::net::IpAddr;
-use std::os::unix::net::UnixStream;
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
-use std::thread::JoinHandle;
+use alloc::sync::Arc;
+use core::net::IpAddr;
 
 use mptcp_follow::Endpoint;
 use mptcp_netlink::{EndpointAddr, EndpointFlags, Error, KernelError, MIN_BUF, PathManager};
+
+use crate::prelude::*;
+use crate::sys::{self, Fd, Lock, Thread};
 
 /// Most endpoints a table dump keeps (the kernel holds 8, plus implicit ones).
 pub const MAX_TABLE: usize = 16;
@@ -38,8 +39,8 @@ pub struct Table {
     pub len: usize,
 }
 
-/// How a job ended. The table variant is the large one (about 460 bytes); outcomes
-/// cross a two-slot channel, so the copies are few and no box is needed.
+/// How a job ended. The table variant is the large one (about 460 bytes); an outcome
+/// is moved once, through the mailbox, so no box is needed.
 #[derive(Debug, Clone, Copy)]
 #[allow(clippy::large_enum_variant)]
 pub enum Outcome {
@@ -53,25 +54,37 @@ pub enum Outcome {
     Failed(Job, Error),
 }
 
-/// One worker thread and its job channel.
+/// The one-slot mailbox between the main loop and a worker.
+#[derive(Default)]
+struct Mailbox {
+    job: Option<Job>,
+    outcome: Option<Outcome>,
+}
+
+/// One worker thread, its mailbox and the main loop's end of its socket pair.
 pub struct Worker {
-    jobs: Option<SyncSender<Job>>,
+    mailbox: Arc<Lock<Mailbox>>,
+    bell: Option<Fd>,
     busy: bool,
-    thread: Option<JoinHandle<()>>,
+    thread: Option<Thread>,
 }
 
 impl Worker {
     /// Starts a worker with its own path-manager socket (opened here, in the calling
-    /// thread's namespace). Outcomes go to `outcomes`, then a byte to `wake`. `None`
-    /// when the socket or the thread cannot be had.
-    pub fn start(name: &str, outcomes: SyncSender<Outcome>, wake: UnixStream) -> Option<Worker> {
+    /// thread's namespace). `None` when the socket or the thread cannot be had.
+    pub fn start() -> Option<Worker> {
         let pm = PathManager::open([0u8; MIN_BUF]).ok()?;
-        let (jobs, inbox) = sync_channel::<Job>(1);
-        let thread = std::thread::Builder::new()
-            .name(name.to_owned())
-            .spawn(move || serve(pm, &inbox, &outcomes, wake))
-            .ok()?;
-        Some(Worker { jobs: Some(jobs), busy: false, thread: Some(thread) })
+        let (bell, theirs) = sys::socket_pair().ok()?;
+        bell.set_nonblocking().ok()?;
+        let mailbox = Arc::new(Lock::new(Mailbox::default()));
+        let shared = Arc::clone(&mailbox);
+        let thread = sys::spawn(Box::new(move || serve(pm, &shared, &theirs))).ok()?;
+        Some(Worker { mailbox, bell: Some(bell), busy: false, thread: Some(thread) })
+    }
+
+    /// The descriptor that turns readable when an outcome is ready.
+    pub fn fd(&self) -> i32 {
+        self.bell.as_ref().map_or(-1, Fd::raw)
     }
 
     /// Whether a job is in flight.
@@ -81,37 +94,43 @@ impl Worker {
 
     /// Hands over `job`; the worker must be idle.
     pub fn send(&mut self, job: Job) {
-        if let Some(j) = &self.jobs {
-            self.busy = j.send(job).is_ok();
-        }
+        self.mailbox.lock().job = Some(job);
+        self.busy = self.bell.as_ref().is_some_and(|b| b.write_all(&[1]).is_ok());
     }
 
-    /// Marks the job in flight as finished (its outcome arrived).
-    pub fn finished(&mut self) {
-        self.busy = false;
+    /// The outcome of the job in flight, once it is ready (after [`Worker::fd`] turned
+    /// readable); the worker is idle again then.
+    pub fn take(&mut self) -> Option<Outcome> {
+        if let Some(bell) = &self.bell {
+            let mut sink = [0u8; 8];
+            while matches!(bell.read(&mut sink), Ok(n) if n > 0) {}
+        }
+        let outcome = self.mailbox.lock().outcome.take();
+        if outcome.is_some() {
+            self.busy = false;
+        }
+        outcome
     }
 
     /// Lets the worker finish its job and end.
     pub fn stop(&mut self) {
-        self.jobs = None;
+        self.bell = None;
         if let Some(t) = self.thread.take() {
-            let _ = t.join();
+            t.join();
         }
     }
 }
 
-fn serve(
-    mut pm: PathManager<[u8; MIN_BUF]>,
-    inbox: &Receiver<Job>,
-    outcomes: &SyncSender<Outcome>,
-    mut wake: UnixStream,
-) {
-    while let Ok(job) = inbox.recv() {
+/// The worker's loop: a byte means a job waits; end of file means stop.
+fn serve(mut pm: PathManager<[u8; MIN_BUF]>, mailbox: &Lock<Mailbox>, bell: &Fd) {
+    let mut byte = [0u8; 1];
+    while matches!(bell.read(&mut byte), Ok(1)) {
+        let Some(job) = mailbox.lock().job.take() else { continue };
         let outcome = run(&mut pm, job);
-        if outcomes.send(outcome).is_err() {
+        mailbox.lock().outcome = Some(outcome);
+        if bell.write_all(&[1]).is_err() {
             return;
         }
-        let _ = wake.write_all(&[1]);
     }
 }
 

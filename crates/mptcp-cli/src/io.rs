@@ -1,0 +1,150 @@
+//! Byte output and line input without std: [`Write`], [`BufRead`] and their [`Error`].
+//!
+//! The CLI is `#![no_std]`; these are the few parts of `std::io` it used. `write!` works
+//! on any [`Write`] (it calls [`Write::write_fmt`]).
+
+use alloc::vec::Vec;
+use core::fmt;
+
+/// An OS error number from a failed read or write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Error(pub i32);
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        nlsock::Errno(self.0).fmt(f)
+    }
+}
+
+/// The result of an I/O call.
+pub type Result<T> = core::result::Result<T, Error>;
+
+/// A byte sink.
+pub trait Write {
+    /// Writes all of `data`.
+    fn write_all(&mut self, data: &[u8]) -> Result<()>;
+
+    /// Pushes buffered bytes out.
+    fn flush(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    /// Writes formatted text (what `write!` calls).
+    fn write_fmt(&mut self, args: fmt::Arguments<'_>) -> Result<()> {
+        struct Adapter<'w, W: ?Sized> {
+            inner: &'w mut W,
+            error: Option<Error>,
+        }
+        impl<W: Write + ?Sized> fmt::Write for Adapter<'_, W> {
+            fn write_str(&mut self, s: &str) -> fmt::Result {
+                self.inner.write_all(s.as_bytes()).map_err(|e| {
+                    self.error = Some(e);
+                    fmt::Error
+                })
+            }
+        }
+        let mut a = Adapter { inner: self, error: None };
+        match fmt::write(&mut a, args) {
+            Ok(()) => Ok(()),
+            Err(_) => Err(a.error.unwrap_or(Error(0))),
+        }
+    }
+}
+
+impl Write for Vec<u8> {
+    fn write_all(&mut self, data: &[u8]) -> Result<()> {
+        self.extend_from_slice(data);
+        Ok(())
+    }
+}
+
+impl<W: Write + ?Sized> Write for &mut W {
+    fn write_all(&mut self, data: &[u8]) -> Result<()> {
+        (**self).write_all(data)
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        (**self).flush()
+    }
+}
+
+/// A byte source read line by line.
+pub trait BufRead {
+    /// Appends bytes to `buf` up to and including `delim` or the end; the count read,
+    /// 0 at the end.
+    fn read_until(&mut self, delim: u8, buf: &mut Vec<u8>) -> Result<usize>;
+}
+
+impl BufRead for &[u8] {
+    fn read_until(&mut self, delim: u8, buf: &mut Vec<u8>) -> Result<usize> {
+        let n = self.iter().position(|&b| b == delim).map_or(self.len(), |i| i + 1);
+        buf.extend_from_slice(&self[..n]);
+        *self = &self[n..];
+        Ok(n)
+    }
+}
+
+/// A file descriptor read through a buffer.
+pub struct FdReader {
+    fd: crate::sys::Fd,
+    buf: Vec<u8>,
+    at: usize,
+    len: usize,
+}
+
+impl FdReader {
+    /// Reads `fd` through a 64 KiB buffer.
+    pub fn new(fd: crate::sys::Fd) -> Self {
+        FdReader { fd, buf: alloc::vec![0; 64 * 1024], at: 0, len: 0 }
+    }
+
+    /// The descriptor.
+    pub fn fd(&self) -> &crate::sys::Fd {
+        &self.fd
+    }
+}
+
+impl BufRead for FdReader {
+    fn read_until(&mut self, delim: u8, out: &mut Vec<u8>) -> Result<usize> {
+        let mut total = 0;
+        loop {
+            if self.at == self.len {
+                self.len = self.fd.read(&mut self.buf)?;
+                self.at = 0;
+                if self.len == 0 {
+                    return Ok(total);
+                }
+            }
+            let avail = &self.buf[self.at..self.len];
+            let (n, done) = match avail.iter().position(|&b| b == delim) {
+                Some(i) => (i + 1, true),
+                None => (avail.len(), false),
+            };
+            out.extend_from_slice(&avail[..n]);
+            self.at += n;
+            total += n;
+            if done {
+                return Ok(total);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_from_a_slice_and_formatting_into_a_vec() {
+        let mut input: &[u8] = b"a b\nc";
+        let mut line = Vec::new();
+        assert_eq!(input.read_until(b'\n', &mut line), Ok(4));
+        assert_eq!(input.read_until(b'\n', &mut line), Ok(1));
+        assert_eq!(input.read_until(b'\n', &mut line), Ok(0));
+        assert_eq!(line, b"a b\nc");
+        let mut out = Vec::new();
+        let word = "x";
+        write!(out, "{} {word}", 1).unwrap();
+        assert_eq!(out, b"1 x");
+    }
+}
