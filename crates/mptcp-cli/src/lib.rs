@@ -122,6 +122,18 @@ fn start(personality: Personality, args: &[&str]) -> Result<u8, Exit> {
         }
     };
     runner.out.flush();
+    // `ip` ignores a failed write to stdout, as C stdio does; plain `mptcp` says so and
+    // fails, so that a script writing to a full disk learns its output was lost.
+    let result = match (personality, runner.out.w.error()) {
+        (Personality::Plain, Some(e)) => {
+            say(format_args!("mptcp: cannot write to standard output: {e}\n"));
+            match result {
+                Ok(0) => Ok(1),
+                other => other,
+            }
+        }
+        _ => result,
+    };
     // The process ends next: the kernel closes the socket and frees the memory, so the
     // teardown (a `close`, a `munmap`) is skipped, as C's `exit` skips it for `ip`.
     core::mem::forget(runner);

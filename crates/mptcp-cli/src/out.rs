@@ -65,12 +65,26 @@ impl<W: Write> Out<W> {
 pub struct Stdout {
     buf: [u8; 8192],
     len: usize,
+    error: Option<io::Error>,
 }
 
 impl Stdout {
     /// An empty buffer.
     pub fn new() -> Self {
-        Stdout { buf: [0; 8192], len: 0 }
+        Stdout { buf: [0; 8192], len: 0, error: None }
+    }
+
+    /// The first write error (`ENOSPC`, `EIO`, …), if a write failed: output after it
+    /// is dropped. (`EPIPE` never shows: SIGPIPE ends the process first, as for `ip`.)
+    pub fn error(&self) -> Option<io::Error> {
+        self.error
+    }
+
+    fn put(&mut self, data: &[u8]) -> io::Result<()> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        crate::sys::write_stdout(data).inspect_err(|e| self.error = Some(*e))
     }
 }
 
@@ -94,7 +108,7 @@ impl Write for Stdout {
             self.flush()?;
         }
         if data.len() > self.buf.len() {
-            return crate::sys::write_stdout(data);
+            return self.put(data);
         }
         copy(&mut self.buf[self.len..self.len + data.len()], data);
         self.len += data.len();
@@ -104,7 +118,11 @@ impl Write for Stdout {
     fn flush(&mut self) -> io::Result<()> {
         let pending = self.len;
         self.len = 0;
-        crate::sys::write_stdout(&self.buf[..pending])
+        if pending == 0 {
+            return Ok(());
+        }
+        let buf = self.buf;
+        self.put(&buf[..pending])
     }
 }
 
