@@ -5,6 +5,7 @@ use crate::addr::{self, Addr};
 use crate::fail::{self, Exit, invarg, missarg};
 use crate::ifname;
 use crate::num;
+#[cfg(feature = "follow")]
 use crate::prelude::*;
 use crate::words::{Words, matches};
 
@@ -103,6 +104,7 @@ pub enum Command {
     /// `connection show` (plain `mptcp` only).
     ConnectionShow,
     /// `endpoint follow` (plain `mptcp` only).
+    #[cfg(feature = "follow")]
     Follow(Box<crate::follow::FollowArgs>),
 }
 
@@ -150,7 +152,7 @@ pub fn parse(words: &[&str], ifs: &mut dyn Interfaces, plain: bool) -> Result<Co
         } else if matches(verb, "flush") {
             Ok(Command::Flush)
         } else if plain && verb.len() >= 2 && matches(verb, "follow") {
-            crate::follow::args::parse(w).map(|a| Command::Follow(Box::new(a)))
+            follow(w)
         } else if plain && (matches(verb, "announce") || matches(verb, "remove")) {
             crate::upm::parse_endpoint(verb, w, ifs).map(Command::Upm)
         } else {
@@ -187,6 +189,17 @@ pub fn parse(words: &[&str], ifs: &mut dyn Interfaces, plain: bool) -> Result<Co
         };
     }
     Err(fail::unknown_command(monitor_word))
+}
+
+/// `endpoint follow …`, when this build has it.
+fn follow(w: Words<'_>) -> Result<Command, Exit> {
+    #[cfg(feature = "follow")]
+    return crate::follow::args::parse(w).map(|a| Command::Follow(Box::new(a)));
+    #[cfg(not(feature = "follow"))]
+    {
+        let _ = w;
+        Err(fail::fatal(fail::USAGE, "endpoint follow is not in this build (cargo feature \"follow\")"))
+    }
 }
 
 /// iproute2's endpoint option parser, with its post-checks in iproute2's order.

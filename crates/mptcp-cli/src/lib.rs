@@ -30,6 +30,7 @@ pub mod connection;
 pub mod endpoint;
 #[doc(hidden)]
 pub mod fail;
+#[cfg(feature = "follow")]
 #[doc(hidden)]
 pub mod follow;
 #[doc(hidden)]

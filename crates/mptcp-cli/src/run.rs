@@ -187,6 +187,7 @@ impl Runner {
             Command::LimitsShow(l) => limits::show(s, out, &l, plain && self.opts.json),
             Command::Upm(u) => upm::run(s, out, &u, self.opts.resolve),
             Command::ConnectionShow => connection::show(out),
+            #[cfg(feature = "follow")]
             Command::Follow(f) => {
                 crate::follow::run(&f, out, self.opts.json, self.opts.timestamp || self.opts.tshort)
             }
