@@ -242,7 +242,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     }
 }
 
-/// Builds the static x86_64 release binary and checks it against its 512 KiB budget;
+/// Builds the static x86_64 release binary and checks it against its 256 KiB budget;
 /// returns its path. Needs only the stable toolchain and a C compiler driver.
 pub fn budget_check_x86_64(root: &Path) -> Result<PathBuf, String> {
     stable_targets(&[X86_64])?;
