@@ -143,6 +143,10 @@ fn addresses_links_and_routes_each_give_the_expected_table() {
     h.ip("-6 addr add 2001:db8:1::2/64 dev wan0");
     assert_eq!(h.show(), "", "a tentative address got an endpoint");
     h.settles("2001:db8:1::2 id 200 subflow dev wan0 \n", Some(&mut f));
+    h.ip("-6 route del default");
+    h.settles("", Some(&mut f));
+    h.ip("-6 route add default via 2001:db8:1::1 dev wan0 onlink");
+    h.settles("2001:db8:1::2 id 200 subflow dev wan0 \n", Some(&mut f));
     // Deprecated: the preferred lifetime runs out.
     h.ip("-6 addr change 2001:db8:1::2/64 dev wan0 preferred_lft 0");
     h.settles("", Some(&mut f));
@@ -166,6 +170,36 @@ fn addresses_links_and_routes_each_give_the_expected_table() {
     let log = stop(f);
     assert!(log.iter().any(|l| l.contains("\"skip\"") && l.contains("temporary")), "{log:#?}");
     assert!(log.iter().any(|l| l.contains("\"skip\"") && l.contains("tentative")), "{log:#?}");
+}
+
+#[test]
+fn sighup_rereads_the_config_and_limits_stay_the_users() {
+    let h = Host::new("fl-hup", &["wan0", "lte0"]);
+    h.ip("addr add 10.1.0.2/24 dev wan0");
+    h.ip("addr add 10.2.0.2/24 dev lte0");
+    h.ip("route add default via 10.1.0.1");
+    h.ip("mptcp limits set subflows 0 add_addr_accepted 3");
+    let conf = std::env::temp_dir().join(format!("follow-hup-{}.conf", std::process::id()));
+    std::fs::write(&conf, "dev wan0 signal\n").unwrap();
+    let mut f = h.follow(&["config", conf.to_str().unwrap()]);
+    h.settles("10.1.0.2 id 200 signal dev wan0 \n", Some(&mut f));
+    std::fs::write(&conf, "# the modem too\ndev lte0 subflow backup\ndev wan0 signal\n").unwrap();
+    f.signal(libc::SIGHUP);
+    f.wait_for(SETTLE, |l| l.contains("config reloaded: 2 rules"));
+    h.settles(
+        "10.1.0.2 id 200 signal dev wan0 \n10.2.0.2 id 201 subflow backup dev lte0 \n",
+        Some(&mut f),
+    );
+    let warned = f.wait_for(SETTLE, |l| l.contains("subflows is 0"));
+    assert!(warned.contains("note"), "{warned}");
+    std::fs::write(&conf, "dev wan0 bogus\n").unwrap();
+    f.signal(libc::SIGHUP);
+    f.wait_for(SETTLE, |l| l.contains("config not reloaded"));
+    let log = stop(f);
+    std::fs::remove_file(&conf).unwrap();
+    assert!(!log.iter().any(|l| l.contains("refused")), "{log:#?}");
+    let limits = h.ns.exec(&["/usr/sbin/ip", "mptcp", "limits", "show"]).stdout_text();
+    assert_eq!(limits, "add_addr_accepted 3 subflows 0 \n", "the limits were changed");
 }
 
 #[test]

@@ -48,7 +48,17 @@ pub fn mptcp_bin() -> PathBuf {
 /// A source file of the `mptcp` binary (its crate and the crates it is built from)
 /// modified after `built`, if any.
 fn newer_source(built: SystemTime) -> Option<PathBuf> {
-    let crates = ["mptcp-cli", "mptcp-pm-wire", "mptcp-diag", "nlsock", "genl", "nlwire"];
+    let crates = [
+        "mptcp-cli",
+        "mptcp-pm-wire",
+        "mptcp-diag",
+        "mptcp-netlink",
+        "mptcp-follow",
+        "rtnl-wire",
+        "nlsock",
+        "genl",
+        "nlwire",
+    ];
     crates.iter().find_map(|c| {
         let dir = workspace().join("crates").join(c);
         newer_in(&dir.join("src"), built).or_else(|| newer_in(&dir.join("Cargo.toml"), built))

@@ -198,7 +198,10 @@ fn follow(w: Words<'_>) -> Result<Command, Exit> {
     #[cfg(not(feature = "follow"))]
     {
         let _ = w;
-        Err(fail::fatal(fail::USAGE, "endpoint follow is not in this build (cargo feature \"follow\")"))
+        Err(fail::fatal(
+            fail::USAGE,
+            "endpoint follow is not in this build (cargo feature \"follow\")",
+        ))
     }
 }
 

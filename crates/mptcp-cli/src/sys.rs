@@ -555,8 +555,7 @@ fn clock(id: libc::clockid_t) -> Duration {
 
 /// Sleeps for `d` (restarted after signals until the time has passed).
 pub fn sleep(d: Duration) {
-    let mut req =
-        libc::timespec { tv_sec: d.as_secs() as _, tv_nsec: d.subsec_nanos() as _ };
+    let mut req = libc::timespec { tv_sec: d.as_secs() as _, tv_nsec: d.subsec_nanos() as _ };
     loop {
         let mut rem = libc::timespec { tv_sec: 0, tv_nsec: 0 };
         // SAFETY: both timespecs are valid for the call.
