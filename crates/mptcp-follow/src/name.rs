@@ -63,36 +63,24 @@ impl fmt::Display for IfName {
 /// take one more byte. At most `pattern.len() * text.len()` steps.
 fn glob(pattern: &[u8], text: &[u8]) -> bool {
     let (mut p, mut t) = (0, 0);
+    // The last `*` seen and the text position it last matched up to.
     let mut star: Option<(usize, usize)> = None;
     while t < text.len() {
-        match pattern.get(p) {
-            Some(b'*') => {
-                star = Some((p, t));
-                p += 1;
-            }
-            Some(_) => match one(&pattern[p..], text[t]) {
-                Some(used) => {
-                    p += used;
-                    t += 1;
-                }
-                None => match star {
-                    Some((sp, st)) => {
-                        p = sp + 1;
-                        t = st + 1;
-                        star = Some((sp, st + 1));
-                    }
-                    None => return false,
-                },
-            },
-            None => match star {
-                Some((sp, st)) => {
-                    p = sp + 1;
-                    t = st + 1;
-                    star = Some((sp, st + 1));
-                }
-                None => return false,
-            },
+        if pattern.get(p) == Some(&b'*') {
+            star = Some((p, t));
+            p += 1;
+            continue;
         }
+        if let Some(used) = pattern.get(p).and_then(|_| one(&pattern[p..], text[t])) {
+            p += used;
+            t += 1;
+            continue;
+        }
+        // Mismatch: the last `*` takes one more byte, or there is no match.
+        let Some((sp, st)) = star else { return false };
+        p = sp + 1;
+        t = st + 1;
+        star = Some((sp, st + 1));
     }
     pattern[p..].iter().all(|&c| c == b'*')
 }
