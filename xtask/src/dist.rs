@@ -611,8 +611,8 @@ mod tests {
 
     #[test]
     fn budgets_are_the_issues() {
-        assert_eq!(Profile::Release.budget(X86_64), 524_288);
-        assert_eq!(Profile::Release.budget(AARCH64), 475_136);
+        assert_eq!(Profile::Release.budget(X86_64), 262_144);
+        assert_eq!(Profile::Release.budget(AARCH64), 245_760);
         assert_eq!(Profile::Tiny.budget(X86_64), 131_072);
         assert_eq!(Profile::Tiny.budget(AARCH64), 131_072);
     }
