@@ -1,7 +1,8 @@
-//! Project automation in plain Rust: `cargo xtask ci`, `demo`, `dist` and `bench`.
+//! Project automation in plain Rust: `cargo xtask ci`, `demo`, `dist`, `cross` and `bench`.
 
 mod bench;
 mod ci;
+mod cross;
 mod demo;
 mod dist;
 mod firmware;
@@ -20,6 +21,8 @@ tasks:
   demo                         MPTCP endpoints, limits and a live connection in throw-away namespaces
   dist [--release-only] [--no-test]
                                static musl binaries for x86_64 and aarch64, sizes and budgets
+  cross [--arch ARCH]... [--serial] [--keep]
+                               aarch64 and big-endian s390x kernels under qemu-system, amd64 6.1 as the reference
   bench                        side-by-side benchmarks against /usr/sbin/ip; writes BENCHMARKS.md
   help                         this text (`cargo xtask <task> --help` for a task)
 ";
@@ -31,6 +34,7 @@ fn main() -> ExitCode {
         Some("ci") => ci::main(rest),
         Some("demo") => demo::main(rest),
         Some("dist") => dist::run(&util::root(), rest),
+        Some("cross") => cross::main(rest),
         Some("bench") => bench::run(&util::root(), rest),
         None | Some("help" | "-h" | "--help") => {
             print!("{USAGE}");
