@@ -51,8 +51,8 @@ A full run rewrites the results table in README.md.
                   downloads are always kept, in <target>/cross/ARCH/)
   --kvm           run the amd64 guest with KVM (on a nested hypervisor, such as this
                   project's machines, Debian's 6.1 then hangs in early boot; under
-                  TCG it boots and runs everything in about 15 s)
-  --timeout SECS  time limit of each boot, after which QEMU is killed (default 600)
+                  TCG it boots and runs everything in about 30 s)
+  --timeout SECS  time limit of each boot, after which QEMU is killed (default 300)
   --threads N     scenarios at once inside a guest (default 6)
 ";
 
@@ -158,7 +158,7 @@ fn parse_args(args: &[String]) -> Result<Option<Opts>> {
         serial: false,
         keep: false,
         kvm: false,
-        timeout: Duration::from_secs(600),
+        timeout: Duration::from_secs(300),
         threads: 6,
     };
     let mut it = args.iter();
