@@ -12,7 +12,8 @@
 //!
 //! STDOUT and STDERR are the bytes in lower-case hex, `-` when empty, so that a console
 //! (which turns `\n` into `\r\n`) cannot change them; STATUS is the exit status, 128 + N
-//! after signal N, -1 after the 60 s deadline. Lines come in the order scenarios end.
+//! after signal N, -1 after the 60 s deadline, -2 when the namespace could not be made
+//! (STDERR says why). Lines come in the order scenarios end.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
