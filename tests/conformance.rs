@@ -11,93 +11,20 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use mptcp_stack::json::{self, Json};
+use mptcp_stack::scenario::{self, Expect, Scenario, substitute};
 use mptcp_stack::{Captured, Netns, bash, diff::diff, mptcp_bin};
 
 /// How many scenarios run at once: most of their time is spent sleeping.
 const THREADS: usize = 6;
 
-/// One recorded case.
-struct Scenario {
-    id: String,
-    title: String,
-    setup: Vec<String>,
-    cmd: String,
-    stdout: String,
-    stderr: String,
-    rc: i32,
-}
-
-/// Reads a scenario file; every field is required (a typo must not pass silently).
+/// Reads a recorded scenario file (every field required).
 fn load(path: &Path) -> Vec<Scenario> {
-    let file = path.display();
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{file}: {e}"));
-    let doc = json::parse(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
-    let list = doc.as_array().unwrap_or_else(|| panic!("{file}: not a list of scenarios"));
-    list.iter()
-        .enumerate()
-        .map(|(n, s)| {
-            let get = |v: &Json, k: &str| -> String {
-                let f = v.get(k).and_then(Json::as_str);
-                f.unwrap_or_else(|| panic!("{file}: scenario #{n}: no string `{k}`")).to_owned()
-            };
-            let expect = s.get("expect").unwrap_or_else(|| panic!("{file}: #{n}: no `expect`"));
-            let setup = s.get("setup").and_then(Json::as_array);
-            let setup = setup.unwrap_or_else(|| panic!("{file}: #{n}: no `setup` list"));
-            let rc = expect.get("rc").and_then(Json::as_i64);
-            Scenario {
-                id: get(s, "id"),
-                title: get(s, "title"),
-                setup: setup
-                    .iter()
-                    .map(|c| c.as_str().expect("setup commands are strings").to_owned())
-                    .collect(),
-                cmd: get(s, "cmd"),
-                stdout: get(expect, "stdout"),
-                stderr: get(expect, "stderr"),
-                rc: rc.unwrap_or_else(|| panic!("{file}: #{n}: no integer `rc`")) as i32,
-            }
-        })
-        .collect()
+    scenario::load(path, true).unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// Replaces whole-word `word` (neighbours not alphanumeric or `_`) by `with`.
-fn replace_word(text: &str, word: &str, with: &str) -> String {
-    let is_word = |c: u8| c.is_ascii_alphanumeric() || c == b'_';
-    let b = text.as_bytes();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hit = b[i..].starts_with(word.as_bytes())
-            && (i == 0 || !is_word(b[i - 1]))
-            && b.get(i + word.len()).is_none_or(|&c| !is_word(c));
-        if hit {
-            out.push_str(with);
-            i += word.len();
-        } else {
-            let ch = text[i..].chars().next().unwrap_or_default();
-            out.push(ch);
-            i += ch.len_utf8();
-        }
-    }
-    out
-}
-
-/// Fills the placeholders of the scenario README.
-fn substitute(cmd: &str, ns: &str, ip: &Path, fixture: &str) -> String {
-    let mut c = cmd.to_owned();
-    for (placeholder, verb) in [
-        ("MPTCP_LISTEN", "listen"),
-        ("MPTCP_CONN", "conn"),
-        ("MPTCP_SERVER", "server"),
-        ("MPTCP_CLIENT", "client"),
-    ] {
-        c = replace_word(&c, placeholder, &format!("{fixture} {verb}"));
-    }
-    let ip = ip.to_string_lossy();
-    c = replace_word(&c, "NEWIP", &ip);
-    c = replace_word(&c, "IP", &ip);
-    replace_word(&c, "NS", ns)
+/// The recording of a scenario `load` accepted.
+fn expect(s: &Scenario) -> &Expect {
+    s.expect.as_ref().expect("recorded scenarios have an expectation")
 }
 
 /// Runs one scenario in a namespace of its own (deleted on return, or on a panic).
@@ -141,15 +68,16 @@ fn report(s: &Scenario, got: &Captured) -> String {
         r += &format!("  setup: {step}\n");
     }
     r += &format!("  cmd:   {}\n", s.cmd);
+    let want = expect(s);
     for (name, want, got) in
-        [("stdout", &s.stdout, &got.stdout_text()), ("stderr", &s.stderr, &got.stderr_text())]
+        [("stdout", &want.stdout, &got.stdout_text()), ("stderr", &want.stderr, &got.stderr_text())]
     {
         if want != got {
             r += &format!("  {name} (- expected, + actual):\n{}", diff(want, got, "    "));
         }
     }
-    if got.status != s.rc {
-        r += &format!("  status: expected {}, actual {}\n", s.rc, got.status);
+    if got.status != want.rc {
+        r += &format!("  status: expected {}, actual {}\n", want.rc, got.status);
     }
     r
 }
@@ -182,9 +110,10 @@ fn conformance() {
             scope.spawn(|| {
                 while let Some(s) = scenarios.get(next.fetch_add(1, Ordering::Relaxed)) {
                     let got = run(s, &ip, fixture);
-                    let same = got.stdout == s.stdout.as_bytes()
-                        && got.stderr == s.stderr.as_bytes()
-                        && got.status == s.rc;
+                    let want = expect(s);
+                    let same = got.stdout == want.stdout.as_bytes()
+                        && got.stderr == want.stderr.as_bytes()
+                        && got.status == want.rc;
                     if !same {
                         failures.lock().unwrap().push((s, got));
                     }
@@ -287,29 +216,13 @@ fn pretty_json_is_compact_json_reindented() {
 }
 
 #[test]
-fn placeholders_are_whole_words() {
-    let ip = Path::new("/t/ip");
-    assert_eq!(
-        substitute("IP -n NS mptcp; ip -n NS-peer link; MPTCP_CONN 1 2", "x", ip, "/f"),
-        "/t/ip -n x mptcp; ip -n x-peer link; /f conn 1 2"
-    );
-    assert_eq!(substitute("NEWIP -n NS IPX NSA", "x", ip, "/f"), "/t/ip -n x IPX NSA");
-    assert_eq!(
-        substitute("MPTCP_SERVER a 1 & MPTCP_CLIENT a 1 0.5; MPTCP_LISTEN_X", "x", ip, "/f"),
-        "/f server a 1 & /f client a 1 0.5; MPTCP_LISTEN_X"
-    );
-}
-
-#[test]
 fn failure_report_shows_the_differences() {
     let s = Scenario {
         id: "Z1".into(),
         title: "t".into(),
         setup: vec!["ip link".into()],
         cmd: "IP x".into(),
-        stdout: "a \n".into(),
-        stderr: String::new(),
-        rc: 0,
+        expect: Some(Expect { stdout: "a \n".into(), stderr: String::new(), rc: 0 }),
     };
     let got = Captured { stdout: b"a\n".to_vec(), stderr: Vec::new(), status: 255 };
     assert_eq!(

@@ -9,6 +9,7 @@ pub mod json;
 pub mod mptcp_sock;
 pub mod netns;
 pub mod run;
+pub mod scenario;
 
 pub use netns::Netns;
 pub use run::{Captured, bash, capture};

@@ -37,7 +37,7 @@ const CLI_FUZZ_SECONDS: u32 = 10;
 const USAGE: &str = "\
 usage: cargo xtask ci [--quick] [--step NAME]...
 
-  --quick       skip the slow steps (miri, fuzz) and their installs
+  --quick       skip the slow steps (cross, miri, fuzz) and their installs
   --step NAME   run only this step (may be repeated); steps in order:
 ";
 
@@ -92,6 +92,12 @@ const STEPS: &[Step] = &[
         about: "the static x86_64 musl release binary: size, conformance, system calls",
         slow: false,
         run: static_binary,
+    },
+    Step {
+        name: "cross",
+        about: "aarch64 and big-endian s390x kernels under qemu-system: every scenario",
+        slow: true,
+        run: cross,
     },
     Step {
         name: "miri",
@@ -280,6 +286,11 @@ fn static_binary(_: &Opts) -> Result {
     let exe = crate::dist::budget_check_x86_64(&root())?;
     crate::dist::conformance(&root(), &exe)?;
     crate::syscalls::check(&exe, &target_dir().join("ci"))
+}
+
+/// `cargo xtask cross` for every architecture (it installs what it needs).
+fn cross(_: &Opts) -> Result {
+    crate::cross::main(&[])
 }
 
 /// Miri's isolation stays on (deterministic runs), but an isolated call such as proptest's

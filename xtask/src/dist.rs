@@ -268,6 +268,25 @@ pub fn budget_check_x86_64(root: &Path) -> Result<PathBuf, String> {
     Ok(exe)
 }
 
+/// Builds the stripped static `mptcp` for `target` (one of the dist targets) in
+/// `profile`, installing what that build needs: `cargo xtask cross` boots it.
+pub fn build_static(
+    root: &Path,
+    target: &'static str,
+    profile: Profile,
+) -> Result<PathBuf, String> {
+    stable_targets(&[target])?;
+    let aarch64 = if target == AARCH64 { aarch64_linker()? } else { Linker::RustLld };
+    let (abort, nightly_musl) =
+        if profile == Profile::Tiny { nightly()? } else { (ImmediateAbort::PanicFlag, vec![]) };
+    build(root, &Tools { aarch64, abort, nightly_musl }, target, profile, BuildKind::Dist)
+}
+
+/// The program that links aarch64 musl binaries here (rust-lld, or Debian's cross gcc).
+pub fn aarch64_linker_program() -> Result<&'static str, String> {
+    Ok(aarch64_linker()?.program())
+}
+
 // ---- set-up ----
 
 /// Installs what is missing: Debian packages, the stable targets, and for `tiny` the

@@ -1,7 +1,8 @@
-//! Project automation in plain Rust: `cargo xtask ci`, `demo`, `dist` and `bench`.
+//! Project automation in plain Rust: `cargo xtask ci`, `demo`, `dist`, `cross` and `bench`.
 
 mod bench;
 mod ci;
+mod cross;
 mod demo;
 mod dist;
 mod firmware;
@@ -24,6 +25,8 @@ tasks:
   fuzz [--execs N] [--target NAME]
                                every fuzz target to N executions (default 10,000,000), seeded
                                from the repository; corpus minimised; execs/s and coverage
+  cross [--arch ARCH]... [--serial] [--keep]
+                               aarch64 and big-endian s390x kernels under qemu-system, amd64 6.1 as the reference
   bench                        side-by-side benchmarks against /usr/sbin/ip; writes BENCHMARKS.md
   help                         this text (`cargo xtask <task> --help` for a task)
 ";
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
         Some("ci") => ci::main(rest),
         Some("demo") => demo::main(rest),
         Some("dist") => dist::run(&util::root(), rest),
+        Some("cross") => cross::main(rest),
         Some("bench") => bench::run(&util::root(), rest),
         Some("fuzz") => fuzz::main(rest),
         None | Some("help" | "-h" | "--help") => {

@@ -1,0 +1,218 @@
+//! `mptcp-guest run`: every scenario of the given files, each in a fresh namespace,
+//! several at a time, and one line per result on stdout.
+//!
+//! The lines, each starting with [`TAG`] and separated by single spaces (the xtask's
+//! `cross/transcript.rs` reads them back from the console):
+//!
+//! ```text
+//! @@mptcp-guest begin LABEL RELEASE MACHINE
+//! @@mptcp-guest case LABEL ID STATUS MILLISECONDS STDOUT STDERR
+//! @@mptcp-guest end LABEL COUNT MILLISECONDS
+//! ```
+//!
+//! STDOUT and STDERR are the bytes in lower-case hex, `-` when empty, so that a console
+//! (which turns `\n` into `\r\n`) cannot change them; STATUS is the exit status, 128 + N
+//! after signal N, -1 after the 60 s deadline, -2 when the namespace could not be made
+//! (STDERR says why). Lines come in the order scenarios end.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use mptcp_stack::capture;
+use mptcp_stack::scenario::{self, Scenario, replace_word, substitute};
+
+use crate::iproute::{netns_add, netns_del};
+
+/// The prefix of every line the xtask reads.
+pub const TAG: &str = "@@mptcp-guest";
+
+pub const USAGE: &str = "\
+mptcp-guest run --label LABEL --bin DIR --fixture PATH [--threads N]
+                [--flows FILE]... [--programs DIR] SCENARIO-FILE...
+
+  --label LABEL    names this run in every line (e.g. aarch64-release)
+
+Lower-case `ip` and `timeout` in a command are this program's directory's `ip` and
+`timeout` links (the stand-ins for iproute2 and coreutils).
+
+  --bin DIR        holds `ip` and `mptcp`, links to the binary under test: IP and
+                   NEWIP in a command are DIR/ip, MPTCP is DIR/mptcp
+  --fixture PATH   the mptcp-fixture program (MPTCP_LISTEN, MPTCP_CONN, ...)
+  --threads N      scenarios at once (default 4)
+  --flows FILE     scenarios without a recording (compared between machines only)
+  --programs DIR   extra static programs: each one runs once, in a namespace of its
+                   own, as case `program:NAME` (the hook for the library examples)
+";
+
+/// Longest a scenario's script may run.
+const DEADLINE: Duration = Duration::from_secs(60);
+
+struct Opts {
+    label: String,
+    bin: PathBuf,
+    fixture: String,
+    threads: usize,
+    recorded: Vec<PathBuf>,
+    flows: Vec<PathBuf>,
+    programs: Option<PathBuf>,
+    /// The directory of this program, which holds its `ip` and `timeout` links.
+    shims: PathBuf,
+}
+
+fn parse(args: &[String]) -> Result<Opts, String> {
+    let mut o = Opts {
+        label: String::new(),
+        bin: PathBuf::new(),
+        fixture: String::new(),
+        threads: 4,
+        recorded: Vec::new(),
+        flows: Vec::new(),
+        programs: None,
+        shims: std::env::current_exe()
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .ok_or("cannot find my own directory")?,
+    };
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = || it.next().cloned().ok_or_else(|| format!("{a} needs a value\n{USAGE}"));
+        match a.as_str() {
+            "--label" => o.label = value()?,
+            "--bin" => o.bin = value()?.into(),
+            "--fixture" => o.fixture = value()?,
+            "--threads" => {
+                o.threads = value()?.parse().map_err(|_| format!("--threads: a number\n{USAGE}"))?
+            }
+            "--flows" => o.flows.push(value()?.into()),
+            "--programs" => o.programs = Some(value()?.into()),
+            s if s.starts_with("--") => return Err(format!("unknown option {s}\n{USAGE}")),
+            file => o.recorded.push(file.into()),
+        }
+    }
+    if o.label.is_empty()
+        || o.label.contains(' ')
+        || o.bin.as_os_str().is_empty()
+        || o.fixture.is_empty()
+    {
+        return Err(format!("--label (one word), --bin and --fixture are required\n{USAGE}"));
+    }
+    Ok(o)
+}
+
+/// Runs everything; the status is 0 even when scenarios fail (the host compares).
+pub fn main(args: &[String]) -> Result<u8, String> {
+    let o = parse(args)?;
+    let mut all: Vec<Scenario> = Vec::new();
+    for f in &o.recorded {
+        all.extend(scenario::load(f, true)?);
+    }
+    for f in &o.flows {
+        all.extend(scenario::load(f, false)?);
+    }
+    if let Some(dir) = &o.programs {
+        all.extend(programs(dir)?);
+    }
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let machine = std::env::consts::ARCH;
+    emit(&format!("{TAG} begin {} {} {machine}", o.label, release.trim()));
+    let start = Instant::now();
+    let next = AtomicUsize::new(0);
+    let serial = AtomicUsize::new(0);
+    let out = Mutex::new(());
+    std::thread::scope(|scope| {
+        for _ in 0..o.threads.max(1) {
+            scope.spawn(|| {
+                while let Some(s) = all.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    let n = serial.fetch_add(1, Ordering::Relaxed);
+                    let t = Instant::now();
+                    let (status, stdout, stderr) = run(&o, s, n);
+                    let line = format!(
+                        "{TAG} case {} {} {status} {} {} {}",
+                        o.label,
+                        s.id,
+                        t.elapsed().as_millis(),
+                        hex(&stdout),
+                        hex(&stderr)
+                    );
+                    let _guard = out.lock();
+                    emit(&line);
+                }
+            });
+        }
+    });
+    emit(&format!("{TAG} end {} {} {}", o.label, all.len(), start.elapsed().as_millis()));
+    Ok(0)
+}
+
+/// Each executable in `dir` as a case of its own.
+fn programs(dir: &Path) -> Result<Vec<Scenario>, String> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Ok(Vec::new()) };
+    let mut names: Vec<String> =
+        entries.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    Ok(names
+        .into_iter()
+        .map(|n| Scenario {
+            id: format!("program:{n}"),
+            title: format!("extra program {n}"),
+            setup: Vec::new(),
+            cmd: format!("ip netns exec NS {}", dir.join(&n).display()),
+            expect: None,
+        })
+        .collect())
+}
+
+/// One scenario in a fresh namespace (deleted afterwards, with its `-peer` twin).
+fn run(o: &Opts, s: &Scenario, n: usize) -> (i32, Vec<u8>, Vec<u8>) {
+    let ns = format!("g{n}-{}", s.id.replace(':', "-"));
+    if let Err(e) = netns_add(&ns, true) {
+        return (-2, Vec::new(), format!("mptcp-guest: {e}\n").into_bytes());
+    }
+    let ip = o.bin.join("ip");
+    let plain = o.bin.join("mptcp");
+    let script = |c: &str| {
+        // busybox's shell runs its own applets before searching PATH, so the stand-ins
+        // for iproute2's `ip` and coreutils' `timeout` are named by their paths.
+        let mut c = c.to_owned();
+        for tool in ["ip", "timeout"] {
+            c = replace_word(&c, tool, &o.shims.join(tool).to_string_lossy());
+        }
+        c = replace_word(&c, "MPTCP", &plain.to_string_lossy());
+        substitute(&c, &ns, &ip, &o.fixture)
+    };
+    for step in &s.setup {
+        sh(&script(step));
+    }
+    let got = sh(&script(&s.cmd));
+    for name in [ns.clone(), format!("{ns}-peer")] {
+        if Path::new(crate::iproute::NETNS_DIR).join(&name).exists() {
+            let _ = netns_del(&name);
+        }
+    }
+    (got.status, got.stdout, got.stderr)
+}
+
+/// `sh -c script` as the host's suite runs bash: C locale, stdin from /dev/null.
+fn sh(script: &str) -> mptcp_stack::Captured {
+    let mut cmd = Command::new("/bin/sh");
+    cmd.args(["-c", script]).env("LC_ALL", "C");
+    capture(&mut cmd, DEADLINE)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    if bytes.is_empty() {
+        return "-".into();
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One whole line to stdout in a single write.
+fn emit(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(format!("{line}\n").as_bytes());
+    let _ = out.flush();
+}

@@ -1,0 +1,124 @@
+//! Packs one guest's initramfs: busybox, the kernel modules, the programs, the scenario files and
+//! an `/init` that runs the guest runner once per `mptcp` build and powers off.
+//!
+//! ```text
+//! /init                     the script below
+//! /bin/busybox              and its applets, installed at boot
+//! /guest/mptcp-guest        the runner; /guest/ip and /guest/timeout link to it
+//! /guest/mptcp-fixture      MPTCP_LISTEN, MPTCP_CONN, MPTCP_SERVER, MPTCP_CLIENT
+//! /opt/LABEL/mptcp          one build under test; /opt/LABEL/ip links to it
+//! /data/*.json              the recorded scenarios and the flows
+//! /programs/                extra static programs, each run once (see EXTRA_PROGRAMS)
+//! /lib/NAME.ko              the modules (fetch::MODULES), loaded in that order
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use super::cpio::{self, Archive};
+use crate::util::Result;
+
+/// Everything that goes into one initramfs.
+pub struct Contents<'a> {
+    pub busybox: &'a Path,
+    pub modules: &'a [PathBuf],
+    pub guest: &'a Path,
+    pub fixture: &'a Path,
+    /// (label, `mptcp` binary).
+    pub builds: Vec<(String, PathBuf)>,
+    /// The recorded scenario files, then the flow files.
+    pub recorded: Vec<PathBuf>,
+    pub flows: Vec<PathBuf>,
+    /// Extra programs for /programs.
+    pub programs: Vec<PathBuf>,
+    /// Scenarios run at once inside the guest.
+    pub threads: usize,
+}
+
+/// The hosts file `-r` reads (the host's suite sees the same two names).
+const HOSTS: &str = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+
+/// Writes the archive to `out`; returns its size in bytes.
+pub fn pack(c: &Contents, out: &Path) -> Result<u64> {
+    let read = |p: &Path| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
+    let base = |p: &Path| -> Result<String> {
+        let n = p.file_name().ok_or_else(|| format!("{}: no file name", p.display()))?;
+        Ok(n.to_string_lossy().into_owned())
+    };
+    let mut a = Archive::default();
+    for d in [
+        "bin", "dev", "proc", "sys", "run", "tmp", "etc", "lib", "guest", "opt", "data", "programs",
+    ] {
+        a.dir(d);
+    }
+    // The kernel opens /dev/console for init before anything is mounted.
+    a.char_dev("dev/console", 5, 1);
+    a.file("etc/hosts", cpio::FILE, HOSTS.as_bytes());
+    a.file("bin/busybox", cpio::EXEC, &read(c.busybox)?);
+    for m in c.modules {
+        a.file(&format!("lib/{}", base(m)?), cpio::FILE, &read(m)?);
+    }
+    a.file("guest/mptcp-guest", cpio::EXEC, &read(c.guest)?);
+    a.symlink("guest/ip", "mptcp-guest");
+    a.symlink("guest/timeout", "mptcp-guest");
+    a.file("guest/mptcp-fixture", cpio::EXEC, &read(c.fixture)?);
+    for (label, bin) in &c.builds {
+        a.dir(&format!("opt/{label}"));
+        a.file(&format!("opt/{label}/mptcp"), cpio::EXEC, &read(bin)?);
+        a.symlink(&format!("opt/{label}/ip"), "mptcp");
+    }
+    for f in c.recorded.iter().chain(&c.flows) {
+        a.file(&format!("data/{}", base(f)?), cpio::FILE, &read(f)?);
+    }
+    for p in &c.programs {
+        a.file(&format!("programs/{}", base(p)?), cpio::EXEC, &read(p)?);
+    }
+    a.file("init", cpio::EXEC, init(c)?.as_bytes());
+    let bytes = a.finish();
+    std::fs::write(out, &bytes).map_err(|e| format!("{}: {e}", out.display()))?;
+    Ok(bytes.len() as u64)
+}
+
+/// The `/init` script.
+fn init(c: &Contents) -> Result<String> {
+    let data = |files: &[PathBuf]| -> Result<Vec<String>> {
+        files
+            .iter()
+            .map(|f| {
+                let n = f.file_name().ok_or_else(|| format!("{}: no file name", f.display()))?;
+                Ok(format!("/data/{}", n.to_string_lossy()))
+            })
+            .collect()
+    };
+    let recorded = data(&c.recorded)?.join(" ");
+    let flows: String = data(&c.flows)?.iter().map(|f| format!(" --flows {f}")).collect();
+    let labels: Vec<&str> = c.builds.iter().map(|(l, _)| l.as_str()).collect();
+    let mut insmod = String::new();
+    for m in c.modules {
+        let m = m.file_name().ok_or_else(|| format!("{}: no file name", m.display()))?;
+        let m = m.to_string_lossy();
+        insmod +=
+            &format!("insmod /lib/{m} || echo \"{} fail insmod {m}\"\n", super::transcript::TAG);
+    }
+    Ok(format!(
+        "#!/bin/busybox sh
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t sysfs sysfs /sys
+/bin/busybox mount -t devtmpfs devtmpfs /dev
+/bin/busybox mount -t tmpfs tmpfs /run
+/bin/busybox mount -t tmpfs tmpfs /tmp
+/bin/busybox --install -s /bin
+export PATH=/guest:/bin LC_ALL=C
+echo \"{tag} boot\"
+{insmod}for label in {labels}; do
+  /guest/mptcp-guest run --label $label --bin /opt/$label --fixture /guest/mptcp-fixture \\
+    --threads {threads}{flows} --programs /programs {recorded} || echo \"{tag} fail runner $label\"
+done
+echo \"{tag} done\"
+sync
+poweroff -f
+",
+        tag = super::transcript::TAG,
+        labels = labels.join(" "),
+        threads = c.threads,
+    ))
+}
