@@ -12,7 +12,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use mptcp_stack::scenario::{self, Expect, Scenario, substitute};
-use mptcp_stack::{Captured, Netns, bash, diff::diff, mptcp_bin};
+use mptcp_stack::{Captured, Netns, bash, diff::diff, json, mptcp_bin};
 
 /// How many scenarios run at once: most of their time is spent sleeping.
 const THREADS: usize = 6;
@@ -152,20 +152,20 @@ fn json_outputs_are_strict_json() {
     let mut checked = 0;
     for s in &scenarios {
         let words: Vec<&str> = s.cmd.split_whitespace().collect();
-        if !words.iter().any(|w| is_json_option(w)) || s.stdout.is_empty() {
+        if !words.iter().any(|w| is_json_option(w)) || expect(s).stdout.is_empty() {
             continue;
         }
         if words.iter().any(|w| "limits".starts_with(w) && w.starts_with('l')) {
-            assert!(!s.stdout.starts_with(['{', '[']), "{}: limits printed JSON", s.id);
+            assert!(!expect(s).stdout.starts_with(['{', '[']), "{}: limits printed JSON", s.id);
             continue;
         }
-        let docs = json::parse_stream(&s.stdout)
-            .unwrap_or_else(|e| panic!("{}: not strict JSON: {e}\n{}", s.id, s.stdout));
+        let docs = json::parse_stream(&expect(s).stdout)
+            .unwrap_or_else(|e| panic!("{}: not strict JSON: {e}\n{}", s.id, expect(s).stdout));
         assert!(!docs.is_empty(), "{}", s.id);
         let pretty = words.iter().any(|w| "-pretty".starts_with(w) && w.len() >= 2);
         let layout: String =
             docs.iter().map(|d| if pretty { json::pretty(d) } else { json::compact(d) }).collect();
-        assert_eq!(layout, s.stdout, "{}: not iproute2's layout", s.id);
+        assert_eq!(layout, expect(s).stdout, "{}: not iproute2's layout", s.id);
         checked += 1;
     }
     assert!(checked >= 12, "only {checked} JSON outputs checked");
@@ -187,7 +187,7 @@ fn pretty_json_is_compact_json_reindented() {
         let simple = words.first() == Some(&"IP")
             && words.iter().any(|w| is_json_option(w))
             && words.iter().any(|w| "endpoint".starts_with(w) && w.starts_with('e'))
-            && s.rc == 0;
+            && expect(s).rc == 0;
         if !simple {
             continue;
         }
