@@ -171,6 +171,7 @@ struct Daemon {
     endpoints: [Option<Endpoint>; 3],
     quiet: bool,
     event: Option<mptcp_netlink::EventKind>,
+    then: [Option<mptcp_netlink::EventKind>; 2],
 }
 
 /// Runs in the namespace: a daemon's first steps through `mptcp-netlink`, counting
@@ -206,9 +207,17 @@ fn daemon_steps(listen: Arc<AtomicBool>) -> Daemon {
         Some(Notice::Event(e)) => Some(e.kind()),
         _ => None,
     };
+    // The rest as an iterator of plain values, until 300 ms pass without an event.
+    events.set_timeout(Some(Duration::from_millis(300)));
+    let mut then = [None; 2];
+    for (slot, r) in then.iter_mut().zip(&mut events) {
+        if let mptcp_netlink::Received::Event(e) = r.expect("event") {
+            *slot = Some(e.kind);
+        }
+    }
     drop(black_box((pm, events)));
     let allocations = allocations() - before;
-    Daemon { allocations, limits, endpoints, quiet, event }
+    Daemon { allocations, limits, endpoints, quiet, event, then }
 }
 
 #[test]
@@ -239,4 +248,5 @@ fn a_daemon_through_mptcp_netlink_allocates_nothing() {
     assert_eq!(ids, [Some(1), Some(9), None]);
     assert!(seen.quiet, "an event before anything happened");
     assert_eq!(seen.event, Some(mptcp_netlink::EventKind::ListenerCreated));
+    assert_eq!(seen.then, [Some(mptcp_netlink::EventKind::ListenerClosed), None]);
 }

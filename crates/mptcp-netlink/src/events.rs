@@ -3,7 +3,7 @@
 use core::ops::Range;
 use core::time::Duration;
 
-use mptcp_pm_wire::{EVENTS_GROUP, Event, FAMILY_NAME};
+use mptcp_pm_wire::{EVENTS_GROUP, Event, EventAttrs, EventKind, FAMILY_NAME};
 use nlsock::{Batch, Conn, EVENT_SLOT, MAX_BATCH, Socket, Wait};
 use nlwire::{Message, Messages, NlMsgHdr, align};
 
@@ -17,6 +17,26 @@ pub const MIN_EVENTS_BUF: usize = EVENT_SLOT;
 /// A buffer size with which one receive call takes up to 16 queued event datagrams
 /// (64 KiB): the size for a busy host.
 pub const EVENTS_BUF: usize = EVENT_SLOT * MAX_BATCH;
+
+/// An event copied out of the buffer: its kind and every known attribute as plain
+/// data (the raw attributes, unknown ones included, stay with [`Notice::Event`]).
+/// What [`Events`] yields as an [`Iterator`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventRecord {
+    /// The event type.
+    pub kind: EventKind,
+    /// Its attributes (`token`, `saddr4`, `sport`, … as [`Event`]'s accessors read them).
+    pub fields: EventAttrs,
+}
+
+/// What [`Events`] yields as an iterator: an event, or a notice that some were lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Received {
+    /// An event of the `mptcp_pm` family.
+    Event(EventRecord),
+    /// The kernel dropped events (see [`Notice::Lost`]); the iteration goes on.
+    Lost,
+}
 
 /// What [`Events::next`] found.
 #[derive(Debug, Clone, Copy)]
@@ -64,6 +84,9 @@ pub struct Events<B> {
     datagram: usize,
     at: usize,
     nonblocking: bool,
+    timeout: Option<Duration>,
+    /// The iterator returned an error: it yields nothing more.
+    failed: bool,
 }
 
 impl<B: AsMut<[u8]>> Events<B> {
@@ -98,6 +121,8 @@ impl<B: AsMut<[u8]>> Events<B> {
             datagram: 0,
             at: 0,
             nonblocking: false,
+            timeout: None,
+            failed: false,
         })
     }
 
@@ -133,6 +158,12 @@ impl<B: AsMut<[u8]>> Events<B> {
                 Ok(Some(Notice::Event(Event::parse(&msg.genl()?)?)))
             }
         }
+    }
+
+    /// How long the [`Iterator`] waits for each event before it ends (`None`: no limit,
+    /// the default). [`Events::next`] takes its own timeout.
+    pub fn set_timeout(&mut self, timeout: Option<Duration>) {
+        self.timeout = timeout;
     }
 
     /// The socket, e.g. for its descriptor.
@@ -193,6 +224,33 @@ impl<B: AsMut<[u8]>> Events<B> {
             }
         }
         None
+    }
+}
+
+/// The events as an iterator of plain values: `for r in &mut events { match r? { … } }`.
+/// It ends when no event came within [`Events::set_timeout`] (or, in non-blocking mode,
+/// when nothing is queued), and after the first error; lost events are
+/// [`Received::Lost`], not an end. Use [`Events::next`] for the zero-copy view with the
+/// raw attributes.
+impl<B: AsMut<[u8]>> Iterator for Events<B> {
+    type Item = Result<Received, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let timeout = self.timeout;
+        match Events::next(self, timeout) {
+            Ok(Some(Notice::Event(e))) => {
+                Some(Ok(Received::Event(EventRecord { kind: e.kind(), fields: *e.fields() })))
+            }
+            Ok(Some(Notice::Lost)) => Some(Ok(Received::Lost)),
+            Ok(None) => None,
+            Err(e) => {
+                self.failed = true;
+                Some(Err(e))
+            }
+        }
     }
 }
 

@@ -46,7 +46,7 @@ mod path_manager;
 
 pub use endpoints::Endpoints;
 pub use error::Error;
-pub use events::{EVENTS_BUF, Events, MIN_EVENTS_BUF, Notice};
+pub use events::{EVENTS_BUF, EventRecord, Events, MIN_EVENTS_BUF, Notice, Received};
 pub use path_manager::{MIN_BUF, PathManager};
 
 pub use mptcp_pm_wire::{
