@@ -10,6 +10,34 @@ use crate::util::{Cmd, Result, fmt_duration, in_ci, root, target_dir};
 pub const PURE_CRATES: &[&str] =
     &["nlwire", "genl", "mptcp-pm-wire", "mptcp-diag", "rtnl-wire", "mptcp-follow"];
 
+/// `cargo package` verifies each crate against the others as packaged, through a local
+/// registry whose sources it extracts under `$CARGO_HOME/registry/src/-HASH/NAME-VERSION`
+/// once per version: a later run with the same version number would build against the
+/// stale copy. Removes those copies of our crates first.
+fn forget_packaged_sources() -> Result {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cargo")))
+        .ok_or("neither CARGO_HOME nor HOME is set")?;
+    let Ok(registries) = std::fs::read_dir(home.join("registry").join("src")) else {
+        return Ok(());
+    };
+    for registry in registries.flatten() {
+        // Local overlays have no registry name: their folder is `-HASH`.
+        if !registry.file_name().to_string_lossy().starts_with('-') {
+            continue;
+        }
+        for krate in PUBLISHED_CRATES {
+            let dir = registry.path().join(format!("{krate}-{}", env!("CARGO_PKG_VERSION")));
+            if dir.exists() {
+                std::fs::remove_dir_all(&dir)
+                    .map_err(|e| format!("cannot remove {}: {e}", dir.display()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The crates meant for the public crate registry, in dependency order.
 pub const PUBLISHED_CRATES: &[&str] = &[
     "nlwire",
@@ -250,8 +278,18 @@ fn docs(_: &Opts) -> Result {
 /// the others as packaged (so path dependencies need versions, and nothing may be
 /// read from outside a crate's folder).
 fn package(_: &Opts) -> Result {
+    forget_packaged_sources()?;
+    // The verify builds' artifacts of the same versions are stale the same way (cargo
+    // never rebuilds a registry crate of a version it has built): they get a target
+    // folder of their own, emptied first.
+    let verify = target_dir().join("package-verify");
+    if verify.exists() {
+        std::fs::remove_dir_all(&verify)
+            .map_err(|e| format!("cannot remove {}: {e}", verify.display()))?;
+    }
     Cmd::cargo()
-        .args(["package", "--allow-dirty"])
+        .args(["package", "--allow-dirty", "--target-dir"])
+        .arg(&verify)
         .args(PUBLISHED_CRATES.iter().flat_map(|k| ["-p", k]))
         .run()
 }
