@@ -257,7 +257,8 @@ macro_rules! c_main {
         /// The precompiled `alloc` library keeps landing pads that resume unwinding; with
         /// `panic = "abort"` nothing ever unwinds, so they are never reached. Stable Rust
         /// cannot rebuild `alloc`, so the symbol they name is given here.
-        #[cfg(not(test))]
+        /// (A static glibc build links libgcc's unwinder, which has its own.)
+        #[cfg(all(not(test), not(all(target_env = "gnu", target_feature = "crt-static"))))]
         #[unsafe(no_mangle)]
         pub extern "C" fn _Unwind_Resume() -> ! {
             $crate::sys::unreachable_unwind()
@@ -269,8 +270,16 @@ macro_rules! c_main {
         #[cfg(all(not(test), target_env = "musl"))]
         #[link(name = "c", kind = "static", modifiers = "-bundle")]
         unsafe extern "C" {}
-        #[cfg(all(not(test), target_env = "gnu"))]
+        #[cfg(all(not(test), target_env = "gnu", not(target_feature = "crt-static")))]
         #[link(name = "c")]
+        unsafe extern "C" {}
+        // A static glibc build (the s390x guest's) needs libgcc's unwinder for glibc's
+        // own thread cancellation, in libc's order.
+        #[cfg(all(not(test), target_env = "gnu", target_feature = "crt-static"))]
+        #[link(name = "c", kind = "static", modifiers = "-bundle")]
+        #[link(name = "gcc_eh", kind = "static", modifiers = "-bundle")]
+        #[link(name = "gcc", kind = "static", modifiers = "-bundle")]
+        #[link(name = "c", kind = "static", modifiers = "-bundle")]
         unsafe extern "C" {}
 
         /// Named by the same landing pads' unwind tables; never called.
