@@ -14,6 +14,9 @@ use rtnl_wire::consts::{AF_INET, AF_INET6, AF_UNSPEC, group};
 pub const SLOT: usize = 8192;
 /// Datagrams one receive call takes.
 pub const BATCH: usize = nlsock::MAX_BATCH;
+/// Receive calls [`Routes::discard_queued`] makes at most (each takes up to [`BATCH`]
+/// datagrams): more than the queue below can hold.
+const DISCARD_ROUNDS: usize = 4096;
 /// The kernel-side queue asked for (the kernel grants twice this to root): about
 /// 20,000 notifications, so that a burst during a slow request is never lost.
 const QUEUE: u32 = 8 << 20;
@@ -71,6 +74,21 @@ impl Routes {
             }
         }
         Ok(())
+    }
+
+    /// Throws away every queued notification. After an overflow (`ENOBUFS`) the queue
+    /// still holds notifications older than the lost ones; applied over the re-dump that
+    /// follows they would roll the state back (a link seen down that is up again), and
+    /// nothing later would correct it. Bounded, so a storm that never ends cannot hold
+    /// the loop here; a later overflow then asks for another re-dump.
+    pub fn discard_queued(&mut self, rx: &mut [u8]) {
+        for _ in 0..DISCARD_ROUNDS {
+            match self.events.recv_event_batch(rx, SLOT, Wait::No) {
+                Ok(batch) if batch.is_empty() => return,
+                Ok(_) | Err(Error::EventsLost) | Err(Error::Truncated) => {}
+                Err(_) => return,
+            }
+        }
     }
 
     /// Takes every queued notification (up to [`BATCH`] datagrams per call, without
