@@ -32,7 +32,7 @@ usage: mptcp-storm server ADDR:PORT THREADS SECONDS
        mptcp-storm follow-latency NS DEV 4|6 N GAP_MS
        mptcp-storm follow-busy NS DEV 4|6 N GAP_MS
        mptcp-storm follow-kernel NS N
-       mptcp-storm follow-storm NS SEED N QUIET_MS
+       mptcp-storm follow-storm NS SEED N QUIET_MS [STOP_PID]
        mptcp-storm follow-expect NS";
 
 fn num<T: std::str::FromStr>(s: &str, what: &str) -> Result<T, String> {
@@ -73,9 +73,13 @@ fn run(args: &[String]) -> Result<(), String> {
             follow::busy(ns, dev, family, num(n, "count")?, num(gap, "gap")?)
         }
         ["follow-kernel", ns, n] => follow::kernel(ns, num(n, "count")?),
-        ["follow-storm", ns, seed, n, quiet] => {
-            follow::storm(ns, num(seed, "seed")?, num(n, "count")?, num(quiet, "quiet time")?)
-        }
+        ["follow-storm", ns, seed, n, quiet, rest @ ..] if rest.len() <= 1 => follow::storm(
+            ns,
+            num(seed, "seed")?,
+            num(n, "count")?,
+            num(quiet, "quiet time")?,
+            rest.first().map_or(Ok(0), |p| num(p, "process id"))?,
+        ),
         ["follow-expect", ns] => follow::expect(ns),
         _ => Err(USAGE.into()),
     }

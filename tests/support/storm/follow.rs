@@ -39,7 +39,13 @@ impl Rt {
     }
 
     /// RTM_NEWADDR (`add`) or RTM_DELADDR of `ip`/`prefix` on `ifindex`; IPv6 `nodad`.
-    fn addr(&mut self, add: bool, ifindex: u32, ip: IpAddr, prefix: u8) -> Result<(), nlsock::Error> {
+    fn addr(
+        &mut self,
+        add: bool,
+        ifindex: u32,
+        ip: IpAddr,
+        prefix: u8,
+    ) -> Result<(), nlsock::Error> {
         let family = if ip.is_ipv4() { AF_INET } else { AF_INET6 };
         let a = Addr {
             family,
@@ -331,7 +337,7 @@ fn pool(links: &[u32; 2]) -> Vec<(u32, IpAddr, u8)> {
     p
 }
 
-/// `follow-storm NS SEED N QUIET_MS`: N accepted random changes on links `f0` and `f1`
+/// `follow-storm NS SEED N QUIET_MS [STOP_PID]`: N accepted random changes on links `f0` and `f1`
 /// (address add/delete from the pool, link up/down, IPv4/IPv6 default route add/delete)
 /// at full speed, each waiting only for its ack; then waits until the endpoint table
 /// has not changed for QUIET_MS (at most 30 s). Prints `changes N refused R storm_ms T`,
@@ -339,9 +345,15 @@ fn pool(links: &[u32; 2]) -> Vec<(u32, IpAddr, u8)> {
 /// policy of `endpoint follow`: link up with carrier, not loopback/link-local/ULA/
 /// temporary/tentative/deprecated/DAD-failed, a unicast default route of the family in
 /// any table) and the `present` global addresses (mptcpd's policy: every address but
-/// loopback and link-local), each as a space-separated list.
-pub fn storm(ns: &str, seed: u64, n: usize, quiet_ms: u64) -> Result<(), String> {
+/// loopback and link-local), each as a space-separated list. With STOP_PID, that
+/// process is stopped (SIGSTOP) through the storm and continued before the wait, so
+/// that its route socket overflows.
+pub fn storm(ns: &str, seed: u64, n: usize, quiet_ms: u64, stop_pid: i32) -> Result<(), String> {
     enter(ns)?;
+    if stop_pid > 0 {
+        // SAFETY: plain system call on a process id.
+        unsafe { libc::kill(stop_pid, libc::SIGSTOP) };
+    }
     let mut rt = Rt::open()?;
     let mut obs = Observer::open()?;
     let links = [rt.ifindex("f0")?, rt.ifindex("f1")?];
@@ -373,7 +385,12 @@ pub fn storm(ns: &str, seed: u64, n: usize, quiet_ms: u64) -> Result<(), String>
             Err(e) => return Err(format!("route netlink: {e}")),
         }
     }
-    println!("changes {accepted} refused {refused} storm_ms {:.1}", ms(start.elapsed()));
+    let storm_time = start.elapsed();
+    if stop_pid > 0 {
+        // SAFETY: plain system call on a process id.
+        unsafe { libc::kill(stop_pid, libc::SIGCONT) };
+    }
+    println!("changes {accepted} refused {refused} storm_ms {:.1}", ms(storm_time));
     let settle = Instant::now();
     let (mut last, mut since) = (obs.table(), Instant::now());
     while since.elapsed() < Duration::from_millis(quiet_ms) && settle.elapsed().as_secs() < 30 {

@@ -13,8 +13,7 @@ fn targets_md(targets: &[Target], elapsed: Duration) -> String {
     let mut md =
         String::from("## Targets\n\n| what | goal | this run | verdict |\n|---|---|---|---|\n");
     for t in targets {
-        let verdict = if t.met { "met".to_string() } else { format!("**missed**: {}", t.why) };
-        let _ = writeln!(md, "| {} | {} | {} | {verdict} |", t.what, t.goal, t.got);
+        let _ = writeln!(md, "{}", target_row(t));
     }
     let budget = Duration::from_secs(600);
     let _ = writeln!(
@@ -24,6 +23,50 @@ fn targets_md(targets: &[Target], elapsed: Duration) -> String {
         if elapsed < budget { "met" } else { "**missed**" }
     );
     md
+}
+
+/// One target's row of the verdict table.
+fn target_row(t: &Target) -> String {
+    let verdict = if t.met { "met".to_string() } else { format!("**missed**: {}", t.why) };
+    format!("| {} | {} | {} | {verdict} |", t.what, t.goal, t.got)
+}
+
+/// `old` with `section` (whose heading is its first line) in place of the section of
+/// the same heading, and with the target rows of that section in place of the rows
+/// whose first cell starts the same way (`follow:`), before the run-time row. A report
+/// without that section gets it appended.
+pub fn splice(old: &str, section: &Section) -> String {
+    let heading = section.md.lines().next().unwrap_or("");
+    let body = section.md.trim_end();
+    let mut out = match old.find(heading) {
+        Some(at) => {
+            let rest = &old[at + heading.len()..];
+            let end = rest.find("\n## ").map_or(old.len(), |e| at + heading.len() + e + 1);
+            format!("{}{body}\n{}", &old[..at], if end < old.len() { "\n" } else { "" })
+                + &old[end..]
+        }
+        None => format!("{}\n\n{body}\n", old.trim_end()),
+    };
+    let prefixes: Vec<String> = section
+        .targets
+        .iter()
+        .filter_map(|t| t.what.split_once(':').map(|(p, _)| format!("| {p}:")))
+        .collect();
+    let rows: Vec<String> = section.targets.iter().map(target_row).collect();
+    let mut lines: Vec<String> = out
+        .lines()
+        .filter(|l| !prefixes.iter().any(|p| l.starts_with(p.as_str())))
+        .filter(|l| !rows.iter().any(|r| r.split(" | ").next() == l.split(" | ").next()))
+        .map(String::from)
+        .collect();
+    if let Some(i) = lines.iter().position(|l| l.starts_with("| `cargo xtask bench` run time")) {
+        for (k, r) in rows.iter().enumerate() {
+            lines.insert(i + k, r.clone());
+        }
+    }
+    out = lines.join("\n");
+    out.push('\n');
+    out
 }
 
 /// Writes the whole report to `path`.
