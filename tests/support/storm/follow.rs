@@ -338,7 +338,8 @@ fn pool(links: &[u32; 2]) -> Vec<(u32, IpAddr, u8)> {
 }
 
 /// `follow-storm NS SEED N QUIET_MS [STOP_PID]`: N accepted random changes on links `f0` and `f1`
-/// (address add/delete from the pool, link up/down, IPv4/IPv6 default route add/delete)
+/// (address add/delete from the pool, link up/down 2:1, IPv4/IPv6 default route
+/// add/delete 2:1)
 /// at full speed, each waiting only for its ack; then waits until the endpoint table
 /// has not changed for QUIET_MS (at most 30 s). Prints `changes N refused R storm_ms T`,
 /// `settle_ms T`, then the final `endpoints`, the `usable` addresses (the documented
@@ -376,7 +377,7 @@ pub fn storm(ns: &str, seed: u64, n: usize, quiet_ms: u64, stop_pid: i32) -> Res
             70..80 => rt.link(links[k], rng.below(3) != 0),
             _ => {
                 let family = if r < 90 { AF_INET } else { AF_INET6 };
-                rt.default_route(rng.below(2) == 0, family, links[k], 10 + k as u32)
+                rt.default_route(rng.below(3) != 0, family, links[k], 10 + k as u32)
             }
         };
         match result {

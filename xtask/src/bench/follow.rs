@@ -435,20 +435,21 @@ struct StormRun {
     resyncs: usize,
     alive: bool,
     listening: bool,
-    /// Bytes left in the daemon's route-netlink receive queues once settled.
-    queued: u64,
+    /// Bytes left in the daemon's route-netlink receive queues once settled; `None`
+    /// when it has no route-netlink socket left.
+    queued: Option<u64>,
 }
 
 /// The largest `Recv-Q` of a route-netlink socket of a process in namespace `ns`
-/// (`ss -f netlink`): what a daemon has left unread.
-fn rtnl_queue(ns: &str) -> u64 {
+/// (`ss -f netlink`): what a daemon has left unread; `None` when there is no such
+/// socket.
+fn rtnl_queue(ns: &str) -> Option<u64> {
     let out = Cmd::new("ip").args(["netns", "exec", ns, "ss", "-f", "netlink", "-a"]).read();
     out.unwrap_or_default()
         .lines()
         .filter(|l| l.contains("rtnl:") && !l.contains("rtnl:kernel"))
         .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
         .max()
-        .unwrap_or(0)
 }
 
 /// After a storm: is the daemon still listening? Deletes `f1`'s addresses, brings `f0`
@@ -855,9 +856,10 @@ fn render(
     md.push_str(&format!(
         "### Storms\n\n{} accepted random changes per run from a seeded generator \
          (address add/delete 35 %/35 % from a pool of 8 — three IPv4 /24s and one IPv6 /64 \
-         per link on `f0` and `f1` —, link up/down 10 %, IPv4 and IPv6 default route \
-         add/delete 10 % each; refused requests, such as deleting an absent address, are \
-         counted apart), sent back to back through raw route netlink, each waiting only for \
+         per link on `f0` and `f1` —, link up/down 10 % (up twice as often as down), IPv4 \
+         and IPv6 default route (without gateway, through `f0` or `f1`) add/delete 10 % each \
+         (add twice as often); refused requests, such as deleting an absent address or \
+         adding a route through a down link, are counted apart), sent back to back through raw route netlink, each waiting only for \
          its ack. Then the helper waits until the endpoint table has not changed for \
          {QUIET_MS} ms and compares it with the expected one, computed from dumps of the \
          final links, addresses and routes: for `endpoint follow`, its documented policy \
@@ -870,7 +872,8 @@ fn render(
          ticks, shown after the slash) read before the storm and after settling; peak RSS \
          is `VmHWM` after the run. Each run uses a fresh namespace and daemon. \
          \"Unread route queue\" is the largest `Recv-Q` of the daemon's route-netlink \
-         sockets once settled (`ss -f netlink`). \"Listening after\" probes the daemon once the table is compared: `f1`'s addresses \
+         sockets once settled (`ss -f netlink`; \"no socket left\" when it has closed \
+         them all). \"Listening after\" probes the daemon once the table is compared: `f1`'s addresses \
          are flushed, `f0` is set up with an IPv4 default route and 10.99.0.1/32 is added to \
          it; yes when a second later 10.99.0.1 has an endpoint and no `f1` address has \
          one. The last run per program (seed {STOPPED_SEED}) is ten times as long and the \
@@ -888,7 +891,7 @@ fn render(
         let per = |ns: f64| fmt_ns(ns / r.changes.max(1) as f64);
         let _ = writeln!(
             md,
-            "| {}{} | {} | {} ({}) | {:.0} ms | {:.0} ms | {}{} | {} / {} | {} B | {} | {} / {} | {} KiB | {} |",
+            "| {}{} | {} | {} ({}) | {:.0} ms | {:.0} ms | {}{} | {} / {} | {} | {} | {} / {} | {} KiB | {} |",
             r.seed,
             if r.stopped { ", daemon stopped through it" } else { "" },
             r.prog.name(),
@@ -900,7 +903,7 @@ fn render(
             if r.alive { "" } else { " (daemon exited)" },
             if r.missing.is_empty() { "–".into() } else { r.missing.join(" ") },
             if r.extra.is_empty() { "–".into() } else { r.extra.join(" ") },
-            fmt_count(r.queued),
+            r.queued.map_or_else(|| "no socket left".into(), |q| format!("{} B", fmt_count(q))),
             if r.listening { "yes" } else { "**no** (deaf)" },
             per(r.cpu_ns as f64),
             per(r.cpu_ticks as f64 * tick_ns),
