@@ -345,8 +345,9 @@ fn pool(links: &[u32; 2]) -> Vec<(u32, IpAddr, u8)> {
 /// `settle_ms T`, then the final `endpoints`, the `usable` addresses (the documented
 /// policy of `endpoint follow`: link up with carrier, not loopback/link-local/ULA/
 /// temporary/tentative/deprecated/DAD-failed, a unicast default route of the family in
-/// any table) and the `present` global addresses (mptcpd's policy: every address but
-/// loopback and link-local), each as a space-separated list. With STOP_PID, that
+/// any table), the `present` global addresses (mptcpd's policy: every address but
+/// loopback and link-local) and `present_up`, those of them on links that are up,
+/// each as a space-separated list. With STOP_PID, that
 /// process is stopped (SIGSTOP) through the storm and continued before the wait, so
 /// that its route socket overflows.
 pub fn storm(ns: &str, seed: u64, n: usize, quiet_ms: u64, stop_pid: i32) -> Result<(), String> {
@@ -402,10 +403,9 @@ pub fn storm(ns: &str, seed: u64, n: usize, quiet_ms: u64, stop_pid: i32) -> Res
         }
     }
     println!("settle_ms {:.1}", ms(since - settle));
-    let (usable, present) = expectations(&mut rt);
+    let e = expectations(&mut rt);
     println!("endpoints {}", list(&last));
-    println!("usable {}", list(&usable));
-    println!("present {}", list(&present));
+    e.print();
     Ok(())
 }
 
@@ -417,16 +417,15 @@ fn list(s: &BTreeSet<IpAddr>) -> String {
     s.iter().map(IpAddr::to_string).collect::<Vec<_>>().join(" ")
 }
 
-/// `follow-expect NS`: the `endpoints`, `usable` and `present` lines of the namespace
-/// as it is now.
+/// `follow-expect NS`: the `endpoints`, `usable`, `present` and `present_up` lines of
+/// the namespace as it is now.
 pub fn expect(ns: &str) -> Result<(), String> {
     enter(ns)?;
     let mut rt = Rt::open()?;
     let mut obs = Observer::open()?;
-    let (usable, present) = expectations(&mut rt);
+    let e = expectations(&mut rt);
     println!("endpoints {}", list(&obs.table()));
-    println!("usable {}", list(&usable));
-    println!("present {}", list(&present));
+    e.print();
     Ok(())
 }
 
@@ -437,15 +436,37 @@ fn link_local(ip: IpAddr) -> bool {
     }
 }
 
+/// What the final endpoint table should hold.
+struct Expected {
+    /// The addresses `endpoint follow` should use.
+    usable: BTreeSet<IpAddr>,
+    /// Every address but loopback and link-local ones.
+    present: BTreeSet<IpAddr>,
+    /// Those of `present` on a link that is administratively up.
+    present_up: BTreeSet<IpAddr>,
+}
+
+impl Expected {
+    fn print(&self) {
+        println!("usable {}", list(&self.usable));
+        println!("present {}", list(&self.present));
+        println!("present_up {}", list(&self.present_up));
+    }
+}
+
 /// From dumps of the namespace: the addresses `endpoint follow` should use, and every
-/// present address but loopback and link-local ones.
-fn expectations(rt: &mut Rt) -> (BTreeSet<IpAddr>, BTreeSet<IpAddr>) {
+/// present address but loopback and link-local ones, and those of them on links up.
+fn expectations(rt: &mut Rt) -> Expected {
     let mut usable_links = BTreeSet::new();
+    let mut up_links = BTreeSet::new();
     rt.dump(Object::Link, AF_UNSPEC, |m| {
         if let RtMessage::Link(l) = m {
             let f = l.flags();
             if f & iff::UP != 0 && f & iff::LOWER_UP != 0 && f & iff::LOOPBACK == 0 {
                 usable_links.insert(l.index() as u32);
+            }
+            if f & iff::UP != 0 {
+                up_links.insert(l.index() as u32);
             }
         }
     });
@@ -459,7 +480,8 @@ fn expectations(rt: &mut Rt) -> (BTreeSet<IpAddr>, BTreeSet<IpAddr>) {
             }
         });
     }
-    let (mut usable, mut present) = (BTreeSet::new(), BTreeSet::new());
+    let (mut usable, mut present, mut present_up) =
+        (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
     rt.dump(Object::Addr, AF_UNSPEC, |m| {
         let RtMessage::Addr(a) = m else { return };
         let Some(ip) = a.fields().ip() else { return };
@@ -467,6 +489,9 @@ fn expectations(rt: &mut Rt) -> (BTreeSet<IpAddr>, BTreeSet<IpAddr>) {
             return;
         }
         present.insert(ip);
+        if up_links.contains(&a.ifindex()) {
+            present_up.insert(ip);
+        }
         let v6 = ip.is_ipv6();
         let bad = ifa_f::TENTATIVE | ifa_f::DEPRECATED | ifa_f::DADFAILED;
         let skipped = a.flags() & bad != 0
@@ -476,5 +501,5 @@ fn expectations(rt: &mut Rt) -> (BTreeSet<IpAddr>, BTreeSet<IpAddr>) {
             usable.insert(ip);
         }
     });
-    (usable, present)
+    Expected { usable, present, present_up }
 }

@@ -520,8 +520,14 @@ fn storms(bins: &Bins, work: &Path, progs: &[Prog], a: Amounts) -> Result<Vec<St
                 field(key).get(i).and_then(|v| v.parse().ok()).unwrap_or(0.0)
             };
             let got: BTreeSet<String> = field("endpoints ").into_iter().collect();
-            let key = if *prog == Prog::Ours { "usable " } else { "present " };
-            let want: BTreeSet<String> = field(key).into_iter().collect();
+            // Ours: exactly the usable addresses. mptcpd: every address on a link that
+            // is up, and on a link that is down either way (it keeps an endpoint when
+            // the link goes down, and ignores an address that appears on a down link).
+            let set = |key: &str| -> BTreeSet<String> { field(key).into_iter().collect() };
+            let (must, may) = match prog {
+                Prog::Ours => (set("usable "), set("usable ")),
+                Prog::Mptcpd => (set("present_up "), set("present ")),
+            };
             runs.push(StormRun {
                 prog: *prog,
                 seed,
@@ -530,9 +536,9 @@ fn storms(bins: &Bins, work: &Path, progs: &[Prog], a: Amounts) -> Result<Vec<St
                 refused: num("changes ", 2) as u64,
                 storm_ms: num("changes ", 4),
                 settle_ms: num("settle_ms ", 0),
-                right: got == want,
-                missing: want.difference(&got).cloned().collect(),
-                extra: got.difference(&want).cloned().collect(),
+                right: must.is_subset(&got) && got.is_subset(&may),
+                missing: must.difference(&got).cloned().collect(),
+                extra: got.difference(&may).cloned().collect(),
                 cpu_ns: ns1.saturating_sub(ns0),
                 cpu_ticks: t1.saturating_sub(t0),
                 peak_kb: peak,
@@ -692,6 +698,19 @@ fn behaviour(bins: &Bins, work: &Path, prog: Prog, which: usize) -> Result<Strin
             }
             text
         }
+        8 => {
+            ip(n, "link set f1 down")?;
+            ip(n, "addr add 10.221.6.1/24 dev f1")?;
+            settle();
+            let down = has(n, "10.221.6.1");
+            ip(n, "link set f1 up")?;
+            settle();
+            format!(
+                "while down: {}; link up: {}",
+                yes(down, "endpoint made", "none"),
+                yes(has(n, "10.221.6.1"), "endpoint made", "**none**")
+            )
+        }
         _ => String::new(),
     };
     let crashed = !d.alive() && which != 7;
@@ -699,7 +718,7 @@ fn behaviour(bins: &Bins, work: &Path, prog: Prog, which: usize) -> Result<Strin
     Ok(if crashed { format!("{out} (the daemon exited)") } else { out })
 }
 
-const BEHAVIOURS: [&str; 8] = [
+const BEHAVIOURS: [&str; 9] = [
     "removal on address loss",
     "removal on link down (IPv4 address stays on the link)",
     "removal on link deletion",
@@ -708,6 +727,7 @@ const BEHAVIOURS: [&str; 8] = [
     "the 8-endpoint queue",
     "limits left untouched",
     "restart cleanup",
+    "address added on a down link, then link up",
 ];
 
 /// What the two programs did, one row per behaviour.
@@ -882,8 +902,11 @@ fn render(
          final links, addresses and routes: for `endpoint follow`, its documented policy \
          (link up with carrier; not loopback, link-local, ULA, temporary, tentative, \
          deprecated or DAD-failed; a unicast default route of the family in any table); for \
-         mptcpd, its own policy (every address but loopback and link-local: it does not \
-         look at links or routes). The pool holds 8 addresses, so the 8-endpoint limit \
+         mptcpd, its own policy as observed, leniently: every address but loopback and \
+         link-local on a link that is up must have an endpoint, one on a link that is down \
+         may (mptcpd keeps an endpoint when its link goes down, ignores an address that \
+         appears on a down link and does not add it when the link comes up, and does not \
+         look at routes). The pool holds 8 addresses, so the 8-endpoint limit \
          never makes the expectation depend on ages. CPU is the daemon's, all threads, from \
          `/proc/PID/task/*/schedstat` (and `utime+stime` of `/proc/PID/stat` in clock \
          ticks, shown after the slash) read before the storm and after settling; peak RSS \
@@ -980,7 +1003,15 @@ fn render(
         "\n### Binary size\n\nThe static x86_64 musl release `mptcp` (the binary this bench \
          runs, built as `cargo xtask dist` builds its release profile): **{} bytes**; at \
          5b711d9, the commit before `endpoint follow`, built the same way: {} bytes. The \
-         feature adds **{}{} bytes**; the budget is {} bytes (512 KiB).",
+         feature adds **{}{} bytes**; the budget is {} bytes (512 KiB).\n\n\
+         `cargo xtask dist --no-test` at 5b711d9 and at 1f994f1 (this feature with its \
+         fixes), measured once: x86_64 tiny 120,392 → 222,896 bytes (+102,504; budget \
+         128 KiB), aarch64 release 453,320 → 551,656 (+98,336; budget 464 KiB), aarch64 \
+         tiny 118,344 → 204,072 (+85,728). Where the bytes go (sized symbols of the \
+         unstripped x86_64 tiny build, +96,660 in all): Rust std +30,726 and musl +21,512 \
+         (threads, channels, Unix socket pairs and what they pull in, for the two worker \
+         threads), the CLI +18,967, the `mptcp-follow` policy +9,763, core +5,518, alloc \
+         +4,345, the `mptcp-netlink` facade +1,966, the netlink crates +3,863.",
         fmt_count(size),
         fmt_count(SIZE_BEFORE_FOLLOW),
         if added < 0 { "-" } else { "+" },
