@@ -1,9 +1,12 @@
 //! `mptcp-storm`: the load generator and the measuring helpers of `cargo xtask bench`:
 //! an MPTCP connection storm (server and client), the independent event counter, the
-//! several-requests-per-datagram experiment and the one-shot process driver.
+//! several-requests-per-datagram experiment, the one-shot process driver, and the change
+//! maker and observer of the `endpoint follow` benchmark.
 
 #[path = "storm/count.rs"]
 mod count;
+#[path = "storm/follow.rs"]
+mod follow;
 #[path = "storm/load.rs"]
 mod load;
 #[path = "storm/multi.rs"]
@@ -25,7 +28,12 @@ usage: mptcp-storm server ADDR:PORT THREADS SECONDS
        mptcp-storm count NS RCVBUF SECONDS
        mptcp-storm multi NS addr|limits N K
        mptcp-storm multi-errors NS
-       mptcp-storm spawn SPEC_FILE";
+       mptcp-storm spawn SPEC_FILE
+       mptcp-storm follow-latency NS DEV 4|6 N GAP_MS
+       mptcp-storm follow-busy NS DEV 4|6 N GAP_MS
+       mptcp-storm follow-kernel NS N
+       mptcp-storm follow-storm NS SEED N QUIET_MS [STOP_PID]
+       mptcp-storm follow-expect NS";
 
 fn num<T: std::str::FromStr>(s: &str, what: &str) -> Result<T, String> {
     s.parse().map_err(|_| format!("bad {what}: {s}"))
@@ -58,6 +66,21 @@ fn run(args: &[String]) -> Result<(), String> {
         }
         ["multi-errors", ns] => multi::multi_errors(ns),
         ["spawn", spec] => spawn::spawn(spec),
+        ["follow-latency", ns, dev, family, n, gap] => {
+            follow::latency(ns, dev, family, num(n, "count")?, num(gap, "gap")?)
+        }
+        ["follow-busy", ns, dev, family, n, gap] => {
+            follow::busy(ns, dev, family, num(n, "count")?, num(gap, "gap")?)
+        }
+        ["follow-kernel", ns, n] => follow::kernel(ns, num(n, "count")?),
+        ["follow-storm", ns, seed, n, quiet, rest @ ..] if rest.len() <= 1 => follow::storm(
+            ns,
+            num(seed, "seed")?,
+            num(n, "count")?,
+            num(quiet, "quiet time")?,
+            rest.first().map_or(Ok(0), |p| num(p, "process id"))?,
+        ),
+        ["follow-expect", ns] => follow::expect(ns),
         _ => Err(USAGE.into()),
     }
 }

@@ -1,8 +1,10 @@
 //! `cargo xtask bench`: one-shot, batch, monitor-storm and micro benchmarks of `mptcp`
-//! against iproute2's `ip`, written to `BENCHMARKS.md` with the machine they ran on.
+//! against iproute2's `ip`, and `endpoint follow` against mptcpd, written to
+//! `BENCHMARKS.md` with the machine they ran on.
 
 mod batch;
 mod build;
+mod follow;
 mod machine;
 mod micro;
 mod oneshot;
@@ -25,12 +27,19 @@ pub struct Opts {
     pub measure: Duration,
     /// Where the report goes, relative to the repository root.
     pub out: String,
+    /// `--quick`.
+    pub quick: bool,
+    /// `--follow-only`: only the `endpoint follow` section, replaced in place.
+    pub follow_only: bool,
 }
 
 const USAGE: &str = "\
-usage: cargo xtask bench [--quick] [--runs N] [--storm-seconds S] [--out FILE]
+usage: cargo xtask bench [--quick] [--follow-only] [--runs N] [--storm-seconds S] [--out FILE]
 
-  --quick            50 one-shot runs, 3 s storms, short criterion runs (a smoke test)
+  --quick            50 one-shot runs, 3 s storms, short criterion runs, 40 follow
+                     changes per family and 2 follow storm runs (a smoke test)
+  --follow-only      only `endpoint follow` against mptcpd: its section and target rows
+                     are replaced in the existing report, the rest is left as it is
   --runs N           interleaved runs per program and one-shot case (default 500)
   --storm-seconds S  length of each monitor-storm phase (default 15)
   --out FILE         report path, relative to the repository root (default BENCHMARKS.md)";
@@ -42,12 +51,16 @@ impl Opts {
             storm: Duration::from_secs(15),
             measure: Duration::from_secs(3),
             out: "BENCHMARKS.md".into(),
+            quick: false,
+            follow_only: false,
         };
         let mut it = args.iter();
         while let Some(a) = it.next() {
             let mut value = || it.next().ok_or_else(|| format!("{a} needs a value\n{USAGE}"));
             match a.as_str() {
+                "--follow-only" => o.follow_only = true,
                 "--quick" => {
+                    o.quick = true;
                     o.runs = 50;
                     o.storm = Duration::from_secs(3);
                     o.measure = Duration::from_secs(1);
@@ -95,6 +108,9 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let opts = Opts::parse(args)?;
     let start = Instant::now();
     let bins = build::prepare(root)?;
+    if opts.follow_only {
+        return follow_only(root, &bins, &opts, start);
+    }
     let host = machine::describe(&bins)?;
     let work = build::scratch_dir()?;
     let result = (|| {
@@ -105,11 +121,31 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
             sections.push(batch::run(&bins, &ns, &work)?);
         }
         sections.push(storm::run(&bins, &work, opts.storm)?);
+        sections.push(follow::run(&bins, &work, opts.quick)?);
         sections.push(micro::run(root, opts.measure)?);
         report::write(&root.join(&opts.out), &host, &opts, &sections, start.elapsed())
     })();
     let _ = std::fs::remove_dir_all(&work);
     result?;
     println!("bench: wrote {} in {}", opts.out, crate::util::fmt_duration(start.elapsed()));
+    Ok(())
+}
+
+/// `--follow-only`: runs the `endpoint follow` section and puts it, and its target rows,
+/// in place of the old ones in the existing report (appended when there were none).
+fn follow_only(root: &Path, bins: &build::Bins, opts: &Opts, start: Instant) -> Result<(), String> {
+    let work = build::scratch_dir()?;
+    let section = follow::run(bins, &work, opts.quick);
+    let _ = std::fs::remove_dir_all(&work);
+    let section = section?;
+    let path = root.join(&opts.out);
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    let new = report::splice(&old, &section);
+    std::fs::write(&path, new).map_err(|e| format!("{}: {e}", path.display()))?;
+    println!(
+        "bench: replaced the follow section of {} in {}",
+        opts.out,
+        crate::util::fmt_duration(start.elapsed())
+    );
     Ok(())
 }

@@ -70,6 +70,8 @@ pub fn count(ns: &str, rcvbuf: u32, seconds: f64) -> Result<(), String> {
                 }
             }
             Err(Error::EventsLost) => lost += 1,
+            // The receive timeout ends as EAGAIN, which nlsock reports as `WouldBlock`.
+            Err(Error::WouldBlock) => {}
             Err(Error::Os(e)) if e.0 == libc::EAGAIN || e.0 == libc::EINTR => {}
             Err(e) => return Err(format!("receive: {e}")),
         }

@@ -1,4 +1,4 @@
-//! Section 4: the criterion micro-benches on captured bytes (`benches/`), run and read.
+//! Section 5: the criterion micro-benches on captured bytes (`benches/`), run and read.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -69,7 +69,7 @@ pub fn run(root: &Path, measure: Duration) -> Result<Section, String> {
     if figures.is_empty() {
         return Err("criterion printed no results".into());
     }
-    let mut md = String::from("## 4. Micro-benches (criterion, captured kernel bytes)\n\n");
+    let mut md = String::from("## 5. Micro-benches (criterion, captured kernel bytes)\n\n");
     let _ = writeln!(
         md,
         "`cargo bench --bench attr_walk --bench pm_decode` with {warm:.1} s warm-up and \

@@ -243,6 +243,8 @@ impl<'a, 'o> Follower<'a, 'o> {
                     self.log.note(format_args!(
                         "route notifications lost: reading links, addresses, routes and endpoints again"
                     ));
+                    // What is still queued is older than the dump: drop it first.
+                    self.routes.discard_queued(&mut self.rx);
                     if let Err(e) = self.routes.dump_all(&mut self.state, &mut self.rx) {
                         say(format_args!("Cannot read links, addresses and routes: {e}\n"));
                     }

@@ -1,8 +1,8 @@
 //! The namespace's links, addresses and default routes, from route netlink: one socket
 //! subscribed to their changes, one for dumps, both feeding a [`State`].
 
-use mptcp_follow::State;
 use mptcp_follow::rtnl::{Change, apply};
+use mptcp_follow::{Family, State, iff};
 use nlsock::{Conn, Errno, Error, Socket, Wait};
 use nlwire::Messages;
 use nlwire::consts::NETLINK_ROUTE;
@@ -14,6 +14,9 @@ use rtnl_wire::consts::{AF_INET, AF_INET6, AF_UNSPEC, group};
 pub const SLOT: usize = 8192;
 /// Datagrams one receive call takes.
 pub const BATCH: usize = nlsock::MAX_BATCH;
+/// Receive calls [`Routes::discard_queued`] makes at most (each takes up to [`BATCH`]
+/// datagrams): more than the queue below can hold.
+const DISCARD_ROUNDS: usize = 4096;
 /// The kernel-side queue asked for (the kernel grants twice this to root): about
 /// 20,000 notifications, so that a burst during a slow request is never lost.
 const QUEUE: u32 = 8 << 20;
@@ -102,6 +105,21 @@ impl Routes {
         Ok(())
     }
 
+    /// Throws away every queued notification. After an overflow (`ENOBUFS`) the queue
+    /// still holds notifications older than the lost ones; applied over the re-dump that
+    /// follows they would roll the state back (a link seen down that is up again), and
+    /// nothing later would correct it. Bounded, so a storm that never ends cannot hold
+    /// the loop here; a later overflow then asks for another re-dump.
+    pub fn discard_queued(&mut self, rx: &mut [u8]) {
+        for _ in 0..DISCARD_ROUNDS {
+            match self.events.recv_event_batch(rx, SLOT, Wait::No) {
+                Ok(batch) if batch.is_empty() => return,
+                Ok(_) | Err(Error::EventsLost) | Err(Error::Truncated) => {}
+                Err(_) => return,
+            }
+        }
+    }
+
     /// Takes every queued notification (up to [`BATCH`] datagrams per call, without
     /// blocking) and applies it to `state`; `each` hears what changed. `Ok(false)` when
     /// nothing was queued. [`Error::EventsLost`] means a re-dump is due.
@@ -116,9 +134,64 @@ impl Routes {
             for m in Messages::new(datagram) {
                 let Ok(m) = m else { break };
                 let change = apply(state, &m);
+                forget_flushed_routes(state, change);
                 each(state, change);
             }
         }
         Ok(!batch.is_empty())
+    }
+}
+
+/// IPv4 flushes the routes through a link without an RTM_DELROUTE when the link goes
+/// administratively down or away, and when its last IPv4 address is deleted (IPv6
+/// announces its deletions). Forget them the same way, or a default route that no
+/// longer exists keeps the family usable.
+fn forget_flushed_routes(state: &mut State, change: Change) {
+    let index = match change {
+        Change::Link(i) if state.link(i).is_some_and(|l| l.flags & iff::UP == 0) => i,
+        Change::LinkGone(i) => i,
+        Change::AddressGone(i, ip)
+            if ip.is_ipv4() && !state.addresses().any(|a| a.ifindex == i && a.ip.is_ipv4()) =>
+        {
+            i
+        }
+        _ => return,
+    };
+    loop {
+        let through = state.routes().find(|r| r.family == Family::V4 && r.oif == index).copied();
+        match through {
+            Some(r) if index != 0 => state.remove_route(&r),
+            _ => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mptcp_follow::{Address, DefaultRoute, Link};
+    use std::net::{IpAddr, Ipv4Addr};
+
+    #[test]
+    fn ipv4_routes_go_with_their_link_or_its_last_ipv4_address() {
+        let mut s = State::new();
+        let ip = IpAddr::from(Ipv4Addr::new(10, 0, 0, 1));
+        s.set_link(Link::new(2, "a", Link::UP_WITH_CARRIER)).unwrap();
+        s.set_address(Address::new(2, ip, 24, 0)).unwrap();
+        s.add_route(DefaultRoute::v4(254, 2)).unwrap();
+        s.add_route(DefaultRoute::v6(254, 2)).unwrap();
+        forget_flushed_routes(&mut s, Change::Link(2));
+        assert!(s.has_default_route(Family::V4));
+        s.remove_address(2, ip);
+        forget_flushed_routes(&mut s, Change::AddressGone(2, ip));
+        assert!(!s.has_default_route(Family::V4) && s.has_default_route(Family::V6));
+        s.add_route(DefaultRoute::v4(100, 2)).unwrap();
+        s.set_link(Link::new(2, "a", 0)).unwrap();
+        forget_flushed_routes(&mut s, Change::Link(2));
+        assert!(!s.has_default_route(Family::V4) && s.has_default_route(Family::V6));
+        s.add_route(DefaultRoute::v4(254, 2)).unwrap();
+        s.remove_link(2);
+        forget_flushed_routes(&mut s, Change::LinkGone(2));
+        assert!(!s.has_default_route(Family::V4));
     }
 }
