@@ -2,7 +2,7 @@
 //! subscribed to their changes, one for dumps, both feeding a [`State`].
 
 use mptcp_follow::rtnl::{Change, apply};
-use mptcp_follow::{Family, State, iff};
+use mptcp_follow::State;
 use nlsock::{Conn, Errno, Error, Socket, Wait};
 use nlwire::Messages;
 use nlwire::consts::NETLINK_ROUTE;
@@ -134,7 +134,6 @@ impl Routes {
             for m in Messages::new(datagram) {
                 let Ok(m) = m else { break };
                 let change = apply(state, &m);
-                forget_flushed_routes(state, change);
                 each(state, change);
             }
         }
@@ -142,56 +141,26 @@ impl Routes {
     }
 }
 
-/// IPv4 flushes the routes through a link without an RTM_DELROUTE when the link goes
-/// administratively down or away, and when its last IPv4 address is deleted (IPv6
-/// announces its deletions). Forget them the same way, or a default route that no
-/// longer exists keeps the family usable.
-fn forget_flushed_routes(state: &mut State, change: Change) {
-    let index = match change {
-        Change::Link(i) if state.link(i).is_some_and(|l| l.flags & iff::UP == 0) => i,
-        Change::LinkGone(i) => i,
-        Change::AddressGone(i, ip)
-            if ip.is_ipv4() && !state.addresses().any(|a| a.ifindex == i && a.ip.is_ipv4()) =>
-        {
-            i
-        }
-        _ => return,
-    };
-    loop {
-        let through = state.routes().find(|r| r.family == Family::V4 && r.oif == index).copied();
-        match through {
-            Some(r) if index != 0 => state.remove_route(&r),
-            _ => return,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mptcp_follow::{Address, DefaultRoute, Link};
+    use mptcp_follow::{Address, DefaultRoute, Family, Link};
     use std::net::{IpAddr, Ipv4Addr};
 
     #[test]
-    fn ipv4_routes_go_with_their_link_or_its_last_ipv4_address() {
+    fn changes_that_flush_routes_silently_ask_for_a_route_dump() {
         let mut s = State::new();
         let ip = IpAddr::from(Ipv4Addr::new(10, 0, 0, 1));
         s.set_link(Link::new(2, "a", Link::UP_WITH_CARRIER)).unwrap();
         s.set_address(Address::new(2, ip, 24, 0)).unwrap();
         s.add_route(DefaultRoute::v4(254, 2)).unwrap();
-        s.add_route(DefaultRoute::v6(254, 2)).unwrap();
-        forget_flushed_routes(&mut s, Change::Link(2));
-        assert!(s.has_default_route(Family::V4));
-        s.remove_address(2, ip);
-        forget_flushed_routes(&mut s, Change::AddressGone(2, ip));
-        assert!(!s.has_default_route(Family::V4) && s.has_default_route(Family::V6));
-        s.add_route(DefaultRoute::v4(100, 2)).unwrap();
+        assert!(!flushes_routes(&s, Change::Link(2)), "an up link keeps its routes");
+        assert!(flushes_routes(&s, Change::AddressGone(2, ip)));
+        let v6 = IpAddr::from(core::net::Ipv6Addr::LOCALHOST);
+        assert!(!flushes_routes(&s, Change::AddressGone(2, v6)), "IPv6 says what it deletes");
         s.set_link(Link::new(2, "a", 0)).unwrap();
-        forget_flushed_routes(&mut s, Change::Link(2));
-        assert!(!s.has_default_route(Family::V4) && s.has_default_route(Family::V6));
-        s.add_route(DefaultRoute::v4(254, 2)).unwrap();
-        s.remove_link(2);
-        forget_flushed_routes(&mut s, Change::LinkGone(2));
-        assert!(!s.has_default_route(Family::V4));
+        assert!(flushes_routes(&s, Change::Link(2)));
+        assert!(flushes_routes(&s, Change::LinkGone(2)));
+        assert!(!flushes_routes(&s, Change::Route(Family::V4)));
     }
 }
