@@ -314,7 +314,16 @@ impl<'a, 'o> Follower<'a, 'o> {
                         format_args!("address usable"),
                     );
                     self.model.begin_add(e);
-                    self.adder.send(Job::Add(e));
+                    if self.deleter.is_busy() {
+                        // A DEL_ADDR may hold the kernel's lock for an RCU grace period:
+                        // the add waits on the add worker, and this thread reads on.
+                        self.adder.send(Job::Add(e));
+                    } else {
+                        // Nothing in flight: an ADD_ADDR takes about 40 µs, less than
+                        // waking the add worker, so it goes from here.
+                        let outcome = worker::run(&mut self.pm, Job::Add(e));
+                        self.finished(outcome);
+                    }
                 }
                 _ => {}
             }

@@ -2,7 +2,7 @@
 //! subscribed to their changes, one for dumps, both feeding a [`State`].
 
 use mptcp_follow::rtnl::{Change, apply};
-use mptcp_follow::State;
+use mptcp_follow::{Family, State, iff};
 use nlsock::{Conn, Errno, Error, Socket, Wait};
 use nlwire::Messages;
 use nlwire::consts::NETLINK_ROUTE;
@@ -24,15 +24,19 @@ const QUEUE: u32 = 8 << 20;
 /// The route dumps: both families (an unspecified one would bring others too).
 const ROUTES: &[(Object, u8)] = &[(Object::Route, AF_INET), (Object::Route, AF_INET6)];
 
-/// Whether a change may have flushed routes without a notification: a link went down
-/// or away, or an IPv4 address went away.
+/// Whether a change may have flushed routes without a notification, so that the routes
+/// must be read again: IPv4 drops the routes through a link that goes down or away, and
+/// those whose gateway's subnet loses its address, without an RTM_DELROUTE (IPv6 says
+/// what it deletes). Only when an IPv4 default route could be one of them: through that
+/// link, through no single link (multipath), or, for an address, through a gateway.
 pub fn flushes_routes(state: &State, change: Change) -> bool {
+    let v4 = || state.routes().filter(|r| r.family == Family::V4);
     match change {
-        Change::Link(index) => {
-            state.link(index).is_none_or(|l| l.flags & mptcp_follow::iff::UP == 0)
+        Change::Link(index) if state.link(index).is_some_and(|l| l.flags & iff::UP != 0) => false,
+        Change::Link(index) | Change::LinkGone(index) => v4().any(|r| r.oif == index || r.oif == 0),
+        Change::AddressGone(index, ip) if ip.is_ipv4() => {
+            v4().any(|r| r.gateway.is_some() && (r.oif == index || r.oif == 0))
         }
-        Change::LinkGone(_) => true,
-        Change::AddressGone(_, ip) => ip.is_ipv4(),
         _ => false,
     }
 }
@@ -144,7 +148,7 @@ impl Routes {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mptcp_follow::{Address, DefaultRoute, Family, Link};
+    use mptcp_follow::{Address, DefaultRoute, Link};
     use std::net::{IpAddr, Ipv4Addr};
 
     #[test]
@@ -155,12 +159,20 @@ mod tests {
         s.set_address(Address::new(2, ip, 24, 0)).unwrap();
         s.add_route(DefaultRoute::v4(254, 2)).unwrap();
         assert!(!flushes_routes(&s, Change::Link(2)), "an up link keeps its routes");
+        assert!(!flushes_routes(&s, Change::AddressGone(2, ip)), "no gateway to lose");
+        let via = DefaultRoute {
+            gateway: Some(IpAddr::from([10, 0, 0, 254])),
+            ..DefaultRoute::v4(254, 2)
+        };
+        s.add_route(via).unwrap();
         assert!(flushes_routes(&s, Change::AddressGone(2, ip)));
+        assert!(!flushes_routes(&s, Change::AddressGone(3, ip)), "another link's routes");
         let v6 = IpAddr::from(core::net::Ipv6Addr::LOCALHOST);
         assert!(!flushes_routes(&s, Change::AddressGone(2, v6)), "IPv6 says what it deletes");
         s.set_link(Link::new(2, "a", 0)).unwrap();
         assert!(flushes_routes(&s, Change::Link(2)));
         assert!(flushes_routes(&s, Change::LinkGone(2)));
+        assert!(!flushes_routes(&s, Change::LinkGone(9)), "no route through it");
         assert!(!flushes_routes(&s, Change::Route(Family::V4)));
     }
 }
