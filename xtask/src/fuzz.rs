@@ -160,7 +160,7 @@ fn run_one(target: &str, seeds: &Path, limit: Limit) -> Result<Report> {
         for line in BufReader::new(err).lines().map_while(|l| l.ok()) {
             read_line(&line, &mut r);
             // Progress lines and messages; not every new input, nor the dictionary.
-            let progress = line.contains(" pulse ") || line.contains(" DONE ");
+            let progress = line.contains("\tpulse ") || line.contains("\tDONE ");
             if progress || !line.starts_with(['#', '"']) {
                 println!("{line}");
             }
