@@ -13,7 +13,8 @@ use mptcp_pm_wire::{Endpoint, EndpointAddr, EndpointFlags, Event, MAX_REQUEST_LE
 use nlwire::{Message, Messages};
 
 /// `CTRL_CMD_NEWFAMILY` reply for `mptcp_pm` (Linux 6.18, little-endian like this target).
-static GETFAMILY: &[u8] = include_bytes!("../../mptcp-pm-wire/tests/fixtures/getfamily_mptcp_pm.bin");
+static GETFAMILY: &[u8] =
+    include_bytes!("../../mptcp-pm-wire/tests/fixtures/getfamily_mptcp_pm.bin");
 /// One endpoint-dump datagram: eight `GET_ADDR` replies.
 static DUMP: &[u8] = include_bytes!("../../mptcp-pm-wire/tests/fixtures/endpoint_dump.bin");
 /// One `SUB_ESTABLISHED` event with IF_IDX.
