@@ -4,8 +4,8 @@
 //! the corpus minimised afterwards, and a table of executions, executions per second and
 //! coverage per target. CI's `fuzz` step runs the same targets for a few seconds each.
 //!
-//! The targets are built without a sanitizer: every fuzzed crate forbids `unsafe` (the
-//! CLI's `unsafe` is in `sys.rs`, which no target reaches), so AddressSanitizer would
+//! The targets are built without a sanitizer: the library crates they reach forbid
+//! `unsafe` (the CLI's is in `sys.rs`, which no target reaches), so AddressSanitizer would
 //! find nothing and makes the runs about five times slower. Debug assertions and
 //! overflow checks stay on (cargo-fuzz's default build).
 
@@ -160,7 +160,7 @@ fn run_one(target: &str, seeds: &Path, limit: Limit) -> Result<Report> {
         for line in BufReader::new(err).lines().map_while(|l| l.ok()) {
             read_line(&line, &mut r);
             // Progress lines and messages; not every new input, nor the dictionary.
-            let progress = line.contains(" pulse ") || line.contains(" DONE ");
+            let progress = line.contains("\tpulse ") || line.contains("\tDONE ");
             if progress || !line.starts_with(['#', '"']) {
                 println!("{line}");
             }
