@@ -152,7 +152,7 @@ pub fn parse(words: &[&str], ifs: &mut dyn Interfaces, plain: bool) -> Result<Co
         } else if matches(verb, "flush") {
             Ok(Command::Flush)
         } else if plain && verb.len() >= 2 && matches(verb, "follow") {
-            follow(w)
+            follow(verb, w)
         } else if plain && (matches(verb, "announce") || matches(verb, "remove")) {
             crate::upm::parse_endpoint(verb, w, ifs).map(Command::Upm)
         } else {
@@ -191,17 +191,18 @@ pub fn parse(words: &[&str], ifs: &mut dyn Interfaces, plain: bool) -> Result<Co
     Err(fail::unknown_command(monitor_word))
 }
 
-/// `endpoint follow …`, when this build has it.
-fn follow(w: Words<'_>) -> Result<Command, Exit> {
+/// `endpoint follow …`, when this build has it (the `follow` cargo feature); without it
+/// the verb is unknown, as any other.
+fn follow(verb: &str, w: Words<'_>) -> Result<Command, Exit> {
     #[cfg(feature = "follow")]
-    return crate::follow::args::parse(w).map(|a| Command::Follow(Box::new(a)));
+    {
+        let _ = verb;
+        crate::follow::args::parse(w).map(|a| Command::Follow(Box::new(a)))
+    }
     #[cfg(not(feature = "follow"))]
     {
         let _ = w;
-        Err(fail::fatal(
-            fail::USAGE,
-            "endpoint follow is not in this build (cargo feature \"follow\")",
-        ))
+        Err(fail::unknown_command(verb))
     }
 }
 
@@ -302,6 +303,19 @@ mod tests {
     impl Interfaces for OnlyLo {
         fn index_of(&mut self, name: &str) -> u32 {
             u32::from(name == "lo")
+        }
+    }
+
+    #[test]
+    fn follow_is_an_unknown_verb_without_the_feature() {
+        let (r, said) =
+            fail::captured(|| parse(&["endpoint", "fo", "dev", "x", "subflow"], &mut OnlyLo, true));
+        #[cfg(feature = "follow")]
+        assert!(matches!(r, Ok(Command::Follow(_))), "{said}");
+        #[cfg(not(feature = "follow"))]
+        {
+            assert_eq!(r, Err(Exit(fail::USAGE)));
+            assert!(said.starts_with("Command \"fo\" is unknown, try "), "{said}");
         }
     }
 

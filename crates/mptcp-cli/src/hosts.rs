@@ -18,7 +18,7 @@ pub fn reverse_lookup(addr: IpAddr) -> Option<String> {
     }
     #[cfg(not(feature = "dns"))]
     {
-        let text = crate::sys::read_file("/etc/hosts").ok()?;
+        let text = crate::sys::read_file("/etc/hosts", 16 << 20).ok()?;
         name_in(&text, addr).map(|n| String::from_utf8_lossy(n).into_owned())
     }
 }

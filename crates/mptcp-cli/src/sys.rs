@@ -511,8 +511,9 @@ pub fn stdin() -> Option<Fd> {
     (fd >= 0).then_some(Fd(fd))
 }
 
-/// The whole contents of the file at `path`.
-pub fn read_file(path: &str) -> io::Result<Vec<u8>> {
+/// The whole contents of the file at `path`, which must be at most `limit` bytes
+/// (`EFBIG` otherwise: `/dev/zero` given as a config file must not eat the memory).
+pub fn read_file(path: &str, limit: usize) -> io::Result<Vec<u8>> {
     let fd = open_read(path)?;
     let mut out = Vec::new();
     let mut chunk = [0u8; 4096];
@@ -520,6 +521,9 @@ pub fn read_file(path: &str) -> io::Result<Vec<u8>> {
         let n = fd.read(&mut chunk)?;
         if n == 0 {
             return Ok(out);
+        }
+        if out.len() + n > limit {
+            return Err(io::Error(libc::EFBIG));
         }
         out.extend_from_slice(&chunk[..n]);
     }

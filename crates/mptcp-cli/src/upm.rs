@@ -194,8 +194,9 @@ pub fn run(s: &mut Session, out: &mut Out, u: &Upm, resolve: bool) -> u8 {
 /// After a failure: if this namespace runs the in-kernel path manager, say which
 /// sysctl selects the userspace one.
 fn hint_pm_type() {
-    let read =
-        |p: &str| crate::sys::read_file(p).ok().map(|b| String::from_utf8_lossy(&b).into_owned());
+    let read = |p: &str| {
+        crate::sys::read_file(p, 4096).ok().map(|b| String::from_utf8_lossy(&b).into_owned())
+    };
     let path_manager = read("/proc/sys/net/mptcp/path_manager");
     let pm_type = read("/proc/sys/net/mptcp/pm_type");
     let kernel_pm =

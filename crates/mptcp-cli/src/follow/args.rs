@@ -72,7 +72,7 @@ pub fn parse(mut w: Words<'_>) -> Result<FollowArgs, Exit> {
 
 /// Appends the rules of config file `path`: one rule per line, `#` starts a comment.
 fn read_config(path: &str, rules: &mut Rules) -> Result<(), Exit> {
-    let bytes = crate::sys::read_file(path).map_err(|e| {
+    let bytes = crate::sys::read_file(path, 1 << 20).map_err(|e| {
         say(format_args!("Error: cannot read config file \"{path}\": {e}\n"));
         Exit(USAGE)
     })?;
