@@ -47,7 +47,8 @@ struct Fields {
 /// A token as printed by `monitor` and `connection show`: hexadecimal, `0x` optional.
 pub fn parse_token(s: &str) -> Option<u32> {
     let hex = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s);
-    if hex.is_empty() || hex.len() > 8 {
+    // Hex digits only: `from_str_radix` alone would take a leading `+`.
+    if hex.is_empty() || hex.len() > 8 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     u32::from_str_radix(hex, 16).ok()
@@ -246,5 +247,6 @@ mod tests {
         assert_eq!(parse_token("123456789"), None);
         assert_eq!(parse_token("xyz"), None);
         assert_eq!(parse_token(""), None);
+        assert_eq!((parse_token("+a"), parse_token("0x+a")), (None, None), "a sign is no digit");
     }
 }
