@@ -198,8 +198,20 @@ impl State {
 }
 
 impl Desired {
-    /// Inserts `want` in rank order, keeping at most `slots`; what falls off waits.
+    /// Inserts `want` in rank order, keeping at most `slots`; what falls off waits. An
+    /// address on two links (the kernel takes one endpoint per address) keeps its
+    /// better-ranked one.
     fn insert(&mut self, want: Want, slots: usize) {
+        if let Some(i) =
+            self.wants[..self.len].iter().position(|w| w.is_some_and(|w| w.ip == want.ip))
+        {
+            if self.wants[i].is_some_and(|w| w.rank <= want.rank) {
+                return;
+            }
+            self.wants[i..self.len].rotate_left(1);
+            self.len -= 1;
+            self.wants[self.len] = None;
+        }
         let at = self.wants[..self.len].iter().flatten().take_while(|w| w.rank < want.rank).count();
         if at >= slots {
             self.wait(want);
@@ -332,6 +344,20 @@ mod tests {
         assert!(d.contains(v4(2, 5), 2) && !d.contains(v4(2, 6), 2));
         let held = [crate::Endpoint { id: 1, ip: v4(9, 9), ifindex: 0, flags: 0, port: 0 }; 3];
         assert_eq!(s.desired(&rules, &held).len(), 5);
+    }
+
+    #[test]
+    fn an_address_on_two_links_gets_one_endpoint() {
+        let mut s = host();
+        s.set_address(Address::new(3, v4(0, 1), 24, 0)).unwrap();
+        s.set_address(Address::new(2, v4(0, 1), 24, 0)).unwrap();
+        let d = s.desired(&Rules::new(), &[]);
+        let got: Vec<(IpAddr, u32)> = d.iter().map(|w| (w.ip, w.ifindex)).collect();
+        assert_eq!(got, [(v4(0, 1), 3)], "the older one, first seen on lte0");
+        let rules =
+            Rules::parse_words(&["dev", "wan0", "signal", "dev", "lte0", "subflow"]).unwrap();
+        let d = s.desired(&rules, &[]);
+        assert_eq!(d.iter().map(|w| w.ifindex).collect::<Vec<_>>(), [2], "wan0's rule ranks first");
     }
 
     #[test]
