@@ -25,18 +25,19 @@ const QUEUE: u32 = 8 << 20;
 const ROUTES: &[(Object, u8)] = &[(Object::Route, AF_INET), (Object::Route, AF_INET6)];
 
 /// Whether a change may have flushed routes without a notification, so that the routes
-/// must be read again: IPv4 drops the routes through a link that goes down or away, and
-/// those whose gateway's subnet loses its address, without an RTM_DELROUTE (IPv6 says
-/// what it deletes). Only when an IPv4 default route could be one of them: through that
-/// link, through no single link (multipath), or, for an address, through a gateway.
+/// must be read again: IPv4 drops the routes through a link that goes down or away, the
+/// routes through it when it loses its last IPv4 address, and those whose gateway's
+/// subnet loses its address, all without an RTM_DELROUTE (IPv6 says what it deletes).
+/// Only when an IPv4 default route could be one of them: through that link, or through
+/// no single link (multipath).
 pub fn flushes_routes(state: &State, change: Change) -> bool {
-    let v4 = || state.routes().filter(|r| r.family == Family::V4);
+    let through = |index: u32| {
+        state.routes().any(|r| r.family == Family::V4 && (r.oif == index || r.oif == 0))
+    };
     match change {
         Change::Link(index) if state.link(index).is_some_and(|l| l.flags & iff::UP != 0) => false,
-        Change::Link(index) | Change::LinkGone(index) => v4().any(|r| r.oif == index || r.oif == 0),
-        Change::AddressGone(index, ip) if ip.is_ipv4() => {
-            v4().any(|r| r.gateway.is_some() && (r.oif == index || r.oif == 0))
-        }
+        Change::Link(index) | Change::LinkGone(index) => through(index),
+        Change::AddressGone(index, ip) if ip.is_ipv4() => through(index),
         _ => false,
     }
 }
@@ -159,13 +160,7 @@ mod tests {
         s.set_address(Address::new(2, ip, 24, 0)).unwrap();
         s.add_route(DefaultRoute::v4(254, 2)).unwrap();
         assert!(!flushes_routes(&s, Change::Link(2)), "an up link keeps its routes");
-        assert!(!flushes_routes(&s, Change::AddressGone(2, ip)), "no gateway to lose");
-        let via = DefaultRoute {
-            gateway: Some(IpAddr::from([10, 0, 0, 254])),
-            ..DefaultRoute::v4(254, 2)
-        };
-        s.add_route(via).unwrap();
-        assert!(flushes_routes(&s, Change::AddressGone(2, ip)));
+        assert!(flushes_routes(&s, Change::AddressGone(2, ip)), "maybe its last address");
         assert!(!flushes_routes(&s, Change::AddressGone(3, ip)), "another link's routes");
         let v6 = IpAddr::from(core::net::Ipv6Addr::LOCALHOST);
         assert!(!flushes_routes(&s, Change::AddressGone(2, v6)), "IPv6 says what it deletes");
