@@ -3,6 +3,13 @@
 //! hosts-file reader and every printer. Not an API: the modules are public only for
 //! `fuzz/`, and change with the binary.
 //!
+//! ```
+//! // A whole command line, program name first, as the binary runs it: the exit status.
+//! assert_eq!(mptcp_cli::run_main(&["mptcp", "-V"]), 0);
+//! // A word the grammar does not know: iproute2's usage status, 255.
+//! assert_eq!(mptcp_cli::run_main(&["mptcp", "bogus"]), 255);
+//! ```
+//!
 //! The process starts at the C `main` that `main.rs` gets from [`c_main!`] (no Rust
 //! runtime set-up: no stack guard probing, no signal-stack set-up), which hands the
 //! arguments to [`run_main`].

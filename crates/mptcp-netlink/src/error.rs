@@ -49,6 +49,12 @@ pub enum Error {
 }
 
 impl Error {
+    /// `Ok` when `buf` holds at least `needed` bytes, else [`Error::BufferTooSmall`].
+    pub(crate) fn check_len(buf: &mut impl AsMut<[u8]>, needed: usize) -> Result<(), Error> {
+        let got = buf.as_mut().len();
+        if got < needed { Err(Error::BufferTooSmall { needed, got }) } else { Ok(()) }
+    }
+
     /// The kernel's refusal, if that is what this is.
     pub fn kernel(&self) -> Option<&KernelError> {
         match self {

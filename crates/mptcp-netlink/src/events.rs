@@ -94,10 +94,7 @@ impl<B: AsMut<[u8]>> Events<B> {
     /// `mptcp_pm` family with it and joins its events group. `buf` must hold at least
     /// [`MIN_EVENTS_BUF`] bytes; [`EVENTS_BUF`] is the most one receive call uses.
     pub fn open(mut buf: B) -> Result<Self, Error> {
-        let got = buf.as_mut().len();
-        if got < MIN_EVENTS_BUF {
-            return Err(Error::BufferTooSmall { needed: MIN_EVENTS_BUF, got });
-        }
+        Error::check_len(&mut buf, MIN_EVENTS_BUF)?;
         let mut conn = Conn::new(Socket::generic()?, 0);
         let family = genl::resolve(&mut conn, FAMILY_NAME, buf.as_mut())?;
         let group = family.group(EVENTS_GROUP)?.ok_or(Error::NoEventsGroup)?;
@@ -108,10 +105,7 @@ impl<B: AsMut<[u8]>> Events<B> {
     /// Subscribes `socket` to `group` and reads the events of family id `family`
     /// (as [`PathManager::events`](crate::PathManager::events) does).
     pub fn with_group(socket: Socket, family: u16, group: u32, mut buf: B) -> Result<Self, Error> {
-        let got = buf.as_mut().len();
-        if got < MIN_EVENTS_BUF {
-            return Err(Error::BufferTooSmall { needed: MIN_EVENTS_BUF, got });
-        }
+        Error::check_len(&mut buf, MIN_EVENTS_BUF)?;
         socket.join_group(group)?;
         Ok(Events {
             conn: Conn::new(socket, 0),

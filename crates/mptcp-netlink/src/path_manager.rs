@@ -56,10 +56,7 @@ impl<B: AsMut<[u8]>> PathManager<B> {
     /// [`enter_netns`](crate::enter_netns) or with your own options. It should have
     /// extended acks on ([`Socket::generic`] does that).
     pub fn with_socket(socket: Socket, mut buf: B) -> Result<Self, Error> {
-        let got = buf.as_mut().len();
-        if got < MIN_BUF {
-            return Err(Error::BufferTooSmall { needed: MIN_BUF, got });
-        }
+        Error::check_len(&mut buf, MIN_BUF)?;
         let mut conn = Conn::new(socket, 0);
         let family = genl::resolve(&mut conn, FAMILY_NAME, buf.as_mut())?;
         let events_group = family.group(EVENTS_GROUP)?;

@@ -92,18 +92,12 @@ fn once(rules: Rules, state: &State, log: &mut Log<'_>) -> u8 {
     let k = plan(&desired, &actual[..n], state, &rules, &mut ops);
     let mut status = 0;
     for op in &ops[..k] {
-        let (job, action) = match *op {
-            Op::Delete(e) => (Job::Delete(e), Action::Delete),
-            Op::Add(e) => (Job::Add(e), Action::Add),
+        let (e, job, action, reason) = match *op {
+            Op::Delete(e) => {
+                (e, Job::Delete(e), Action::Delete, delete_reason(state, &rules, &desired, &e))
+            }
+            Op::Add(e) => (e, Job::Add(e), Action::Add, "start"),
             Op::Nothing => continue,
-        };
-        let e = match job {
-            Job::Add(e) | Job::Delete(e) => e,
-            Job::Dump => continue,
-        };
-        let reason = match action {
-            Action::Delete => delete_reason(state, &rules, &desired, &e),
-            _ => "start",
         };
         log.line(action, &Subject::endpoint(&e, state), format_args!("{reason}"));
         if log.dry_run {
