@@ -7,8 +7,8 @@
 //! words.
 #![no_main]
 
-use mptcp_cli::batch::{MAX_WORDS, Reader, Words};
-use mptcp_cli::fail::{self, Exit};
+use mptcp_cli::args::batch::{MAX_WORDS, Reader, Words};
+use mptcp_cli::print::fail::{self, Exit};
 
 const MESSAGES: [&str; 3] = [
     "Too many arguments to command\n",

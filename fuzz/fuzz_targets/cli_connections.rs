@@ -10,8 +10,8 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use mptcp_cli::connection::{self, Row};
-use mptcp_cli::out::Out;
+use mptcp_cli::exec::connection::{self, Row};
+use mptcp_cli::print::out::Out;
 use mptcp_diag::{Connection, INET_DIAG_INFO, SOCK_DIAG_BY_FAMILY};
 use mptcp_stack_fuzz::json::Json;
 use mptcp_stack_fuzz::{Cursor, Mode, ip_of, json_both, keys, out, str_of, uint_of};

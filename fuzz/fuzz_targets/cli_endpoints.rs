@@ -10,11 +10,11 @@
 #![no_main]
 
 use mptcp_cli::command::{self, Command, FLAG_WORDS};
-use mptcp_cli::endpoint::{self, Host};
-use mptcp_cli::fail;
-use mptcp_cli::limits;
-use mptcp_cli::out::Out;
-use mptcp_cli::pm;
+use mptcp_cli::exec::endpoint::{self, Host};
+use mptcp_cli::print::fail;
+use mptcp_cli::exec::limits;
+use mptcp_cli::print::out::Out;
+use mptcp_cli::command::pm;
 use mptcp_pm_wire::{Endpoint, EndpointAddr, EndpointFlags, Limits, Request};
 use mptcp_stack_fuzz::json::Json;
 use mptcp_stack_fuzz::{
@@ -49,7 +49,7 @@ fn check_object(o: &Json, e: &Endpoint, host: Option<&Host>, name: Option<&str>)
         Some(Host::Addr(ip)) => {
             let text = str_of(o, "address").expect("address");
             assert_eq!(ip_of(text), *ip);
-            assert_eq!(text, mptcp_cli::addr::Display(*ip).to_string());
+            assert_eq!(text, mptcp_cli::args::addr::Display(*ip).to_string());
             want_keys.push("address");
         }
         Some(Host::Name(n)) => {
@@ -96,7 +96,7 @@ fn addable(e: &Endpoint, name: Option<&str>) -> bool {
         && f.bits() & !known == 0
         && !(f.contains(EndpointFlags::SIGNAL) && f.contains(EndpointFlags::FULLMESH))
         && (e.port == 0 || f.contains(EndpointFlags::SIGNAL))
-        && name.is_none_or(mptcp_cli::ifname::is_valid)
+        && name.is_none_or(mptcp_cli::args::ifname::is_valid)
 }
 
 /// `endpoint show` text fed to `endpoint add` gives the endpoint back.

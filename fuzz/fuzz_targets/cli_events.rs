@@ -10,9 +10,9 @@
 
 use std::net::IpAddr;
 
-use mptcp_cli::monitor::{self, Fields, Timestamps};
-use mptcp_cli::out::Out;
-use mptcp_cli::timefmt::{self, LocalTime};
+use mptcp_cli::exec::monitor::{self, Fields, Timestamps};
+use mptcp_cli::print::out::Out;
+use mptcp_cli::print::timefmt::{self, LocalTime};
 use mptcp_pm_wire::{Event, EventAttrs, EventFlags, EventKind, build_event};
 use mptcp_stack_fuzz::json::Json;
 use mptcp_stack_fuzz::{Cursor, Mode, hash_hex, ip_of, json_both, keys, out, str_of, uint_of};

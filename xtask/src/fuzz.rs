@@ -5,7 +5,7 @@
 //! coverage per target. CI's `fuzz` step runs the same targets for a few seconds each.
 //!
 //! The targets are built without a sanitizer: the library crates they reach forbid
-//! `unsafe` (the CLI's is in `sys.rs`, which no target reaches), so AddressSanitizer would
+//! `unsafe` (the CLI's is in `os/sys.rs`, which no target reaches), so AddressSanitizer would
 //! find nothing and makes the runs about five times slower. Debug assertions and
 //! overflow checks stay on (cargo-fuzz's default build).
 

@@ -22,67 +22,25 @@
 extern crate alloc;
 
 #[doc(hidden)]
-pub mod addr;
-#[doc(hidden)]
-pub mod batch;
-#[doc(hidden)]
-pub mod batch_run;
-#[doc(hidden)]
-pub mod color;
+pub mod args;
 #[doc(hidden)]
 pub mod command;
 #[doc(hidden)]
-pub mod connection;
+pub mod exec;
 #[doc(hidden)]
-pub mod endpoint;
-#[doc(hidden)]
-pub mod fail;
-#[cfg(feature = "follow")]
-#[doc(hidden)]
-pub mod follow;
-#[doc(hidden)]
-pub mod hosts;
-#[doc(hidden)]
-pub mod ifname;
-#[doc(hidden)]
-pub mod io;
-#[doc(hidden)]
-pub mod json;
-#[doc(hidden)]
-pub mod kerr;
-#[doc(hidden)]
-pub mod limits;
-#[doc(hidden)]
-pub mod monitor;
-#[doc(hidden)]
-pub mod num;
-#[doc(hidden)]
-pub mod opts;
-#[doc(hidden)]
-pub mod out;
-#[doc(hidden)]
-pub mod pm;
+pub mod os;
 #[doc(hidden)]
 pub mod prelude;
 #[doc(hidden)]
-pub mod run;
-#[doc(hidden)]
-pub mod session;
-#[doc(hidden)]
-pub mod sys;
-#[doc(hidden)]
-pub mod timefmt;
-#[doc(hidden)]
-pub mod upm;
-#[doc(hidden)]
-pub mod usage;
-#[doc(hidden)]
-pub mod words;
+pub mod print;
 
-use fail::{Exit, say};
-use opts::Parsed;
-use out::Out;
-use run::{Personality, Runner};
+use args::opts::{self, Parsed};
+use exec::batch_run;
+use exec::run::{self, Personality, Runner};
+use os::sys;
+use print::fail::{self, Exit, say};
+use print::out::Out;
+use print::{color, usage};
 
 /// Runs the program with `args` (program name first) and returns the exit status.
 pub fn run_main(args: &[&str]) -> u8 {

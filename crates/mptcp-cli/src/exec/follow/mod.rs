@@ -6,7 +6,6 @@
 //! is never left unread while a slow DEL_ADDR is in the kernel. Memory is fixed at
 //! start: the policy's tables, a 128 KiB receive buffer, the workers' 8 KiB buffers.
 
-pub mod args;
 mod log;
 mod model;
 mod route;
@@ -17,17 +16,17 @@ use mptcp_follow::{
 };
 use mptcp_netlink::{KernelError, PathManager, RECV_BUF};
 
-pub use args::{FollowArgs, Mode};
+pub use crate::command::follow::{FollowArgs, Mode};
 use log::{Action, Log, Subject};
 use model::Model;
 use mptcp_follow::rtnl::Change;
 use route::Routes;
 use worker::{Job, MAX_TABLE, Outcome, Worker};
 
-use crate::fail::say;
-use crate::out::Out;
+use crate::os::sys;
 use crate::prelude::*;
-use crate::sys;
+use crate::print::fail::say;
+use crate::print::out::Out;
 
 /// Exit status when the kernel refused a request of `once`.
 const REFUSED: u8 = 2;

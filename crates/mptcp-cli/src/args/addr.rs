@@ -3,7 +3,7 @@
 use core::fmt;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use crate::num::strtoul;
+use crate::args::num::strtoul;
 
 /// An address from the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -12,13 +12,13 @@ use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::io::{BufRead, FdReader};
-use crate::sys;
+use crate::os::io::{BufRead, FdReader};
+use crate::os::sys;
 
-use crate::batch::{Reader, Words};
-use crate::fail::{self, Exit, say};
-use crate::pm::{self, Request};
-use crate::run::Runner;
+use crate::args::batch::{Reader, Words};
+use crate::command::pm::{self, Request};
+use crate::exec::run::Runner;
+use crate::print::fail::{self, Exit, say};
 
 /// The most requests sent in one datagram. Their answers wait in the socket's receive
 /// queue until their lines run, and 32 fit the default queue many times over; the gain

@@ -14,11 +14,11 @@ use core::net::{IpAddr, Ipv6Addr};
 pub fn reverse_lookup(addr: IpAddr) -> Option<String> {
     #[cfg(feature = "dns")]
     {
-        crate::sys::reverse_lookup(addr)
+        crate::os::sys::reverse_lookup(addr)
     }
     #[cfg(not(feature = "dns"))]
     {
-        let text = crate::sys::read_file("/etc/hosts", 16 << 20).ok()?;
+        let text = crate::os::sys::read_file("/etc/hosts", 16 << 20).ok()?;
         name_in(&text, addr).map(|n| String::from_utf8_lossy(n).into_owned())
     }
 }

@@ -1,10 +1,10 @@
 //! The low argument layer: global options, read left to right exactly as `ip` reads them.
 
-use crate::color::ColorOpt;
-use crate::fail::{Exit, USAGE, invarg, missarg, say};
-use crate::num;
+use crate::args::num;
+use crate::args::words::matches;
 use crate::prelude::*;
-use crate::words::matches;
+use crate::print::color::ColorOpt;
+use crate::print::fail::{Exit, USAGE, invarg, missarg, say};
 
 /// What the global options asked for. Options without effect on `mptcp` are accepted
 /// and dropped, as `ip` does.

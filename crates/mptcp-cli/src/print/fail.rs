@@ -1,6 +1,6 @@
 //! How a command ends badly: iproute2's error helpers and their exit codes.
 
-use crate::io::Write;
+use crate::os::io::Write;
 use crate::prelude::*;
 use core::fmt::Display;
 use core::sync::atomic::{AtomicBool, Ordering};
@@ -27,7 +27,7 @@ pub const USAGE: u8 = 255;
 fn with_capture<T>(f: impl FnOnce(&mut Option<String>) -> T) -> T {
     #[cfg(not(test))]
     {
-        static CAPTURE: crate::sys::Lock<Option<String>> = crate::sys::Lock::new(None);
+        static CAPTURE: crate::os::sys::Lock<Option<String>> = crate::os::sys::Lock::new(None);
         f(&mut CAPTURE.lock())
     }
     #[cfg(test)]
@@ -52,7 +52,7 @@ pub fn say(args: core::fmt::Arguments<'_>) {
     }
     // Formatted into a small buffer first so that a message is one write, as C's
     // unbuffered stderr writes each fprintf's pieces; longer ones go out in pieces.
-    let mut e = crate::out::Stderr::default();
+    let mut e = crate::print::out::Stderr::default();
     let _ = e.write_fmt(args);
     let _ = e.flush();
 }

@@ -2,7 +2,7 @@
 
 use nlsock::{Error, KernelError};
 
-use crate::fail::say;
+use crate::print::fail::say;
 
 /// Exit status of a command the kernel refused.
 pub const KERNEL: u8 = 2;

@@ -11,9 +11,9 @@ use core::ptr::null_mut;
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, Ordering};
 use core::time::Duration;
 
-use crate::io;
+use crate::os::io;
 
-use crate::timefmt::LocalTime;
+use crate::print::timefmt::LocalTime;
 
 /// The current local time, with microseconds (`gettimeofday` + `localtime_r`).
 pub fn now_local() -> LocalTime {
@@ -251,7 +251,7 @@ macro_rules! c_main {
         #[cfg(not(test))]
         #[panic_handler]
         fn panic(info: &::core::panic::PanicInfo<'_>) -> ! {
-            $crate::sys::panicked(info)
+            $crate::os::sys::panicked(info)
         }
 
         /// The precompiled `alloc` library keeps landing pads that resume unwinding; with
@@ -261,7 +261,7 @@ macro_rules! c_main {
         #[cfg(all(not(test), not(all(target_env = "gnu", target_feature = "crt-static"))))]
         #[unsafe(no_mangle)]
         pub extern "C" fn _Unwind_Resume() -> ! {
-            $crate::sys::unreachable_unwind()
+            $crate::os::sys::unreachable_unwind()
         }
 
         /// The C library: std links it; without std the binary asks for it itself (the
@@ -290,7 +290,7 @@ macro_rules! c_main {
         /// The C library's `malloc` serves the few heap users (batch lines, `-r` names).
         #[cfg(not(test))]
         #[global_allocator]
-        static ALLOCATOR: $crate::sys::Malloc = $crate::sys::Malloc;
+        static ALLOCATOR: $crate::os::sys::Malloc = $crate::os::sys::Malloc;
 
         /// The C entry point: hands `argv` to the library.
         ///
@@ -303,7 +303,7 @@ macro_rules! c_main {
             argv: *const *const ::core::ffi::c_char,
         ) -> ::core::ffi::c_int {
             // SAFETY: the C runtime calls `main` once, with `argc` strings in `argv`.
-            unsafe { $crate::sys::start(argc, argv) }
+            unsafe { $crate::os::sys::start(argc, argv) }
         }
     };
 }

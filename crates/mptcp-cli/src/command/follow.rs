@@ -7,9 +7,9 @@
 
 use mptcp_follow::{Error, Rules};
 
-use crate::fail::{Exit, USAGE, say};
+use crate::args::words::Words;
 use crate::prelude::*;
-use crate::words::Words;
+use crate::print::fail::{Exit, USAGE, say};
 
 /// What `endpoint follow` runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,7 +72,7 @@ pub fn parse(mut w: Words<'_>) -> Result<FollowArgs, Exit> {
 
 /// Appends the rules of config file `path`: one rule per line, `#` starts a comment.
 fn read_config(path: &str, rules: &mut Rules) -> Result<(), Exit> {
-    let bytes = crate::sys::read_file(path, 1 << 20).map_err(|e| {
+    let bytes = crate::os::sys::read_file(path, 1 << 20).map_err(|e| {
         say(format_args!("Error: cannot read config file \"{path}\": {e}\n"));
         Exit(USAGE)
     })?;
@@ -118,7 +118,7 @@ fn rule_error(e: &Error, words: &[&str], at: Option<(&str, usize)>) -> Exit {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fail::captured;
+    use crate::print::fail::captured;
 
     fn run(words: &[&str]) -> (Result<FollowArgs, Exit>, String) {
         captured(|| parse(Words::new(words)))

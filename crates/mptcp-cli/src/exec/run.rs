@@ -1,15 +1,16 @@
 //! Runs one command line (`ip` object dispatch, then `mptcp` words) against a lazily
 //! opened [`Session`], for single commands and batches alike.
 
+use crate::args::opts::Opts;
+use crate::args::words::matches;
+use crate::command::pm::{self, Request};
 use crate::command::{self, Command};
-use crate::fail::{self, Exit, USAGE, say};
-use crate::monitor::{self, Timestamps};
-use crate::opts::Opts;
-use crate::out::Out;
-use crate::pm::{self, Request};
-use crate::session::Session;
-use crate::words::matches;
-use crate::{connection, endpoint, limits, upm, usage};
+use crate::exec::monitor::{self, Timestamps};
+use crate::exec::session::Session;
+use crate::exec::{connection, endpoint, limits, upm};
+use crate::print::fail::{self, Exit, USAGE, say};
+use crate::print::out::Out;
+use crate::print::usage;
 
 /// Which name the binary was called by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,9 +189,12 @@ impl Runner {
             Command::Upm(u) => upm::run(s, out, &u, self.opts.resolve),
             Command::ConnectionShow => connection::show(out),
             #[cfg(feature = "follow")]
-            Command::Follow(f) => {
-                crate::follow::run(&f, out, self.opts.json, self.opts.timestamp || self.opts.tshort)
-            }
+            Command::Follow(f) => crate::exec::follow::run(
+                &f,
+                out,
+                self.opts.json,
+                self.opts.timestamp || self.opts.tshort,
+            ),
             Command::Monitor => {
                 let ts = match (self.opts.timestamp, self.opts.tshort) {
                     (_, true) => Timestamps::Short,

@@ -7,9 +7,9 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::io::BufRead;
+use crate::os::io::BufRead;
 
-use crate::fail::{Exit, say};
+use crate::print::fail::{Exit, say};
 
 /// iproute2's `largv[100]`: at most 99 words per command.
 pub const MAX_WORDS: usize = 99;

@@ -1,18 +1,18 @@
 //! `connection show` (plain `mptcp` only): every MPTCP connection in the namespace,
 //! with its token, from the kernel's socket diagnostics.
 
-use crate::io::Write;
+use crate::os::io::Write;
 use core::net::SocketAddr;
 
 use mptcp_diag::{Connection, TCP_LISTEN};
 use nlsock::{Conn, Socket};
 
-use crate::addr::Display;
-use crate::color::Color;
-use crate::fail::say;
-use crate::kerr;
-use crate::out::Out;
+use crate::args::addr::Display;
 use crate::prelude::*;
+use crate::print::color::Color;
+use crate::print::fail::say;
+use crate::print::kerr;
+use crate::print::out::Out;
 
 /// One connection, copied out of the receive buffer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

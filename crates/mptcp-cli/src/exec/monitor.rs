@@ -1,21 +1,22 @@
 //! `monitor`: prints every MPTCP path-manager event, in text or JSON, as iproute2 7.1 does.
 
-use crate::io::Write;
+use crate::os::io::Write;
 use core::net::IpAddr;
 use core::time::Duration;
 
-use crate::sys::Instant;
+use crate::os::sys::Instant;
 
 use mptcp_pm_wire::Event;
 use nlsock::{EVENT_SLOT, Error, MAX_BATCH, Wait};
 
-use crate::color::Color;
-use crate::fail::say;
-use crate::kerr;
-use crate::out::Out;
+use crate::exec::session::{IfLabel, IfNames, Session};
+use crate::os::sys;
 use crate::prelude::*;
-use crate::session::{IfLabel, IfNames, Session};
-use crate::{sys, timefmt};
+use crate::print::color::Color;
+use crate::print::fail::say;
+use crate::print::kerr;
+use crate::print::out::Out;
+use crate::print::timefmt;
 
 /// Event names by type; the text form right-aligns them in 16 columns.
 fn event_name(kind: u8) -> Option<&'static str> {
@@ -316,7 +317,7 @@ fn print_text<W: Write>(
         if let Some(a) = addr {
             let _ = write!(out.w, " {key}=");
             let c = if a.is_ipv4() { Color::Inet } else { Color::Inet6 };
-            out.colored(c, format_args!("{}", crate::addr::Display(a)));
+            out.colored(c, format_args!("{}", crate::args::addr::Display(a)));
         }
     }
     if let Some(v) = f.sport {
@@ -398,7 +399,7 @@ fn print_json<W: Write>(
         [("saddr4", f.saddr4), ("daddr4", f.daddr4), ("saddr6", f.saddr6), ("daddr6", f.daddr6)]
     {
         if let Some(a) = addr {
-            j.string_fmt(w, key, format_args!("{}", crate::addr::Display(a)));
+            j.string_fmt(w, key, format_args!("{}", crate::args::addr::Display(a)));
         }
     }
     for (key, v) in [("sport", f.sport), ("dport", f.dport)] {

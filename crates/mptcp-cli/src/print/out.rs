@@ -1,9 +1,9 @@
 //! Where output goes: buffered stdout, the JSON writer, colours and the line end.
 
-use crate::io::{self, Write};
+use crate::os::io::{self, Write};
 
-use crate::color::{Color, Palette};
-use crate::json::JsonWriter;
+use crate::print::color::{Color, Palette};
+use crate::print::json::JsonWriter;
 
 /// Output settings and the buffered stdout every printer writes to (any writer, for
 /// the fuzz targets and tests).
@@ -84,7 +84,7 @@ impl Stdout {
         if let Some(e) = self.error {
             return Err(e);
         }
-        crate::sys::write_stdout(data).inspect_err(|e| self.error = Some(*e))
+        crate::os::sys::write_stdout(data).inspect_err(|e| self.error = Some(*e))
     }
 }
 
@@ -145,7 +145,7 @@ impl Write for Stderr {
             self.flush()?;
         }
         if data.len() > self.buf.len() {
-            return crate::sys::write_stderr(data);
+            return crate::os::sys::write_stderr(data);
         }
         self.buf[self.len..self.len + data.len()].copy_from_slice(data);
         self.len += data.len();
@@ -155,7 +155,7 @@ impl Write for Stderr {
     fn flush(&mut self) -> io::Result<()> {
         let pending = self.len;
         self.len = 0;
-        crate::sys::write_stderr(&self.buf[..pending])
+        crate::os::sys::write_stderr(&self.buf[..pending])
     }
 }
 

@@ -1,6 +1,6 @@
 //! iproute2's JSON writer (`lib/json_writer.c`), reproduced byte for byte, compact and pretty.
 
-use crate::io::Write;
+use crate::os::io::Write;
 
 /// A streaming JSON writer with iproute2's separators, indentation and escaping.
 #[derive(Debug)]

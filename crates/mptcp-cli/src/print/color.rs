@@ -1,7 +1,7 @@
 //! Colours as iproute2 7.1 uses them in `mptcp` output (`-c`, `-color[=WHEN]`).
 
-use crate::sys;
-use crate::words::matches;
+use crate::args::words::matches;
+use crate::os::sys;
 
 /// When to colour, from `-color[=always|auto|never]`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

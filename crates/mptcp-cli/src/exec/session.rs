@@ -1,15 +1,15 @@
 //! The connection to the kernel's MPTCP path manager: one generic netlink socket,
 //! resolved once and reused by every command of a batch.
 
-use crate::sys::{Lock, LockGuard};
+use crate::os::sys::{Lock, LockGuard};
 use alloc::collections::VecDeque;
 use core::ops::Range;
 
 use nlsock::{Answer, Batch, Conn, EVENT_SLOT, Error, IfName, MAX_BATCH, Socket, Wait};
 
 use crate::command::Interfaces;
-use crate::fail::{Exit, fatal};
 use crate::prelude::*;
+use crate::print::fail::{Exit, fatal};
 
 /// Family name of the MPTCP path manager.
 pub const FAMILY: &str = "mptcp_pm";
@@ -48,7 +48,7 @@ impl Session {
     pub fn open(plain: bool) -> Result<Self, Exit> {
         let socket =
             Socket::generic().map_err(|_| fatal(1, "Cannot open generic netlink socket"))?;
-        let seq = crate::sys::since_epoch().as_secs() as u32;
+        let seq = crate::os::sys::since_epoch().as_secs() as u32;
         let mut conn = Conn::new(socket, seq);
         let mut rx = RX.try_lock().ok_or_else(|| fatal(1, "mptcp: a second session was opened"))?;
         let (family, events_group) = match genl::resolve(&mut conn, FAMILY, &mut rx[..]) {

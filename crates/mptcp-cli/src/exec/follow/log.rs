@@ -1,16 +1,16 @@
 //! One line per decision, as text or (`-j`) one JSON object per line, with a timestamp
 //! first when asked (`-t`). Written into the output buffer: nothing allocates.
 
-use crate::io::Write;
+use crate::os::io::Write;
 use core::fmt;
 use core::net::IpAddr;
 
 use mptcp_follow::{Endpoint, State, flag};
 
-use crate::json::JsonWriter;
-use crate::out::Out;
-use crate::sys;
-use crate::timefmt::LocalTime;
+use crate::os::sys;
+use crate::print::json::JsonWriter;
+use crate::print::out::Out;
+use crate::print::timefmt::LocalTime;
 
 /// The flag names in iproute2's order.
 const FLAG_NAMES: [(u32, &str); 5] = [

@@ -13,8 +13,8 @@ use core::net::IpAddr;
 use mptcp_follow::Endpoint;
 use mptcp_netlink::{EndpointAddr, EndpointFlags, Error, KernelError, MIN_BUF, PathManager};
 
+use crate::os::sys::{self, Fd, Lock, Thread};
 use crate::prelude::*;
-use crate::sys::{self, Fd, Lock, Thread};
 
 /// Most endpoints a table dump keeps (the kernel holds 8, plus implicit ones).
 pub const MAX_TABLE: usize = 16;

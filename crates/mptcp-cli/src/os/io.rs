@@ -86,7 +86,7 @@ impl BufRead for &[u8] {
 
 /// A file descriptor read through a buffer.
 pub struct FdReader {
-    fd: crate::sys::Fd,
+    fd: crate::os::sys::Fd,
     buf: Vec<u8>,
     at: usize,
     len: usize,
@@ -94,12 +94,12 @@ pub struct FdReader {
 
 impl FdReader {
     /// Reads `fd` through a 64 KiB buffer.
-    pub fn new(fd: crate::sys::Fd) -> Self {
+    pub fn new(fd: crate::os::sys::Fd) -> Self {
         FdReader { fd, buf: alloc::vec![0; 64 * 1024], at: 0, len: 0 }
     }
 
     /// The descriptor.
-    pub fn fd(&self) -> &crate::sys::Fd {
+    pub fn fd(&self) -> &crate::os::sys::Fd {
         &self.fd
     }
 }

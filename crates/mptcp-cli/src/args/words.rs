@@ -1,6 +1,6 @@
 //! The argument cursor and iproute2's `matches` prefix rule.
 
-use crate::fail::{Exit, incomplete};
+use crate::print::fail::{Exit, incomplete};
 
 /// iproute2's `matches(arg, word)`: `arg` is a non-empty prefix of `word`.
 pub fn matches(arg: &str, word: &str) -> bool {

@@ -6,7 +6,7 @@ use core::net::IpAddr;
 pub use mptcp_pm_wire::{Endpoint, Limits, Request};
 use mptcp_pm_wire::{EndpointAddr, EndpointFlags};
 
-use crate::addr::Addr;
+use crate::args::addr::Addr;
 use crate::command::{EndpointArgs, LimitArgs};
 
 /// Room for the longest request of the family.

@@ -1,16 +1,16 @@
 //! `limits set|show`.
 
-use crate::io::Write;
+use crate::os::io::Write;
 
 use crate::command::LimitArgs;
-use crate::kerr::{self, KERNEL};
-use crate::out::Out;
-use crate::pm::{self, Limits, Request};
-use crate::session::Session;
+use crate::command::pm::{self, Limits, Request};
+use crate::exec::session::Session;
+use crate::print::kerr::{self, KERNEL};
+use crate::print::out::Out;
 
 /// `limits set`: absent values keep their current setting.
 pub fn set(s: &mut Session, l: &LimitArgs) -> u8 {
-    crate::endpoint::modify(s, &Request::SetLimits(pm::limits(l)))
+    crate::exec::endpoint::modify(s, &Request::SetLimits(pm::limits(l)))
 }
 
 /// `limits show`: text always, as iproute2 ignores `-j` here; `json` (plain `mptcp -j`

@@ -3,16 +3,16 @@
 
 use core::net::IpAddr;
 
-use crate::addr::{self, Addr};
+use crate::args::addr::{self, Addr};
+use crate::args::ifname;
+use crate::args::num;
+use crate::args::words::{Words, matches};
+use crate::command::pm::{self, Endpoint, Request};
 use crate::command::{Interfaces, flag};
-use crate::fail::{self, Exit, invarg, missarg, say};
-use crate::ifname;
-use crate::num;
-use crate::out::Out;
-use crate::pm::{self, Endpoint, Request};
+use crate::exec::session::Session;
 use crate::prelude::*;
-use crate::session::Session;
-use crate::words::{Words, matches};
+use crate::print::fail::{self, Exit, invarg, missarg, say};
+use crate::print::out::Out;
 
 /// One userspace-PM command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,9 +182,9 @@ impl Upm {
 pub fn run(s: &mut Session, out: &mut Out, u: &Upm, resolve: bool) -> u8 {
     let request = u.request();
     let status = if let Upm::Show { .. } = u {
-        crate::endpoint::dump_request(s, out, resolve, &request)
+        crate::exec::endpoint::dump_request(s, out, resolve, &request)
     } else {
-        crate::endpoint::modify(s, &request)
+        crate::exec::endpoint::modify(s, &request)
     };
     if status != 0 {
         hint_pm_type();
@@ -196,7 +196,7 @@ pub fn run(s: &mut Session, out: &mut Out, u: &Upm, resolve: bool) -> u8 {
 /// sysctl selects the userspace one.
 fn hint_pm_type() {
     let read = |p: &str| {
-        crate::sys::read_file(p, 4096).ok().map(|b| String::from_utf8_lossy(&b).into_owned())
+        crate::os::sys::read_file(p, 4096).ok().map(|b| String::from_utf8_lossy(&b).into_owned())
     };
     let path_manager = read("/proc/sys/net/mptcp/path_manager");
     let pm_type = read("/proc/sys/net/mptcp/pm_type");
@@ -219,7 +219,7 @@ fn hint_pm_type() {
 mod tests {
     use super::parse_token;
     use crate::command::{self, Interfaces};
-    use crate::fail::{self, Exit};
+    use crate::print::fail::{self, Exit};
 
     struct NoInterfaces;
 

@@ -1,19 +1,20 @@
 //! `endpoint add|delete|change|show|flush`: requests, and the endpoint line and JSON.
 
-use crate::io::Write;
+use crate::os::io::Write;
 use core::net::IpAddr;
 
 use nlsock::Socket;
 
-use crate::color::Color;
+use crate::args::addr;
+use crate::command::pm::{self, Endpoint, Request};
 use crate::command::{EndpointArgs, FLAG_WORDS};
-use crate::fail::say;
-use crate::kerr::{self, KERNEL};
-use crate::out::Out;
-use crate::pm::{self, Endpoint, Request};
+use crate::exec::session::{IfNames, Session};
 use crate::prelude::*;
-use crate::session::{IfNames, Session};
-use crate::{addr, hosts};
+use crate::print::color::Color;
+use crate::print::fail::say;
+use crate::print::hosts;
+use crate::print::kerr::{self, KERNEL};
+use crate::print::out::Out;
 
 /// Sends a request that expects an ACK; prints the kernel's error if it fails.
 pub fn modify(s: &mut Session, request: &Request) -> u8 {

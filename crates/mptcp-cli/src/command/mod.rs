@@ -1,13 +1,19 @@
-//! The high argument layer: turns the words after `mptcp` into a [`Command`], with
-//! iproute2's dispatch order, abbreviations, checks and messages.
+//! The command room: turns a line's words into a [`Command`] and the request it sends.
+//!
+//! The high argument layer, with iproute2's dispatch order, abbreviations, checks and
+//! messages.
 
-use crate::addr::{self, Addr};
-use crate::fail::{self, Exit, invarg, missarg};
-use crate::ifname;
-use crate::num;
+#[cfg(feature = "follow")]
+pub mod follow;
+pub mod pm;
+
+use crate::args::addr::{self, Addr};
+use crate::args::ifname;
+use crate::args::num;
+use crate::args::words::{Words, matches};
 #[cfg(feature = "follow")]
 use crate::prelude::*;
-use crate::words::{Words, matches};
+use crate::print::fail::{self, Exit, invarg, missarg};
 
 /// Endpoint flag bits (`MPTCP_PM_ADDR_FLAG_*`) as the parser accumulates them.
 pub mod flag {
@@ -100,12 +106,12 @@ pub enum Command {
     /// `monitor`.
     Monitor,
     /// Userspace path-manager commands (plain `mptcp` only).
-    Upm(crate::upm::Upm),
+    Upm(crate::exec::upm::Upm),
     /// `connection show` (plain `mptcp` only).
     ConnectionShow,
     /// `endpoint follow` (plain `mptcp` only).
     #[cfg(feature = "follow")]
-    Follow(Box<crate::follow::FollowArgs>),
+    Follow(Box<follow::FollowArgs>),
 }
 
 /// Looks up interface names while parsing, as iproute2 does (errors come in order).
@@ -143,7 +149,7 @@ pub fn parse(words: &[&str], ifs: &mut dyn Interfaces, plain: bool) -> Result<Co
             endpoint(w, Verb::Delete, ifs).map(Command::Delete)
         } else if matches(verb, "show") {
             if plain && w.peek().is_some_and(|t| matches(t, "token")) {
-                crate::upm::parse_endpoint(verb, w, ifs).map(Command::Upm)
+                crate::exec::upm::parse_endpoint(verb, w, ifs).map(Command::Upm)
             } else if w.is_empty() {
                 Ok(Command::Dump)
             } else {
@@ -154,7 +160,7 @@ pub fn parse(words: &[&str], ifs: &mut dyn Interfaces, plain: bool) -> Result<Co
         } else if plain && verb.len() >= 2 && matches(verb, "follow") {
             follow(verb, w)
         } else if plain && (matches(verb, "announce") || matches(verb, "remove")) {
-            crate::upm::parse_endpoint(verb, w, ifs).map(Command::Upm)
+            crate::exec::upm::parse_endpoint(verb, w, ifs).map(Command::Upm)
         } else {
             Err(fail::unknown_command(verb))
         };
@@ -179,7 +185,7 @@ pub fn parse(words: &[&str], ifs: &mut dyn Interfaces, plain: bool) -> Result<Co
         };
     }
     if plain && matches(first, "subflow") {
-        return crate::upm::parse_subflow(&mut w, ifs).map(Command::Upm);
+        return crate::exec::upm::parse_subflow(&mut w, ifs).map(Command::Upm);
     }
     if plain && matches(first, "connection") {
         return match w.next() {
@@ -197,7 +203,7 @@ fn follow(verb: &str, w: Words<'_>) -> Result<Command, Exit> {
     #[cfg(feature = "follow")]
     {
         let _ = verb;
-        crate::follow::args::parse(w).map(|a| Command::Follow(Box::new(a)))
+        crate::command::follow::parse(w).map(|a| Command::Follow(Box::new(a)))
     }
     #[cfg(not(feature = "follow"))]
     {

@@ -1,0 +1,4 @@
+//! The OS room: what std gave, over the C library (every `unsafe` call of the CLI), and byte I/O.
+
+pub mod io;
+pub mod sys;

@@ -1,0 +1,10 @@
+//! The printing room: stdout, JSON, colours, timestamps, usage texts, error messages and exit codes.
+
+pub mod color;
+pub mod fail;
+pub mod hosts;
+pub mod json;
+pub mod kerr;
+pub mod out;
+pub mod timefmt;
+pub mod usage;
