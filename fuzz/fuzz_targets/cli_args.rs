@@ -9,11 +9,11 @@
 //! the library's builder and request parser unchanged.
 #![no_main]
 
-use mptcp_cli::command::{self, Command};
-use mptcp_cli::print::fail::{self, Exit};
 use mptcp_cli::args::opts::{self, Parsed};
 use mptcp_cli::command::pm::{self, Request};
+use mptcp_cli::command::{self, Command};
 use mptcp_cli::exec::run::{self, Line, Personality};
+use mptcp_cli::print::fail::{self, Exit};
 use mptcp_stack_fuzz::FakeInterfaces;
 
 /// Keys that messages may name instead of a word of the line.

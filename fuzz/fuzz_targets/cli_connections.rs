@@ -10,7 +10,7 @@
 
 use std::net::{IpAddr, SocketAddr};
 
-use mptcp_cli::exec::connection::{self, Row};
+use mptcp_cli::print::connection::{self, Row};
 use mptcp_cli::print::out::Out;
 use mptcp_diag::{Connection, INET_DIAG_INFO, SOCK_DIAG_BY_FAMILY};
 use mptcp_stack_fuzz::json::Json;

@@ -9,12 +9,14 @@
 //! same endpoint, and the text of limits fed to `limits set` the same limits.
 #![no_main]
 
-use mptcp_cli::command::{self, Command, FLAG_WORDS};
-use mptcp_cli::exec::endpoint::{self, Host};
-use mptcp_cli::print::fail;
-use mptcp_cli::exec::limits;
-use mptcp_cli::print::out::Out;
 use mptcp_cli::command::pm;
+use mptcp_cli::command::{self, Command};
+use mptcp_cli::print::addr::Host;
+use mptcp_cli::print::endpoint;
+use mptcp_cli::print::endpoint::FLAG_WORDS;
+use mptcp_cli::print::fail;
+use mptcp_cli::print::limits;
+use mptcp_cli::print::out::Out;
 use mptcp_pm_wire::{Endpoint, EndpointAddr, EndpointFlags, Limits, Request};
 use mptcp_stack_fuzz::json::Json;
 use mptcp_stack_fuzz::{
@@ -49,7 +51,7 @@ fn check_object(o: &Json, e: &Endpoint, host: Option<&Host>, name: Option<&str>)
         Some(Host::Addr(ip)) => {
             let text = str_of(o, "address").expect("address");
             assert_eq!(ip_of(text), *ip);
-            assert_eq!(text, mptcp_cli::args::addr::Display(*ip).to_string());
+            assert_eq!(text, mptcp_cli::print::addr::Display(*ip).to_string());
             want_keys.push("address");
         }
         Some(Host::Name(n)) => {

@@ -10,7 +10,7 @@
 
 use std::net::IpAddr;
 
-use mptcp_cli::exec::monitor::{self, Fields, Timestamps};
+use mptcp_cli::print::event::{self, Fields, Timestamps};
 use mptcp_cli::print::out::Out;
 use mptcp_cli::print::timefmt::{self, LocalTime};
 use mptcp_pm_wire::{Event, EventAttrs, EventFlags, EventKind, build_event};
@@ -48,7 +48,7 @@ fn print_all(out: &mut Out<Vec<u8>>, events: &[Printed], ts: Timestamps, now: &L
     }
     for e in events {
         let now = (ts != Timestamps::Off).then_some(now);
-        monitor::write_event(out, &e.fields, ts, now, e.name.as_deref());
+        event::write_event(out, &e.fields, ts, now, e.name.as_deref());
     }
     if let Some(j) = &mut out.json {
         j.end_array(&mut out.w);

@@ -4,7 +4,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use mptcp_cli::command::Interfaces;
+use mptcp_cli::args::ifname::Interfaces;
 use mptcp_cli::print::out::Out;
 
 #[path = "../../tests/support/json.rs"]
@@ -135,7 +135,8 @@ impl Mode {
 
 /// An [`Out`] writing into memory in `mode`.
 pub fn out(mode: Mode) -> Out<Vec<u8>> {
-    let palette = mptcp_cli::print::color::palette(mptcp_cli::print::color::ColorOpt::Always, false);
+    let palette =
+        mptcp_cli::print::color::palette(mptcp_cli::print::color::ColorOpt::Always, false);
     match mode {
         Mode::Text => Out::with_writer(Vec::new(), false, false, None, false),
         Mode::TextColorOneline => Out::with_writer(Vec::new(), false, false, palette, true),

@@ -18,6 +18,8 @@
 //! what std gave, the binary gets from [`sys`] over the C library, and the panic
 //! handler and allocator from [`c_main!`].
 #![cfg_attr(not(test), no_std)]
+// Every `unsafe` block is in `os::sys`, which alone allows it.
+#![deny(unsafe_code)]
 
 extern crate alloc;
 

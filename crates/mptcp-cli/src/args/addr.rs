@@ -1,6 +1,5 @@
-//! Addresses as iproute2 reads (`get_addr`, family unspecified) and prints (`inet_ntop`) them.
+//! Addresses as iproute2 reads them (`get_addr`, family unspecified).
 
-use core::fmt;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::args::num::strtoul;
@@ -42,67 +41,10 @@ fn ipv4_legacy(s: &str) -> Option<Ipv4Addr> {
     Some(Ipv4Addr::from(octets))
 }
 
-/// Formats an address exactly as glibc's `inet_ntop`.
-#[derive(Debug, Clone, Copy)]
-pub struct Display(pub IpAddr);
-
-impl fmt::Display for Display {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            IpAddr::V4(a) => a.fmt(f),
-            IpAddr::V6(a) => fmt_v6(&a, f),
-        }
-    }
-}
-
-/// glibc `inet_ntop6`: the longest run (at least two) of zero words becomes `::`, the
-/// first of equal runs wins; `::a.b.c.d` and `::ffff:a.b.c.d` keep the IPv4 form.
-fn fmt_v6(a: &Ipv6Addr, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    let w = a.segments();
-    let (mut best, mut best_len) = (usize::MAX, 0);
-    let mut i = 0;
-    while i < 8 {
-        if w[i] == 0 {
-            let start = i;
-            while i < 8 && w[i] == 0 {
-                i += 1;
-            }
-            if i - start > best_len {
-                (best, best_len) = (start, i - start);
-            }
-        } else {
-            i += 1;
-        }
-    }
-    if best_len < 2 {
-        best = usize::MAX;
-    }
-    let mut i = 0;
-    while i < 8 {
-        if i == best {
-            f.write_str(":")?;
-            i += best_len;
-            if i == 8 {
-                f.write_str(":")?;
-            }
-            continue;
-        }
-        if i != 0 {
-            f.write_str(":")?;
-        }
-        if i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff)) {
-            let o = a.octets();
-            return write!(f, "{}.{}.{}.{}", o[12], o[13], o[14], o[15]);
-        }
-        write!(f, "{:x}", w[i])?;
-        i += 1;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::print::addr::Display;
 
     fn v4(s: &str) -> Option<String> {
         match get_addr(s)? {

@@ -7,7 +7,8 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::os::io::BufRead;
+use crate::os::io::{self, BufRead};
+use crate::os::sys::Fd;
 
 use crate::print::fail::{Exit, say};
 
@@ -164,6 +165,52 @@ fn makeargs(line: &[u8]) -> Result<Words, Exit> {
         words.push(word);
     }
     Ok(words)
+}
+
+/// A file descriptor read through a buffer.
+pub struct FdReader {
+    fd: Fd,
+    buf: Vec<u8>,
+    at: usize,
+    len: usize,
+}
+
+impl FdReader {
+    /// Reads `fd` through a 64 KiB buffer.
+    pub fn new(fd: Fd) -> Self {
+        FdReader { fd, buf: alloc::vec![0; 64 * 1024], at: 0, len: 0 }
+    }
+
+    /// The descriptor.
+    pub fn fd(&self) -> &Fd {
+        &self.fd
+    }
+}
+
+impl BufRead for FdReader {
+    fn read_until(&mut self, delim: u8, out: &mut Vec<u8>) -> io::Result<usize> {
+        let mut total = 0;
+        loop {
+            if self.at == self.len {
+                self.len = self.fd.read(&mut self.buf)?;
+                self.at = 0;
+                if self.len == 0 {
+                    return Ok(total);
+                }
+            }
+            let avail = &self.buf[self.at..self.len];
+            let (n, done) = match avail.iter().position(|&b| b == delim) {
+                Some(i) => (i + 1, true),
+                None => (avail.len(), false),
+            };
+            out.extend_from_slice(&avail[..n]);
+            self.at += n;
+            total += n;
+            if done {
+                return Ok(total);
+            }
+        }
+    }
 }
 
 #[cfg(test)]

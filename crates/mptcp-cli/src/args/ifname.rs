@@ -1,5 +1,11 @@
-//! iproute2's interface-name check (`check_ifname`, which mimics the kernel's
-//! `dev_valid_name` only in part: `.` and `..` pass it).
+//! Interface names on the command line: iproute2's check (`check_ifname`, which mimics
+//! the kernel's `dev_valid_name` only in part: `.` and `..` pass it) and their lookup.
+
+/// Looks up interface names while parsing, as iproute2 does (errors come in order).
+pub trait Interfaces {
+    /// The index of `name`, or 0 when there is no such interface.
+    fn index_of(&mut self, name: &str) -> u32;
+}
 
 /// `IFNAMSIZ`: names are shorter than this.
 const IFNAMSIZ: usize = 16;

@@ -122,7 +122,7 @@ fn lookup(opt: &str) -> Option<Kind> {
         let hit = match spelling {
             Spelling::Prefix(word) => matches(opt, word),
             Spelling::Exact(word) => opt == *word,
-            Spelling::ColorOption => ColorOpt::from_option(opt).is_some(),
+            Spelling::ColorOption => color_option(opt).is_some(),
         };
         hit.then_some(*kind)
     })
@@ -194,7 +194,7 @@ pub fn parse(
                 o.rcvbuf = Some(size);
                 takes_value = true;
             }
-            Kind::Color => o.color = ColorOpt::from_option(opt).unwrap_or_default(),
+            Kind::Color => o.color = color_option(opt).unwrap_or_default(),
             Kind::Help => return Ok(Parsed::Usage),
             Kind::Netns => {
                 // `ip -n` with no name passes NULL on, which prints as "(null)".
@@ -208,9 +208,37 @@ pub fn parse(
     Ok(Parsed::Run(o, i))
 }
 
+/// iproute2 `matches_color`: a prefix of `-color`, optionally `=always|auto|never`;
+/// no value (or an empty one) means always.
+pub fn color_option(opt: &str) -> Option<ColorOpt> {
+    let (name, value) = match opt.split_once('=') {
+        Some((n, v)) => (n, v),
+        None => (opt, ""),
+    };
+    if !matches(name, "-color") {
+        return None;
+    }
+    match value {
+        "" | "always" => Some(ColorOpt::Always),
+        "auto" => Some(ColorOpt::Auto),
+        "never" => Some(ColorOpt::Never),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn option_forms() {
+        assert_eq!(color_option("-c"), Some(ColorOpt::Always));
+        assert_eq!(color_option("-color=never"), Some(ColorOpt::Never));
+        assert_eq!(color_option("-col=auto"), Some(ColorOpt::Auto));
+        assert_eq!(color_option("-c="), Some(ColorOpt::Always));
+        assert_eq!(color_option("-c=bogus"), None);
+        assert_eq!(color_option("-colour=auto"), None);
+    }
 
     fn run(args: &[&str]) -> (Opts, usize) {
         run_in(args).0

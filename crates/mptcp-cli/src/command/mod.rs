@@ -5,82 +5,17 @@
 
 #[cfg(feature = "follow")]
 pub mod follow;
+pub mod options;
 pub mod pm;
+pub mod upm;
 
-use crate::args::addr::{self, Addr};
-use crate::args::ifname;
-use crate::args::num;
+use crate::args::ifname::Interfaces;
 use crate::args::words::{Words, matches};
 #[cfg(feature = "follow")]
 use crate::prelude::*;
-use crate::print::fail::{self, Exit, invarg, missarg};
-
-/// Endpoint flag bits (`MPTCP_PM_ADDR_FLAG_*`) as the parser accumulates them.
-pub mod flag {
-    use mptcp_pm_wire::EndpointFlags;
-
-    /// Announce the address.
-    pub const SIGNAL: u32 = EndpointFlags::SIGNAL.bits();
-    /// Create subflows from it.
-    pub const SUBFLOW: u32 = EndpointFlags::SUBFLOW.bits();
-    /// Backup path.
-    pub const BACKUP: u32 = EndpointFlags::BACKUP.bits();
-    /// Full mesh of subflows.
-    pub const FULLMESH: u32 = EndpointFlags::FULLMESH.bits();
-    /// Created by the kernel.
-    pub const IMPLICIT: u32 = EndpointFlags::IMPLICIT.bits();
-    /// Laminar endpoint.
-    pub const LAMINAR: u32 = EndpointFlags::LAMINAR.bits();
-}
-
-/// Flag words, exact match only, in iproute2's table order. `no*` add nothing.
-pub const FLAG_WORDS: [(&str, u32); 8] = [
-    ("signal", flag::SIGNAL),
-    ("subflow", flag::SUBFLOW),
-    ("backup", flag::BACKUP),
-    ("fullmesh", flag::FULLMESH),
-    ("implicit", flag::IMPLICIT),
-    ("laminar", flag::LAMINAR),
-    ("nobackup", 0),
-    ("nofullmesh", 0),
-];
-
-/// What the endpoint option parser is parsing for; each has its own checks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verb {
-    /// `endpoint add`.
-    Add,
-    /// `endpoint delete`.
-    Delete,
-    /// `endpoint change`.
-    Change,
-    /// `endpoint show` with arguments.
-    Show,
-}
-
-/// The endpoint fields a command line gave.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct EndpointArgs {
-    /// The address, if one was given (the last one wins).
-    pub addr: Option<Addr>,
-    /// The id, if `id` was given (the last one wins).
-    pub id: Option<u8>,
-    /// OR of the flag words.
-    pub flags: u32,
-    /// Interface index from `dev` (0 = none).
-    pub ifindex: u32,
-    /// Port (0 = none).
-    pub port: u16,
-}
-
-/// `limits` values; iproute2 sends `add_addr_accepted` first whatever the order typed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct LimitArgs {
-    /// `add_addr_accepted`.
-    pub add_addr_accepted: Option<u32>,
-    /// `subflows`.
-    pub subflows: Option<u32>,
-}
+use crate::print::fail::{self, Exit};
+pub use options::{EndpointArgs, LimitArgs, Verb};
+use options::{endpoint, limits};
 
 /// One resolved `mptcp` command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,18 +41,12 @@ pub enum Command {
     /// `monitor`.
     Monitor,
     /// Userspace path-manager commands (plain `mptcp` only).
-    Upm(crate::exec::upm::Upm),
+    Upm(upm::Upm),
     /// `connection show` (plain `mptcp` only).
     ConnectionShow,
     /// `endpoint follow` (plain `mptcp` only).
     #[cfg(feature = "follow")]
     Follow(Box<follow::FollowArgs>),
-}
-
-/// Looks up interface names while parsing, as iproute2 does (errors come in order).
-pub trait Interfaces {
-    /// The index of `name`, or 0 when there is no such interface.
-    fn index_of(&mut self, name: &str) -> u32;
 }
 
 /// Whether `words` ask for help: checked before anything talks to the kernel.
@@ -149,7 +78,7 @@ pub fn parse(words: &[&str], ifs: &mut dyn Interfaces, plain: bool) -> Result<Co
             endpoint(w, Verb::Delete, ifs).map(Command::Delete)
         } else if matches(verb, "show") {
             if plain && w.peek().is_some_and(|t| matches(t, "token")) {
-                crate::exec::upm::parse_endpoint(verb, w, ifs).map(Command::Upm)
+                upm::parse_endpoint(verb, w, ifs).map(Command::Upm)
             } else if w.is_empty() {
                 Ok(Command::Dump)
             } else {
@@ -160,7 +89,7 @@ pub fn parse(words: &[&str], ifs: &mut dyn Interfaces, plain: bool) -> Result<Co
         } else if plain && verb.len() >= 2 && matches(verb, "follow") {
             follow(verb, w)
         } else if plain && (matches(verb, "announce") || matches(verb, "remove")) {
-            crate::exec::upm::parse_endpoint(verb, w, ifs).map(Command::Upm)
+            upm::parse_endpoint(verb, w, ifs).map(Command::Upm)
         } else {
             Err(fail::unknown_command(verb))
         };
@@ -185,7 +114,7 @@ pub fn parse(words: &[&str], ifs: &mut dyn Interfaces, plain: bool) -> Result<Co
         };
     }
     if plain && matches(first, "subflow") {
-        return crate::exec::upm::parse_subflow(&mut w, ifs).map(Command::Upm);
+        return upm::parse_subflow(&mut w, ifs).map(Command::Upm);
     }
     if plain && matches(first, "connection") {
         return match w.next() {
@@ -212,96 +141,11 @@ fn follow(verb: &str, w: Words<'_>) -> Result<Command, Exit> {
     }
 }
 
-/// iproute2's endpoint option parser, with its post-checks in iproute2's order.
-pub fn endpoint(
-    mut w: Words<'_>,
-    verb: Verb,
-    ifs: &mut dyn Interfaces,
-) -> Result<EndpointArgs, Exit> {
-    let mut a = EndpointArgs::default();
-    while let Some(word) = w.next() {
-        if let Some(&(_, bits)) = FLAG_WORDS.iter().find(|(name, _)| *name == word) {
-            a.flags |= bits;
-            check_flags(verb, a.flags, word)?;
-        } else if matches(word, "id") {
-            let v = w.value()?;
-            a.id = Some(num::get_u8(v).ok_or_else(|| invarg("invalid ID\n", v))?);
-        } else if matches(word, "dev") {
-            let v = w.value()?;
-            if !ifname::is_valid(v) {
-                return Err(invarg("invalid interface name\n", v));
-            }
-            a.ifindex = ifs.index_of(v);
-            if a.ifindex == 0 {
-                return Err(invarg("device does not exist\n", v));
-            }
-        } else if matches(word, "port") {
-            let v = w.value()?;
-            a.port = num::get_u16(v).ok_or_else(|| invarg("expected port", v))?;
-        } else {
-            a.addr = Some(addr::get_addr(word).ok_or_else(|| fail::bad_address(word))?);
-        }
-    }
-    if verb == Verb::Add && a.addr.is_none() {
-        return Err(missarg("ADDRESS"));
-    }
-    if verb == Verb::Delete {
-        match a.id {
-            None => return Err(missarg("ID")),
-            Some(id) if id != 0 && a.addr.is_some() => {
-                return Err(invarg("invalid for non-zero id address\n", "ADDRESS"));
-            }
-            Some(0) if a.addr.is_none() => {
-                return Err(invarg("address is needed for deleting id 0 address\n", "ID"));
-            }
-            _ => {}
-        }
-    }
-    if verb != Verb::Delete && a.id == Some(0) {
-        return Err(invarg("cannot be 0\n", "ID"));
-    }
-    if verb == Verb::Add && a.port != 0 && a.flags & flag::SIGNAL == 0 {
-        return Err(invarg("flags must have signal when using port", "port"));
-    }
-    if verb == Verb::Change && a.id.is_some() && a.port != 0 {
-        return Err(invarg("port can't be used with id", "port"));
-    }
-    Ok(a)
-}
-
-fn check_flags(verb: Verb, flags: u32, word: &str) -> Result<(), Exit> {
-    match verb {
-        Verb::Add if flags & flag::SIGNAL != 0 && flags & flag::FULLMESH != 0 => {
-            Err(invarg("flags mustn't have both signal and fullmesh", word))
-        }
-        Verb::Change if flags & !(flag::BACKUP | flag::FULLMESH) != 0 => {
-            Err(invarg("invalid flags, backup and fullmesh only", word))
-        }
-        _ => Ok(()),
-    }
-}
-
-/// iproute2's limits parser (used by both `set` and `show`).
-pub fn limits(mut w: Words<'_>) -> Result<LimitArgs, Exit> {
-    let mut l = LimitArgs::default();
-    while let Some(word) = w.next() {
-        if matches(word, "subflows") {
-            let v = w.value()?;
-            l.subflows = Some(num::get_u32(v).ok_or_else(|| invarg("invalid subflows\n", v))?);
-        } else if matches(word, "add_addr_accepted") {
-            let v = w.value()?;
-            l.add_addr_accepted =
-                Some(num::get_u32(v).ok_or_else(|| invarg("invalid add_addr_accepted\n", v))?);
-        } else {
-            return Err(invarg("unknown limit", word));
-        }
-    }
-    Ok(l)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::args::addr::Addr;
+    use crate::print::endpoint::flag;
     use core::net::{IpAddr, Ipv4Addr};
 
     struct OnlyLo;
@@ -387,5 +231,16 @@ mod tests {
         assert_eq!(parse_words("l show extra"), Err(Exit(255)));
         assert_eq!(parse_words("l set subflows -1"), Err(Exit(255)));
         assert_eq!(parse_words("l set subflows"), Err(Exit(255)));
+    }
+
+    /// Fuzz finding (`cli_args`): `mptcp subflow` said `Command "" is unknown`.
+    #[test]
+    fn subflow_without_a_verb_is_incomplete() {
+        let (got, said) = fail::captured(|| parse(&["subflow"], &mut OnlyLo, true));
+        assert_eq!(got, Err(Exit(255)));
+        assert_eq!(said, "Command line is not complete. Try option \"help\"\n");
+        let (got, said) = fail::captured(|| parse(&["sub", "x"], &mut OnlyLo, true));
+        assert_eq!(got, Err(Exit(255)));
+        assert_eq!(said, "Command \"x\" is unknown, try \"ip mptcp help\".\n");
     }
 }

@@ -7,7 +7,7 @@ pub use mptcp_pm_wire::{Endpoint, Limits, Request};
 use mptcp_pm_wire::{EndpointAddr, EndpointFlags};
 
 use crate::args::addr::Addr;
-use crate::command::{EndpointArgs, LimitArgs};
+use crate::command::options::{EndpointArgs, LimitArgs};
 
 /// Room for the longest request of the family.
 pub const REQ_BUF: usize = mptcp_pm_wire::MAX_REQUEST_LEN;

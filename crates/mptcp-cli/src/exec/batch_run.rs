@@ -12,7 +12,8 @@ use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use crate::os::io::{BufRead, FdReader};
+use crate::args::batch::FdReader;
+use crate::os::io::BufRead;
 use crate::os::sys;
 
 use crate::args::batch::{Reader, Words};

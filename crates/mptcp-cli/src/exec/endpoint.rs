@@ -1,18 +1,13 @@
 //! `endpoint add|delete|change|show|flush`: requests, and the endpoint line and JSON.
 
-use crate::os::io::Write;
-use core::net::IpAddr;
-
 use nlsock::Socket;
 
-use crate::args::addr;
+use crate::command::EndpointArgs;
 use crate::command::pm::{self, Endpoint, Request};
-use crate::command::{EndpointArgs, FLAG_WORDS};
 use crate::exec::session::{IfNames, Session};
-use crate::prelude::*;
-use crate::print::color::Color;
+use crate::print::addr::Host;
+use crate::print::endpoint::print;
 use crate::print::fail::say;
-use crate::print::hosts;
 use crate::print::kerr::{self, KERNEL};
 use crate::print::out::Out;
 
@@ -123,95 +118,4 @@ fn print_named(socket: &Socket, out: &mut Out, e: &Endpoint, resolve: bool, name
     let ifindex = e.ifindex;
     let name = (ifindex != 0).then(|| names.get(socket, ifindex as u32));
     print(out, e, host.as_ref(), name);
-}
-
-/// Prints one endpoint: `ADDR [port P ]id I FLAGS… [rawflags X ][dev NAME ]`, or its
-/// JSON object with the keys in the same order. `address` is the address as text (given
-/// when the endpoint has one), `name` the interface (given when its index is not 0).
-pub fn print<W: Write>(
-    out: &mut Out<W>,
-    e: &Endpoint,
-    address: Option<&Host>,
-    name: Option<impl core::fmt::Display>,
-) {
-    let ip = e.ip();
-    let flags = e.flags.bits();
-    let known: u32 = FLAG_WORDS.iter().map(|(_, b)| b).fold(0, |acc, b| acc | b);
-    let port = Some(e.port).filter(|&p| p != 0);
-    if let Some(j) = &mut out.json {
-        let w = &mut out.w;
-        j.start_object(w);
-        if let Some(a) = &address {
-            j.string_fmt(w, "address", format_args!("{a}"));
-        }
-        if let Some(p) = port {
-            j.uint(w, "port", p.into());
-        }
-        if let Some(id) = e.id {
-            j.uint(w, "id", id.into());
-        }
-        for (word, bit) in FLAG_WORDS.iter().filter(|(_, b)| *b != 0) {
-            if flags & bit != 0 {
-                j.bool(w, word, true);
-            }
-        }
-        if flags & !known != 0 {
-            j.string(w, "rawflags", &format!("{:02x}", flags & !known));
-        }
-        if let Some(name) = name {
-            j.string_fmt(w, "dev", format_args!("{name}"));
-        }
-        j.end_object(w);
-        return;
-    }
-    if let (Some(a), Some(ip)) = (&address, ip) {
-        let c = if ip.is_ipv4() { Color::Inet } else { Color::Inet6 };
-        out.colored(c, format_args!("{a} "));
-    }
-    if let Some(p) = port {
-        let _ = write!(out.w, "port {p} ");
-    }
-    if let Some(id) = e.id {
-        let _ = write!(out.w, "id {id} ");
-    }
-    for (word, bit) in FLAG_WORDS.iter().filter(|(_, b)| *b != 0) {
-        if flags & bit != 0 {
-            let _ = write!(out.w, "{word} ");
-        }
-    }
-    if flags & !known != 0 {
-        let _ = write!(out.w, "rawflags {:02x} ", flags & !known);
-    }
-    if let Some(name) = name {
-        let _ = write!(out.w, "dev ");
-        out.colored(Color::Ifname, format_args!("{name} "));
-    }
-    let _ = out.w.write_all(out.line_end.as_bytes());
-}
-
-/// The address as text: a reverse-resolved name with `-r`, else `inet_ntop`'s form.
-pub enum Host {
-    /// A host name.
-    Name(String),
-    /// No name: the address.
-    Addr(IpAddr),
-}
-
-impl Host {
-    /// `a` as `-r` (when `resolve`) or plain output shows it.
-    pub fn of(a: IpAddr, resolve: bool) -> Host {
-        match resolve.then(|| hosts::reverse_lookup(a)).flatten() {
-            Some(name) => Host::Name(name),
-            None => Host::Addr(a),
-        }
-    }
-}
-
-impl core::fmt::Display for Host {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            Host::Name(n) => f.write_str(n),
-            Host::Addr(a) => addr::Display(*a).fmt(f),
-        }
-    }
 }

@@ -1,7 +1,5 @@
 //! `limits set|show`.
 
-use crate::os::io::Write;
-
 use crate::command::LimitArgs;
 use crate::command::pm::{self, Limits, Request};
 use crate::exec::session::Session;
@@ -27,34 +25,6 @@ pub fn show(s: &mut Session, out: &mut Out, l: &LimitArgs, json: bool) -> u8 {
             return KERNEL;
         }
     };
-    print(out, &got, json);
+    crate::print::limits::print(out, &got, json);
     0
-}
-
-/// Prints the limits: `add_addr_accepted N subflows N `, or with `json` (plain `mptcp -j`)
-/// an object.
-pub fn print<W: Write>(out: &mut Out<W>, l: &Limits, json: bool) {
-    match (&mut out.json, json) {
-        (Some(j), true) => {
-            let w = &mut out.w;
-            j.start_object(w);
-            if let Some(v) = l.rcv_add_addrs {
-                j.uint(w, "add_addr_accepted", v.into());
-            }
-            if let Some(v) = l.subflows {
-                j.uint(w, "subflows", v.into());
-            }
-            j.end_object(w);
-            let _ = w.write_all(b"\n");
-        }
-        _ => {
-            if let Some(v) = l.rcv_add_addrs {
-                let _ = write!(out.w, "add_addr_accepted {v} ");
-            }
-            if let Some(v) = l.subflows {
-                let _ = write!(out.w, "subflows {v} ");
-            }
-            let _ = out.w.write_all(out.line_end.as_bytes());
-        }
-    }
 }

@@ -7,7 +7,7 @@ use core::ops::Range;
 
 use nlsock::{Answer, Batch, Conn, EVENT_SLOT, Error, IfName, MAX_BATCH, Socket, Wait};
 
-use crate::command::Interfaces;
+use crate::args::ifname::Interfaces;
 use crate::prelude::*;
 use crate::print::fail::{Exit, fatal};
 

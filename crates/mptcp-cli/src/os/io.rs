@@ -84,52 +84,6 @@ impl BufRead for &[u8] {
     }
 }
 
-/// A file descriptor read through a buffer.
-pub struct FdReader {
-    fd: crate::os::sys::Fd,
-    buf: Vec<u8>,
-    at: usize,
-    len: usize,
-}
-
-impl FdReader {
-    /// Reads `fd` through a 64 KiB buffer.
-    pub fn new(fd: crate::os::sys::Fd) -> Self {
-        FdReader { fd, buf: alloc::vec![0; 64 * 1024], at: 0, len: 0 }
-    }
-
-    /// The descriptor.
-    pub fn fd(&self) -> &crate::os::sys::Fd {
-        &self.fd
-    }
-}
-
-impl BufRead for FdReader {
-    fn read_until(&mut self, delim: u8, out: &mut Vec<u8>) -> Result<usize> {
-        let mut total = 0;
-        loop {
-            if self.at == self.len {
-                self.len = self.fd.read(&mut self.buf)?;
-                self.at = 0;
-                if self.len == 0 {
-                    return Ok(total);
-                }
-            }
-            let avail = &self.buf[self.at..self.len];
-            let (n, done) = match avail.iter().position(|&b| b == delim) {
-                Some(i) => (i + 1, true),
-                None => (avail.len(), false),
-            };
-            out.extend_from_slice(&avail[..n]);
-            self.at += n;
-            total += n;
-            if done {
-                return Ok(total);
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,8 +13,6 @@ use core::time::Duration;
 
 use crate::os::io;
 
-use crate::print::timefmt::LocalTime;
-
 /// The current local time, with microseconds (`gettimeofday` + `localtime_r`).
 pub fn now_local() -> LocalTime {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
@@ -207,13 +205,39 @@ pub fn reverse_lookup(addr: core::net::IpAddr) -> Option<String> {
     Some(String::from_utf8_lossy(name.to_bytes()).into_owned())
 }
 
+/// A local time as `localtime_r` gives it, plus microseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocalTime {
+    /// Full year.
+    pub year: i32,
+    /// Month, 1 to 12.
+    pub month: u32,
+    /// Day of the month, 1 to 31.
+    pub day: u32,
+    /// Day of the week, 0 (Sunday) to 6.
+    pub weekday: u32,
+    /// Hour.
+    pub hour: u32,
+    /// Minute.
+    pub minute: u32,
+    /// Second.
+    pub second: u32,
+    /// Microseconds.
+    pub usec: u32,
+}
+
 /// The process entry point, called by the C runtime through the `main` that
 /// [`c_main!`](crate::c_main) defines in the binary. Rust's own `main` set-up costs a
 /// dozen system calls that a one-shot command does not need.
 ///
 /// # Safety
 /// Called once by the C runtime with `argv` holding `argc` NUL-terminated strings.
-pub unsafe fn start(argc: libc::c_int, argv: *const *const libc::c_char) -> ! {
+/// `run` gets the arguments, program name first, and returns the exit status.
+pub unsafe fn start(
+    argc: libc::c_int,
+    argv: *const *const libc::c_char,
+    run: fn(&[&str]) -> u8,
+) -> ! {
     let argc = argc.max(0) as usize;
     let arg = |i: usize| {
         // SAFETY: the C runtime passes `argc` valid pointers in `argv`, each null or a
@@ -230,11 +254,11 @@ pub unsafe fn start(argc: libc::c_int, argv: *const *const libc::c_char) -> ! {
         for (word, a) in words.iter_mut().zip(args.clone()) {
             *word = a.to_str().unwrap_or_default();
         }
-        crate::run_main(&words[..args.count()])
+        run(&words[..args.count()])
     } else {
         let owned: Vec<String> = args.map(|a| a.to_string_lossy().into_owned()).collect();
         let words: Vec<&str> = owned.iter().map(String::as_str).collect();
-        crate::run_main(&words)
+        run(&words)
     };
     // `exit` without the teardown: nothing is left to flush or close.
     exit(status.into())
@@ -303,7 +327,7 @@ macro_rules! c_main {
             argv: *const *const ::core::ffi::c_char,
         ) -> ::core::ffi::c_int {
             // SAFETY: the C runtime calls `main` once, with `argc` strings in `argv`.
-            unsafe { $crate::os::sys::start(argc, argv) }
+            unsafe { $crate::os::sys::start(argc, argv, $crate::run_main) }
         }
     };
 }

@@ -1,6 +1,5 @@
 //! Colours as iproute2 7.1 uses them in `mptcp` output (`-c`, `-color[=WHEN]`).
 
-use crate::args::words::matches;
 use crate::os::sys;
 
 /// When to colour, from `-color[=always|auto|never]`.
@@ -13,26 +12,6 @@ pub enum ColorOpt {
     Auto,
     /// Always.
     Always,
-}
-
-impl ColorOpt {
-    /// iproute2 `matches_color`: a prefix of `-color`, optionally `=always|auto|never`;
-    /// no value (or an empty one) means always.
-    pub fn from_option(opt: &str) -> Option<Self> {
-        let (name, value) = match opt.split_once('=') {
-            Some((n, v)) => (n, v),
-            None => (opt, ""),
-        };
-        if !matches(name, "-color") {
-            return None;
-        }
-        match value {
-            "" | "always" => Some(ColorOpt::Always),
-            "auto" => Some(ColorOpt::Auto),
-            "never" => Some(ColorOpt::Never),
-            _ => None,
-        }
-    }
 }
 
 /// What is being coloured.
@@ -98,16 +77,6 @@ fn dark_background(colorfgbg: Option<&[u8]>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn option_forms() {
-        assert_eq!(ColorOpt::from_option("-c"), Some(ColorOpt::Always));
-        assert_eq!(ColorOpt::from_option("-color=never"), Some(ColorOpt::Never));
-        assert_eq!(ColorOpt::from_option("-col=auto"), Some(ColorOpt::Auto));
-        assert_eq!(ColorOpt::from_option("-c="), Some(ColorOpt::Always));
-        assert_eq!(ColorOpt::from_option("-c=bogus"), None);
-        assert_eq!(ColorOpt::from_option("-colour=auto"), None);
-    }
 
     #[test]
     fn background() {

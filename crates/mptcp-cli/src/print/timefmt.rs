@@ -1,27 +1,7 @@
 //! Monitor timestamps (`-t`, `-ts`), formatted from a broken-down local time.
 
+pub use crate::os::sys::LocalTime;
 use crate::prelude::*;
-
-/// A local time as `localtime_r` gives it, plus microseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LocalTime {
-    /// Full year.
-    pub year: i32,
-    /// Month, 1 to 12.
-    pub month: u32,
-    /// Day of the month, 1 to 31.
-    pub day: u32,
-    /// Day of the week, 0 (Sunday) to 6.
-    pub weekday: u32,
-    /// Hour.
-    pub hour: u32,
-    /// Minute.
-    pub minute: u32,
-    /// Second.
-    pub second: u32,
-    /// Microseconds.
-    pub usec: u32,
-}
 
 const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const MONTHS: [&str; 12] =

@@ -1,0 +1,193 @@
+//! The words of the userspace path-manager commands of plain `mptcp` (never of the `ip`
+//! personality): `endpoint announce|remove`, `endpoint show token`, `subflow
+//! add|delete|change`, and the request each sends.
+
+use core::net::IpAddr;
+
+use crate::args::addr::{self, Addr};
+use crate::args::ifname;
+use crate::args::ifname::Interfaces;
+use crate::args::num;
+use crate::args::words::{Words, matches};
+use crate::command::pm::{self, Endpoint, Request};
+use crate::print::endpoint::flag;
+use crate::print::fail::{self, Exit, invarg, missarg};
+
+/// One userspace-PM command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Upm {
+    /// `endpoint announce`: ANNOUNCE of a local address on one connection.
+    Announce { token: u32, local: Endpoint },
+    /// `endpoint remove`: REMOVE of an announced address id.
+    Remove { token: u32, id: u8 },
+    /// `endpoint show token`: the addresses the userspace PM has for a connection.
+    Show { token: u32 },
+    /// `subflow add`: SUBFLOW_CREATE.
+    SubflowAdd { token: u32, local: Endpoint, remote: Endpoint },
+    /// `subflow delete`: SUBFLOW_DESTROY.
+    SubflowDelete { token: u32, local: Endpoint, remote: Endpoint },
+    /// `subflow change`: SET_FLAGS with a token.
+    SubflowChange { token: u32, local: Endpoint, remote: Endpoint },
+}
+
+/// What the words said, before each command checks what it needs.
+#[derive(Default)]
+struct Fields {
+    token: Option<u32>,
+    addr: Option<IpAddr>,
+    id: Option<u8>,
+    port: u16,
+    ifindex: u32,
+    raddr: Option<IpAddr>,
+    rport: u16,
+    backup: Option<bool>,
+}
+
+/// A token as printed by `monitor` and `connection show`: hexadecimal, `0x` optional.
+pub fn parse_token(s: &str) -> Option<u32> {
+    let hex = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s);
+    // Hex digits only: `from_str_radix` alone would take a leading `+`.
+    if hex.is_empty() || hex.len() > 8 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u32::from_str_radix(hex, 16).ok()
+}
+
+fn ip(word: &str) -> Result<IpAddr, Exit> {
+    match addr::get_addr(word) {
+        Some(Addr::Ip(a)) => Ok(a),
+        _ => Err(fail::bad_address(word)),
+    }
+}
+
+fn fields(mut w: Words<'_>, ifs: &mut dyn Interfaces) -> Result<Fields, Exit> {
+    let mut f = Fields::default();
+    while let Some(word) = w.next() {
+        if word == "backup" || word == "nobackup" {
+            f.backup = Some(word == "backup");
+        } else if matches(word, "token") {
+            let v = w.value()?;
+            f.token =
+                Some(parse_token(v).ok_or_else(|| {
+                    invarg("invalid token (hexadecimal, as monitor prints it)", v)
+                })?);
+        } else if matches(word, "id") {
+            let v = w.value()?;
+            f.id = Some(num::get_u8(v).ok_or_else(|| invarg("invalid ID", v))?);
+        } else if matches(word, "dev") {
+            let v = w.value()?;
+            if !ifname::is_valid(v) {
+                return Err(invarg("invalid interface name", v));
+            }
+            f.ifindex = ifs.index_of(v);
+            if f.ifindex == 0 {
+                return Err(invarg("device does not exist", v));
+            }
+        } else if matches(word, "port") {
+            let v = w.value()?;
+            f.port = num::get_u16(v).ok_or_else(|| invarg("expected port", v))?;
+        } else if matches(word, "raddr") {
+            f.raddr = Some(ip(w.value()?)?);
+        } else if matches(word, "rport") {
+            let v = w.value()?;
+            f.rport = num::get_u16(v).ok_or_else(|| invarg("expected port", v))?;
+        } else {
+            f.addr = Some(ip(word)?);
+        }
+    }
+    Ok(f)
+}
+
+fn need<T>(v: Option<T>, key: &str) -> Result<T, Exit> {
+    v.ok_or_else(|| missarg(key))
+}
+
+fn need_port(p: u16, key: &str) -> Result<u16, Exit> {
+    if p == 0 { Err(missarg(key)) } else { Ok(p) }
+}
+
+/// `endpoint announce|remove|show token …` (the endpoint verb is `verb`).
+pub fn parse_endpoint(verb: &str, w: Words<'_>, ifs: &mut dyn Interfaces) -> Result<Upm, Exit> {
+    let f = fields(w, ifs)?;
+    let token = need(f.token, "TOKEN")?;
+    if matches(verb, "announce") {
+        let addr = need(f.addr, "ADDRESS")?;
+        let local = pm::nest(addr, Some(need(f.id, "ID")?), f.port, f.ifindex, flag::SIGNAL);
+        return Ok(Upm::Announce { token, local });
+    }
+    if matches(verb, "remove") {
+        return Ok(Upm::Remove { token, id: need(f.id, "ID")? });
+    }
+    Ok(Upm::Show { token })
+}
+
+/// `subflow add|delete|change …`.
+pub fn parse_subflow(w: &mut Words<'_>, ifs: &mut dyn Interfaces) -> Result<Upm, Exit> {
+    // No verb: nothing to name, so not `Command "" is unknown` (found by `cli_args`).
+    let Some(verb) = w.next() else { return Err(fail::incomplete()) };
+    let kind = if matches(verb, "add") {
+        0
+    } else if matches(verb, "delete") {
+        1
+    } else if matches(verb, "change") {
+        2
+    } else {
+        return Err(fail::unknown_command(verb));
+    };
+    let f = fields(w.clone(), ifs)?;
+    let token = need(f.token, "TOKEN")?;
+    let addr = need(f.addr, "ADDRESS")?;
+    let remote = pm::nest(need(f.raddr, "RADDR")?, None, need_port(f.rport, "RPORT")?, 0, 0);
+    let backup = |b: bool| if b { flag::BACKUP } else { 0 };
+    match kind {
+        0 => {
+            let local = pm::nest(addr, f.id, f.port, f.ifindex, backup(f.backup == Some(true)));
+            Ok(Upm::SubflowAdd { token, local, remote })
+        }
+        1 => {
+            let local = pm::nest(addr, f.id, need_port(f.port, "PORT")?, f.ifindex, 0);
+            Ok(Upm::SubflowDelete { token, local, remote })
+        }
+        _ => {
+            let port = need_port(f.port, "PORT")?;
+            let flags = backup(need(f.backup, "backup|nobackup")?);
+            let local = pm::nest(addr, f.id, port, f.ifindex, flags);
+            Ok(Upm::SubflowChange { token, local, remote })
+        }
+    }
+}
+
+impl Upm {
+    /// The request this command sends.
+    pub fn request(&self) -> Request {
+        match *self {
+            Upm::Announce { token, local } => Request::Announce { token, addr: local },
+            Upm::Remove { token, id } => Request::Remove { token, loc_id: id },
+            Upm::Show { token } => Request::DumpAddrsToken { token },
+            Upm::SubflowAdd { token, local, remote } => {
+                Request::SubflowCreate { token, local, remote }
+            }
+            Upm::SubflowDelete { token, local, remote } => {
+                Request::SubflowDestroy { token, local, remote }
+            }
+            Upm::SubflowChange { token, local, remote } => {
+                Request::SetFlagsToken { token, local, remote }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_token;
+
+    #[test]
+    fn tokens_are_hex() {
+        assert_eq!(parse_token("a9079844"), Some(0xa907_9844));
+        assert_eq!(parse_token("0xA9079844"), Some(0xa907_9844));
+        assert_eq!(parse_token("123456789"), None);
+        assert_eq!(parse_token("xyz"), None);
+        assert_eq!(parse_token(""), None);
+        assert_eq!((parse_token("+a"), parse_token("0x+a")), (None, None), "a sign is no digit");
+    }
+}
