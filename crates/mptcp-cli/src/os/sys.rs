@@ -311,10 +311,10 @@ macro_rules! c_main {
         #[unsafe(no_mangle)]
         pub extern "C" fn rust_eh_personality() {}
 
-        /// The C library's `malloc` serves the few heap users (batch lines, `-r` names).
+        /// The few heap users (batch lines, `-r` names, `endpoint follow`'s set-up).
         #[cfg(not(test))]
         #[global_allocator]
-        static ALLOCATOR: $crate::os::sys::Malloc = $crate::os::sys::Malloc;
+        static ALLOCATOR: $crate::os::sys::Heap = $crate::os::sys::Heap;
 
         /// The C entry point: hands `argv` to the library.
         ///
@@ -408,28 +408,101 @@ pub fn unreachable_unwind() -> ! {
     unsafe { libc::abort() }
 }
 
-/// The global allocator of the binary: the C library's `malloc` family.
-pub struct Malloc;
+/// The global allocator of the binary, over `mmap` (musl's `malloc` stays out of the
+/// link: 8 KiB). Blocks of 16 to 4,096 bytes (powers of two, aligned to their size) are
+/// cut from 64 KiB chunks and kept on one free list per size after use; bigger ones are
+/// mappings of their own, grown with `mremap`. The CLI allocates little (batch lines,
+/// `-r` names, `endpoint follow`'s set-up), so the lists stay short and nothing is
+/// returned to the system but the big blocks.
+pub struct Heap;
 
-// SAFETY: malloc/realloc/free and posix_memalign return memory aligned for any type up
-// to `max_align_t` (16 bytes here) or as asked, or null on failure, as `GlobalAlloc`
-// requires; `dealloc` and `realloc` get only pointers this allocator returned.
-unsafe impl core::alloc::GlobalAlloc for Malloc {
+/// The largest block cut from a chunk; bigger ones are mapped alone.
+const PAGE: usize = 4096;
+/// What the blocks are cut from.
+const CHUNK: usize = 64 * 1024;
+/// Block sizes 16 << 0 ..= 16 << 8 (4,096).
+const CLASSES: usize = 9;
+
+/// The heap's state: free lists (each block's first word links to the next, 0 ends the
+/// list) and what is left of the current chunk, as addresses.
+struct Arena {
+    free: [usize; CLASSES],
+    next: usize,
+    end: usize,
+}
+
+static ARENA: Lock<Arena> = Lock::new(Arena { free: [0; CLASSES], next: 0, end: 0 });
+
+/// The block size serving `layout`: a power of two at least 16, at least its alignment.
+fn block_size(layout: core::alloc::Layout) -> usize {
+    layout.size().max(layout.align()).max(16).next_power_of_two()
+}
+
+/// `len` bytes of fresh zeroed pages, or null.
+fn map(len: usize) -> *mut u8 {
+    // SAFETY: an anonymous private mapping touches no existing memory.
+    let p = unsafe {
+        libc::mmap(
+            null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED { null_mut() } else { p.cast() }
+}
+
+// SAFETY: every block is at least as large and as aligned as its layout asks (a block of
+// size 2^k cut from a page-aligned chunk at a multiple of 2^k, or a page-aligned mapping
+// when bigger; alignments above a page are refused with null), a block is handed out
+// once until it is deallocated (the free lists and the chunk are only touched under the
+// lock), and `dealloc`/`realloc` find a block's size again from the layout they get,
+// which is the one it was allocated with.
+unsafe impl core::alloc::GlobalAlloc for Heap {
     unsafe fn alloc(&self, layout: core::alloc::Layout) -> *mut u8 {
-        if layout.align() <= 16 {
-            // SAFETY: any size is valid for malloc.
-            unsafe { libc::malloc(layout.size()).cast() }
-        } else {
-            let mut p = null_mut();
-            // SAFETY: the alignment is a power of two and a multiple of the pointer size.
-            let rc = unsafe { libc::posix_memalign(&raw mut p, layout.align(), layout.size()) };
-            if rc == 0 { p.cast() } else { null_mut() }
+        let size = block_size(layout);
+        if size > PAGE {
+            return if layout.align() > PAGE {
+                null_mut()
+            } else {
+                map(size.next_multiple_of(PAGE))
+            };
         }
+        let class = (size.trailing_zeros() - 4) as usize;
+        let mut arena = ARENA.lock();
+        let head = arena.free[class];
+        if head != 0 {
+            // SAFETY: `head` is a free block of this class; its first word is the link.
+            arena.free[class] = unsafe { *(head as *const usize) };
+            return head as *mut u8;
+        }
+        let mut start = arena.next.next_multiple_of(size);
+        if start + size > arena.end {
+            let chunk = map(CHUNK);
+            if chunk.is_null() {
+                return null_mut();
+            }
+            start = chunk as usize;
+            arena.end = start + CHUNK;
+        }
+        arena.next = start + size;
+        start as *mut u8
     }
 
-    unsafe fn dealloc(&self, ptr: *mut u8, _layout: core::alloc::Layout) {
-        // SAFETY: `ptr` came from malloc or posix_memalign.
-        unsafe { libc::free(ptr.cast()) }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: core::alloc::Layout) {
+        let size = block_size(layout);
+        if size > PAGE {
+            // SAFETY: a block this big is a mapping of its own, of this length.
+            unsafe { libc::munmap(ptr.cast(), size.next_multiple_of(PAGE)) };
+            return;
+        }
+        let class = (size.trailing_zeros() - 4) as usize;
+        let mut arena = ARENA.lock();
+        // SAFETY: the block is ours again, at least 16 bytes and aligned for a `usize`.
+        unsafe { *ptr.cast::<usize>() = arena.free[class] };
+        arena.free[class] = ptr as usize;
     }
 
     unsafe fn realloc(
@@ -438,22 +511,34 @@ unsafe impl core::alloc::GlobalAlloc for Malloc {
         layout: core::alloc::Layout,
         new_size: usize,
     ) -> *mut u8 {
-        if layout.align() <= 16 {
-            // SAFETY: `ptr` came from malloc with a small alignment, which realloc keeps.
-            unsafe { libc::realloc(ptr.cast(), new_size).cast() }
-        } else {
-            // SAFETY: the caller's contract; copies the old bytes and frees the block.
-            unsafe {
-                let new = self.alloc(core::alloc::Layout::from_size_align_unchecked(
-                    new_size,
-                    layout.align(),
-                ));
-                if !new.is_null() {
-                    core::ptr::copy_nonoverlapping(ptr, new, layout.size().min(new_size));
-                    self.dealloc(ptr, layout);
-                }
-                new
+        // SAFETY: the caller guarantees a valid size for this alignment.
+        let new =
+            unsafe { core::alloc::Layout::from_size_align_unchecked(new_size, layout.align()) };
+        let (old_block, new_block) = (block_size(layout), block_size(new));
+        if old_block == new_block {
+            return ptr;
+        }
+        if old_block > PAGE && new_block > PAGE {
+            // SAFETY: `ptr` is a mapping of its own of the old length; the kernel moves
+            // or grows it in place and keeps the contents.
+            let p = unsafe {
+                libc::mremap(
+                    ptr.cast(),
+                    old_block.next_multiple_of(PAGE),
+                    new_block.next_multiple_of(PAGE),
+                    libc::MREMAP_MAYMOVE,
+                )
+            };
+            return if p == libc::MAP_FAILED { null_mut() } else { p.cast() };
+        }
+        // SAFETY: the caller's contract; copies the bytes both blocks hold, frees the old.
+        unsafe {
+            let p = self.alloc(new);
+            if !p.is_null() {
+                core::ptr::copy_nonoverlapping(ptr, p, layout.size().min(new_size));
+                self.dealloc(ptr, layout);
             }
+            p
         }
     }
 }
