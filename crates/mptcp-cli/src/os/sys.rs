@@ -805,3 +805,88 @@ impl<T> Drop for LockGuard<'_, T> {
         self.lock.taken.store(false, Ordering::Release);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::alloc::{GlobalAlloc, Layout};
+    use proptest::prelude::*;
+
+    /// One step of a heap's life.
+    #[derive(Debug, Clone)]
+    enum Op {
+        Alloc { size: usize, align_log2: u32 },
+        Free { pick: usize },
+        Realloc { pick: usize, size: usize },
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        // Sizes across every class, the page limit and the big mappings.
+        let size = prop_oneof![1usize..64, 64usize..5000, 5000usize..200_000];
+        prop_oneof![
+            (size.clone(), 0u32..13).prop_map(|(size, align_log2)| Op::Alloc { size, align_log2 }),
+            any::<usize>().prop_map(|pick| Op::Free { pick }),
+            (any::<usize>(), size).prop_map(|(pick, size)| Op::Realloc { pick, size }),
+        ]
+    }
+
+    /// Every live block: its pointer, layout and the byte it was filled with.
+    type Live = Vec<(*mut u8, Layout, u8)>;
+
+    fn fill(p: *mut u8, len: usize, byte: u8) {
+        // SAFETY: `p` is a live block of at least `len` bytes.
+        unsafe { core::ptr::write_bytes(p, byte, len) }
+    }
+
+    fn holds(p: *mut u8, len: usize, byte: u8) -> bool {
+        // SAFETY: `p` is a live block of at least `len` bytes.
+        unsafe { core::slice::from_raw_parts(p, len) }.iter().all(|&b| b == byte)
+    }
+
+    proptest! {
+        /// Blocks are aligned as asked, never overlap (each keeps the byte it was filled
+        /// with through every later step), and `realloc` keeps the bytes both sizes hold.
+        #[test]
+        fn blocks_keep_their_bytes(ops in proptest::collection::vec(op(), 1..200)) {
+            let heap = Heap;
+            let mut live: Live = Vec::new();
+            for (step, op) in ops.into_iter().enumerate() {
+                let byte = (step % 251) as u8 + 1;
+                match op {
+                    Op::Alloc { size, align_log2 } => {
+                        let layout = Layout::from_size_align(size, 1 << align_log2).unwrap();
+                        // SAFETY: a non-zero size.
+                        let p = unsafe { heap.alloc(layout) };
+                        prop_assert!(!p.is_null());
+                        prop_assert_eq!(p as usize % layout.align(), 0);
+                        fill(p, size, byte);
+                        live.push((p, layout, byte));
+                    }
+                    Op::Free { pick } if !live.is_empty() => {
+                        let (p, layout, old) = live.swap_remove(pick % live.len());
+                        prop_assert!(holds(p, layout.size(), old));
+                        // SAFETY: `p` was allocated with `layout` and is freed once.
+                        unsafe { heap.dealloc(p, layout) };
+                    }
+                    Op::Realloc { pick, size } if !live.is_empty() => {
+                        let at = pick % live.len();
+                        let (p, layout, old) = live[at];
+                        // SAFETY: `p` is live with `layout`; `size` is non-zero.
+                        let q = unsafe { heap.realloc(p, layout, size) };
+                        prop_assert!(!q.is_null());
+                        prop_assert_eq!(q as usize % layout.align(), 0);
+                        prop_assert!(holds(q, layout.size().min(size), old));
+                        fill(q, size, byte);
+                        live[at] = (q, Layout::from_size_align(size, layout.align()).unwrap(), byte);
+                    }
+                    _ => {}
+                }
+            }
+            for (p, layout, old) in live {
+                prop_assert!(holds(p, layout.size(), old));
+                // SAFETY: as above.
+                unsafe { heap.dealloc(p, layout) };
+            }
+        }
+    }
+}
