@@ -93,22 +93,25 @@ impl Profile {
 
     /// The size budget in bytes.
     ///
-    /// - release, both targets: 200 KiB. Measured 197,920 bytes on x86_64 and 199,320 on
+    /// - release, both targets: 200 KiB. Measured 185,632 bytes on x86_64 and 184,616 on
     ///   aarch64 (rustc 1.95) with every default feature (`dns`, `endpoint follow`): a
     ///   plain static executable instead of static-pie (-12,880 bytes: no run-time
     ///   relocations), `-z noseparate-code` (-4,096), no unwind tables for the Rust code
     ///   (`crates/mptcp-cli/static.ld`, -16,384; all three in `.cargo/config.toml` and
     ///   the CLI's build.rs) and the CLI's own allocator instead of musl's malloc
-    ///   (-8,192), from 239,472 and 224,544. Before the CLI went `#![no_std]`: 615,152.
-    ///   What is left (x86_64): the CLI ~73 KB of code (its 32 KiB receive buffer is
-    ///   zeroed memory, not file), 32 KB of read-only data (usage texts, tables,
-    ///   strings), musl ~45 KB (the DNS resolver behind `-r` with the printf it needs:
-    ///   24,576 bytes of the file; threads for `endpoint follow`'s workers; time zones
-    ///   for `-t`), core and alloc ~25 KB, the netlink crates and the follow policy
-    ///   ~25 KB; `endpoint follow` as a whole adds 49,160 bytes. The budget is 160 KiB (goal 96 KiB), not
-    ///   reached: ~5 KiB of headroom here, so a regression of a few KiB shows.
+    ///   (-8,192), from 239,472 and 224,544, to 197,920 and 199,320; then without core's
+    ///   IP parser and formatter, its str-slicing panic messages (with their Unicode
+    ///   tables), `format!`, and with a packed errno table (-12,288 on x86_64). Before
+    ///   the CLI went `#![no_std]`: 615,152. What is left (x86_64): the CLI ~73 KB of
+    ///   code (its 32 KiB receive buffer is zeroed memory, not file), 26 KB of read-only
+    ///   data (usage texts, tables, strings), musl ~45 KB (the DNS resolver behind `-r`
+    ///   with the printf it needs: 24,576 bytes of the file; threads for `endpoint
+    ///   follow`'s workers; time zones for `-t`), core and alloc ~14 KB, the netlink
+    ///   crates and the follow policy ~25 KB; `endpoint follow` as a whole adds 53,336
+    ///   bytes. The budget is 160 KiB (goal 96 KiB), not reached: ~18 KiB of
+    ///   headroom here.
     /// - tiny, both: 96 KiB, the budget (goal 64 KiB); built without `dns` and
-    ///   without `endpoint follow`. Measured 96,520 bytes on x86_64, 94,496 on aarch64.
+    ///   without `endpoint follow`. Measured 93,096 bytes on x86_64, 90,960 on aarch64.
     pub fn budget(self, _target: &str) -> u64 {
         match self {
             Profile::Release => 200 * KIB,

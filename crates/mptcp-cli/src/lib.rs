@@ -46,7 +46,10 @@ use print::{color, usage};
 
 /// Runs the program with `args` (program name first) and returns the exit status.
 pub fn run_main(args: &[&str]) -> u8 {
-    let program = args.first().map(|a| a.rsplit('/').next().unwrap_or(a)).unwrap_or("");
+    // The last path component (a byte search: no generic str searcher in the binary).
+    let program = args.first().map_or("", |a| {
+        a.bytes().rposition(|b| b == b'/').and_then(|i| a.get(i + 1..)).unwrap_or(a)
+    });
     let personality = if program == "ip" { Personality::Ip } else { Personality::Plain };
     fail::set_plain(personality == Personality::Plain);
     match start(personality, args.get(1..).unwrap_or(&[])) {
@@ -70,7 +73,10 @@ fn start(personality: Personality, args: &[&str]) -> Result<u8, Exit> {
         Parsed::Usage => {
             return Err(match personality {
                 Personality::Ip => run::ip_usage(),
-                Personality::Plain => fail::fatal(fail::USAGE, usage::PLAIN.trim_end()),
+                Personality::Plain => fail::fatal(
+                    fail::USAGE,
+                    usage::PLAIN.strip_suffix('\n').unwrap_or(usage::PLAIN),
+                ),
             });
         }
         Parsed::Run(o, i) => (o, i),

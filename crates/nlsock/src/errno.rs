@@ -15,7 +15,12 @@ impl Errno {
     /// glibc's `strerror` text, so that output is identical whichever libc we link.
     /// `None` for numbers without a table entry.
     pub fn message(self) -> Option<&'static str> {
-        MESSAGES.iter().find(|(n, _)| *n == self.0).map(|(_, m)| *m)
+        let n = usize::try_from(self.0).ok().filter(|n| (1..=MAX).contains(n))?;
+        let (start, end) = (usize::from(ENDS[n - 1]), usize::from(ENDS[n]));
+        if start == end {
+            return None;
+        }
+        core::str::from_utf8(TEXT.get(start..end)?).ok()
     }
 }
 
@@ -30,6 +35,59 @@ impl fmt::Display for Errno {
 
 impl core::error::Error for Errno {}
 
+/// The table as the binary keeps it, packed at compile time: every message's bytes in
+/// one array ([`TEXT`]) and where the messages of 1 to [`MAX`] end ([`ENDS`]; an empty
+/// range is a number without an entry). Two bytes an errno instead of the 24 of a
+/// `(i32, &str)` pair: [`MESSAGES`] itself is only read by the compiler.
+static TEXT: [u8; TEXT_LEN] = pack_text();
+static ENDS: [u16; MAX + 1] = pack_ends();
+
+/// The largest errno with a message.
+const MAX: usize = MESSAGES[MESSAGES.len() - 1].0 as usize;
+
+const TEXT_LEN: usize = {
+    let (mut n, mut i) = (0, 0);
+    while i < MESSAGES.len() {
+        n += MESSAGES[i].1.len();
+        i += 1;
+    }
+    n
+};
+
+const fn pack_text() -> [u8; TEXT_LEN] {
+    let mut out = [0u8; TEXT_LEN];
+    let (mut at, mut i) = (0, 0);
+    while i < MESSAGES.len() {
+        let m = MESSAGES[i].1.as_bytes();
+        let mut j = 0;
+        while j < m.len() {
+            out[at] = m[j];
+            at += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+}
+
+const fn pack_ends() -> [u16; MAX + 1] {
+    let mut ends = [0u16; MAX + 1];
+    let (mut n, mut i, mut at) = (1, 0, 0);
+    while n <= MAX {
+        if i < MESSAGES.len() && MESSAGES[i].0 as usize == n {
+            at += MESSAGES[i].1.len();
+            i += 1;
+        }
+        assert!(at <= u16::MAX as usize);
+        ends[n] = at as u16;
+        n += 1;
+    }
+    // Every entry was taken: the numbers ascend, with no repeats.
+    assert!(i == MESSAGES.len());
+    ends
+}
+
+/// glibc's messages, by number, ascending.
 const MESSAGES: &[(i32, &str)] = &[
     (1, "Operation not permitted"),
     (2, "No such file or directory"),
@@ -122,5 +180,13 @@ mod tests {
         assert_eq!(Errno(1).to_string(), "Operation not permitted");
         assert_eq!(Errno(95).to_string(), "Operation not supported");
         assert_eq!(Errno(4242).to_string(), "Unknown error 4242");
+        assert_eq!(Errno(125).to_string(), "Operation canceled");
+        assert_eq!(Errno(41).to_string(), "Unknown error 41");
+        assert_eq!(Errno(0).to_string(), "Unknown error 0");
+        assert_eq!(Errno(-1).to_string(), "Unknown error -1");
+        assert_eq!(Errno(126).to_string(), "Unknown error 126");
+        for &(n, m) in MESSAGES {
+            assert_eq!(Errno(n).message(), Some(m));
+        }
     }
 }

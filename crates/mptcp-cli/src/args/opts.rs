@@ -144,7 +144,8 @@ pub fn parse(
         if !arg.starts_with('-') {
             break;
         }
-        let opt = if arg.starts_with("--") { &arg[1..] } else { arg };
+        // `--x` is `-x` (`strip_prefix` rather than `&arg[1..]`: no str-slicing panic path).
+        let opt = arg.strip_prefix('-').filter(|o| o.starts_with('-')).unwrap_or(arg);
         let value = args.get(i + 1).copied();
         let Some(kind) = lookup(opt) else {
             say(format_args!("Option \"{opt}\" is unknown, try \"ip -help\".\n"));

@@ -256,7 +256,7 @@ impl Interfaces for Session {
 fn if_number(name: &str) -> Option<u32> {
     let digits = name.strip_prefix("if")?;
     let end = digits.bytes().position(|b| !b.is_ascii_digit()).unwrap_or(digits.len());
-    digits[..end].parse().ok()
+    digits.get(..end)?.parse().ok()
 }
 
 #[cfg(test)]

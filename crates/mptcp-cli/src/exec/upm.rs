@@ -3,7 +3,6 @@
 
 use crate::command::upm::Upm;
 use crate::exec::session::Session;
-use crate::prelude::*;
 use crate::print::fail::say;
 use crate::print::out::Out;
 
@@ -24,17 +23,15 @@ pub fn run(s: &mut Session, out: &mut Out, u: &Upm, resolve: bool) -> u8 {
 /// After a failure: if this namespace runs the in-kernel path manager, say which
 /// sysctl selects the userspace one.
 fn hint_pm_type() {
-    let read = |p: &str| {
-        crate::os::sys::read_file(p, 4096).ok().map(|b| String::from_utf8_lossy(&b).into_owned())
-    };
+    let read = |p: &str| crate::os::sys::read_file(p, 4096).ok();
     let path_manager = read("/proc/sys/net/mptcp/path_manager");
     let pm_type = read("/proc/sys/net/mptcp/pm_type");
-    let kernel_pm =
-        match (path_manager.as_deref().map(str::trim), pm_type.as_deref().map(str::trim)) {
-            (Some(pm), _) => pm != "userspace",
-            (None, Some(t)) => t != "1",
-            (None, None) => false,
-        };
+    // The sysctl files are ASCII: compared as bytes, trimmed of ASCII blanks.
+    let kernel_pm = match (path_manager.as_deref(), pm_type.as_deref()) {
+        (Some(pm), _) => pm.trim_ascii() != b"userspace",
+        (None, Some(t)) => t.trim_ascii() != b"1",
+        (None, None) => false,
+    };
     if kernel_pm {
         say(format_args!(
             "Error: this namespace uses the in-kernel path manager; the userspace path manager \

@@ -5,7 +5,6 @@ use core::net::SocketAddr;
 use mptcp_diag::{Connection, TCP_LISTEN};
 
 use crate::os::io::Write;
-use crate::prelude::*;
 use crate::print::addr::Display;
 use crate::print::color::Color;
 use crate::print::out::Out;
@@ -45,11 +44,11 @@ pub fn print<W: Write>(out: &mut Out<W>, r: &Row, server: bool) {
         let w = &mut out.w;
         j.start_object(w);
         if let Some(t) = r.token {
-            j.string(w, "token", &format!("{t:08x}"));
+            j.string_fmt(w, "token", format_args!("{t:08x}"));
         }
-        j.string(w, "local", &Display(r.local.ip()).to_string());
+        j.string_fmt(w, "local", format_args!("{}", Display(r.local.ip())));
         j.uint(w, "lport", r.local.port().into());
-        j.string(w, "remote", &Display(r.remote.ip()).to_string());
+        j.string_fmt(w, "remote", format_args!("{}", Display(r.remote.ip())));
         j.uint(w, "rport", r.remote.port().into());
         if let Some(n) = r.subflows {
             j.uint(w, "subflows", n.into());

@@ -4,7 +4,6 @@
 use mptcp_pm_wire::Endpoint;
 
 use crate::os::io::Write;
-use crate::prelude::*;
 use crate::print::addr::Host;
 use crate::print::color::Color;
 use crate::print::out::Out;
@@ -70,7 +69,7 @@ pub fn print<W: Write>(
             }
         }
         if flags & !known != 0 {
-            j.string(w, "rawflags", &format!("{:02x}", flags & !known));
+            j.string_fmt(w, "rawflags", format_args!("{:02x}", flags & !known));
         }
         if let Some(name) = name {
             j.string_fmt(w, "dev", format_args!("{name}"));

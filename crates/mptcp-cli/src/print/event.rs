@@ -5,7 +5,6 @@ use core::net::IpAddr;
 use mptcp_pm_wire::Event;
 
 use crate::os::io::Write;
-use crate::prelude::*;
 use crate::print::color::Color;
 use crate::print::out::Out;
 use crate::print::timefmt::{self, LocalTime};
@@ -217,15 +216,19 @@ fn print_json<W: Write>(
     j.start_object(w);
     if let Some(t) = now {
         match ts {
-            Timestamps::Long => j.string(w, "timestamp", &format!("{} usec", timefmt::long(t))),
-            Timestamps::Short => j.string(w, "timestamp_short", &timefmt::short(t)),
+            Timestamps::Long => {
+                j.string_fmt(w, "timestamp", format_args!("{} usec", timefmt::long(t)))
+            }
+            Timestamps::Short => {
+                j.string_fmt(w, "timestamp_short", format_args!("{}", timefmt::short(t)))
+            }
             Timestamps::Off => {}
         }
     }
     match event_name(f.kind) {
         Some(n) => j.string(w, "event", n),
         None => {
-            j.string(w, "event", &format!("UNKNOWN {}", f.kind));
+            j.string_fmt(w, "event", format_args!("UNKNOWN {}", f.kind));
             j.end_object(w);
             return;
         }

@@ -1,7 +1,8 @@
 //! Monitor timestamps (`-t`, `-ts`), formatted from a broken-down local time.
 
+use core::fmt;
+
 pub use crate::os::sys::LocalTime;
-use crate::prelude::*;
 
 const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const MONTHS: [&str; 12] =
@@ -9,26 +10,48 @@ const MONTHS: [&str; 12] =
 
 /// `asctime` without its newline, a space, and the microseconds unpadded:
 /// `Sat Nov 28 05:12:38 2026 812811` (the `-t` form, before ` usec`).
-pub fn long(t: &LocalTime) -> String {
-    format!(
-        "{} {}{:3} {:02}:{:02}:{:02} {} {}",
-        DAYS[t.weekday as usize % 7],
-        MONTHS[(t.month as usize).wrapping_sub(1) % 12],
-        t.day,
-        t.hour,
-        t.minute,
-        t.second,
-        t.year,
-        t.usec
-    )
+pub fn long(t: &LocalTime) -> Long<'_> {
+    Long(t)
+}
+
+/// [`long`]'s text, written where it is printed (no `String`).
+pub struct Long<'t>(&'t LocalTime);
+
+impl fmt::Display for Long<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = self.0;
+        write!(
+            f,
+            "{} {}{:3} {:02}:{:02}:{:02} {} {}",
+            DAYS[t.weekday as usize % 7],
+            MONTHS[(t.month as usize).wrapping_sub(1) % 12],
+            t.day,
+            t.hour,
+            t.minute,
+            t.second,
+            t.year,
+            t.usec
+        )
+    }
 }
 
 /// `YYYY-mm-ddTHH:MM:SS.uuuuuu` (the `-ts` form).
-pub fn short(t: &LocalTime) -> String {
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}",
-        t.year, t.month, t.day, t.hour, t.minute, t.second, t.usec
-    )
+pub fn short(t: &LocalTime) -> Short<'_> {
+    Short(t)
+}
+
+/// [`short`]'s text, written where it is printed (no `String`).
+pub struct Short<'t>(&'t LocalTime);
+
+impl fmt::Display for Short<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let t = self.0;
+        write!(
+            f,
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}",
+            t.year, t.month, t.day, t.hour, t.minute, t.second, t.usec
+        )
+    }
 }
 
 #[cfg(test)]
@@ -48,7 +71,7 @@ mod tests {
 
     #[test]
     fn forms() {
-        assert_eq!(long(&T), "Sun Nov  8 05:12:38 2026 2589");
-        assert_eq!(short(&T), "2026-11-08T05:12:38.002589");
+        assert_eq!(long(&T).to_string(), "Sun Nov  8 05:12:38 2026 2589");
+        assert_eq!(short(&T).to_string(), "2026-11-08T05:12:38.002589");
     }
 }

@@ -8,6 +8,7 @@ use core::net::IpAddr;
 use mptcp_follow::{Endpoint, State, flag};
 
 use crate::os::sys;
+use crate::print::addr::Display;
 use crate::print::json::JsonWriter;
 use crate::print::out::Out;
 use crate::print::timefmt::LocalTime;
@@ -148,7 +149,7 @@ impl Log<'_> {
         if self.dry_run && matches!(action, Action::Add | Action::Delete) {
             let _ = w.write_all(b"would ");
         }
-        let _ = write!(w, "{} {}", action.word(), s.ip);
+        let _ = write!(w, "{} {}", action.word(), Display(s.ip));
         if let Some(id) = s.id {
             let _ = write!(w, " id {id}");
         }
@@ -183,7 +184,7 @@ impl Log<'_> {
         if self.dry_run {
             j.bool(w, "dry_run", true);
         }
-        j.string_fmt(w, "address", format_args!("{}", s.ip));
+        j.string_fmt(w, "address", format_args!("{}", Display(s.ip)));
         if let Some(id) = s.id {
             j.uint(w, "id", id.into());
         }
