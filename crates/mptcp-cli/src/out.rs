@@ -116,13 +116,16 @@ impl Write for Stdout {
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        let pending = self.len;
-        self.len = 0;
+        let pending = core::mem::take(&mut self.len);
         if pending == 0 {
             return Ok(());
         }
-        let buf = self.buf;
-        self.put(&buf[..pending])
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        // Written from the buffer in place: a copy of the whole 8 KiB array first (what
+        // `self.put` on a copy needed) was most of a flush's user time.
+        crate::sys::write_stdout(&self.buf[..pending]).inspect_err(|e| self.error = Some(*e))
     }
 }
 
@@ -161,8 +164,8 @@ impl Write for Stderr {
 
 /// `dst.copy_from_slice(src)` without a call to the C library's `memcpy` for the short
 /// pieces output is made of: musl's x86_64 `memcpy` always starts a `rep movsq` and
-/// moves the tail a byte at a time, which costs more than the copy for a 1- to 32-byte
-/// piece. Fixed-size copies compile to plain loads and stores; two of them, overlapping,
+/// moves the tail a byte at a time, which costs more than the copy for a 1- to 128-byte
+/// piece (a monitor event line is about 100). Fixed-size copies compile to plain loads and stores; two of them, overlapping,
 /// cover any length in their range.
 fn copy(dst: &mut [u8], src: &[u8]) {
     let n = src.len();
@@ -185,6 +188,14 @@ fn copy(dst: &mut [u8], src: &[u8]) {
             dst[..16].copy_from_slice(&src[..16]);
             dst[n - 16..n].copy_from_slice(&src[n - 16..]);
         }
+        33..=64 => {
+            dst[..32].copy_from_slice(&src[..32]);
+            dst[n - 32..n].copy_from_slice(&src[n - 32..]);
+        }
+        65..=128 => {
+            dst[..64].copy_from_slice(&src[..64]);
+            dst[n - 64..n].copy_from_slice(&src[n - 64..]);
+        }
         _ => dst[..n].copy_from_slice(src),
     }
 }
@@ -195,9 +206,9 @@ mod tests {
 
     #[test]
     fn short_copies_are_exact_for_every_length() {
-        let src: Vec<u8> = (1..=64).collect();
-        for n in 0..=64 {
-            let mut dst = [0u8; 64];
+        let src: Vec<u8> = (1..=160).collect();
+        for n in 0..=160 {
+            let mut dst = [0u8; 160];
             copy(&mut dst[..n], &src[..n]);
             assert_eq!(&dst[..n], &src[..n], "length {n}");
             assert!(dst[n..].iter().all(|&b| b == 0), "length {n} wrote past its end");
