@@ -53,13 +53,16 @@ pub fn splice(old: &str, section: &Section) -> String {
         .filter_map(|t| t.what.split_once(':').map(|(p, _)| format!("| {p}:")))
         .collect();
     let rows: Vec<String> = section.targets.iter().map(target_row).collect();
-    let mut lines: Vec<String> = out
-        .lines()
-        .filter(|l| !prefixes.iter().any(|p| l.starts_with(p.as_str())))
-        .filter(|l| !rows.iter().any(|r| r.split(" | ").next() == l.split(" | ").next()))
-        .map(String::from)
-        .collect();
-    if let Some(i) = lines.iter().position(|l| l.starts_with("| `cargo xtask bench` run time")) {
+    let replaced = |l: &str| {
+        prefixes.iter().any(|p| l.starts_with(p.as_str()))
+            || rows.iter().any(|r| r.split(" | ").next() == l.split(" | ").next())
+    };
+    // The new rows go where the first old one was, else before the run-time row.
+    let first_old = out.lines().position(replaced);
+    let mut lines: Vec<String> = out.lines().filter(|l| !replaced(l)).map(String::from).collect();
+    let at = first_old
+        .or_else(|| lines.iter().position(|l| l.starts_with("| `cargo xtask bench` run time")));
+    if let Some(i) = at {
         for (k, r) in rows.iter().enumerate() {
             lines.insert(i + k, r.clone());
         }
