@@ -60,18 +60,48 @@ impl<W: Write> Out<W> {
     }
 }
 
-/// Standard output through an 8 KiB buffer inside the struct: no allocation, one
-/// `write` per flush, and C stdio's behaviour for a closed pipe (the error is ignored).
+/// Standard output through an 8 KiB buffer: no allocation, one `write` per flush, and C
+/// stdio's behaviour for a closed pipe (the error is ignored). The buffer is a static in
+/// zeroed memory, like the session's receive buffer: inside the struct it made `main`'s
+/// stack frame 19 KiB (the struct was built, then moved into the runner), which cost a
+/// one-shot command four page faults and an 8 KiB `memset` before it did anything; in
+/// static memory only the page that output reaches is ever touched. A second `Stdout`
+/// while the first lives (only tests make one) gets its buffer from the heap.
 pub struct Stdout {
-    buf: [u8; 8192],
+    buf: Buf,
     len: usize,
     error: Option<io::Error>,
+}
+
+/// Bytes [`Stdout`] buffers.
+const STDOUT_BUF: usize = 8192;
+
+/// The buffer of the one [`Stdout`] a process has.
+static BUF: crate::sys::Lock<[u8; STDOUT_BUF]> = crate::sys::Lock::new([0; STDOUT_BUF]);
+
+/// Where a [`Stdout`]'s bytes wait.
+enum Buf {
+    Static(crate::sys::LockGuard<'static, [u8; STDOUT_BUF]>),
+    Heap(alloc::vec::Vec<u8>),
+}
+
+impl Buf {
+    fn bytes(&mut self) -> &mut [u8] {
+        match self {
+            Buf::Static(b) => &mut b[..],
+            Buf::Heap(v) => v,
+        }
+    }
 }
 
 impl Stdout {
     /// An empty buffer.
     pub fn new() -> Self {
-        Stdout { buf: [0; 8192], len: 0, error: None }
+        let buf = match BUF.try_lock() {
+            Some(b) => Buf::Static(b),
+            None => Buf::Heap(alloc::vec![0; STDOUT_BUF]),
+        };
+        Stdout { buf, len: 0, error: None }
     }
 
     /// The first write error (`ENOSPC`, `EIO`, …), if a write failed: output after it
@@ -91,8 +121,9 @@ impl Stdout {
 #[cfg(test)]
 impl Stdout {
     /// What is buffered (tests).
-    pub fn contents(&self) -> &[u8] {
-        &self.buf[..self.len]
+    pub fn contents(&mut self) -> &[u8] {
+        let len = self.len;
+        &self.buf.bytes()[..len]
     }
 }
 
@@ -104,13 +135,14 @@ impl Default for Stdout {
 
 impl Write for Stdout {
     fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        if self.len + data.len() > self.buf.len() {
+        if self.len + data.len() > STDOUT_BUF {
             self.flush()?;
         }
-        if data.len() > self.buf.len() {
+        if data.len() > STDOUT_BUF {
             return self.put(data);
         }
-        copy(&mut self.buf[self.len..self.len + data.len()], data);
+        let at = self.len;
+        copy(&mut self.buf.bytes()[at..at + data.len()], data);
         self.len += data.len();
         Ok(())
     }
@@ -125,7 +157,8 @@ impl Write for Stdout {
         }
         // Written from the buffer in place: a copy of the whole 8 KiB array first (what
         // `self.put` on a copy needed) was most of a flush's user time.
-        crate::sys::write_stdout(&self.buf[..pending]).inspect_err(|e| self.error = Some(*e))
+        let r = crate::sys::write_stdout(&self.buf.bytes()[..pending]);
+        r.inspect_err(|e| self.error = Some(*e))
     }
 }
 
