@@ -88,8 +88,9 @@ pub fn run(bins: &Bins, ns: &BenchNs, work: &Path) -> Result<Section, String> {
         "{COMMANDS} commands per file, `mptcp -n NS -batch FILE` against \
          `ip -n NS -batch FILE` (the same file: `mptcp` accepts the leading `mptcp` word), \
          stdout on /dev/null. A workload's programs run in rounds, back to back (mptcp, \
-         mptcp `-force`, ip, ip `-force`, mptcp, …), so that load from elsewhere on the \
-         machine falls on each alike; median shown, with the 10th and 90th percentiles. \
+         mptcp `-force`, ip, ip `-force`; each round starts one program further, so that \
+         none always follows `ip`), so that load from elsewhere on the machine falls on \
+         each alike; median shown, with the 10th and 90th percentiles. \
          Per command = whole-process wall time / {COMMANDS} (process start-up included: \
          under 0.1 µs per command); CPU is user + system time from `wait4`, which leaves \
          out the time a run waited for a CPU. \
@@ -110,9 +111,10 @@ pub fn run(bins: &Bins, ns: &BenchNs, work: &Path) -> Result<Section, String> {
         let text = w.lines.join("\n") + "\n";
         std::fs::write(&file, text.repeat(COMMANDS / 2)).map_err(|e| format!("batch file: {e}"))?;
         // Every program of the workload in one spec, so that each round runs them back
-        // to back (mptcp, mptcp -force, ip, ip -force, mptcp, …): load from elsewhere on
-        // the machine falls on all of them alike, and `-force` is compared with plain
-        // run by run. Measured apart, minutes apart, they differed by a third either way.
+        // to back (mptcp, mptcp -force, ip, ip -force; the next round starts one further):
+        // load from elsewhere on the machine falls on all of them alike, and `-force` is
+        // compared with plain round by round. Measured apart, minutes apart, they
+        // differed by a third either way.
         let modes: &[bool] = if w.forced { &[false, true] } else { &[false] };
         let mut spec = format!("runs {}\nwarmup {}\n", w.runs, usize::from(w.runs > 1));
         for (prog, tag) in [(&bins.mptcp, "ours"), (&bins.ip, "ip")] {
@@ -201,7 +203,7 @@ pub fn run(bins: &Bins, ns: &BenchNs, work: &Path) -> Result<Section, String> {
             });
         }
         if w.forced {
-            // Round by round: each `-force` run against the plain run just before it.
+            // Round by round: each `-force` run against the plain run of the same round.
             let ratios = |a: Vec<f64>, b: Vec<f64>| -> Vec<f64> {
                 a.iter().zip(&b).map(|(f, p)| f / p).collect()
             };
@@ -219,7 +221,7 @@ pub fn run(bins: &Bins, ns: &BenchNs, work: &Path) -> Result<Section, String> {
             let _ = write!(
                 pairs_md,
                 "\n`-force` against plain `-batch`, {}, round by round (each `-force` run \
-                 over the plain run just before it): wall time {}, CPU time (user + \
+                 over the plain run of the same round): wall time {}, CPU time (user + \
                  system) {}; `-force` was faster in {faster} of {} rounds.\n",
                 w.title,
                 range(&by_wall),
