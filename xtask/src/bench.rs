@@ -29,19 +29,63 @@ pub struct Opts {
     pub out: String,
     /// `--quick`.
     pub quick: bool,
-    /// `--follow-only`: only the `endpoint follow` section, replaced in place.
-    pub follow_only: bool,
+    /// `--only LIST`: only these sections, each replaced in place in the existing
+    /// report (`--follow-only` is `--only follow`); empty for a full run.
+    pub only: Vec<Part>,
+    /// `--storm-runs N`: runs of the steady storm phase.
+    pub steady_runs: usize,
+}
+
+/// A section of the report that `--only` can run alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// Section 1.
+    Oneshot,
+    /// Section 2.
+    Batch,
+    /// Section 3.
+    Storm,
+    /// Section 4.
+    Follow,
+    /// Section 5.
+    Micro,
+}
+
+impl Part {
+    const ALL: [(&'static str, Part); 5] = [
+        ("oneshot", Part::Oneshot),
+        ("batch", Part::Batch),
+        ("storm", Part::Storm),
+        ("follow", Part::Follow),
+        ("micro", Part::Micro),
+    ];
+
+    fn parse(list: &str) -> Result<Vec<Part>, String> {
+        list.split(',')
+            .map(|w| {
+                Part::ALL
+                    .iter()
+                    .find(|(n, _)| *n == w.trim())
+                    .map(|(_, p)| *p)
+                    .ok_or_else(|| format!("unknown section `{w}`\n{USAGE}"))
+            })
+            .collect()
+    }
 }
 
 const USAGE: &str = "\
-usage: cargo xtask bench [--quick] [--follow-only] [--runs N] [--storm-seconds S] [--out FILE]
+usage: cargo xtask bench [--quick] [--only LIST] [--follow-only] [--runs N] [--storm-seconds S]
+                         [--storm-runs N] [--out FILE]
 
   --quick            50 one-shot runs, 3 s storms, short criterion runs, 40 follow
                      changes per family and 2 follow storm runs (a smoke test)
-  --follow-only      only `endpoint follow` against mptcpd: its section and target rows
-                     are replaced in the existing report, the rest is left as it is
+  --only LIST        only these sections (comma-separated: oneshot, batch, storm, follow,
+                     micro): their sections and target rows are replaced in the existing
+                     report, the rest is left as it is
+  --follow-only      the same as `--only follow` (`endpoint follow` against mptcpd)
   --runs N           interleaved runs per program and one-shot case (default 500)
   --storm-seconds S  length of each monitor-storm phase (default 15)
+  --storm-runs N     runs of the steady storm phase, for the spread (default 3)
   --out FILE         report path, relative to the repository root (default BENCHMARKS.md)";
 
 impl Opts {
@@ -52,13 +96,15 @@ impl Opts {
             measure: Duration::from_secs(3),
             out: "BENCHMARKS.md".into(),
             quick: false,
-            follow_only: false,
+            only: Vec::new(),
+            steady_runs: 3,
         };
         let mut it = args.iter();
         while let Some(a) = it.next() {
             let mut value = || it.next().ok_or_else(|| format!("{a} needs a value\n{USAGE}"));
             match a.as_str() {
-                "--follow-only" => o.follow_only = true,
+                "--follow-only" => o.only.push(Part::Follow),
+                "--only" => o.only.extend(Part::parse(value()?)?),
                 "--quick" => {
                     o.quick = true;
                     o.runs = 50;
@@ -69,6 +115,10 @@ impl Opts {
                 "--storm-seconds" => {
                     let s: f64 = value()?.parse().map_err(|_| "bad --storm-seconds")?;
                     o.storm = Duration::from_secs_f64(s.max(1.0));
+                }
+                "--storm-runs" => {
+                    o.steady_runs = value()?.parse().map_err(|_| "bad --storm-runs")?;
+                    o.steady_runs = o.steady_runs.max(1);
                 }
                 "--out" => o.out = value()?.clone(),
                 "-h" | "--help" => return Err(USAGE.into()),
@@ -108,21 +158,16 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let opts = Opts::parse(args)?;
     let start = Instant::now();
     let bins = build::prepare(root)?;
-    if opts.follow_only {
-        return follow_only(root, &bins, &opts, start);
+    if !opts.only.is_empty() {
+        return only(root, &bins, &opts, start);
     }
     let host = machine::describe(&bins)?;
     let work = build::scratch_dir()?;
     let result = (|| {
         let mut sections = Vec::new();
-        {
-            let ns = topo::BenchNs::create(&work)?;
-            sections.push(oneshot::run(&bins, &ns, &work, opts.runs)?);
-            sections.push(batch::run(&bins, &ns, &work)?);
+        for part in Part::ALL.map(|(_, p)| p) {
+            sections.push(section(part, root, &bins, &work, &opts)?);
         }
-        sections.push(storm::run(&bins, &work, opts.storm)?);
-        sections.push(follow::run(&bins, &work, opts.quick)?);
-        sections.push(micro::run(root, opts.measure)?);
         report::write(&root.join(&opts.out), &host, &opts, &sections, start.elapsed())
     })();
     let _ = std::fs::remove_dir_all(&work);
@@ -131,19 +176,59 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// `--follow-only`: runs the `endpoint follow` section and puts it, and its target rows,
-/// in place of the old ones in the existing report (appended when there were none).
-fn follow_only(root: &Path, bins: &build::Bins, opts: &Opts, start: Instant) -> Result<(), String> {
+/// Runs one section, with the machine's load average before and after it at its end:
+/// the machine may be shared, and wall times depend on what else runs.
+fn section(
+    part: Part,
+    root: &Path,
+    bins: &build::Bins,
+    work: &Path,
+    opts: &Opts,
+) -> Result<Section, String> {
+    let before = machine::load();
+    let mut s = match part {
+        Part::Oneshot | Part::Batch => {
+            let ns = topo::BenchNs::create(work)?;
+            if part == Part::Oneshot {
+                oneshot::run(bins, &ns, work, opts.runs)?
+            } else {
+                // The batch's add makes the 8th endpoint, as in the one-shot add case.
+                ns.make_room()?;
+                batch::run(bins, &ns, work)?
+            }
+        }
+        Part::Storm => storm::run(bins, work, opts.storm, opts.steady_runs)?,
+        Part::Follow => follow::run(bins, work, opts.quick)?,
+        Part::Micro => micro::run(root, opts.measure)?,
+    };
+    let md = s.md.trim_end();
+    s.md = format!(
+        "{md}\n\nLoad average (1, 5, 15 min) when this section started: {before}; when it \
+         ended: {}.\n",
+        machine::load()
+    );
+    Ok(s)
+}
+
+/// `--only`: runs the sections asked for and puts each, and its target rows, in place of
+/// the old ones in the existing report (appended when there were none).
+fn only(root: &Path, bins: &build::Bins, opts: &Opts, start: Instant) -> Result<(), String> {
     let work = build::scratch_dir()?;
-    let section = follow::run(bins, &work, opts.quick);
-    let _ = std::fs::remove_dir_all(&work);
-    let section = section?;
     let path = root.join(&opts.out);
-    let old = std::fs::read_to_string(&path).unwrap_or_default();
-    let new = report::splice(&old, &section);
-    std::fs::write(&path, new).map_err(|e| format!("{}: {e}", path.display()))?;
+    let result = (|| {
+        for part in &opts.only {
+            let section = section(*part, root, bins, &work, opts)?;
+            let old = std::fs::read_to_string(&path).unwrap_or_default();
+            let new = report::splice(&old, &section);
+            std::fs::write(&path, new).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+        Ok::<(), String>(())
+    })();
+    let _ = std::fs::remove_dir_all(&work);
+    result?;
     println!(
-        "bench: replaced the follow section of {} in {}",
+        "bench: replaced {} section(s) of {} in {}",
+        opts.only.len(),
         opts.out,
         crate::util::fmt_duration(start.elapsed())
     );

@@ -64,15 +64,18 @@ fn run_one(cmd: &[String]) -> Result<Usage, String> {
     })
 }
 
-/// `spawn SPEC_FILE`: WARMUP unrecorded rounds, then RUNS rounds of every program in
-/// spec order (A B C A B C ...). Prints one line per measured run:
+/// `spawn SPEC_FILE`: WARMUP unrecorded rounds, then RUNS rounds of every program, each
+/// round starting one program further (A B C, B C A, C A B, ...): a run is slower right
+/// after a heavy program (`ip` leaves the caches cold), so that place goes to each in
+/// turn. Prints one line per measured run, in round order:
 /// `NAME WALL_NS MAXRSS_KB CPU_US STATUS MINOR_FAULTS`.
 pub fn spawn(spec_file: &str) -> Result<(), String> {
     let spec = std::fs::read_to_string(spec_file).map_err(|e| format!("{spec_file}: {e}"))?;
     let (runs, warmup, progs) = parse(&spec)?;
     let mut out = String::with_capacity(runs * progs.len() * 40);
     for round in 0..warmup + runs {
-        for p in &progs {
+        let n = progs.len().max(1);
+        for p in progs.iter().cycle().skip(round % n).take(n) {
             let start = Instant::now();
             let (mut rss, mut cpu, mut status, mut faults) = (0, 0, 0, 0);
             for cmd in &p.cmds {

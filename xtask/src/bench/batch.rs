@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::build::{Bins, s};
-use super::oneshot::{drive, syscalls};
+use super::oneshot::{Run, drive, syscalls};
 use super::stats::{fmt_count, fmt_ratio, median, quantile};
 use super::topo::BenchNs;
 use super::{Section, Target};
@@ -58,8 +58,8 @@ fn workloads() -> [Workload; 2] {
                 "mptcp limits show".into(),
             ],
             // A run takes 20-60 ms, and a few of them land on a busy moment of the
-            // machine: 21 runs keep the median steady.
-            runs: 21,
+            // machine: 31 rounds keep the median steady.
+            runs: 31,
             multi: (COMMANDS, &KS, 3),
             forced: true,
         },
@@ -87,8 +87,13 @@ pub fn run(bins: &Bins, ns: &BenchNs, work: &Path) -> Result<Section, String> {
         md,
         "{COMMANDS} commands per file, `mptcp -n NS -batch FILE` against \
          `ip -n NS -batch FILE` (the same file: `mptcp` accepts the leading `mptcp` word), \
-         stdout on /dev/null, runs interleaved, median shown. Per command = whole-process \
-         wall time / {COMMANDS} (process start-up included: under 0.1 µs per command). \
+         stdout on /dev/null. A workload's programs run in rounds, back to back (mptcp, \
+         mptcp `-force`, ip, ip `-force`; each round starts one program further, so that \
+         none always follows `ip`), so that load from elsewhere on the machine falls on \
+         each alike; median shown, with the 10th and 90th percentiles. \
+         Per command = whole-process wall time / {COMMANDS} (process start-up included: \
+         under 0.1 µs per command); CPU is user + system time from `wait4`, which leaves \
+         out the time a run waited for a CPU. \
          The namespace holds 7 endpoints; the add makes the 8th.\n\n\
          System calls per command come from `strace -f -c` over a {STRACED}-command file. \
          With `-force` (both programs) every line runs whatever the lines before it did, \
@@ -96,95 +101,161 @@ pub fn run(bins: &Bins, ns: &BenchNs, work: &Path) -> Result<Section, String> {
          datagram and collects the answers line by line; without it each line goes \
          alone, as a failed line must stop the batch before the next one runs. The \
          endpoint cycle is bound by the kernel (below) and runs without `-force` only.\n\n\
-         | workload | runs | mptcp µs/cmd | ip µs/cmd | mptcp / ip | syscalls/cmd mptcp / ip | peak RSS mptcp / ip |\n\
-         |---|---|---|---|---|---|---|"
+         | workload | runs | mptcp µs/cmd (p10–p90) | mptcp CPU µs/cmd | ip µs/cmd (p10–p90) | mptcp / ip | syscalls/cmd mptcp / ip | peak RSS mptcp / ip |\n\
+         |---|---|---|---|---|---|---|---|"
     );
     let mut targets = Vec::new();
-    let mut cases = Vec::new();
+    let mut pairs_md = String::new();
     for w in workloads() {
-        cases.push((w.clone(), false));
-        if w.forced {
-            cases.push((w, true));
-        }
-    }
-    for (w, force) in cases {
         let file = work.join("batch.txt");
         let text = w.lines.join("\n") + "\n";
-        let flag = if force { " -force" } else { "" };
-        let title = format!("{}{}", w.title, if force { ", `-force`" } else { "" });
         std::fs::write(&file, text.repeat(COMMANDS / 2)).map_err(|e| format!("batch file: {e}"))?;
-        let spec = format!(
-            "runs {}\nwarmup {}\nprog ours\ncmd {} -n {}{flag} -batch {}\nprog ip\ncmd {} -n {}{flag} -batch {}\n",
-            w.runs,
-            usize::from(w.runs > 1),
-            s(&bins.mptcp),
-            ns.name,
-            s(&file),
-            s(&bins.ip),
-            ns.name,
-            s(&file)
-        );
-        println!("bench: batch `{title}`, {} run(s) each", w.runs);
+        // Every program of the workload in one spec, so that each round runs them back
+        // to back (mptcp, mptcp -force, ip, ip -force; the next round starts one further):
+        // load from elsewhere on the machine falls on all of them alike, and `-force` is
+        // compared with plain round by round. Measured apart, minutes apart, they
+        // differed by a third either way.
+        let modes: &[bool] = if w.forced { &[false, true] } else { &[false] };
+        let mut spec = format!("runs {}\nwarmup {}\n", w.runs, usize::from(w.runs > 1));
+        for (prog, tag) in [(&bins.mptcp, "ours"), (&bins.ip, "ip")] {
+            for &force in modes {
+                let flag = if force { " -force" } else { "" };
+                let _ = write!(
+                    spec,
+                    "prog {tag}{}\ncmd {} -n {}{flag} -batch {}\n",
+                    if force { "-force" } else { "" },
+                    s(prog),
+                    ns.name,
+                    s(&file)
+                );
+            }
+        }
+        println!("bench: batch `{}`, {} interleaved run(s) each", w.title, w.runs);
         let r = drive(bins, work, "batch", &spec)?;
-        let per = |n: &str| {
-            let v: Vec<f64> = r[n].iter().map(|x| x.wall_ns / 1e3 / COMMANDS as f64).collect();
-            median(&v)
+        let per_cmd = |n: &str, f: fn(&Run) -> f64| -> Vec<f64> {
+            r[n].iter().map(|x| f(x) / COMMANDS as f64).collect()
         };
+        let wall = |n: &str| per_cmd(n, |x| x.wall_ns / 1e3);
+        let cpu = |n: &str| per_cmd(n, |x| x.cpu_us);
         let rss = |n: &str| quantile(&r[n].iter().map(|x| x.rss_kb).collect::<Vec<_>>(), 1.0);
-        let (o, i) = (per("ours"), per("ip"));
         std::fs::write(&file, text.repeat(STRACED / 2)).map_err(|e| format!("batch file: {e}"))?;
-        let batch = |prog: &Path| {
-            let mut argv = vec![s(prog), "-n".into(), ns.name.clone()];
-            argv.extend(force.then(|| "-force".to_string()));
-            argv.extend(["-batch".into(), s(&file)]);
-            argv
-        };
-        let calls = |prog: &Path| -> Result<f64, String> {
-            Ok(syscalls(work, &[batch(prog)])?.0 as f64 / STRACED as f64)
-        };
-        let (so, si) = (calls(&bins.mptcp)?, calls(&bins.ip)?);
-        let _ = writeln!(
-            md,
-            "| {} | {} | **{o:.2}** | {i:.2} | {} | {so:.2} / {si:.2} | {:.0} / {:.0} KiB |",
-            title,
-            w.runs,
-            fmt_ratio(o / i),
-            rss("ours"),
-            rss("ip")
-        );
-        let why = if w.name == "addr" {
-            format!(
-                "{:.0}× over: the kernel's DEL_ADDR waits for an RCU grace period \
-                 (`synchronize_rcu()`), milliseconds per delete, so the cycle costs what the \
-                 kernel makes it cost whatever the client does (ip is as slow); no client-side \
-                 change can reach 2 µs",
-                o / 2.0
-            )
-        } else if force {
-            format!(
-                "{:.0}% over: {so:.2} system calls per command with up to 32 requests per \
-                 datagram; what is left is the kernel's own work per request and the \
-                 CLI's parsing and printing",
-                (o / 2.0 - 1.0) * 100.0
-            )
-        } else {
-            format!(
-                "{:.0}% over: each command is its own kernel round trip ({so:.1} system \
-                 calls per command: sendto and recvmsg per request, plus the output \
-                 write); the same round trips without any CLI (K=1 below) already cost \
-                 {{K1}} µs per command, so one request per datagram cannot reach 2 µs \
-                 here; with `-force` the requests share datagrams (next row)",
-                (o / 2.0 - 1.0) * 100.0
-            )
-        };
-        targets.push(Target {
-            what: format!("batch, {title}"),
-            goal: "≤ 2 µs per command".into(),
-            got: format!("{o:.2} µs"),
-            met: o <= 2.0,
-            why,
-        });
+        for &force in modes {
+            let title = format!("{}{}", w.title, if force { ", `-force`" } else { "" });
+            let (ours, ip) = if force { ("ours-force", "ip-force") } else { ("ours", "ip") };
+            let (o, i) = (median(&wall(ours)), median(&wall(ip)));
+            let spread = |v: &[f64]| match v.len() {
+                0 | 1 => "one run".to_string(),
+                _ => format!("{:.2}–{:.2}", quantile(v, 0.1), quantile(v, 0.9)),
+            };
+            let batch = |prog: &Path| {
+                let mut argv = vec![s(prog), "-n".into(), ns.name.clone()];
+                argv.extend(force.then(|| "-force".to_string()));
+                argv.extend(["-batch".into(), s(&file)]);
+                argv
+            };
+            let calls = |prog: &Path| -> Result<f64, String> {
+                Ok(syscalls(work, &[batch(prog)])?.0 as f64 / STRACED as f64)
+            };
+            let (so, si) = (calls(&bins.mptcp)?, calls(&bins.ip)?);
+            let _ = writeln!(
+                md,
+                "| {title} | {} | **{o:.2}** ({}) | {:.2} | {i:.2} ({}) | {} | {so:.2} / {si:.2} | {:.0} / {:.0} KiB |",
+                w.runs,
+                spread(&wall(ours)),
+                median(&cpu(ours)),
+                spread(&wall(ip)),
+                fmt_ratio(o / i),
+                rss(ours),
+                rss(ip)
+            );
+            let why = if w.name == "addr" {
+                format!(
+                    "{:.0}× over: the kernel's DEL_ADDR waits for an RCU grace period \
+                     (`synchronize_rcu()`), milliseconds per delete, so the cycle costs what \
+                     the kernel makes it cost whatever the client does (ip is as slow); no \
+                     client-side change can reach 2 µs",
+                    o / 2.0
+                )
+            } else if force {
+                format!(
+                    "{:.0}% over: {so:.2} system calls per command with up to 32 requests \
+                     per datagram; what is left is the kernel's own work per request (the \
+                     requests alone at K=32 below: {{K32}} µs) and the CLI's reading, \
+                     parsing and printing",
+                    (o / 2.0 - 1.0) * 100.0
+                )
+            } else {
+                format!(
+                    "{:.0}% over: each command is its own kernel round trip ({so:.1} \
+                     system calls per command: sendto and recvmsg per request, plus the \
+                     output write); the same round trips without any CLI (K=1 below) \
+                     already cost {{K1}} µs per command, so one request per datagram cannot \
+                     reach 2 µs here; with `-force` the requests share datagrams (next row)",
+                    (o / 2.0 - 1.0) * 100.0
+                )
+            };
+            targets.push(Target {
+                what: format!("batch, {title}"),
+                goal: "≤ 2 µs per command".into(),
+                got: format!("{o:.2} µs"),
+                met: o <= 2.0,
+                why,
+            });
+        }
+        if w.forced {
+            // Round by round: each `-force` run against the plain run of the same round.
+            let ratios = |a: Vec<f64>, b: Vec<f64>| -> Vec<f64> {
+                a.iter().zip(&b).map(|(f, p)| f / p).collect()
+            };
+            let by_wall = ratios(wall("ours-force"), wall("ours"));
+            let by_cpu = ratios(cpu("ours-force"), cpu("ours"));
+            let faster = by_wall.iter().filter(|r| **r < 1.0).count();
+            let faster_cpu = by_cpu.iter().filter(|r| **r < 1.0).count();
+            let range = |v: &[f64]| {
+                format!(
+                    "{} ({}–{})",
+                    fmt_ratio(median(v)),
+                    fmt_ratio(quantile(v, 0.0)),
+                    fmt_ratio(quantile(v, 1.0))
+                )
+            };
+            let _ = write!(
+                pairs_md,
+                "\n`-force` against plain `-batch`, {}, round by round (each `-force` run \
+                 over the plain run of the same round): wall time {}, CPU time (user + \
+                 system) {}; `-force` was faster in {faster} of {} rounds by wall time, in {faster_cpu} by CPU time. \
+                 A single round's wall time can flip when the scheduler leaves one run off \
+                 the CPU, or when another process holds the kernel's generic-netlink lock \
+                 (the `mptcp_pm` family has no parallel ops, and a DEL_ADDR in any namespace \
+                 holds that lock through an RCU grace period: one `sendto` of a one-shot \
+                 `endpoint show` was seen to take 6 and 25 ms while another namespace ran \
+                 add/delete cycles); CPU time leaves both out.\n",
+                w.title,
+                range(&by_wall),
+                range(&by_cpu),
+                by_wall.len()
+            );
+            targets.push(Target {
+                what: format!("batch, {}: `-force` against plain, same run", w.title),
+                goal: "faster: median wall time, and CPU time in every round".into(),
+                got: format!(
+                    "{} of plain's wall time, {} of its CPU (medians); faster in {faster} \
+                     of {n} rounds by wall time, {faster_cpu} of {n} by CPU time",
+                    fmt_ratio(median(&by_wall)),
+                    fmt_ratio(median(&by_cpu)),
+                    n = by_wall.len()
+                ),
+                met: median(&by_wall) < 1.0 && faster_cpu == by_cpu.len(),
+                why: format!(
+                    "slower by CPU time in {} of {} rounds, median wall-time ratio {}",
+                    by_cpu.len() - faster_cpu,
+                    by_cpu.len(),
+                    fmt_ratio(median(&by_wall))
+                ),
+            });
+        }
     }
+    md.push_str(&pairs_md);
 
     md.push_str(
         "\n### Several requests per datagram\n\n\
@@ -200,7 +271,7 @@ pub fn run(bins: &Bins, ns: &BenchNs, work: &Path) -> Result<Section, String> {
         rule.push_str("---|");
     }
     let _ = writeln!(md, "{header} time, K=1 → largest K |\n{rule}---|");
-    let mut k1 = 0.0;
+    let (mut k1, mut k32) = (0.0, 0.0);
     for w in workloads() {
         let (n, ks, reps) = w.multi;
         println!("bench: several requests per datagram, `{}`", w.title);
@@ -223,6 +294,9 @@ pub fn run(bins: &Bins, ns: &BenchNs, work: &Path) -> Result<Section, String> {
             if k == 1 {
                 first = us;
             }
+            if k == 32 && w.name == "limits" {
+                k32 = us;
+            }
             last = us;
             let _ = write!(row, " {us:.2} |");
         }
@@ -234,7 +308,7 @@ pub fn run(bins: &Bins, ns: &BenchNs, work: &Path) -> Result<Section, String> {
         let _ = writeln!(md, "{row} {change} |");
     }
     for t in &mut targets {
-        t.why = t.why.replace("{K1}", &format!("{k1:.2}"));
+        t.why = t.why.replace("{K1}", &format!("{k1:.2}")).replace("{K32}", &format!("{k32:.2}"));
     }
     let answers = Cmd::new(&bins.storm).args(["multi-errors", &ns.name]).read()?;
     let _ = writeln!(

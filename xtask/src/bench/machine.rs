@@ -38,6 +38,17 @@ fn memory() -> String {
     format!("{:.1} GiB ({kb})", n / 1024.0 / 1024.0)
 }
 
+/// The load average (1, 5 and 15 minutes) and the runnable/total task counts, as
+/// `/proc/loadavg` gives them: `1.52 0.98 1.01 (3/113 tasks)`.
+pub fn load() -> String {
+    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let w: Vec<&str> = text.split_whitespace().collect();
+    match w.as_slice() {
+        [a, b, c, tasks, ..] => format!("{a} {b} {c} ({tasks} tasks runnable)"),
+        _ => "unknown".into(),
+    }
+}
+
 /// Collects the facts; the tool versions come from the binaries under test.
 pub fn describe(bins: &Bins) -> Result<Host, String> {
     let nproc = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
@@ -63,6 +74,7 @@ pub fn describe(bins: &Bins) -> Result<Host, String> {
             ),
             ("rustc", first_line("rustc", &["-V"])),
             ("Date (UTC)", first_line("date", &["-u", "+%Y-%m-%d %H:%M"])),
+            ("Load average at start", load()),
         ],
     })
 }

@@ -158,8 +158,10 @@ pub fn run(bins: &Bins, ns: &BenchNs, work: &Path, runs: usize) -> Result<Sectio
          (4 veth interfaces, each with an IPv4 `subflow` and an IPv6 `signal` endpoint, all \
          with `dev`). `mptcp -n NS …` against `/usr/sbin/ip -n NS mptcp …`, the floor (a \
          static program whose `main` returns 0) and `mptcp -V` (the same binary's start-up \
-         and exit with no work), interleaved mptcp, ip, floor, `-V`, mptcp, ip, …: {runs} \
-         measured runs each after {warmup} warm-up rounds. A run of the add + delete case \
+         and exit with no work), interleaved mptcp, ip, floor, `-V`, then ip, floor, `-V`, mptcp, … (each round \
+         starts one program further, so that none always runs right after `ip`, whose \
+         runs leave the caches cold): {runs} measured runs each after {warmup} warm-up \
+         rounds. A run of the add + delete case \
          is two processes (floor and `-V` run twice too); the add is the namespace's 8th \
          endpoint, as the kernel holds at most 8 (`MPTCP_PM_ADDR_MAX`), so endpoint 8 is \
          deleted before that case. Wall time is measured by the driver around spawn + \
@@ -266,13 +268,15 @@ pub fn run(bins: &Bins, ns: &BenchNs, work: &Path, runs: usize) -> Result<Sectio
         } else {
             format!(
                 "{:.0}% over: of the {} above the floor, {} is start-up and exit of the \
-                 500 KB static-pie binary with no work at all (`mptcp -V`: {:.0} page faults \
-                 against the floor's {:.0}, relocation of the static-pie image, more pages \
-                 to map and unmap); {} is the work (netns entry, socket, family resolve, \
+                 {} KB static-pie binary with no work at all (`mptcp -V`: {:.0} page faults \
+                 against the floor's {:.0}, each a few µs in this VM: the pages the \
+                 static-pie relocations write, code beyond the first 64 KiB fault-around \
+                 window, the stack); {} is the work (netns entry, socket, family resolve, \
                  the request, output)",
                 (o.wall / f.wall / 1.3 - 1.0) * 100.0,
                 fmt_ns(o.wall - f.wall),
                 fmt_ns(startup),
+                bins.mptcp.metadata().map_or(0, |m| m.len()) / 1000,
                 v.faults,
                 f.faults,
                 fmt_ns(o.wall - v.wall)

@@ -10,7 +10,7 @@ use std::thread::sleep;
 use std::time::Duration;
 
 use super::build::{Bins, s};
-use super::stats::{fmt_count, fmt_ratio};
+use super::stats::{fmt_count, fmt_ratio, median, quantile};
 use super::topo::StormNs;
 use super::{Section, Target};
 use crate::util::stop;
@@ -303,8 +303,13 @@ fn per_event(s: &Seen) -> f64 {
     s.cpu_ns as f64 / 1e3 / s.events.max(1) as f64
 }
 
-/// Runs every phase and reports them.
-pub fn run(bins: &Bins, work: &Path, length: Duration) -> Result<Section, String> {
+/// Runs every phase (the steady one `steady_runs` times) and reports them.
+pub fn run(
+    bins: &Bins,
+    work: &Path,
+    length: Duration,
+    steady_runs: usize,
+) -> Result<Section, String> {
     let ns = StormNs::create(work)?;
     let mut md = String::from("## 3. Monitor under an event storm\n\n");
     let _ = writeln!(
@@ -339,9 +344,43 @@ pub fn run(bins: &Bins, work: &Path, length: Duration) -> Result<Section, String
     );
     let mut targets = Vec::new();
     let (mut default_buf, mut big_buf) = (Losses::default(), Losses::default());
-    let mut steady_ratio = None;
-    for phase in &PHASES {
+    let mut steady_ratios = Vec::new();
+    let mut summary = String::from(
+        "### CPU per event, every run\n\n\
+         The steady phase runs several times, for the spread (the first run's details \
+         are above); each row is one storm, both monitors side by side in it.\n\n\
+         | phase | run | kernel's events | missed ip / mptcp | CPU per event ip | CPU per event mptcp | mptcp / ip | load average before |\n\
+         |---|---|---|---|---|---|---|---|\n",
+    );
+    let runs = PHASES.iter().flat_map(|p| {
+        let n = if p.name == "steady" { steady_runs } else { 1 };
+        (1..=n).map(move |i| (p, i, n))
+    });
+    for (phase, run, of) in runs {
+        let load = super::machine::load();
         let (k, seen) = run_phase(bins, &ns, work, phase, length)?;
+        let (ip, ours) = (&seen[0].1, &seen[1].1);
+        let ratio = per_event(ours) / per_event(ip).max(1e-9);
+        let _ = writeln!(
+            summary,
+            "| {} | {run} of {of} | {} | {} / {} | {:.2} µs | {:.2} µs | **{}** | {} |",
+            phase.name,
+            fmt_count(k.events),
+            fmt_count(k.events.saturating_sub(ip.events)),
+            fmt_count(k.events.saturating_sub(ours.events)),
+            per_event(ip),
+            per_event(ours),
+            fmt_ratio(ratio),
+            load.split(" (").next().unwrap_or("")
+        );
+        if phase.name == "steady" {
+            steady_ratios.push(ratio);
+        }
+        let losses = if phase.rcvbuf.is_some() { &mut big_buf } else { &mut default_buf };
+        losses.add(phase.name, &k, ip, ours);
+        if run > 1 {
+            continue;
+        }
         let _ = writeln!(
             md,
             "### Phase `{}`: {} client threads, {} server threads{}\n\n\
@@ -377,8 +416,6 @@ pub fn run(bins: &Bins, work: &Path, length: Duration) -> Result<Section, String
                 s.peak_kb
             );
         }
-        let (ip, ours) = (&seen[0].1, &seen[1].1);
-        let ratio = per_event(ours) / per_event(ip).max(1e-9);
         let _ = writeln!(md, "\nCPU per event, mptcp / ip: **{}**.\n", fmt_ratio(ratio));
         md.push_str("| event | kernel | ip | mptcp |\n|---|---|---|---|\n");
         let kinds: std::collections::BTreeSet<u8> =
@@ -395,12 +432,8 @@ pub fn run(bins: &Bins, work: &Path, length: Duration) -> Result<Section, String
             );
         }
         md.push('\n');
-        if phase.name == "steady" {
-            steady_ratio = Some(ratio);
-        }
-        let losses = if phase.rcvbuf.is_some() { &mut big_buf } else { &mut default_buf };
-        losses.add(phase.name, &k, ip, ours);
     }
+    md.push_str(&summary);
     targets.push(default_buf.target(
         "monitor, lost events (default buffers)",
         "mptcp lost events too where ip did, even with its default 16 MiB receive \
@@ -414,19 +447,26 @@ pub fn run(bins: &Bins, work: &Path, length: Duration) -> Result<Section, String
         "mptcp lost events too where ip did, even with a 64 MiB buffer: the monitor was \
          kept off the CPU for longer than the buffer lasts",
     ));
-    if let Some(r) = steady_ratio {
+    if !steady_ratios.is_empty() {
+        let worst = quantile(&steady_ratios, 1.0);
         targets.push(Target {
             what: "monitor CPU per event (steady phase)".into(),
-            goal: "≤ 0.3× ip".into(),
-            got: fmt_ratio(r),
-            met: r <= 0.3,
+            goal: "≤ 0.3× ip, in every run".into(),
+            got: format!(
+                "{} median, {}–{} over {} runs",
+                fmt_ratio(median(&steady_ratios)),
+                fmt_ratio(quantile(&steady_ratios, 0.0)),
+                fmt_ratio(worst),
+                steady_ratios.len()
+            ),
+            met: worst <= 0.3,
             why: format!(
-                "{:.0}% over: mptcp takes every queued event with one recvmmsg, writes \
-                 once the queue is empty, and under a storm wakes at most once per \
-                 4 ms (events less than 4 ms apart are coalesced); what is left is \
-                 the kernel's work to deliver each event to the socket, which both pay, and \
-                 formatting",
-                (r / 0.3 - 1.0) * 100.0
+                "{:.0}% over in the worst run: mptcp takes every queued event with one \
+                 recvmmsg, writes once the queue is empty, and under a storm wakes at \
+                 most once per 4 ms (events less than 4 ms apart are coalesced); what is \
+                 left is the kernel's work to hand each event over (a datagram per event), \
+                 and ip's own cost per event moves with how often it sleeps",
+                (worst / 0.3 - 1.0) * 100.0
             ),
         });
     }

@@ -48,7 +48,7 @@ impl Session {
     pub fn open(plain: bool) -> Result<Self, Exit> {
         let socket =
             Socket::generic().map_err(|_| fatal(1, "Cannot open generic netlink socket"))?;
-        let seq = crate::os::sys::since_epoch().as_secs() as u32;
+        let seq = crate::os::sys::seq_seed();
         let mut conn = Conn::new(socket, seq);
         let mut rx = RX.try_lock().ok_or_else(|| fatal(1, "mptcp: a second session was opened"))?;
         let (family, events_group) = match genl::resolve(&mut conn, FAMILY, &mut rx[..]) {

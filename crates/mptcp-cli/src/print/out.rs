@@ -60,18 +60,48 @@ impl<W: Write> Out<W> {
     }
 }
 
-/// Standard output through an 8 KiB buffer inside the struct: no allocation, one
-/// `write` per flush, and C stdio's behaviour for a closed pipe (the error is ignored).
+/// Standard output through an 8 KiB buffer: no allocation, one `write` per flush, and C
+/// stdio's behaviour for a closed pipe (the error is ignored). The buffer is a static in
+/// zeroed memory, like the session's receive buffer: inside the struct it made `main`'s
+/// stack frame 19 KiB (the struct was built, then moved into the runner), which cost a
+/// one-shot command four page faults and an 8 KiB `memset` before it did anything; in
+/// static memory only the page that output reaches is ever touched. A second `Stdout`
+/// while the first lives (only tests make one) gets its buffer from the heap.
 pub struct Stdout {
-    buf: [u8; 8192],
+    buf: Buf,
     len: usize,
     error: Option<io::Error>,
+}
+
+/// Bytes [`Stdout`] buffers.
+const STDOUT_BUF: usize = 8192;
+
+/// The buffer of the one [`Stdout`] a process has.
+static BUF: crate::os::sys::Lock<[u8; STDOUT_BUF]> = crate::os::sys::Lock::new([0; STDOUT_BUF]);
+
+/// Where a [`Stdout`]'s bytes wait.
+enum Buf {
+    Static(crate::os::sys::LockGuard<'static, [u8; STDOUT_BUF]>),
+    Heap(alloc::vec::Vec<u8>),
+}
+
+impl Buf {
+    fn bytes(&mut self) -> &mut [u8] {
+        match self {
+            Buf::Static(b) => &mut b[..],
+            Buf::Heap(v) => v,
+        }
+    }
 }
 
 impl Stdout {
     /// An empty buffer.
     pub fn new() -> Self {
-        Stdout { buf: [0; 8192], len: 0, error: None }
+        let buf = match BUF.try_lock() {
+            Some(b) => Buf::Static(b),
+            None => Buf::Heap(alloc::vec![0; STDOUT_BUF]),
+        };
+        Stdout { buf, len: 0, error: None }
     }
 
     /// The first write error (`ENOSPC`, `EIO`, …), if a write failed: output after it
@@ -91,8 +121,9 @@ impl Stdout {
 #[cfg(test)]
 impl Stdout {
     /// What is buffered (tests).
-    pub fn contents(&self) -> &[u8] {
-        &self.buf[..self.len]
+    pub fn contents(&mut self) -> &[u8] {
+        let len = self.len;
+        &self.buf.bytes()[..len]
     }
 }
 
@@ -104,25 +135,30 @@ impl Default for Stdout {
 
 impl Write for Stdout {
     fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
-        if self.len + data.len() > self.buf.len() {
+        if self.len + data.len() > STDOUT_BUF {
             self.flush()?;
         }
-        if data.len() > self.buf.len() {
+        if data.len() > STDOUT_BUF {
             return self.put(data);
         }
-        copy(&mut self.buf[self.len..self.len + data.len()], data);
+        let at = self.len;
+        copy(&mut self.buf.bytes()[at..at + data.len()], data);
         self.len += data.len();
         Ok(())
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        let pending = self.len;
-        self.len = 0;
+        let pending = core::mem::take(&mut self.len);
         if pending == 0 {
             return Ok(());
         }
-        let buf = self.buf;
-        self.put(&buf[..pending])
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        // Written from the buffer in place: a copy of the whole 8 KiB array first (what
+        // `self.put` on a copy needed) was most of a flush's user time.
+        let r = crate::os::sys::write_stdout(&self.buf.bytes()[..pending]);
+        r.inspect_err(|e| self.error = Some(*e))
     }
 }
 
@@ -161,8 +197,8 @@ impl Write for Stderr {
 
 /// `dst.copy_from_slice(src)` without a call to the C library's `memcpy` for the short
 /// pieces output is made of: musl's x86_64 `memcpy` always starts a `rep movsq` and
-/// moves the tail a byte at a time, which costs more than the copy for a 1- to 32-byte
-/// piece. Fixed-size copies compile to plain loads and stores; two of them, overlapping,
+/// moves the tail a byte at a time, which costs more than the copy for a 1- to 128-byte
+/// piece (a monitor event line is about 100). Fixed-size copies compile to plain loads and stores; two of them, overlapping,
 /// cover any length in their range.
 fn copy(dst: &mut [u8], src: &[u8]) {
     let n = src.len();
@@ -185,6 +221,14 @@ fn copy(dst: &mut [u8], src: &[u8]) {
             dst[..16].copy_from_slice(&src[..16]);
             dst[n - 16..n].copy_from_slice(&src[n - 16..]);
         }
+        33..=64 => {
+            dst[..32].copy_from_slice(&src[..32]);
+            dst[n - 32..n].copy_from_slice(&src[n - 32..]);
+        }
+        65..=128 => {
+            dst[..64].copy_from_slice(&src[..64]);
+            dst[n - 64..n].copy_from_slice(&src[n - 64..]);
+        }
         _ => dst[..n].copy_from_slice(src),
     }
 }
@@ -195,9 +239,9 @@ mod tests {
 
     #[test]
     fn short_copies_are_exact_for_every_length() {
-        let src: Vec<u8> = (1..=64).collect();
-        for n in 0..=64 {
-            let mut dst = [0u8; 64];
+        let src: Vec<u8> = (1..=160).collect();
+        for n in 0..=160 {
+            let mut dst = [0u8; 160];
             copy(&mut dst[..n], &src[..n]);
             assert_eq!(&dst[..n], &src[..n], "length {n}");
             assert!(dst[n..].iter().all(|&b| b == 0), "length {n} wrote past its end");
