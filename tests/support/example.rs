@@ -122,7 +122,11 @@ impl Running {
                 while let Ok(line) = self.lines.recv_timeout(Duration::from_millis(500)) {
                     self.seen.push(line);
                 }
-                return (status.code().unwrap_or(-1), std::mem::take(&mut self.seen));
+                // Killed by a signal: minus its number, so that a failure names it.
+                let code = status.code().unwrap_or_else(|| {
+                    -std::os::unix::process::ExitStatusExt::signal(&status).unwrap_or(1)
+                });
+                return (code, std::mem::take(&mut self.seen));
             }
             if Instant::now() > deadline {
                 let _ = self.child.kill();

@@ -573,6 +573,20 @@ impl Fd {
         write_fd(self.0, data)
     }
 
+    /// Sends one byte on a socket without raising SIGPIPE: a peer that has gone (a
+    /// worker's bell after a stop) is an `EPIPE` error, not the end of the process.
+    pub fn ring(&self) -> io::Result<()> {
+        loop {
+            // SAFETY: the pointer and length describe a one-byte array on the stack.
+            let n = unsafe { libc::send(self.0, [1u8].as_ptr().cast(), 1, libc::MSG_NOSIGNAL) };
+            match n {
+                1 => return Ok(()),
+                _ if errno() == libc::EINTR => continue,
+                _ => return Err(io::Error(errno())),
+            }
+        }
+    }
+
     /// Whether it is a regular file.
     pub fn is_regular_file(&self) -> bool {
         // SAFETY: all-zero is a valid `stat`; fstat fills it or fails.
@@ -856,6 +870,20 @@ mod tests {
     fn holds(p: *mut u8, len: usize, byte: u8) -> bool {
         // SAFETY: `p` is a live block of at least `len` bytes.
         unsafe { core::slice::from_raw_parts(p, len) }.iter().all(|&b| b == byte)
+    }
+
+    /// A bell whose other end is closed says `EPIPE` instead of killing the process
+    /// with SIGPIPE (whose default action is restored for the test: std ignores it).
+    #[test]
+    fn ringing_a_closed_bell_is_an_error() {
+        let (bell, theirs) = socket_pair().unwrap();
+        drop(theirs);
+        // SAFETY: restores the default action of one signal; the old one is put back.
+        let old = unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+        let rang = bell.ring();
+        // SAFETY: as above.
+        unsafe { libc::signal(libc::SIGPIPE, old) };
+        assert_eq!(rang, Err(io::Error(libc::EPIPE)));
     }
 
     proptest! {

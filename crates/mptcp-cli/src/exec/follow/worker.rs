@@ -95,7 +95,7 @@ impl Worker {
     /// Hands over `job`; the worker must be idle.
     pub fn send(&mut self, job: Job) {
         self.mailbox.lock().job = Some(job);
-        self.busy = self.bell.as_ref().is_some_and(|b| b.write_all(&[1]).is_ok());
+        self.busy = self.bell.as_ref().is_some_and(|b| b.ring().is_ok());
     }
 
     /// The outcome of the job in flight, once it is ready (after [`Worker::fd`] turned
@@ -128,7 +128,8 @@ fn serve(mut pm: PathManager<[u8; MIN_BUF]>, mailbox: &Lock<Mailbox>, bell: &Fd)
         let Some(job) = mailbox.lock().job.take() else { continue };
         let outcome = run(&mut pm, job);
         mailbox.lock().outcome = Some(outcome);
-        if bell.write_all(&[1]).is_err() {
+        // The main thread may have stopped meanwhile: its end is closed (EPIPE).
+        if bell.ring().is_err() {
             return;
         }
     }
