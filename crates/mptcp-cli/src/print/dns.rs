@@ -424,6 +424,54 @@ mod tests {
         assert_eq!(query_for("0.0.0.0", 1).len(), 12 + wire("0.0.0.0.in-addr.arpa").len() + 4);
     }
 
+    /// Replies captured from dnsmasq (`tests/fixtures/dns/README.md`): file, address, ID
+    /// and the name each gives.
+    const CAPTURED: [(&[u8], &str, u16, Option<&str>); 6] = [
+        (
+            include_bytes!("../../tests/fixtures/dns/ptr.bin"),
+            "10.0.0.1",
+            0x5a00,
+            Some("host1.example.org"),
+        ),
+        (
+            include_bytes!("../../tests/fixtures/dns/two-ptrs.bin"),
+            "10.0.0.2",
+            0x5a01,
+            Some("second.example.org"),
+        ),
+        (
+            include_bytes!("../../tests/fixtures/dns/cname-rfc2317.bin"),
+            "10.0.0.10",
+            0x5a02,
+            Some("delegated.example.org"),
+        ),
+        (
+            include_bytes!("../../tests/fixtures/dns/ipv6.bin"),
+            "2001:db8::1",
+            0x5a03,
+            Some("v6host.example.org"),
+        ),
+        (include_bytes!("../../tests/fixtures/dns/hostile.bin"), "10.0.0.3", 0x5a04, None),
+        (include_bytes!("../../tests/fixtures/dns/nxdomain.bin"), "10.0.0.99", 0x5a05, None),
+    ];
+
+    #[test]
+    fn captured_replies() {
+        for (reply, addr, id, name) in CAPTURED {
+            let q = query_for(addr, id);
+            assert_eq!(name_of(judge(&q, reply)).as_deref(), name, "{addr}");
+            // Asked with another ID, or for another address, the reply is not ours.
+            assert!(matches!(judge(&query_for(addr, id ^ 1), reply), Verdict::NotOurs));
+            assert!(matches!(judge(&query_for("10.9.9.9", id), reply), Verdict::NotOurs));
+            // Every cut of it is judged without a panic, and never gives another name.
+            for n in 0..reply.len() {
+                if let Verdict::Done(Some(got)) = judge(&q, &reply[..n]) {
+                    assert_eq!(Some(got.text().as_str()), name);
+                }
+            }
+        }
+    }
+
     #[test]
     fn a_ptr_answer_gives_its_name() {
         let q = query_for("10.0.0.1", 7);
