@@ -107,8 +107,10 @@ fn read_name(msg: &[u8], mut at: usize) -> Option<(usize, Name)> {
             0 => {
                 let label = msg.get(at..at + 1 + usize::from(n))?;
                 let len = usize::from(name.len);
-                // 255 with the root's 0, which `buf` leaves out.
-                name.buf.get_mut(len..len + label.len()).filter(|_| len + label.len() < 255)?;
+                // At most 255 with the root's 0, which `buf` leaves out.
+                if len + label.len() >= name.buf.len() {
+                    return None;
+                }
                 name.buf[len..len + label.len()].copy_from_slice(label);
                 name.len += label.len() as u8;
                 at += label.len();
@@ -178,6 +180,7 @@ pub fn query(addr: IpAddr, id: u16, buf: &mut [u8; MAX_QUERY]) -> usize {
 
 /// What a datagram from the server means for the lookup.
 #[derive(Debug, Clone, Copy)]
+#[allow(clippy::large_enum_variant, reason = "one on the stack per reply; no heap")]
 pub enum Verdict {
     /// Not the answer to our query (short, another ID, not a response, another opcode
     /// or question): keep waiting.
@@ -195,7 +198,7 @@ pub fn judge(query: &[u8], reply: &[u8]) -> Verdict {
     // The ID, QR set, the same opcode and exactly the question we asked (the name in
     // any case, uncompressed as we sent it).
     let ours = reply.len() >= 12 + question.len()
-        && reply[..2] == query[..2]
+        && reply.get(..2) == query.get(..2)
         && reply[2] & 0xf8 == 0x80
         && reply[4..6] == [0, 1]
         && reply[12..12 + question.len()].eq_ignore_ascii_case(question);
