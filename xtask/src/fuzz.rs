@@ -133,6 +133,7 @@ fn options(target: &str) -> &'static [&'static str] {
     match target {
         "cli_batch" => &["-max_len=65536"],
         "cli_hosts" => &["-max_len=16384"],
+        "cli_dns" => &["-max_len=4096"],
         _ => &[],
     }
 }
@@ -340,6 +341,30 @@ const BATCH_SEEDS: &[&[u8]] = &[
 const HOSTS_SEED: &[u8] = b"# comment 10.0.0.9 nine\n127.0.0.1\tlocalhost loopback\n\
     ::1 ip6-localhost ip6-loopback\n10.0.0.1 first # hidden\n::ffff:10.0.0.5 mapped\n";
 
+/// `cli_dns`: each reply captured from dnsmasq (`crates/mptcp-cli/tests/fixtures/dns/`)
+/// behind the address and ID it answers, and resolv.conf texts.
+fn dns_seeds() -> Result<Vec<Vec<u8>>> {
+    let dir = root().join("crates/mptcp-cli/tests/fixtures/dns");
+    let cases: [(&str, &[u8], u16); 6] = [
+        ("ptr", &[0, 10, 0, 0, 1], 0x5a00),
+        ("two-ptrs", &[0, 10, 0, 0, 2], 0x5a01),
+        ("cname-rfc2317", &[0, 10, 0, 0, 10], 0x5a02),
+        ("ipv6", &[1, 0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], 0x5a03),
+        ("hostile", &[0, 10, 0, 0, 3], 0x5a04),
+        ("nxdomain", &[0, 10, 0, 0, 99], 0x5a05),
+    ];
+    let mut out = Vec::new();
+    for (name, addr, id) in cases {
+        let path = dir.join(format!("{name}.bin"));
+        let reply = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        out.push([&[0u8][..], addr, &id.to_le_bytes(), &reply].concat());
+    }
+    out.push(
+        b"\x01nameserver 10.0.0.1\nnameserver fe80::1%2\noptions timeout:1 attempts:1\n".to_vec(),
+    );
+    Ok(out)
+}
+
 fn seeds(target: &str) -> Result<Vec<Vec<u8>>> {
     let with = |prefix: &[u8], body: &[u8]| [prefix, body].concat();
     Ok(match target {
@@ -371,6 +396,7 @@ fn seeds(target: &str) -> Result<Vec<Vec<u8>>> {
             with(&[1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], HOSTS_SEED),
             with(&[0, 10, 0, 0, 5], HOSTS_SEED),
         ],
+        "cli_dns" => dns_seeds()?,
         // Raw-bytes modes: settings byte 4 (endpoints) or 12 (limits), text or JSON.
         "cli_endpoints" => {
             fixtures()?.iter().flat_map(|f| [4u8, 6, 12, 14].map(|s| with(&[s], f))).collect()
@@ -399,7 +425,15 @@ mod tests {
 
     #[test]
     fn every_target_has_seeds() {
-        for t in ["cli_args", "cli_batch", "cli_hosts", "cli_endpoints", "cli_events", "pm_event"] {
+        for t in [
+            "cli_args",
+            "cli_batch",
+            "cli_hosts",
+            "cli_dns",
+            "cli_endpoints",
+            "cli_events",
+            "pm_event",
+        ] {
             assert!(!seeds(t).unwrap().is_empty(), "{t}");
         }
     }

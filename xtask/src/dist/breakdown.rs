@@ -163,7 +163,7 @@ fn about(name: &str) -> &'static str {
         "mptcp" => "the CLI",
         "nlwire" | "genl" | "nlsock" | "mptcp_pm" | "mptcp_diag" => "netlink stack",
         "core" | "alloc" | "std" => "Rust standard library",
-        "C: musl libc" => "resolver and printf (-r), threads, time zones (-t), start-up",
+        "C: musl libc" => "threads, time zones (-t), start-up",
         "std: panic/backtrace"
         | "gimli"
         | "addr2line"

@@ -1,6 +1,6 @@
 //! Every `unsafe` call of the CLI, over the C library: the entry point, the panic
 //! handler and the allocator, files and standard streams, time, threads, signals,
-//! terminals and name lookups. The CLI is `#![no_std]`: this is what std gave it.
+//! terminals and the UDP sockets of `-r`. The CLI is `#![no_std]`: this is what std gave it.
 
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -159,50 +159,75 @@ pub fn poll_readable<const N: usize>(fds: [i32; N], timeout_ms: i32) -> io::Resu
     Ok(p.map(|q| q.revents & (libc::POLLIN | libc::POLLERR | libc::POLLHUP) != 0))
 }
 
-/// `-r`: the host name of `addr` from `getnameinfo` (NI_NAMEREQD), if it has one.
+/// `-r` over DNS: a UDP socket connected to `addr` port 53 (with the IPv6 `scope`),
+/// non-blocking and close-on-exec. Connected, it receives only from that address and
+/// port, and an ICMP port-unreachable shows as `ECONNREFUSED` on the next read.
 #[cfg(feature = "dns")]
-pub fn reverse_lookup(addr: core::net::IpAddr) -> Option<String> {
+pub fn udp_connect(addr: core::net::IpAddr, scope: u32) -> io::Result<Fd> {
+    const PORT: u16 = 53;
     // SAFETY: all-zero is a valid `sockaddr_storage`.
     let mut storage: libc::sockaddr_storage = unsafe { zeroed() };
-    let len = match addr {
+    let (family, len) = match addr {
         core::net::IpAddr::V4(a) => {
             let sin = (&raw mut storage).cast::<libc::sockaddr_in>();
             // SAFETY: `sockaddr_storage` is large and aligned enough for `sockaddr_in`.
             unsafe {
                 (*sin).sin_family = libc::AF_INET as libc::sa_family_t;
+                (*sin).sin_port = PORT.to_be();
                 (*sin).sin_addr.s_addr = u32::from_ne_bytes(a.octets());
             }
-            size_of::<libc::sockaddr_in>()
+            (libc::AF_INET, size_of::<libc::sockaddr_in>())
         }
         core::net::IpAddr::V6(a) => {
             let sin6 = (&raw mut storage).cast::<libc::sockaddr_in6>();
             // SAFETY: `sockaddr_storage` is large and aligned enough for `sockaddr_in6`.
             unsafe {
                 (*sin6).sin6_family = libc::AF_INET6 as libc::sa_family_t;
+                (*sin6).sin6_port = PORT.to_be();
                 (*sin6).sin6_addr.s6_addr = a.octets();
+                (*sin6).sin6_scope_id = scope;
             }
-            size_of::<libc::sockaddr_in6>()
+            (libc::AF_INET6, size_of::<libc::sockaddr_in6>())
         }
     };
-    let mut host = [0 as libc::c_char; 1025];
-    // SAFETY: the address and host buffers are valid for the lengths passed.
-    let rc = unsafe {
-        libc::getnameinfo(
-            (&raw const storage).cast(),
-            len as libc::socklen_t,
-            host.as_mut_ptr(),
-            host.len() as libc::socklen_t,
-            null_mut(),
-            0,
-            libc::NI_NAMEREQD,
-        )
-    };
-    if rc != 0 {
+    let kind = libc::SOCK_DGRAM | libc::SOCK_CLOEXEC | libc::SOCK_NONBLOCK;
+    // SAFETY: socket(2) takes no pointers.
+    let fd = unsafe { libc::socket(family, kind, 0) };
+    if fd < 0 {
+        return Err(io::Error(errno()));
+    }
+    let fd = Fd(fd);
+    // SAFETY: `storage` holds a socket address of `len` bytes and outlives the call.
+    let rc = unsafe { libc::connect(fd.0, (&raw const storage).cast(), len as libc::socklen_t) };
+    if rc < 0 { Err(io::Error(errno())) } else { Ok(fd) }
+}
+
+/// Sixteen random bits (`getrandom`, non-blocking; the clock if the kernel has none to
+/// give yet): a DNS query's ID.
+#[cfg(feature = "dns")]
+pub fn random_u16() -> u16 {
+    let mut b = [0u8; 2];
+    // SAFETY: `b` is writable for its length.
+    let n = unsafe { libc::getrandom(b.as_mut_ptr().cast(), b.len(), libc::GRND_NONBLOCK) };
+    if n == 2 {
+        u16::from_ne_bytes(b)
+    } else {
+        (clock(libc::CLOCK_MONOTONIC).subsec_nanos() >> 4) as u16
+    }
+}
+
+/// The index of the interface named `name` (`if_nametoindex`), for an IPv6 name
+/// server's `%scope`.
+#[cfg(feature = "dns")]
+pub fn if_index(name: &str) -> Option<u32> {
+    let mut c = [0u8; libc::IFNAMSIZ];
+    if name.len() >= c.len() || name.as_bytes().contains(&0) {
         return None;
     }
-    // SAFETY: on success getnameinfo wrote a NUL-terminated string into `host`.
-    let name = unsafe { CStr::from_ptr(host.as_ptr()) };
-    Some(String::from_utf8_lossy(name.to_bytes()).into_owned())
+    c[..name.len()].copy_from_slice(name.as_bytes());
+    // SAFETY: `c` is NUL-terminated (the name is shorter than it) and outlives the call.
+    let i = unsafe { libc::if_nametoindex(c.as_ptr().cast()) };
+    (i != 0).then_some(i)
 }
 
 /// A local time as `localtime_r` gives it, plus microseconds.

@@ -1,26 +1,88 @@
-//! `-r`: an address's host name, from the C library (hosts file and DNS) or, without the
-//! `dns` feature, from `/etc/hosts` alone.
+//! `-r`: an address's host name, from `/etc/hosts`, then (the `dns` feature) from DNS.
 //!
 //! The hosts-file lookup reads the file as musl's `getnameinfo` does: `#` starts a
 //! comment, the first field is the address, the second the name; the first line whose
-//! address equals the one asked for wins, IPv4 and IPv4-mapped IPv6 being equal. Without
-//! `dns` the static binary leaves out the C library's resolver (28 KiB of the `tiny`
-//! build); a name that only DNS knows then prints as the address.
+//! address equals the one asked for wins, IPv4 and IPv4-mapped IPv6 being equal.
+//!
+//! DNS is our own (`print::dns` builds the query and judges replies; the socket calls
+//! are in `os::sys`), instead of the C library's `getnameinfo`, whose resolver, stdio and
+//! printf were 24 KiB of the static binary. One PTR query over UDP goes to each
+//! `nameserver` of `/etc/resolv.conf` in turn (at most 3; 127.0.0.1 when it names none),
+//! for `options attempts:N` rounds (default 2), each server waited for `timeout:N`
+//! seconds (default 5), as glibc does; so a lookup blocks at most
+//! timeout × attempts × servers. A reply counts only from the server asked (a connected
+//! socket), with our random ID and our question; SERVFAIL, REFUSED, NOTIMP and an
+//! unreachable port move on to the next server; a truncated reply means no name (no TCP
+//! retry). Without `dns`, a name that only DNS knows prints as the address.
 
 use crate::prelude::*;
 use core::net::{IpAddr, Ipv6Addr};
 
+/// The largest hosts file or resolv.conf read.
+const MAX_FILE: usize = 16 << 20;
+
 /// The host name of `addr`, if it has one.
 pub fn reverse_lookup(addr: IpAddr) -> Option<String> {
+    let text = crate::os::sys::read_file("/etc/hosts", MAX_FILE).unwrap_or_default();
+    if let Some(n) = name_in(&text, addr) {
+        return Some(String::from_utf8_lossy(n).into_owned());
+    }
     #[cfg(feature = "dns")]
     {
-        crate::os::sys::reverse_lookup(addr)
+        dns_lookup(addr)
     }
     #[cfg(not(feature = "dns"))]
     {
-        let text = crate::os::sys::read_file("/etc/hosts", 16 << 20).ok()?;
-        name_in(&text, addr).map(|n| String::from_utf8_lossy(n).into_owned())
+        None
     }
+}
+
+/// The PTR name of `addr` from the name servers of `/etc/resolv.conf`.
+#[cfg(feature = "dns")]
+fn dns_lookup(addr: IpAddr) -> Option<String> {
+    use crate::os::sys;
+    use crate::print::dns::{self, Verdict};
+
+    let conf = sys::read_file("/etc/resolv.conf", MAX_FILE).unwrap_or_default();
+    let conf = dns::Config::parse(&conf, sys::getenv(c"RES_OPTIONS"), sys::if_index);
+    let mut buf = [0u8; dns::MAX_QUERY];
+    let len = dns::query(addr, sys::random_u16(), &mut buf);
+    let query = &buf[..len];
+    let wait = core::time::Duration::from_secs(conf.timeout.into());
+    let mut sockets: [Option<sys::Fd>; dns::MAX_SERVERS] = Default::default();
+    let mut reply = [0u8; 1024];
+    for _ in 0..conf.attempts {
+        for (server, socket) in conf.servers().iter().zip(&mut sockets) {
+            if socket.is_none() {
+                *socket = sys::udp_connect(server.addr, server.scope).ok();
+            }
+            let Some(fd) = socket else { continue };
+            if fd.write_all(query).is_err() {
+                continue;
+            }
+            let start = sys::Instant::now();
+            // Until this server's time is up, or it answered.
+            'wait: while let Some(left) = wait.checked_sub(start.elapsed()) {
+                let ms = left.as_millis().clamp(1, i32::MAX as u128) as i32;
+                match sys::poll_readable([fd.raw()], ms) {
+                    Ok([true]) => {}
+                    Ok([false]) => continue,
+                    Err(_) => break 'wait,
+                }
+                let n = match fd.read(&mut reply) {
+                    Ok(n) => n,
+                    Err(crate::os::io::Error(libc::EAGAIN)) => continue,
+                    Err(_) => break 'wait,
+                };
+                match dns::judge(query, &reply[..n]) {
+                    Verdict::NotOurs => {}
+                    Verdict::NextServer => break 'wait,
+                    Verdict::Done(name) => return name.map(|n| n.text()),
+                }
+            }
+        }
+    }
+    None
 }
 
 /// The name `hosts` (the text of a hosts file) gives `addr`.

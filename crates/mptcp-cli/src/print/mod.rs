@@ -3,6 +3,7 @@
 pub mod addr;
 pub mod color;
 pub mod connection;
+pub mod dns;
 pub mod endpoint;
 pub mod event;
 pub mod fail;
