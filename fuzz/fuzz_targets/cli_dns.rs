@@ -10,9 +10,9 @@
 //! three servers, timeout 1 to 30, attempts 0 to 5.
 #![no_main]
 
-use mptcp_cli::print::addr::Host;
 use mptcp_cli::print::dns::{self, Config, Verdict};
 use mptcp_cli::print::endpoint;
+use mptcp_cli::print::hosts::Host;
 use mptcp_pm_wire::Endpoint;
 use mptcp_stack_fuzz::{Cursor, json_both, str_of};
 

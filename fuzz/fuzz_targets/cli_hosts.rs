@@ -10,9 +10,9 @@
 
 use std::net::IpAddr;
 
-use mptcp_cli::print::addr::Host;
 use mptcp_cli::print::endpoint;
 use mptcp_cli::print::hosts;
+use mptcp_cli::print::hosts::Host;
 use mptcp_pm_wire::Endpoint;
 use mptcp_stack_fuzz::{Cursor, json_both, str_of};
 

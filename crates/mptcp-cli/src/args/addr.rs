@@ -3,6 +3,7 @@
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::args::num::strtoul;
+use crate::print::addr::inet_pton6;
 
 /// An address from the command line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,100 +40,6 @@ fn ipv4_legacy(s: &str) -> Option<Ipv4Addr> {
         }
     }
     Some(Ipv4Addr::from(octets))
-}
-
-/// glibc `inet_pton6` (core's address parser is larger and differs at the edges): hex
-/// groups of at most four digits, one `::`, and an optional dotted IPv4 tail in
-/// `inet_pton4`'s strict form (four decimal parts, no leading zeros).
-fn inet_pton6(s: &[u8]) -> Option<[u8; 16]> {
-    let mut out = [0u8; 16];
-    let mut tp = 0;
-    let mut gap = None;
-    let mut rest = s;
-    if let Some(after) = rest.strip_prefix(b":") {
-        if !after.starts_with(b":") {
-            return None;
-        }
-        rest = after;
-    }
-    let (mut digits, mut val) = (0, 0u16);
-    let mut token = rest;
-    while let Some((&c, after)) = rest.split_first() {
-        if let Some(d) = char::from(c).to_digit(16) {
-            if digits == 4 {
-                return None;
-            }
-            val = val << 4 | d as u16;
-            digits += 1;
-        } else if c == b':' {
-            token = after;
-            if digits == 0 {
-                if gap.is_some() {
-                    return None;
-                }
-                gap = Some(tp);
-            } else {
-                if after.is_empty() || tp + 2 > 16 {
-                    return None;
-                }
-                out[tp..tp + 2].copy_from_slice(&val.to_be_bytes());
-                tp += 2;
-                (digits, val) = (0, 0);
-            }
-        } else if c == b'.' && tp + 4 <= 16 {
-            out[tp..tp + 4].copy_from_slice(&inet_pton4(token)?);
-            tp += 4;
-            digits = 0;
-            break;
-        } else {
-            return None;
-        }
-        rest = after;
-    }
-    if digits > 0 {
-        if tp + 2 > 16 {
-            return None;
-        }
-        out[tp..tp + 2].copy_from_slice(&val.to_be_bytes());
-        tp += 2;
-    }
-    if let Some(at) = gap {
-        if tp == 16 {
-            return None;
-        }
-        // The groups after `::` move to the end; zeros fill the gap.
-        let n = tp - at;
-        out.copy_within(at..tp, 16 - n);
-        out[at..16 - n].fill(0);
-        tp = 16;
-    }
-    (tp == 16).then_some(out)
-}
-
-/// glibc `inet_pton4`: exactly four decimal parts of at most 255, no leading zeros.
-fn inet_pton4(s: &[u8]) -> Option<[u8; 4]> {
-    let mut out = [0u8; 4];
-    let (mut part, mut seen) = (0, false);
-    for &c in s {
-        if c.is_ascii_digit() {
-            let slot = out.get_mut(part)?;
-            if seen && *slot == 0 {
-                return None;
-            }
-            let new = u16::from(*slot) * 10 + u16::from(c - b'0');
-            if new > 255 {
-                return None;
-            }
-            *slot = new as u8;
-            seen = true;
-        } else if c == b'.' && seen && part < 3 {
-            part += 1;
-            seen = false;
-        } else {
-            return None;
-        }
-    }
-    (part == 3 && seen).then_some(out)
 }
 
 #[cfg(test)]

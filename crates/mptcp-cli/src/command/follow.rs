@@ -79,7 +79,8 @@ fn read_config(path: &str, rules: &mut Rules) -> Result<(), Exit> {
     let text = String::from_utf8_lossy(&bytes);
     for (n, line) in text.lines().enumerate() {
         let line = line.split('#').next().unwrap_or_default();
-        let words: Vec<&str> = line.split_whitespace().collect();
+        // ASCII blanks only, as a shell reads the words (and without core's Unicode table).
+        let words: Vec<&str> = line.split_ascii_whitespace().collect();
         if words.is_empty() {
             continue;
         }

@@ -5,9 +5,9 @@ use nlsock::Socket;
 use crate::command::EndpointArgs;
 use crate::command::pm::{self, Endpoint, Request};
 use crate::exec::session::{IfNames, Session};
-use crate::print::addr::Host;
 use crate::print::endpoint::print;
 use crate::print::fail::say;
+use crate::print::hosts::Host;
 use crate::print::kerr::{self, KERNEL};
 use crate::print::out::Out;
 

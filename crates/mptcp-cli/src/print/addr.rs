@@ -1,10 +1,9 @@
-//! Addresses as iproute2 prints them: `inet_ntop`'s form, or a host name with `-r`.
+//! Addresses as text: as iproute2 prints them (`inet_ntop`'s form, or a host name with
+//! `-r`), and `inet_pton`'s strict forms, which the command line and the files `-r` reads
+//! (hosts, resolv.conf) use.
 
 use core::fmt;
 use core::net::{IpAddr, Ipv6Addr};
-
-use crate::prelude::*;
-use crate::print::hosts;
 
 /// Formats an address exactly as glibc's `inet_ntop`.
 #[derive(Debug, Clone, Copy)]
@@ -116,31 +115,107 @@ impl Text {
     }
 }
 
-/// The address as text: a reverse-resolved name with `-r`, else `inet_ntop`'s form.
-pub enum Host {
-    /// A host name.
-    Name(String),
-    /// No name: the address.
-    Addr(IpAddr),
-}
-
-impl Host {
-    /// `a` as `-r` (when `resolve`) or plain output shows it.
-    pub fn of(a: IpAddr, resolve: bool) -> Host {
-        match resolve.then(|| hosts::reverse_lookup(a)).flatten() {
-            Some(name) => Host::Name(name),
-            None => Host::Addr(a),
-        }
+/// An IPv4 or IPv6 address in `inet_pton`'s strict form (as core's parser reads them,
+/// without its code in the binary).
+pub fn inet_pton(s: &[u8]) -> Option<IpAddr> {
+    match inet_pton4(s) {
+        Some(a) => Some(IpAddr::from(a)),
+        None => inet_pton6(s).map(IpAddr::from),
     }
 }
 
-impl core::fmt::Display for Host {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            Host::Name(n) => f.write_str(n),
-            Host::Addr(a) => Display(*a).fmt(f),
+/// glibc `inet_pton6` (core's address parser is larger and differs at the edges): hex
+/// groups of at most four digits, one `::`, and an optional dotted IPv4 tail in
+/// `inet_pton4`'s strict form (four decimal parts, no leading zeros).
+pub fn inet_pton6(s: &[u8]) -> Option<[u8; 16]> {
+    let mut out = [0u8; 16];
+    let mut tp = 0;
+    let mut gap = None;
+    let mut rest = s;
+    if let Some(after) = rest.strip_prefix(b":") {
+        if !after.starts_with(b":") {
+            return None;
+        }
+        rest = after;
+    }
+    let (mut digits, mut val) = (0, 0u16);
+    let mut token = rest;
+    while let Some((&c, after)) = rest.split_first() {
+        if let Some(d) = char::from(c).to_digit(16) {
+            if digits == 4 {
+                return None;
+            }
+            val = val << 4 | d as u16;
+            digits += 1;
+        } else if c == b':' {
+            token = after;
+            if digits == 0 {
+                if gap.is_some() {
+                    return None;
+                }
+                gap = Some(tp);
+            } else {
+                if after.is_empty() || tp + 2 > 16 {
+                    return None;
+                }
+                out[tp..tp + 2].copy_from_slice(&val.to_be_bytes());
+                tp += 2;
+                (digits, val) = (0, 0);
+            }
+        } else if c == b'.' && tp + 4 <= 16 {
+            out[tp..tp + 4].copy_from_slice(&inet_pton4(token)?);
+            tp += 4;
+            digits = 0;
+            break;
+        } else {
+            return None;
+        }
+        rest = after;
+    }
+    if digits > 0 {
+        if tp + 2 > 16 {
+            return None;
+        }
+        out[tp..tp + 2].copy_from_slice(&val.to_be_bytes());
+        tp += 2;
+    }
+    if let Some(at) = gap {
+        if tp == 16 {
+            return None;
+        }
+        // The groups after `::` move to the end; zeros fill the gap.
+        let n = tp - at;
+        out.copy_within(at..tp, 16 - n);
+        out[at..16 - n].fill(0);
+        tp = 16;
+    }
+    (tp == 16).then_some(out)
+}
+
+/// glibc `inet_pton4`: exactly four decimal parts of at most 255, no leading zeros.
+pub fn inet_pton4(s: &[u8]) -> Option<[u8; 4]> {
+    let mut out = [0u8; 4];
+    let (mut part, mut seen) = (0, false);
+    for &c in s {
+        if c.is_ascii_digit() {
+            let slot = out.get_mut(part)?;
+            if seen && *slot == 0 {
+                return None;
+            }
+            let new = u16::from(*slot) * 10 + u16::from(c - b'0');
+            if new > 255 {
+                return None;
+            }
+            *slot = new as u8;
+            seen = true;
+        } else if c == b'.' && seen && part < 3 {
+            part += 1;
+            seen = false;
+        } else {
+            return None;
         }
     }
+    (part == 3 && seen).then_some(out)
 }
 
 #[cfg(test)]

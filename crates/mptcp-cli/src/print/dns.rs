@@ -18,6 +18,7 @@
 use core::net::IpAddr;
 
 use crate::prelude::*;
+use crate::print::addr::{inet_pton4, inet_pton6};
 
 /// The longest query: header, the 74-byte `ip6.arpa` name, type and class.
 pub const MAX_QUERY: usize = 12 + 74 + 4;
@@ -322,12 +323,12 @@ impl Config {
 
 /// A `nameserver` word: an IPv4 dotted quad, or IPv6 with an optional `%scope`.
 fn server(word: &[u8], if_index: &impl Fn(&str) -> Option<u32>) -> Option<Server> {
-    let text = core::str::from_utf8(word).ok()?;
-    if let Ok(a) = text.parse::<core::net::Ipv4Addr>() {
-        return Some(Server { addr: IpAddr::V4(a), scope: 0 });
+    if let Some(a) = inet_pton4(word) {
+        return Some(Server { addr: IpAddr::from(a), scope: 0 });
     }
+    let text = core::str::from_utf8(word).ok()?;
     let (addr, scope) = text.split_once('%').unwrap_or((text, ""));
-    let addr = addr.parse::<core::net::Ipv6Addr>().ok()?;
+    let addr = core::net::Ipv6Addr::from(inet_pton6(addr.as_bytes())?);
     // Scope errors are ignored, as glibc does.
     let scope = match scope.parse::<u32>() {
         Ok(n) => n,

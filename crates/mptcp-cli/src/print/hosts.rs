@@ -91,7 +91,7 @@ pub fn name_in(hosts: &[u8], addr: IpAddr) -> Option<&[u8]> {
     hosts.split(|&b| b == b'\n').find_map(|line| {
         let line = line.split(|&b| b == b'#').next().unwrap_or_default();
         let mut fields = line.split(|b| b.is_ascii_whitespace()).filter(|f| !f.is_empty());
-        let address = core::str::from_utf8(fields.next()?).ok()?.parse::<IpAddr>().ok()?;
+        let address = crate::print::addr::inet_pton(fields.next()?)?;
         let name = fields.next()?;
         (mapped(address) == wanted && name.len() < 256).then_some(name)
     })
@@ -102,6 +102,33 @@ fn mapped(addr: IpAddr) -> Ipv6Addr {
     match addr {
         IpAddr::V4(a) => a.to_ipv6_mapped(),
         IpAddr::V6(a) => a,
+    }
+}
+
+/// The address as text: a reverse-resolved name with `-r`, else `inet_ntop`'s form.
+pub enum Host {
+    /// A host name.
+    Name(String),
+    /// No name: the address.
+    Addr(IpAddr),
+}
+
+impl Host {
+    /// `a` as `-r` (when `resolve`) or plain output shows it.
+    pub fn of(a: IpAddr, resolve: bool) -> Host {
+        match resolve.then(|| reverse_lookup(a)).flatten() {
+            Some(name) => Host::Name(name),
+            None => Host::Addr(a),
+        }
+    }
+}
+
+impl core::fmt::Display for Host {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Host::Name(n) => f.write_str(n),
+            Host::Addr(a) => crate::print::addr::Display(*a).fmt(f),
+        }
     }
 }
 

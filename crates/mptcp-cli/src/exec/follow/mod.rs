@@ -499,7 +499,7 @@ fn log_waiting(
 }
 
 /// Says when the limits make the wanted endpoints useless (they stay the user's).
-fn warn_limits<B: AsMut<[u8]>>(pm: &mut PathManager<B>, desired: &Desired, log: &mut Log<'_>) {
+fn warn_limits(pm: &mut PathManager<Vec<u8>>, desired: &Desired, log: &mut Log<'_>) {
     if let Ok(l) = pm.limits() {
         if let Some(text) = limits_warning(l.subflows, desired) {
             log.note(format_args!("{text}"));

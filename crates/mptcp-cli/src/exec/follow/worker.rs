@@ -73,7 +73,7 @@ impl Worker {
     /// Starts a worker with its own path-manager socket (opened here, in the calling
     /// thread's namespace). `None` when the socket or the thread cannot be had.
     pub fn start() -> Option<Worker> {
-        let pm = PathManager::open([0u8; MIN_BUF]).ok()?;
+        let pm = PathManager::open(vec![0u8; MIN_BUF]).ok()?;
         let (bell, theirs) = sys::socket_pair().ok()?;
         bell.set_nonblocking().ok()?;
         let mailbox = Arc::new(Lock::new(Mailbox::default()));
@@ -122,7 +122,7 @@ impl Worker {
 }
 
 /// The worker's loop: a byte means a job waits; end of file means stop.
-fn serve(mut pm: PathManager<[u8; MIN_BUF]>, mailbox: &Lock<Mailbox>, bell: &Fd) {
+fn serve(mut pm: PathManager<Vec<u8>>, mailbox: &Lock<Mailbox>, bell: &Fd) {
     let mut byte = [0u8; 1];
     while matches!(bell.read(&mut byte), Ok(1)) {
         let Some(job) = mailbox.lock().job.take() else { continue };
@@ -135,8 +135,9 @@ fn serve(mut pm: PathManager<[u8; MIN_BUF]>, mailbox: &Lock<Mailbox>, bell: &Fd)
     }
 }
 
-/// Runs one job on `pm`.
-pub fn run<B: AsMut<[u8]>>(pm: &mut PathManager<B>, job: Job) -> Outcome {
+/// Runs one job on `pm` (one buffer type for the workers and the main thread: one copy
+/// of the path-manager code in the binary).
+pub fn run(pm: &mut PathManager<Vec<u8>>, job: Job) -> Outcome {
     let result = match job {
         Job::Add(e) => pm.add_endpoint(&to_wire(&e)),
         Job::Delete(e) => pm.delete_endpoint(e.id),
@@ -149,7 +150,7 @@ pub fn run<B: AsMut<[u8]>>(pm: &mut PathManager<B>, job: Job) -> Outcome {
     }
 }
 
-fn dump<B: AsMut<[u8]>>(pm: &mut PathManager<B>) -> Outcome {
+fn dump(pm: &mut PathManager<Vec<u8>>) -> Outcome {
     let mut table = Table { endpoints: [None; MAX_TABLE], len: 0 };
     let endpoints = match pm.endpoints() {
         Ok(e) => e,
