@@ -268,11 +268,10 @@ pub fn run(bins: &Bins, ns: &BenchNs, work: &Path, runs: usize) -> Result<Sectio
         } else {
             format!(
                 "{:.0}% over: of the {} above the floor, {} is start-up and exit of the \
-                 {} KB static-pie binary with no work at all (`mptcp -V`: {:.0} page faults \
-                 against the floor's {:.0}, each a few µs in this VM: the pages the \
-                 static-pie relocations write, code beyond the first 64 KiB fault-around \
-                 window, the stack); {} is the work (netns entry, socket, family resolve, \
-                 the request, output)",
+                 {} KB static binary with no work at all (`mptcp -V`: {:.0} page faults \
+                 against the floor's {:.0}, each a few µs in this VM: code beyond the \
+                 first 64 KiB fault-around window, the data and bss pages, the stack); {} \
+                 is the work (netns entry, socket, family resolve, the request, output)",
                 (o.wall / f.wall / 1.3 - 1.0) * 100.0,
                 fmt_ns(o.wall - f.wall),
                 fmt_ns(startup),

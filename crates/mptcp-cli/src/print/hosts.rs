@@ -21,7 +21,10 @@ use core::net::{IpAddr, Ipv6Addr};
 /// The largest hosts file or resolv.conf read.
 const MAX_FILE: usize = 16 << 20;
 
-/// The host name of `addr`, if it has one.
+/// The host name of `addr`, if it has one. Never inlined: its buffers (a DNS query and
+/// reply, the files it reads) are on the stack only when `-r` asks for a name, not in
+/// every printer's frame, so that a one-shot command touches fewer stack pages.
+#[inline(never)]
 pub fn reverse_lookup(addr: IpAddr) -> Option<String> {
     let text = crate::os::sys::read_file("/etc/hosts", MAX_FILE).unwrap_or_default();
     if let Some(n) = name_in(&text, addr) {
