@@ -68,7 +68,10 @@ fn check_object(o: &Json, e: &Printed, ts: Timestamps, now: &LocalTime) {
         }
         Timestamps::Short => {
             want.push("timestamp_short");
-            assert_eq!(str_of(o, "timestamp_short"), Some(timefmt::short(now).as_str()));
+            assert_eq!(
+                str_of(o, "timestamp_short"),
+                Some(timefmt::short(now).to_string().as_str())
+            );
         }
         Timestamps::Off => {}
     }

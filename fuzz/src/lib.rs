@@ -205,3 +205,21 @@ pub fn hash_hex(text: &str) -> u64 {
     assert!(!hex.starts_with('0'), "{text:?} has a leading zero");
     u64::from_str_radix(hex, 16).unwrap_or_else(|e| panic!("{text:?}: {e}"))
 }
+
+/// The `address` of an endpoint at `addr` that `-r` named `name`, as `endpoint show -r
+/// -j` prints it (compact and pretty, each checked strict by [`json_both`]).
+pub fn named_endpoint_address(addr: IpAddr, name: &str) -> String {
+    let host = mptcp_cli::print::hosts::Host::Name(name.to_owned());
+    let e = mptcp_pm_wire::Endpoint { id: Some(1), ..mptcp_pm_wire::Endpoint::with_addr(addr) };
+    let doc = json_both(|out| {
+        if let Some(j) = &mut out.json {
+            j.start_array(&mut out.w);
+        }
+        mptcp_cli::print::endpoint::print(out, &e, Some(&host), None::<&str>);
+        if let Some(j) = &mut out.json {
+            j.end_array(&mut out.w);
+        }
+    });
+    let first = &doc.as_array().expect("an array")[0];
+    str_of(first, "address").expect("an address").to_owned()
+}

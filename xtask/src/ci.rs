@@ -225,6 +225,12 @@ fn clippy(_: &Opts) -> Result {
     Cmd::cargo()
         .args(["clippy", "-p", "mptcp-cli", "--no-default-features", "--all-targets"])
         .args(["--", "-D", "warnings"])
+        .run()?;
+    // The fuzz targets, on stable and in seconds: a change to the CLI's library that
+    // breaks them shows here, not only in the slow fuzz step.
+    Cmd::cargo()
+        .args(["clippy", "--manifest-path", "fuzz/Cargo.toml", "--all-targets"])
+        .args(["--", "-D", "warnings"])
         .run()
 }
 

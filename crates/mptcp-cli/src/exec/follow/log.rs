@@ -11,7 +11,7 @@ use crate::os::sys;
 use crate::print::addr::Display;
 use crate::print::json::JsonWriter;
 use crate::print::out::Out;
-use crate::print::timefmt::LocalTime;
+use crate::print::timefmt::{self, LocalTime};
 
 /// The flag names in iproute2's order.
 const FLAG_NAMES: [(u32, &str); 5] = [
@@ -121,7 +121,7 @@ impl Log<'_> {
             let mut j = JsonWriter::new(false);
             j.start_object(w);
             if let Some(t) = &now {
-                j.string_fmt(w, "time", format_args!("{}", Stamp(t)));
+                j.string_fmt(w, "time", format_args!("{}", timefmt::short(t)));
             }
             j.string(w, "action", "note");
             j.string_fmt(w, "text", text);
@@ -129,7 +129,7 @@ impl Log<'_> {
             let _ = w.write_all(b"\n");
         } else {
             if let Some(t) = &now {
-                let _ = write!(w, "[{}] ", Stamp(t));
+                let _ = write!(w, "[{}] ", timefmt::short(t));
             }
             let _ = writeln!(w, "note {text}");
         }
@@ -144,7 +144,7 @@ impl Log<'_> {
     ) {
         let w = &mut self.out.w;
         if let Some(t) = now {
-            let _ = write!(w, "[{}] ", Stamp(t));
+            let _ = write!(w, "[{}] ", timefmt::short(t));
         }
         if self.dry_run && matches!(action, Action::Add | Action::Delete) {
             let _ = w.write_all(b"would ");
@@ -178,7 +178,7 @@ impl Log<'_> {
         let mut j = JsonWriter::new(false);
         j.start_object(w);
         if let Some(t) = now {
-            j.string_fmt(w, "time", format_args!("{}", Stamp(t)));
+            j.string_fmt(w, "time", format_args!("{}", timefmt::short(t)));
         }
         j.string(w, "action", action.word());
         if self.dry_run {
@@ -202,20 +202,6 @@ impl Log<'_> {
         j.string_fmt(w, "reason", reason);
         j.end_object(w);
         let _ = w.write_all(b"\n");
-    }
-}
-
-/// `YYYY-mm-ddTHH:MM:SS.uuuuuu`, written in place.
-struct Stamp<'t>(&'t LocalTime);
-
-impl fmt::Display for Stamp<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let t = self.0;
-        write!(
-            f,
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}",
-            t.year, t.month, t.day, t.hour, t.minute, t.second, t.usec
-        )
     }
 }
 
