@@ -647,8 +647,8 @@ mod tests {
 
     #[test]
     fn budgets() {
-        assert_eq!(Profile::Release.budget(X86_64), 204_800);
-        assert_eq!(Profile::Release.budget(AARCH64), 204_800);
+        assert_eq!(Profile::Release.budget(X86_64), 163_840);
+        assert_eq!(Profile::Release.budget(AARCH64), 163_840);
         assert_eq!(Profile::Tiny.budget(X86_64), 98_304);
         assert_eq!(Profile::Tiny.budget(AARCH64), 98_304);
     }
