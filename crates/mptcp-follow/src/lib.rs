@@ -66,7 +66,7 @@ pub use error::Error;
 pub use name::IfName;
 pub use plan::{Endpoint, FIRST_ID, LAST_ID, MAX_ENDPOINTS, Op, plan};
 pub use policy::{Desired, Skip, Want, limits_warning};
-pub use rules::{Action, Allow, MAX_RULES, Rule, Rules, flag};
+pub use rules::{Action, Allow, FLAG_WORDS, MAX_RULES, Rule, Rules, flag};
 pub use state::{
     Address, DefaultRoute, Family, Link, MAX_ADDRESSES, MAX_LINKS, MAX_ROUTES, State, ifa, iff,
 };

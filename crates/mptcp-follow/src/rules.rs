@@ -25,8 +25,9 @@ pub mod flag {
     pub const LAMINAR: u32 = 0x20;
 }
 
-/// The flag words, in iproute2's order.
-const FLAG_WORDS: [(&str, u32); 5] = [
+/// The flag words a rule takes, with their [`flag`] bits, in iproute2's order (the order
+/// a line that names them should print them in).
+pub const FLAG_WORDS: [(&str, u32); 5] = [
     ("signal", flag::SIGNAL),
     ("subflow", flag::SUBFLOW),
     ("backup", flag::BACKUP),

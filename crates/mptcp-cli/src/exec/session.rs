@@ -48,8 +48,10 @@ impl Session {
     pub fn open(plain: bool) -> Result<Self, Exit> {
         let socket =
             Socket::generic().map_err(|_| fatal(1, "Cannot open generic netlink socket"))?;
-        let seq = crate::os::sys::seq_seed();
-        let mut conn = Conn::new(socket, seq);
+        // The socket is new, so no reply to another process's request can reach it:
+        // numbering from 1, as `mptcp-netlink` does, is enough (iproute2 starts from the
+        // time, which costs a clock read at start-up).
+        let mut conn = Conn::new(socket, 0);
         let mut rx = RX.try_lock().ok_or_else(|| fatal(1, "mptcp: a second session was opened"))?;
         let (family, events_group) = match genl::resolve(&mut conn, FAMILY, &mut rx[..]) {
             Ok(f) => (f.id, f.group(EVENTS).ok().flatten()),

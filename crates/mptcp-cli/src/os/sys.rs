@@ -704,26 +704,6 @@ impl Instant {
     }
 }
 
-/// Time since the Unix epoch (`CLOCK_REALTIME`).
-pub fn since_epoch() -> Duration {
-    clock(libc::CLOCK_REALTIME)
-}
-
-/// A first sequence number for a netlink socket: four of the 16 random bytes the kernel
-/// puts on every new process's stack (`AT_RANDOM`). iproute2 uses the time for this;
-/// reading the clock through the vDSO cost a one-shot command two page faults and a
-/// symbol lookup, and the bytes are on a page already touched. 0 without them.
-pub fn seq_seed() -> u32 {
-    // SAFETY: `getauxval` only reads the auxiliary vector.
-    let at = unsafe { libc::getauxval(libc::AT_RANDOM) } as *const [u8; 4];
-    if at.is_null() {
-        return 0;
-    }
-    // SAFETY: a non-null AT_RANDOM points at 16 bytes the kernel wrote, which stay for
-    // the life of the process; `[u8; 4]` has no alignment requirement.
-    u32::from_ne_bytes(unsafe { *at })
-}
-
 fn clock(id: libc::clockid_t) -> Duration {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `ts` is a valid, writable timespec for the duration of the call.

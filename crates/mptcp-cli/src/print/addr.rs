@@ -11,23 +11,28 @@ pub struct Display(pub IpAddr);
 
 impl fmt::Display for Display {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut text = Text { buf: [0; 48], len: 0 };
-        match self.0 {
-            IpAddr::V4(a) => text.v4(a.octets()),
-            IpAddr::V6(a) => text.v6(&a),
-        }
-        f.write_str(text.as_str())
+        f.write_str(Text::of(self.0).as_str())
     }
 }
 
 /// An address's text, built in place (core's address and integer formatting, with its
 /// padding machinery, stays out of the binary). The longest form is 45 bytes.
-struct Text {
+pub struct Text {
     buf: [u8; 48],
     len: usize,
 }
 
 impl Text {
+    /// `a` as glibc's `inet_ntop` writes it.
+    pub fn of(a: IpAddr) -> Text {
+        let mut text = Text { buf: [0; 48], len: 0 };
+        match a {
+            IpAddr::V4(a) => text.v4(a.octets()),
+            IpAddr::V6(a) => text.v6(&a),
+        }
+        text
+    }
+
     fn push(&mut self, b: u8) {
         if let Some(slot) = self.buf.get_mut(self.len) {
             *slot = b;
@@ -35,7 +40,8 @@ impl Text {
         }
     }
 
-    fn as_str(&self) -> &str {
+    /// The text.
+    pub fn as_str(&self) -> &str {
         // Only ASCII is ever pushed.
         core::str::from_utf8(self.buf.get(..self.len).unwrap_or_default()).unwrap_or_default()
     }

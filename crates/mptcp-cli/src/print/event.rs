@@ -5,6 +5,7 @@ use core::net::IpAddr;
 use mptcp_pm_wire::Event;
 
 use crate::os::io::Write;
+use crate::print::addr::Text;
 use crate::print::color::Color;
 use crate::print::out::Out;
 use crate::print::timefmt::{self, LocalTime};
@@ -136,10 +137,10 @@ fn print_text<W: Write>(
             Timestamps::Off => {}
         }
     }
-    // The line is built in place without `core::fmt` for its numbers, names and IPv4
+    // The line is built in place without `core::fmt` for its numbers, names and
     // addresses, then written with one call: under an event storm the formatting
-    // machinery was a fifth of the monitor's CPU time. IPv6 addresses, interface names
-    // and coloured pieces still go through `Display`.
+    // machinery was a fifth of the monitor's CPU time. Interface names and coloured
+    // pieces still go through `Display`.
     let mut line = Line::default();
     let Some(n) = event_name(f.kind) else {
         let _ = write!(out.w, "[UNKNOWN {}]{}", f.kind, out.line_end);
@@ -163,9 +164,9 @@ fn print_text<W: Write>(
     ] {
         let Some(a) = addr else { continue };
         line.push(key);
-        match (a, out.palette) {
-            (IpAddr::V4(v4), None) => line.ipv4(v4.octets()),
-            _ => {
+        match out.palette {
+            None => line.push(Text::of(a).as_str().as_bytes()),
+            Some(_) => {
                 line.flush_into(&mut out.w);
                 let c = if a.is_ipv4() { Color::Inet } else { Color::Inet6 };
                 out.colored(c, format_args!("{}", crate::print::addr::Display(a)));
@@ -277,16 +278,6 @@ impl Line {
             *d = HEX[((v >> (28 - 4 * i)) & 0xf) as usize];
         }
         self.len += 8;
-    }
-
-    /// An IPv4 address in dotted decimal, as `inet_ntop` prints it.
-    fn ipv4(&mut self, o: [u8; 4]) {
-        for (i, b) in o.into_iter().enumerate() {
-            if i > 0 {
-                self.push(b".");
-            }
-            self.dec(u64::from(b));
-        }
     }
 }
 

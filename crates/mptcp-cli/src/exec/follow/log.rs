@@ -5,22 +5,13 @@ use crate::os::io::Write;
 use core::fmt;
 use core::net::IpAddr;
 
-use mptcp_follow::{Endpoint, State, flag};
+use mptcp_follow::{Endpoint, FLAG_WORDS, State};
 
 use crate::os::sys;
 use crate::print::addr::Display;
 use crate::print::json::JsonWriter;
 use crate::print::out::Out;
 use crate::print::timefmt::{self, LocalTime};
-
-/// The flag names in iproute2's order.
-const FLAG_NAMES: [(u32, &str); 5] = [
-    (flag::SIGNAL, "signal"),
-    (flag::SUBFLOW, "subflow"),
-    (flag::BACKUP, "backup"),
-    (flag::FULLMESH, "fullmesh"),
-    (flag::LAMINAR, "laminar"),
-];
 
 /// What a line says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,7 +147,7 @@ impl Log<'_> {
         if !s.dev.is_empty() {
             let _ = write!(w, " dev {}", s.dev);
         }
-        for (bit, name) in FLAG_NAMES {
+        for (name, bit) in FLAG_WORDS {
             if s.flags & bit != 0 {
                 let _ = write!(w, " {name}");
             }
@@ -191,7 +182,7 @@ impl Log<'_> {
         if !s.dev.is_empty() {
             j.string(w, "dev", s.dev);
         }
-        for (bit, name) in FLAG_NAMES {
+        for (name, bit) in FLAG_WORDS {
             if s.flags & bit != 0 {
                 j.bool(w, name, true);
             }
