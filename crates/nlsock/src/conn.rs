@@ -26,10 +26,17 @@ pub trait Link {
 
 /// Exchanges with the kernel over a [`Link`], matching replies by sequence number and
 /// trusting only datagrams whose sender port id is 0 (the kernel).
+///
+/// The trust order is fixed: a datagram's sender is checked before anything else looks
+/// at it, so a datagram from any other port (a root process may send to ours) is
+/// dropped, whatever its size, and counted in [`Conn::dropped`]. Then, while waiting for
+/// an answer, a truncated datagram from the kernel is an error only when it answers the
+/// request waited for (its first header carries that sequence number).
 #[derive(Debug)]
 pub struct Conn<L> {
     link: L,
     seq: u32,
+    dropped: u64,
 }
 
 /// What one datagram holds for a request, as [`answer_in`] finds it.
@@ -71,7 +78,14 @@ enum Found {
 impl<L: Link> Conn<L> {
     /// Wraps `link`; requests are numbered from `first_seq + 1`.
     pub fn new(link: L, first_seq: u32) -> Self {
-        Conn { link, seq: first_seq }
+        Conn { link, seq: first_seq, dropped: 0 }
+    }
+
+    /// How many received datagrams were dropped unread: sent by a port other than the
+    /// kernel's (of any size), or cut short by the receive buffer while answering no
+    /// request waited for.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
     }
 
     /// The underlying link.
@@ -138,19 +152,46 @@ impl<L: Link> Conn<L> {
         Ok(count)
     }
 
-    /// Receives the next datagram from the kernel, dropping any from other senders.
+    /// Receives the next datagram from the kernel, dropping (and counting) any from other
+    /// senders before looking at their length. A kernel datagram longer than `rx` is
+    /// [`Error::Truncated`].
     pub fn recv_datagram(&mut self, rx: &mut [u8]) -> Result<usize, Error> {
+        self.recv_trusted(rx, None)
+    }
+
+    /// Receives the next kernel datagram that may answer the request numbered `seq`: a
+    /// truncated one is [`Error::Truncated`] only if its first header carries `seq`;
+    /// otherwise it is dropped and counted (a multicast message cut short, or a stale
+    /// answer, is not ours to fail on).
+    pub(crate) fn recv_answer(&mut self, seq: u32, rx: &mut [u8]) -> Result<usize, Error> {
+        self.recv_trusted(rx, Some(seq))
+    }
+
+    /// The receive loop: sender first, then emptiness, then truncation.
+    fn recv_trusted(&mut self, rx: &mut [u8], seq: Option<u32>) -> Result<usize, Error> {
         loop {
             let d = self.link.recv(rx)?;
-            if d.truncated {
-                return Err(Error::Truncated);
+            if d.sender != 0 {
+                self.dropped += 1;
+                continue;
             }
             if d.len == 0 {
                 return Err(Error::Eof);
             }
-            if d.sender == 0 {
-                return Ok(d.len);
+            if d.truncated {
+                let first_seq = rx
+                    .get(8..12)
+                    .filter(|_| d.len >= NlMsgHdr::LEN)
+                    .map(|b| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]));
+                match seq {
+                    Some(want) if first_seq != Some(want) => {
+                        self.dropped += 1;
+                        continue;
+                    }
+                    _ => return Err(Error::Truncated),
+                }
             }
+            return Ok(d.len);
         }
     }
 
@@ -164,7 +205,7 @@ impl<L: Link> Conn<L> {
     /// number `seq`, e.g. by [`Conn::send_many`].
     pub fn ack_for(&mut self, seq: u32, rx: &mut [u8]) -> Result<(), Error> {
         loop {
-            let n = self.recv_datagram(rx)?;
+            let n = self.recv_answer(seq, rx)?;
             match scan(&rx[..n], seq, false)? {
                 Found::Ack => return Ok(()),
                 Found::Failed(e) => return Err(Error::Kernel(e)),
@@ -187,7 +228,7 @@ impl<L: Link> Conn<L> {
     /// sequence number `seq`, e.g. by [`Conn::send_many`].
     pub fn reply_for<'r>(&mut self, seq: u32, rx: &'r mut [u8]) -> Result<Message<'r>, Error> {
         loop {
-            let n = self.recv_datagram(rx)?;
+            let n = self.recv_answer(seq, rx)?;
             match scan(&rx[..n], seq, true)? {
                 Found::Reply { start, len } => return Ok(Message::parse(&rx[start..start + len])?),
                 Found::Failed(e) => return Err(Error::Kernel(e)),
@@ -228,7 +269,7 @@ impl<L: Link> Conn<L> {
         let seq = self.send(request)?;
         let mut interrupted = false;
         loop {
-            let n = self.recv_datagram(rx)?;
+            let n = self.recv_answer(seq, rx)?;
             let datagram = &rx[..n];
             for msg in Messages::new(datagram) {
                 let msg = msg?;
@@ -270,6 +311,7 @@ impl<L: Link> Conn<L> {
         wait: Wait,
     ) -> Result<Batch, Error> {
         let batch = self.link.recv_batch(rx, slot, wait)?;
+        self.dropped += batch.datagrams().iter().filter(|d| d.sender != 0).count() as u64;
         if batch.datagrams().iter().any(|d| d.truncated && d.sender == 0) {
             return Err(Error::Truncated);
         }
@@ -433,6 +475,43 @@ pub(crate) mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    /// A datagram from another port is dropped before its size is looked at: an
+    /// oversize forgery (cut short by the buffer) neither fails nor answers the request.
+    #[test]
+    fn oversize_foreign_datagrams_are_dropped_before_their_size_counts() {
+        let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
+        let forged = error(&mut a, 1, -1, None, NLMSG_ERROR);
+        let ok = error(&mut b, 1, 0, None, NLMSG_ERROR);
+        let script = [(&a[..forged], 4242, true), (&a[..forged], 7, false), (&b[..ok], 0, false)];
+        let mut conn = Conn::new(Script::new(&script), 0);
+        let (mut req, mut rx) = ([0u8; 32], [0u8; 256]);
+        assert_eq!(conn.ack(request(&mut req), &mut rx), Ok(()));
+        assert_eq!(conn.dropped(), 2);
+        let done = error(&mut b, 1, 0, None, NLMSG_DONE);
+        let script = [(&a[..forged], 4242, true), (&b[..done], 0, false)];
+        let mut dump = Conn::new(Script::new(&script), 0);
+        assert_eq!(dump.dump(request(&mut req), &mut rx, |_| {}), Ok(false));
+        assert_eq!(dump.dropped(), 1);
+    }
+
+    /// A kernel datagram cut short that answers another request (an event, a stale
+    /// answer) is dropped while waiting; one carrying the awaited number is an error.
+    #[test]
+    fn truncated_kernel_datagrams_fail_only_the_request_they_answer() {
+        let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
+        let event = data(&mut a, 0, 0, 9);
+        let ok = error(&mut b, 1, 0, None, NLMSG_ERROR);
+        let script = [(&a[..event], 0, true), (&a[..3], 0, true), (&b[..ok], 0, false)];
+        let mut conn = Conn::new(Script::new(&script), 0);
+        let (mut req, mut rx) = ([0u8; 32], [0u8; 256]);
+        assert_eq!(conn.ack(request(&mut req), &mut rx), Ok(()));
+        assert_eq!(conn.dropped(), 2, "the event and a 3-byte stub that names no request");
+        let mine = data(&mut a, 1, 0, 9);
+        let script = [(&a[..mine], 0, true)];
+        let mut conn = Conn::new(Script::new(&script), 0);
+        assert_eq!(conn.request(request(&mut req), &mut rx).unwrap_err(), Error::Truncated);
     }
 
     #[test]

@@ -88,7 +88,7 @@ impl<L: Link> Dump<'_, L> {
     fn advance(&mut self) -> Result<Option<(usize, usize)>, Error> {
         loop {
             if self.at >= self.len {
-                self.len = self.conn.recv_datagram(self.rx)?;
+                self.len = self.conn.recv_answer(self.seq, self.rx)?;
                 self.at = 0;
             }
             let Some(rest) = self.rx.get(self.at..self.len) else {
