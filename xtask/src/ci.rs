@@ -128,6 +128,12 @@ const STEPS: &[Step] = &[
         run: cross,
     },
     Step {
+        name: "tsan",
+        about: "the CLI's lock and heap under threads, with ThreadSanitizer",
+        slow: true,
+        run: tsan,
+    },
+    Step {
         name: "miri",
         about: "the pure crates' tests under Miri, big-endian",
         slow: true,
@@ -335,6 +341,41 @@ fn static_binary(_: &Opts) -> Result {
 /// `cargo xtask cross` for every architecture (it installs what it needs).
 fn cross(_: &Opts) -> Result {
     crate::cross::main(&[])
+}
+
+/// The tests of the CLI's own synchronisation and allocation (`os::sys`: the lock, a
+/// failed `try_lock`, locked increments from four threads, the heap raced by six) built
+/// with ThreadSanitizer, which needs nightly and std rebuilt with it. Unwinding, as test
+/// harnesses do: the dev profile's `panic = "abort"` would make cargo build `core` twice
+/// for build-std. `--cfg tsan` moves big blocks by copy instead of `mremap`, which the
+/// sanitizer does not intercept (it then reports false races on reused addresses). A
+/// report of a race fails the test binary, and so the step.
+fn tsan(_: &Opts) -> Result {
+    let host = Cmd::new("rustc").args(["+nightly", "-vV"]).read()?;
+    let host = host
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .ok_or("rustc -vV printed no host line")?
+        .trim()
+        .to_string();
+    let out = Cmd::cargo()
+        .args(["+nightly", "test", "-Zbuild-std", "--target", &host, "-p", "mptcp-cli"])
+        .args(["--lib", "os::sys::tests"])
+        .env("RUSTFLAGS", "-Zsanitizer=thread --cfg tsan")
+        .env("CARGO_PROFILE_DEV_PANIC", "unwind")
+        .env("CARGO_TARGET_DIR", target_dir().join("tsan"))
+        .env("TSAN_OPTIONS", "halt_on_error=1")
+        .read()?;
+    print!("{out}");
+    let ran: usize = out
+        .lines()
+        .filter_map(|l| l.strip_prefix("test result: ok. "))
+        .filter_map(|l| l.split(' ').next()?.parse::<usize>().ok())
+        .sum();
+    if ran < 4 {
+        return Err(format!("only {ran} tests ran under ThreadSanitizer, expected at least 4"));
+    }
+    Ok(())
 }
 
 /// Miri's isolation stays on (deterministic runs), but an isolated call such as proptest's
