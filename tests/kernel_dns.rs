@@ -1,10 +1,12 @@
 //! `-r` over DNS against a fake name server, in a throw-away namespace: a thread of this
-//! test enters the namespace and answers PTR queries on 127.0.0.1:53; the namespace's
-//! `/etc/netns/<ns>/resolv.conf` and `hosts` (which `ip netns exec` mounts over
-//! `/etc/resolv.conf` and `/etc/hosts`) point `mptcp` at it. Checks the names in text and
-//! JSON, `/etc/hosts` before DNS, a hostile name printed as the address, a silent server
-//! waited for timeout × attempts and no longer, and a closed port given up at once.
-//! Needs root; the files under `/etc/netns/<ns>/` are removed whatever happens.
+//! test enters the namespace and answers PTR queries on 127.0.0.1:53 (or another
+//! loopback address); the namespace's `/etc/netns/<ns>/resolv.conf` and `hosts` (which
+//! `ip netns exec` mounts over `/etc/resolv.conf` and `/etc/hosts`, and which `-n <ns>`
+//! reads in their place) point `mptcp` at it. Checks the names in text and JSON,
+//! `/etc/hosts` before DNS, a hostile name printed as the address, a silent server waited
+//! for timeout × attempts and no longer, a closed port given up at once, and `-n`'s choice
+//! of files in both personalities. Needs root; the files under `/etc/netns/<ns>/` are
+//! removed whatever happens, and the root namespace's `/etc` is only read.
 
 use std::net::UdpSocket;
 use std::path::PathBuf;
@@ -106,12 +108,17 @@ struct Server {
 
 impl Server {
     fn start(ns: &Netns) -> Server {
+        Server::start_on(ns, "127.0.0.1:53")
+    }
+
+    /// A server on `addr` (a loopback address and port) in `ns`.
+    fn start_on(ns: &Netns, addr: &'static str) -> Server {
         let stop = Arc::new(AtomicBool::new(false));
         let asked = Arc::new(Mutex::new(Vec::new()));
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let (s, a) = (stop.clone(), asked.clone());
         let thread = ns.spawn(move || {
-            let sock = UdpSocket::bind("127.0.0.1:53").expect("bind 127.0.0.1:53 in the namespace");
+            let sock = UdpSocket::bind(addr).expect("bind a port 53 in the namespace");
             sock.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
             ready_tx.send(()).unwrap();
             let mut buf = [0u8; 512];
@@ -130,6 +137,11 @@ impl Server {
 
     fn asked(&self, name: &str) -> usize {
         self.asked.lock().unwrap().iter().filter(|q| *q == name).count()
+    }
+
+    /// How many queries came, for any name.
+    fn queries(&self) -> usize {
+        self.asked.lock().unwrap().len()
     }
 }
 
@@ -210,4 +222,147 @@ fn endpoint_names_come_from_hosts_then_dns() {
     let (text, took) = timed(&ns, &["-r", "endpoint", "show", "id", "1"]);
     assert_eq!(text, "192.0.2.1 id 1 signal \n");
     assert!(took < Duration::from_millis(900), "a closed port took {took:?}");
+}
+
+/// A directory with a symlink named `ip` to the binary under test and room for batch
+/// files, removed on drop.
+struct Bin {
+    dir: PathBuf,
+}
+
+impl Bin {
+    fn new(tag: &str) -> Bin {
+        let dir = std::env::temp_dir().join(format!("kernel-dns-{}-{tag}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("a directory for the ip symlink");
+        std::os::unix::fs::symlink(mptcp_stack::mptcp_bin(), dir.join("ip")).expect("symlink ip");
+        Bin { dir }
+    }
+
+    /// Runs the binary itself (in the root namespace: `-n` moves it), as `mptcp` or, with
+    /// `as_ip`, through the `ip` symlink; its stdout, which must come with status 0 and
+    /// nothing on stderr.
+    fn run(&self, as_ip: bool, args: &[&str]) -> String {
+        let program = if as_ip { self.dir.join("ip") } else { mptcp_stack::mptcp_bin() };
+        let mut cmd = std::process::Command::new(&program);
+        cmd.args(args).env("LC_ALL", "C");
+        let out = mptcp_stack::capture(&mut cmd, Duration::from_secs(60));
+        assert_eq!((out.status, out.stderr_text()), (0, String::new()), "{program:?} {args:?}");
+        out.stdout_text()
+    }
+
+    /// A batch file with `lines`, by path (not named `ip`: that would write the binary).
+    fn batch(&self, name: &str, lines: &str) -> String {
+        assert_ne!(name, "ip");
+        let path = self.dir.join(name);
+        std::fs::write(&path, lines).expect("write a batch file");
+        path.to_str().unwrap().to_owned()
+    }
+}
+
+impl Drop for Bin {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The name the root namespace's `/etc/hosts` gives `addr` (first field the address,
+/// second the name; read, never changed), if any.
+fn root_hosts_name(addr: &str) -> Option<String> {
+    let addr: std::net::IpAddr = addr.parse().unwrap();
+    let text = std::fs::read_to_string("/etc/hosts").unwrap_or_default();
+    text.lines().find_map(|line| {
+        let mut fields = line.split('#').next()?.split_whitespace();
+        let a: std::net::IpAddr = fields.next()?.parse().ok()?;
+        (a == addr).then_some(fields.next()?.to_owned())
+    })
+}
+
+/// `-n NS` reads `/etc/netns/NS/resolv.conf` and `hosts` as `ip -n NS` does (it
+/// bind-mounts them over `/etc/`'s), not through `ip netns exec`: the binary is run
+/// directly, in both personalities, with `-n`, `-netns`, either option order, `-j` and
+/// a batch file. A file missing from `/etc/netns/NS/` (or the whole directory) leaves
+/// `/etc/`'s: then the fake server, on 127.0.0.2 where only the namespace's resolv.conf
+/// sends queries, is not asked, and the root namespace's `/etc/hosts` names what it
+/// names (the test reads it to know what to expect).
+#[test]
+fn netns_option_reads_the_namespace_files_as_ip_does() {
+    let ns = Netns::new("dnsn");
+    let name = ns.name().to_owned();
+    let n = name.as_str();
+    let server = Server::start_on(&ns, "127.0.0.2:53");
+    let bin = Bin::new("netns");
+    for (id, addr) in
+        [("1", "192.0.2.1"), ("2", "192.0.2.5"), ("3", "192.0.2.6"), ("4", "127.0.0.1")]
+    {
+        bin.run(false, &["-n", n, "endpoint", "add", addr, "id", id, "signal"]);
+    }
+    let lines = |names: [&str; 4]| -> String {
+        names.iter().enumerate().map(|(i, a)| format!("{a} id {} signal \n", i + 1)).collect()
+    };
+    let plain_batch = bin.batch("plain.batch", "endpoint show\nendpoint show id 1\n");
+    let ip_batch = bin.batch("ip.batch", "mptcp endpoint show\nmptcp endpoint show id 1\n");
+    // Every way of asking: (as ip, arguments); each prints the table once, a batch also
+    // its first line again.
+    let forms: [(bool, Vec<&str>); 7] = [
+        (false, vec!["-n", n, "-r", "endpoint", "show"]),
+        (false, vec!["-r", "-netns", n, "endpoint", "show"]),
+        (false, vec!["-n", n, "-r", "-batch", &plain_batch]),
+        (true, vec!["-n", n, "-r", "mptcp", "endpoint", "show"]),
+        (true, vec!["-r", "-netns", n, "mptcp", "endpoint", "show"]),
+        (true, vec!["--netns", n, "-resolve", "mptcp", "endpoint", "show"]),
+        (true, vec!["-n", n, "-r", "-batch", &ip_batch]),
+    ];
+    let check = |want: &str| {
+        for (as_ip, args) in &forms {
+            let want = match args.contains(&"-batch") {
+                true => format!("{want}{}\n", want.lines().next().unwrap()),
+                false => want.to_owned(),
+            };
+            assert_eq!(bin.run(*as_ip, args), want, "as ip: {as_ip}, {args:?}");
+        }
+    };
+
+    // Both files: names from the namespace's hosts, then its resolv.conf's server.
+    let etc = EtcNetns::new(
+        &ns,
+        &[
+            ("resolv.conf", "nameserver 127.0.0.2\noptions timeout:1 attempts:1\n"),
+            ("hosts", "127.0.0.1 nshost\n192.0.2.5 fromhosts\n"),
+        ],
+    );
+    let want = lines(["one.example", "fromhosts", "192.0.2.6", "nshost"]);
+    check(&want);
+    let batches = forms.iter().filter(|(_, args)| args.contains(&"-batch")).count();
+    assert_eq!(server.asked("1.2.0.192.in-addr.arpa"), forms.len() + batches);
+    assert_eq!(server.asked("5.2.0.192.in-addr.arpa"), 0, "the hosts file comes first");
+    assert_eq!(server.asked("6.2.0.192.in-addr.arpa"), forms.len());
+    let json = bin.run(true, &["-j", "-n", n, "-r", "mptcp", "endpoint", "show"]);
+    for name in ["one.example", "fromhosts", "192.0.2.6", "nshost"] {
+        assert!(json.contains(&format!("\"address\":\"{name}\"")), "{name} in {json}");
+    }
+    // Without -r, addresses, as before.
+    let plain = lines(["192.0.2.1", "192.0.2.5", "192.0.2.6", "127.0.0.1"]);
+    assert_eq!(bin.run(true, &["-n", n, "mptcp", "endpoint", "show"]), plain);
+    assert_eq!(bin.run(false, &["-n", n, "endpoint", "show"]), plain);
+    drop(etc);
+
+    // The root namespace's files, as `/etc/netns/NS/` does not cover them.
+    let root = |addr: &'static str| root_hosts_name(addr).unwrap_or_else(|| addr.to_owned());
+    let root_conf = std::fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+    let root_asks_ours = root_conf.split_whitespace().any(|w| w.starts_with("127.0.0.2"));
+    let asked = server.queries();
+
+    // Only a hosts file: the namespace's hosts, the root's resolv.conf.
+    let etc = EtcNetns::new(&ns, &[("hosts", "127.0.0.1 nshost\n192.0.2.5 fromhosts\n")]);
+    check(&lines([&root("192.0.2.1"), "fromhosts", &root("192.0.2.6"), "nshost"]));
+    drop(etc);
+
+    // No directory: both of the root's; an address they do not name stays an address.
+    let want =
+        lines([&root("192.0.2.1"), &root("192.0.2.5"), &root("192.0.2.6"), &root("127.0.0.1")]);
+    check(&want);
+    if !root_asks_ours {
+        assert_eq!(server.queries(), asked, "the root's resolv.conf does not lead to our server");
+    }
 }

@@ -1,4 +1,4 @@
-//! Fuzz the DNS part of `-r` (`print::dns`): the judgement of a reply to our PTR query,
+//! Fuzz the DNS part of `-r` (`names::dns`): the judgement of a reply to our PTR query,
 //! and the resolv.conf reader. Input: one byte of settings (bit 0: resolv.conf instead of
 //! a reply; bit 1: put our header and question in front of the rest, so that the answer
 //! section is reached), an address, a query ID, then the reply (or the file).
@@ -10,7 +10,7 @@
 //! three servers, timeout 1 to 30, attempts 0 to 5.
 #![no_main]
 
-use mptcp_cli::print::dns::{self, Config, Verdict};
+use mptcp_cli::names::dns::{self, Config, Verdict};
 use mptcp_stack_fuzz::{Cursor, named_endpoint_address};
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {

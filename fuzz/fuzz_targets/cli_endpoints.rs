@@ -11,10 +11,10 @@
 
 use mptcp_cli::command::pm;
 use mptcp_cli::command::{self, Command};
+use mptcp_cli::print::addr::Host;
 use mptcp_cli::print::endpoint;
 use mptcp_cli::print::endpoint::FLAG_WORDS;
 use mptcp_cli::print::fail;
-use mptcp_cli::print::hosts::Host;
 use mptcp_cli::print::limits;
 use mptcp_cli::print::out::Out;
 use mptcp_pm_wire::{Endpoint, EndpointAddr, EndpointFlags, Limits, Request};

@@ -10,7 +10,7 @@
 
 use std::net::IpAddr;
 
-use mptcp_cli::print::hosts;
+use mptcp_cli::names::hosts;
 use mptcp_stack_fuzz::{Cursor, named_endpoint_address};
 
 fn mapped(a: IpAddr) -> std::net::Ipv6Addr {

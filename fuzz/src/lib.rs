@@ -209,7 +209,7 @@ pub fn hash_hex(text: &str) -> u64 {
 /// The `address` of an endpoint at `addr` that `-r` named `name`, as `endpoint show -r
 /// -j` prints it (compact and pretty, each checked strict by [`json_both`]).
 pub fn named_endpoint_address(addr: IpAddr, name: &str) -> String {
-    let host = mptcp_cli::print::hosts::Host::Name(name.to_owned());
+    let host = mptcp_cli::print::addr::Host::Name(name.to_owned());
     let e = mptcp_pm_wire::Endpoint { id: Some(1), ..mptcp_pm_wire::Endpoint::with_addr(addr) };
     let doc = json_both(|out| {
         if let Some(j) = &mut out.json {

@@ -59,7 +59,7 @@ const TINY_GCC_LINK_FLAGS: &[&str] = &[
 ];
 
 /// Cargo arguments only the tiny builds get: without the `dns` feature `-r` reads
-/// /etc/hosts only. Our own PTR lookup (`print/dns.rs`, which replaced musl's
+/// /etc/hosts only. Our own PTR lookup (`names/dns.rs`, which replaced musl's
 /// `getnameinfo` and its 28,672 bytes) costs the tiny binary 7,200 bytes on x86_64
 /// (103,720) and 5,560 on aarch64 (100,056): over the 96 KiB budget, so tiny leaves it out.
 const TINY_CARGO_ARGS: &[&str] = &["--no-default-features"];

@@ -30,6 +30,8 @@ pub mod command;
 #[doc(hidden)]
 pub mod exec;
 #[doc(hidden)]
+pub mod names;
+#[doc(hidden)]
 pub mod os;
 #[doc(hidden)]
 pub mod prelude;

@@ -2,6 +2,7 @@
 
 use crate::args::num;
 use crate::args::words::matches;
+use crate::names::etc::Etc;
 use crate::prelude::*;
 use crate::print::color::ColorOpt;
 use crate::print::fail::{Exit, USAGE, invarg, missarg, say};
@@ -30,10 +31,13 @@ pub struct Opts {
     pub color: ColorOpt,
     /// `-rc SIZE`: the socket receive buffer.
     pub rcvbuf: Option<u32>,
+    /// `-n NAME`, each one: the `/etc/netns/NAME/` files `-r` reads instead of `/etc/`'s.
+    pub etc: Etc,
 }
 
 /// How option parsing ended.
 #[derive(Debug)]
+#[allow(clippy::large_enum_variant, reason = "made once per process, on the stack; no heap")]
 pub enum Parsed {
     /// Run with these options; the command words start at this index.
     Run(Opts, usize),
@@ -201,6 +205,7 @@ pub fn parse(
                 // `ip -n` with no name passes NULL on, which prints as "(null)".
                 let v = value.unwrap_or("(null)");
                 enter_netns(v)?;
+                o.etc.enter(v);
                 takes_value = value.is_some();
             }
         }

@@ -5,9 +5,10 @@ use nlsock::Socket;
 use crate::command::EndpointArgs;
 use crate::command::pm::{self, Endpoint, Request};
 use crate::exec::session::{IfNames, Session};
+use crate::names::etc::Etc;
+use crate::print::addr::Host;
 use crate::print::endpoint::print;
 use crate::print::fail::say;
-use crate::print::hosts::Host;
 use crate::print::kerr::{self, KERNEL};
 use crate::print::out::Out;
 
@@ -45,7 +46,8 @@ pub fn flush(s: &mut Session) -> u8 {
 }
 
 /// `endpoint show ARGS`: one GET_ADDR; the JSON array opens only once the reply is in.
-pub fn get(s: &mut Session, out: &mut Out, a: &EndpointArgs, resolve: bool) -> u8 {
+/// `resolve` is `-r`'s: the files that name addresses.
+pub fn get(s: &mut Session, out: &mut Out, a: &EndpointArgs, resolve: Option<&Etc>) -> u8 {
     let mut buf = [0u8; pm::REQ_BUF];
     let Some(req) = pm::emit(&Request::GetAddr(pm::endpoint(a)), &mut buf, s.family) else {
         return 1;
@@ -69,12 +71,17 @@ pub fn get(s: &mut Session, out: &mut Out, a: &EndpointArgs, resolve: bool) -> u
 }
 
 /// `endpoint show`: the dump, printed entry by entry.
-pub fn dump(s: &mut Session, out: &mut Out, resolve: bool) -> u8 {
+pub fn dump(s: &mut Session, out: &mut Out, resolve: Option<&Etc>) -> u8 {
     dump_request(s, out, resolve, &Request::DumpAddrs)
 }
 
 /// Runs a GET_ADDR dump request and prints its endpoints.
-pub fn dump_request(s: &mut Session, out: &mut Out, resolve: bool, request: &Request) -> u8 {
+pub fn dump_request(
+    s: &mut Session,
+    out: &mut Out,
+    resolve: Option<&Etc>,
+    request: &Request,
+) -> u8 {
     let mut buf = [0u8; pm::REQ_BUF];
     let Some(req) = pm::emit(request, &mut buf, s.family) else { return 1 };
     if let Some(j) = &mut out.json {
@@ -111,10 +118,16 @@ pub fn dump_request(s: &mut Session, out: &mut Out, resolve: bool, request: &Req
     status
 }
 
-/// Prints one endpoint with its address resolved (`-r`) and its interface named by
-/// `socket`.
-fn print_named(socket: &Socket, out: &mut Out, e: &Endpoint, resolve: bool, names: &mut IfNames) {
-    let host = e.ip().map(|a| Host::of(a, resolve));
+/// Prints one endpoint with its address resolved (`-r`: `resolve` names the files) and
+/// its interface named by `socket`.
+fn print_named(
+    socket: &Socket,
+    out: &mut Out,
+    e: &Endpoint,
+    resolve: Option<&Etc>,
+    names: &mut IfNames,
+) {
+    let host = e.ip().map(|a| resolve.map_or(Host::Addr(a), |etc| crate::names::host(a, etc)));
     let ifindex = e.ifindex;
     let name = (ifindex != 0).then(|| names.get(socket, ifindex as u32));
     print(out, e, host.as_ref(), name);

@@ -177,17 +177,18 @@ impl Runner {
         };
         let cmd = command::parse(words, s, plain)?;
         let out = &mut self.out;
+        let resolve = self.opts.resolve.then_some(&self.opts.etc);
         let status = match cmd {
             Command::Usage => return Err(self.usage()),
             Command::Add(a) => endpoint::add(s, &a),
             Command::Delete(a) => endpoint::delete(s, &a),
             Command::Change(a) => endpoint::change(s, &a),
-            Command::Get(a) => endpoint::get(s, out, &a, self.opts.resolve),
-            Command::Dump => endpoint::dump(s, out, self.opts.resolve),
+            Command::Get(a) => endpoint::get(s, out, &a, resolve),
+            Command::Dump => endpoint::dump(s, out, resolve),
             Command::Flush => endpoint::flush(s),
             Command::LimitsSet(l) => limits::set(s, &l),
             Command::LimitsShow(l) => limits::show(s, out, &l, plain && self.opts.json),
-            Command::Upm(u) => upm::run(s, out, &u, self.opts.resolve),
+            Command::Upm(u) => upm::run(s, out, &u, resolve),
             Command::ConnectionShow => connection::show(out),
             #[cfg(feature = "follow")]
             Command::Follow(f) => crate::exec::follow::run(

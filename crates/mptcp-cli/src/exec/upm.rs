@@ -3,11 +3,12 @@
 
 use crate::command::upm::Upm;
 use crate::exec::session::Session;
+use crate::names::etc::Etc;
 use crate::print::fail::say;
 use crate::print::out::Out;
 
 /// Runs a userspace-PM command.
-pub fn run(s: &mut Session, out: &mut Out, u: &Upm, resolve: bool) -> u8 {
+pub fn run(s: &mut Session, out: &mut Out, u: &Upm, resolve: Option<&Etc>) -> u8 {
     let request = u.request();
     let status = if let Upm::Show { .. } = u {
         crate::exec::endpoint::dump_request(s, out, resolve, &request)

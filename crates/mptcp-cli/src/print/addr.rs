@@ -5,6 +5,8 @@
 use core::fmt;
 use core::net::{IpAddr, Ipv6Addr};
 
+use crate::prelude::*;
+
 /// Formats an address exactly as glibc's `inet_ntop`.
 #[derive(Debug, Clone, Copy)]
 pub struct Display(pub IpAddr);
@@ -12,6 +14,24 @@ pub struct Display(pub IpAddr);
 impl fmt::Display for Display {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(Text::of(self.0).as_str())
+    }
+}
+
+/// An address as `endpoint show` prints it: a host name `-r` found (`crate::names`
+/// looks it up), else the address in `inet_ntop`'s form.
+pub enum Host {
+    /// A host name.
+    Name(String),
+    /// No name: the address.
+    Addr(IpAddr),
+}
+
+impl fmt::Display for Host {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Host::Name(n) => f.write_str(n),
+            Host::Addr(a) => Display(*a).fmt(f),
+        }
     }
 }
 

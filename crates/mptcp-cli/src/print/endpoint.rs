@@ -4,8 +4,8 @@
 use mptcp_pm_wire::Endpoint;
 
 use crate::os::io::Write;
+use crate::print::addr::Host;
 use crate::print::color::Color;
-use crate::print::hosts::Host;
 use crate::print::out::Out;
 
 /// Endpoint flag bits (`MPTCP_PM_ADDR_FLAG_*`) as the parser accumulates them.

@@ -21,9 +21,11 @@ pub struct Exit(pub u8);
 /// Exit status of usage and argument errors (`exit(-1)`).
 pub const USAGE: u8 = 255;
 
-/// Where [`say`] writes while [`captured`] runs: a static, not a thread-local, because
-/// the CLI has one thread and a thread-local with a destructor costs a static binary 3 KB.
-/// Unit tests run on many threads at once, so there each thread keeps its own.
+/// Where [`say`] writes while [`captured`] runs: a static under a lock, not a
+/// thread-local, because a thread-local with a destructor costs a static binary 3 KB; the
+/// lock keeps it sound should a thread other than the main one (`endpoint follow`'s
+/// workers) ever `say`, at the price of one capture for the whole process. Unit tests run
+/// on many threads at once, each capturing its own, so there each thread keeps its own.
 fn with_capture<T>(f: impl FnOnce(&mut Option<String>) -> T) -> T {
     #[cfg(not(test))]
     {

@@ -3,11 +3,9 @@
 pub mod addr;
 pub mod color;
 pub mod connection;
-pub mod dns;
 pub mod endpoint;
 pub mod event;
 pub mod fail;
-pub mod hosts;
 pub mod json;
 pub mod kerr;
 pub mod limits;

@@ -1,6 +1,6 @@
 //! `-r` over DNS, the pure part: the PTR query for an address, the judgement of a reply,
-//! and `/etc/resolv.conf` read into a [`Config`]. No I/O (`print::hosts` sends and
-//! receives through `os::sys`).
+//! and resolv.conf read into a [`Config`]. No I/O (`names::resolver` sends and receives
+//! through `os::sys`).
 //!
 //! Panic contract: [`judge`] and [`Config::parse`] take any bytes; every read is checked
 //! against the end, a compressed name follows at most [`MAX_JUMPS`] pointers and grows
