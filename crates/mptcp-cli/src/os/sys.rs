@@ -685,8 +685,9 @@ pub fn read_file(path: &str, limit: usize) -> io::Result<Vec<u8>> {
 
 /// The value of environment variable `name` (bytes, as the environment holds them).
 pub fn getenv(name: &CStr) -> Option<&'static [u8]> {
-    // SAFETY: getenv returns null or a pointer into the environment, which this
-    // single-threaded program does not change while the value is used.
+    // SAFETY: getenv returns null or a pointer into the environment. Nothing in this
+    // program changes the environment (no setenv, putenv or unsetenv, on any thread:
+    // `endpoint follow`'s workers included), so the value stays valid and unchanged.
     let p = unsafe { libc::getenv(name.as_ptr()) };
     // SAFETY: a non-null result is a NUL-terminated string.
     (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_bytes())
