@@ -12,15 +12,14 @@ impl Errno {
         Errno(crate::sys::errno())
     }
 
-    /// glibc's `strerror` text, so that output is identical whichever libc we link.
+    /// glibc's `strerror` text, so that output is identical whichever libc we link and
+    /// whichever architecture we run on (MIPS numbers most errors from 35 up differently
+    /// from x86 and ARM: the table is keyed by the target's `libc::E*` constants).
     /// `None` for numbers without a table entry.
     pub fn message(self) -> Option<&'static str> {
-        let n = usize::try_from(self.0).ok().filter(|n| (1..=MAX).contains(n))?;
-        let (start, end) = (usize::from(ENDS[n - 1]), usize::from(ENDS[n]));
-        if start == end {
-            return None;
-        }
-        core::str::from_utf8(TEXT.get(start..end)?).ok()
+        let i = NUMBERS.iter().position(|&n| i32::from(n) == self.0)?;
+        let start = if i == 0 { 0 } else { usize::from(ENDS[i - 1]) };
+        core::str::from_utf8(TEXT.get(start..usize::from(ENDS[i]))?).ok()
     }
 }
 
@@ -36,14 +35,13 @@ impl fmt::Display for Errno {
 impl core::error::Error for Errno {}
 
 /// The table as the binary keeps it, packed at compile time: every message's bytes in
-/// one array ([`TEXT`]) and where the messages of 1 to [`MAX`] end ([`ENDS`]; an empty
-/// range is a number without an entry). Two bytes an errno instead of the 24 of a
-/// `(i32, &str)` pair: [`MESSAGES`] itself is only read by the compiler.
+/// one array ([`TEXT`]), each entry's number ([`NUMBERS`]) and where its message ends
+/// ([`ENDS`]). Four bytes an entry instead of the 24 of an `(i32, &str)` pair:
+/// [`MESSAGES`] itself is only read by the compiler. Looked up by a scan of 77 numbers:
+/// only error paths print one.
 static TEXT: [u8; TEXT_LEN] = pack_text();
-static ENDS: [u16; MAX + 1] = pack_ends();
-
-/// The largest errno with a message.
-const MAX: usize = MESSAGES[MESSAGES.len() - 1].0 as usize;
+static NUMBERS: [u16; MESSAGES.len()] = pack_numbers();
+static ENDS: [u16; MESSAGES.len()] = pack_ends();
 
 const TEXT_LEN: usize = {
     let (mut n, mut i) = (0, 0);
@@ -70,102 +68,118 @@ const fn pack_text() -> [u8; TEXT_LEN] {
     out
 }
 
-const fn pack_ends() -> [u16; MAX + 1] {
-    let mut ends = [0u16; MAX + 1];
-    let (mut n, mut i, mut at) = (1, 0, 0);
-    while n <= MAX {
-        if i < MESSAGES.len() && MESSAGES[i].0 as usize == n {
-            at += MESSAGES[i].1.len();
-            i += 1;
+const fn pack_numbers() -> [u16; MESSAGES.len()] {
+    let mut out = [0u16; MESSAGES.len()];
+    let mut i = 0;
+    while i < MESSAGES.len() {
+        let n = MESSAGES[i].0;
+        // Every number is positive, fits the packed form, and appears once (on no Linux
+        // architecture do two of these names share a number).
+        assert!(n > 0 && n <= u16::MAX as i32);
+        let mut j = 0;
+        while j < i {
+            assert!(MESSAGES[j].0 != n);
+            j += 1;
         }
-        assert!(at <= u16::MAX as usize);
-        ends[n] = at as u16;
-        n += 1;
+        out[i] = n as u16;
+        i += 1;
     }
-    // Every entry was taken: the numbers ascend, with no repeats.
-    assert!(i == MESSAGES.len());
+    out
+}
+
+const fn pack_ends() -> [u16; MESSAGES.len()] {
+    let mut ends = [0u16; MESSAGES.len()];
+    let (mut i, mut at) = (0, 0);
+    while i < MESSAGES.len() {
+        at += MESSAGES[i].1.len();
+        assert!(at <= u16::MAX as usize);
+        ends[i] = at as u16;
+        i += 1;
+    }
     ends
 }
 
-/// glibc's messages, by number, ascending.
+/// glibc's messages, by the target's constant: the numbers differ between
+/// architectures (`EOPNOTSUPP` is 95 on x86 and ARM, 122 on MIPS, where 122 is
+/// `EDQUOT` elsewhere), the names and texts do not.
 const MESSAGES: &[(i32, &str)] = &[
-    (1, "Operation not permitted"),
-    (2, "No such file or directory"),
-    (3, "No such process"),
-    (4, "Interrupted system call"),
-    (5, "Input/output error"),
-    (6, "No such device or address"),
-    (7, "Argument list too long"),
-    (8, "Exec format error"),
-    (9, "Bad file descriptor"),
-    (10, "No child processes"),
-    (11, "Resource temporarily unavailable"),
-    (12, "Cannot allocate memory"),
-    (13, "Permission denied"),
-    (14, "Bad address"),
-    (15, "Block device required"),
-    (16, "Device or resource busy"),
-    (17, "File exists"),
-    (18, "Invalid cross-device link"),
-    (19, "No such device"),
-    (20, "Not a directory"),
-    (21, "Is a directory"),
-    (22, "Invalid argument"),
-    (23, "Too many open files in system"),
-    (24, "Too many open files"),
-    (25, "Inappropriate ioctl for device"),
-    (26, "Text file busy"),
-    (27, "File too large"),
-    (28, "No space left on device"),
-    (29, "Illegal seek"),
-    (30, "Read-only file system"),
-    (31, "Too many links"),
-    (32, "Broken pipe"),
-    (33, "Numerical argument out of domain"),
-    (34, "Numerical result out of range"),
-    (35, "Resource deadlock avoided"),
-    (36, "File name too long"),
-    (37, "No locks available"),
-    (38, "Function not implemented"),
-    (39, "Directory not empty"),
-    (40, "Too many levels of symbolic links"),
-    (42, "No message of desired type"),
-    (43, "Identifier removed"),
-    (61, "No data available"),
-    (62, "Timer expired"),
-    (71, "Protocol error"),
-    (74, "Bad message"),
-    (75, "Value too large for defined data type"),
-    (84, "Invalid or incomplete multibyte or wide character"),
-    (88, "Socket operation on non-socket"),
-    (89, "Destination address required"),
-    (90, "Message too long"),
-    (91, "Protocol wrong type for socket"),
-    (92, "Protocol not available"),
-    (93, "Protocol not supported"),
-    (94, "Socket type not supported"),
-    (95, "Operation not supported"),
-    (96, "Protocol family not supported"),
-    (97, "Address family not supported by protocol"),
-    (98, "Address already in use"),
-    (99, "Cannot assign requested address"),
-    (100, "Network is down"),
-    (101, "Network is unreachable"),
-    (102, "Network dropped connection on reset"),
-    (103, "Software caused connection abort"),
-    (104, "Connection reset by peer"),
-    (105, "No buffer space available"),
-    (106, "Transport endpoint is already connected"),
-    (107, "Transport endpoint is not connected"),
-    (108, "Cannot send after transport endpoint shutdown"),
-    (110, "Connection timed out"),
-    (111, "Connection refused"),
-    (112, "Host is down"),
-    (113, "No route to host"),
-    (114, "Operation already in progress"),
-    (115, "Operation now in progress"),
-    (122, "Disk quota exceeded"),
-    (125, "Operation canceled"),
+    (libc::EPERM, "Operation not permitted"),
+    (libc::ENOENT, "No such file or directory"),
+    (libc::ESRCH, "No such process"),
+    (libc::EINTR, "Interrupted system call"),
+    (libc::EIO, "Input/output error"),
+    (libc::ENXIO, "No such device or address"),
+    (libc::E2BIG, "Argument list too long"),
+    (libc::ENOEXEC, "Exec format error"),
+    (libc::EBADF, "Bad file descriptor"),
+    (libc::ECHILD, "No child processes"),
+    (libc::EAGAIN, "Resource temporarily unavailable"),
+    (libc::ENOMEM, "Cannot allocate memory"),
+    (libc::EACCES, "Permission denied"),
+    (libc::EFAULT, "Bad address"),
+    (libc::ENOTBLK, "Block device required"),
+    (libc::EBUSY, "Device or resource busy"),
+    (libc::EEXIST, "File exists"),
+    (libc::EXDEV, "Invalid cross-device link"),
+    (libc::ENODEV, "No such device"),
+    (libc::ENOTDIR, "Not a directory"),
+    (libc::EISDIR, "Is a directory"),
+    (libc::EINVAL, "Invalid argument"),
+    (libc::ENFILE, "Too many open files in system"),
+    (libc::EMFILE, "Too many open files"),
+    (libc::ENOTTY, "Inappropriate ioctl for device"),
+    (libc::ETXTBSY, "Text file busy"),
+    (libc::EFBIG, "File too large"),
+    (libc::ENOSPC, "No space left on device"),
+    (libc::ESPIPE, "Illegal seek"),
+    (libc::EROFS, "Read-only file system"),
+    (libc::EMLINK, "Too many links"),
+    (libc::EPIPE, "Broken pipe"),
+    (libc::EDOM, "Numerical argument out of domain"),
+    (libc::ERANGE, "Numerical result out of range"),
+    (libc::EDEADLK, "Resource deadlock avoided"),
+    (libc::ENAMETOOLONG, "File name too long"),
+    (libc::ENOLCK, "No locks available"),
+    (libc::ENOSYS, "Function not implemented"),
+    (libc::ENOTEMPTY, "Directory not empty"),
+    (libc::ELOOP, "Too many levels of symbolic links"),
+    (libc::ENOMSG, "No message of desired type"),
+    (libc::EIDRM, "Identifier removed"),
+    (libc::ENODATA, "No data available"),
+    (libc::ETIME, "Timer expired"),
+    (libc::EPROTO, "Protocol error"),
+    (libc::EBADMSG, "Bad message"),
+    (libc::EOVERFLOW, "Value too large for defined data type"),
+    (libc::EILSEQ, "Invalid or incomplete multibyte or wide character"),
+    (libc::ENOTSOCK, "Socket operation on non-socket"),
+    (libc::EDESTADDRREQ, "Destination address required"),
+    (libc::EMSGSIZE, "Message too long"),
+    (libc::EPROTOTYPE, "Protocol wrong type for socket"),
+    (libc::ENOPROTOOPT, "Protocol not available"),
+    (libc::EPROTONOSUPPORT, "Protocol not supported"),
+    (libc::ESOCKTNOSUPPORT, "Socket type not supported"),
+    (libc::EOPNOTSUPP, "Operation not supported"),
+    (libc::EPFNOSUPPORT, "Protocol family not supported"),
+    (libc::EAFNOSUPPORT, "Address family not supported by protocol"),
+    (libc::EADDRINUSE, "Address already in use"),
+    (libc::EADDRNOTAVAIL, "Cannot assign requested address"),
+    (libc::ENETDOWN, "Network is down"),
+    (libc::ENETUNREACH, "Network is unreachable"),
+    (libc::ENETRESET, "Network dropped connection on reset"),
+    (libc::ECONNABORTED, "Software caused connection abort"),
+    (libc::ECONNRESET, "Connection reset by peer"),
+    (libc::ENOBUFS, "No buffer space available"),
+    (libc::EISCONN, "Transport endpoint is already connected"),
+    (libc::ENOTCONN, "Transport endpoint is not connected"),
+    (libc::ESHUTDOWN, "Cannot send after transport endpoint shutdown"),
+    (libc::ETIMEDOUT, "Connection timed out"),
+    (libc::ECONNREFUSED, "Connection refused"),
+    (libc::EHOSTDOWN, "Host is down"),
+    (libc::EHOSTUNREACH, "No route to host"),
+    (libc::EALREADY, "Operation already in progress"),
+    (libc::EINPROGRESS, "Operation now in progress"),
+    (libc::EDQUOT, "Disk quota exceeded"),
+    (libc::ECANCELED, "Operation canceled"),
 ];
 
 #[cfg(test)]
@@ -174,19 +188,134 @@ mod tests {
     use super::*;
     use std::string::ToString;
 
+    /// Every entry by its name: `(NAME => text)` checks `Errno(libc::NAME)`, whatever
+    /// number the target gives the name.
+    macro_rules! by_name {
+        ($($name:ident => $text:literal,)*) => {
+            &[$((stringify!($name), libc::$name, $text)),*]
+        };
+    }
+
+    const BY_NAME: &[(&str, i32, &str)] = by_name! {
+        EPERM => "Operation not permitted",
+        ENOENT => "No such file or directory",
+        ESRCH => "No such process",
+        EINTR => "Interrupted system call",
+        EIO => "Input/output error",
+        ENXIO => "No such device or address",
+        E2BIG => "Argument list too long",
+        ENOEXEC => "Exec format error",
+        EBADF => "Bad file descriptor",
+        ECHILD => "No child processes",
+        EAGAIN => "Resource temporarily unavailable",
+        ENOMEM => "Cannot allocate memory",
+        EACCES => "Permission denied",
+        EFAULT => "Bad address",
+        ENOTBLK => "Block device required",
+        EBUSY => "Device or resource busy",
+        EEXIST => "File exists",
+        EXDEV => "Invalid cross-device link",
+        ENODEV => "No such device",
+        ENOTDIR => "Not a directory",
+        EISDIR => "Is a directory",
+        EINVAL => "Invalid argument",
+        ENFILE => "Too many open files in system",
+        EMFILE => "Too many open files",
+        ENOTTY => "Inappropriate ioctl for device",
+        ETXTBSY => "Text file busy",
+        EFBIG => "File too large",
+        ENOSPC => "No space left on device",
+        ESPIPE => "Illegal seek",
+        EROFS => "Read-only file system",
+        EMLINK => "Too many links",
+        EPIPE => "Broken pipe",
+        EDOM => "Numerical argument out of domain",
+        ERANGE => "Numerical result out of range",
+        EDEADLK => "Resource deadlock avoided",
+        ENAMETOOLONG => "File name too long",
+        ENOLCK => "No locks available",
+        ENOSYS => "Function not implemented",
+        ENOTEMPTY => "Directory not empty",
+        ELOOP => "Too many levels of symbolic links",
+        ENOMSG => "No message of desired type",
+        EIDRM => "Identifier removed",
+        ENODATA => "No data available",
+        ETIME => "Timer expired",
+        EPROTO => "Protocol error",
+        EBADMSG => "Bad message",
+        EOVERFLOW => "Value too large for defined data type",
+        EILSEQ => "Invalid or incomplete multibyte or wide character",
+        ENOTSOCK => "Socket operation on non-socket",
+        EDESTADDRREQ => "Destination address required",
+        EMSGSIZE => "Message too long",
+        EPROTOTYPE => "Protocol wrong type for socket",
+        ENOPROTOOPT => "Protocol not available",
+        EPROTONOSUPPORT => "Protocol not supported",
+        ESOCKTNOSUPPORT => "Socket type not supported",
+        EOPNOTSUPP => "Operation not supported",
+        EPFNOSUPPORT => "Protocol family not supported",
+        EAFNOSUPPORT => "Address family not supported by protocol",
+        EADDRINUSE => "Address already in use",
+        EADDRNOTAVAIL => "Cannot assign requested address",
+        ENETDOWN => "Network is down",
+        ENETUNREACH => "Network is unreachable",
+        ENETRESET => "Network dropped connection on reset",
+        ECONNABORTED => "Software caused connection abort",
+        ECONNRESET => "Connection reset by peer",
+        ENOBUFS => "No buffer space available",
+        EISCONN => "Transport endpoint is already connected",
+        ENOTCONN => "Transport endpoint is not connected",
+        ESHUTDOWN => "Cannot send after transport endpoint shutdown",
+        ETIMEDOUT => "Connection timed out",
+        ECONNREFUSED => "Connection refused",
+        EHOSTDOWN => "Host is down",
+        EHOSTUNREACH => "No route to host",
+        EALREADY => "Operation already in progress",
+        EINPROGRESS => "Operation now in progress",
+        EDQUOT => "Disk quota exceeded",
+        ECANCELED => "Operation canceled",
+    };
+
     #[test]
-    fn glibc_wording() {
-        assert_eq!(Errno(2).to_string(), "No such file or directory");
-        assert_eq!(Errno(1).to_string(), "Operation not permitted");
-        assert_eq!(Errno(95).to_string(), "Operation not supported");
-        assert_eq!(Errno(4242).to_string(), "Unknown error 4242");
-        assert_eq!(Errno(125).to_string(), "Operation canceled");
-        assert_eq!(Errno(41).to_string(), "Unknown error 41");
-        assert_eq!(Errno(0).to_string(), "Unknown error 0");
-        assert_eq!(Errno(-1).to_string(), "Unknown error -1");
-        assert_eq!(Errno(126).to_string(), "Unknown error 126");
-        for &(n, m) in MESSAGES {
-            assert_eq!(Errno(n).message(), Some(m));
+    fn the_table_by_name() {
+        assert_eq!(BY_NAME.len(), MESSAGES.len());
+        for &(name, n, text) in BY_NAME {
+            assert_eq!(Errno(n).message(), Some(text), "{name} ({n})");
+            assert_eq!(Errno(n).to_string(), text, "{name} ({n})");
+        }
+    }
+
+    /// What issue 22 found on MIPS: these names have other numbers there, and the old
+    /// table, keyed by x86's numbers, printed `EDQUOT`'s text for `EOPNOTSUPP`.
+    #[test]
+    fn names_whose_numbers_differ_on_mips() {
+        let mips = cfg!(any(target_arch = "mips", target_arch = "mips64"));
+        let (eopnotsupp, eaddrinuse, edquot) = if mips { (122, 125, 1133) } else { (95, 98, 122) };
+        assert_eq!(libc::EOPNOTSUPP, eopnotsupp);
+        assert_eq!(libc::EADDRINUSE, eaddrinuse);
+        assert_eq!(libc::EDQUOT, edquot);
+        assert_eq!(Errno(libc::EOPNOTSUPP).to_string(), "Operation not supported");
+        assert_eq!(Errno(libc::EADDRINUSE).to_string(), "Address already in use");
+        assert_eq!(Errno(libc::EDQUOT).to_string(), "Disk quota exceeded");
+        assert_eq!(Errno(libc::ECANCELED).to_string(), "Operation canceled");
+    }
+
+    /// Against the C library itself where it is glibc (std's error text is its
+    /// `strerror_r`, followed by ` (os error N)`): the same text for every entry.
+    #[cfg(target_env = "gnu")]
+    #[test]
+    fn every_entry_is_glibcs_strerror() {
+        for &(n, text) in MESSAGES {
+            let theirs = std::io::Error::from_raw_os_error(n).to_string();
+            assert_eq!(theirs, std::format!("{text} (os error {n})"), "errno {n}");
+        }
+    }
+
+    #[test]
+    fn unknown_numbers() {
+        for n in [0, -1, 4242, i32::MAX, i32::MIN, 65_535] {
+            assert_eq!(Errno(n).message(), None, "{n}");
+            assert_eq!(Errno(n).to_string(), std::format!("Unknown error {n}"));
         }
     }
 }
