@@ -43,17 +43,23 @@ mod endpoints;
 mod error;
 mod events;
 mod path_manager;
+mod pending;
+#[cfg(feature = "std")]
+mod worker;
 
 pub use endpoints::Endpoints;
-pub use error::Error;
+pub use error::{Error, KernelError};
 pub use events::{EVENTS_BUF, EventRecord, Events, MIN_EVENTS_BUF, Notice, Received};
-pub use path_manager::{MIN_BUF, PathManager};
+pub use path_manager::{MIN_BUF, Named, PathManager};
+pub use pending::Pending;
+#[cfg(feature = "std")]
+pub use worker::{Reply, Ticket, Worker};
 
 pub use mptcp_pm_wire::{
     Endpoint, EndpointAddr, EndpointFlags, Event, EventAttrs, EventFlags, EventKind, Limits,
     Request,
 };
-pub use nlsock::{Errno, KernelError, NetnsError, Socket, enter_netns};
+pub use nlsock::{Errno, NetnsError, Socket, enter_netns};
 
 /// A buffer size for [`PathManager`] with which any dump takes the fewest system calls
 /// (32 KiB, the most the kernel puts in one dump datagram).

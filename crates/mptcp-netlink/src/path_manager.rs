@@ -4,6 +4,8 @@ use mptcp_pm_wire::{
     EVENTS_GROUP, Endpoint, EndpointFlags, FAMILY_NAME, Limits, MAX_REQUEST_LEN, Request,
 };
 use nlsock::{Conn, Dump, Socket};
+use core::fmt;
+
 use nlwire::Message;
 
 use crate::{Endpoints, Error, Events};
@@ -24,6 +26,20 @@ pub const MIN_BUF: usize = nlsock::MIN_RECV_BUF;
 ///
 /// Replies and events do not share a socket: events come from [`PathManager::events`].
 ///
+/// # In an event loop or an async runtime
+/// Each method above blocks until the kernel has answered. Know where the time goes:
+/// the kernel runs a request *inside the `sendmsg` call* that sends it, and its answer
+/// is queued before that call returns. Most requests take microseconds; an endpoint
+/// delete waits there for an RCU grace period (8-16 ms measured on Linux 6.18). So:
+/// - [`PathManager::send`] then [`PathManager::try_ack`] / [`PathManager::try_reply`]
+///   split a request from its answer for a poll loop or a reactor (the socket is
+///   [`AsFd`](std::os::fd::AsFd) with the `std` feature): the reading never waits.
+/// - To keep an executor free during deletes too, hand the requests to a [`Worker`]
+///   (feature `std`): its thread makes the calls and its descriptor turns readable
+///   when an answer is there. The `tokio-pm` example in the repository measures both.
+///
+/// [`Worker`]: crate::Worker
+///
 /// ```no_run
 /// use mptcp_netlink::{Endpoint, EndpointFlags, Limits, PathManager, RECV_BUF};
 /// # fn main() -> Result<(), mptcp_netlink::Error> {
@@ -38,10 +54,10 @@ pub const MIN_BUF: usize = nlsock::MIN_RECV_BUF;
 /// ```
 #[derive(Debug)]
 pub struct PathManager<B> {
-    conn: Conn<Socket>,
-    family: u16,
+    pub(crate) conn: Conn<Socket>,
+    pub(crate) family: u16,
     events_group: Option<u32>,
-    buf: B,
+    pub(crate) buf: B,
 }
 
 impl<B: AsMut<[u8]>> PathManager<B> {
@@ -212,6 +228,31 @@ impl<B: AsMut<[u8]>> PathManager<B> {
         Ok(self.conn.start_dump(req, self.buf.as_mut())?)
     }
 
+    /// The index of interface `name` in this path manager's namespace, for
+    /// [`Endpoint::ifindex`] (`ip mptcp endpoint add ADDR dev NAME`): `ENODEV`
+    /// ([`Error::Os`]) when there is none.
+    ///
+    /// ```no_run
+    /// use mptcp_netlink::{Endpoint, PathManager, RECV_BUF};
+    /// # fn main() -> Result<(), mptcp_netlink::Error> {
+    /// let mut pm = PathManager::open([0u8; RECV_BUF])?;
+    /// let ip = core::net::Ipv4Addr::new(10, 0, 2, 1);
+    /// pm.add_endpoint(&Endpoint { ifindex: pm.ifindex("eth1")?, ..Endpoint::with_addr(ip) })?;
+    /// let e = pm.endpoint(1)?;
+    /// println!("{}", pm.named(&e)); // 10.0.2.1 id 1 dev eth1
+    /// # Ok(()) }
+    /// ```
+    pub fn ifindex(&self, name: &str) -> Result<i32, Error> {
+        Ok(self.conn.link().ifindex(name)?)
+    }
+
+    /// `endpoint` as iproute2 prints it, with its interface by name (`dev eth1`, read
+    /// from the kernel when printed) instead of [`Endpoint`]'s own `dev if3`. An index
+    /// without an interface prints as `dev if3`, as `ip` does.
+    pub fn named<'e>(&'e self, endpoint: &'e Endpoint) -> Named<'e> {
+        Named { socket: self.conn.link(), endpoint }
+    }
+
     /// The socket, for interface names and indexes ([`Socket::ifname`],
     /// [`Socket::ifindex`]) and options.
     pub fn socket(&self) -> &Socket {
@@ -223,12 +264,39 @@ impl<B: AsMut<[u8]>> PathManager<B> {
         &mut self.conn
     }
 
-    fn get_endpoint(&mut self, request: &Request) -> Result<Endpoint, Error> {
+    pub(crate) fn get_endpoint(&mut self, request: &Request) -> Result<Endpoint, Error> {
         let msg = self.request(request)?;
         let found = Endpoint::from_message(&msg.genl()?)?;
         found.ok_or(Error::Message(mptcp_pm_wire::Error::MissingAttr(
             mptcp_pm_wire::consts::attr::ADDR,
         )))
+    }
+}
+
+/// An endpoint printed with its interface's name, from [`PathManager::named`]: the
+/// line of `ip mptcp endpoint show` without its trailing space.
+#[derive(Debug, Clone, Copy)]
+pub struct Named<'e> {
+    socket: &'e Socket,
+    endpoint: &'e Endpoint,
+}
+
+impl fmt::Display for Named<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let e = self.endpoint;
+        if e.ifindex == 0 {
+            return e.fmt(f);
+        }
+        Endpoint { ifindex: 0, ..*e }.fmt(f)?;
+        let sep = if e.addr.is_some() || e.id.is_some() || e.port != 0 || !e.flags.is_empty() {
+            " "
+        } else {
+            ""
+        };
+        match self.socket.ifname(e.ifindex) {
+            Ok(name) => write!(f, "{sep}dev {}", name.as_str()),
+            Err(_) => write!(f, "{sep}dev if{}", e.ifindex),
+        }
     }
 }
 
