@@ -437,7 +437,7 @@ pub(crate) mod tests {
     #[test]
     fn ack_skips_stale_sequence_numbers() {
         let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
-        let stale = error(&mut a, 41, -17, Some("stale"), NLMSG_ERROR);
+        let stale = error(&mut a, 41, -libc::EEXIST, Some("stale"), NLMSG_ERROR);
         let ok = error(&mut b, 43, 0, None, NLMSG_ERROR);
         let script = [(&a[..stale], 0, false), (&b[..ok], 0, false)];
         let mut conn = Conn::new(Script::new(&script), 42);
@@ -450,12 +450,12 @@ pub(crate) mod tests {
     fn foreign_senders_are_dropped() {
         let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
         let forged = error(&mut a, 1, 0, None, NLMSG_ERROR);
-        let real = error(&mut b, 1, -1, None, NLMSG_ERROR);
+        let real = error(&mut b, 1, -libc::EPERM, None, NLMSG_ERROR);
         let script = [(&a[..forged], 4242, false), (&b[..real], 0, false)];
         let mut conn = Conn::new(Script::new(&script), 0);
         let (mut req, mut rx) = ([0u8; 32], [0u8; 256]);
         match conn.ack(request(&mut req), &mut rx) {
-            Err(Error::Kernel(k)) => assert_eq!((k.errno, k.message()), (1, None)),
+            Err(Error::Kernel(k)) => assert_eq!((k.errno, k.message()), (libc::EPERM, None)),
             other => panic!("{other:?}"),
         }
     }
@@ -463,13 +463,14 @@ pub(crate) mod tests {
     #[test]
     fn kernel_error_carries_the_ext_ack_message() {
         let mut a = [0u8; 96];
-        let n = error(&mut a, 1, -22, Some("limit greater than maximum (8)"), NLMSG_ERROR);
+        let n =
+            error(&mut a, 1, -libc::EINVAL, Some("limit greater than maximum (8)"), NLMSG_ERROR);
         let script = [(&a[..n], 0, false)];
         let mut conn = Conn::new(Script::new(&script), 0);
         let (mut req, mut rx) = ([0u8; 32], [0u8; 256]);
         match conn.ack(request(&mut req), &mut rx) {
             Err(Error::Kernel(k)) => {
-                assert_eq!(k.errno, 22);
+                assert_eq!(k.errno, libc::EINVAL);
                 assert_eq!(k.message(), Some("limit greater than maximum (8)"));
                 assert!(!k.in_done);
             }
@@ -482,7 +483,7 @@ pub(crate) mod tests {
     #[test]
     fn oversize_foreign_datagrams_are_dropped_before_their_size_counts() {
         let (mut a, mut b) = ([0u8; 64], [0u8; 64]);
-        let forged = error(&mut a, 1, -1, None, NLMSG_ERROR);
+        let forged = error(&mut a, 1, -libc::EPERM, None, NLMSG_ERROR);
         let ok = error(&mut b, 1, 0, None, NLMSG_ERROR);
         let script = [(&a[..forged], 4242, true), (&a[..forged], 7, false), (&b[..ok], 0, false)];
         let mut conn = Conn::new(Script::new(&script), 0);
@@ -563,7 +564,7 @@ pub(crate) mod tests {
     fn several_requests_go_in_one_send_and_are_answered_in_order() {
         let (mut a, mut b) = ([0u8; 64], [0u8; 96]);
         let ok = error(&mut a, 42, 0, None, NLMSG_ERROR);
-        let bad = error(&mut b, 43, -17, Some("duplicate"), NLMSG_ERROR);
+        let bad = error(&mut b, 43, -libc::EEXIST, Some("duplicate"), NLMSG_ERROR);
         let script = [(&a[..ok], 0, false), (&b[..bad], 0, false)];
         let mut conn = Conn::new(Script::new(&script), 41);
         let mut two = [0u8; 64];
@@ -576,7 +577,9 @@ pub(crate) mod tests {
         let mut rx = [0u8; 256];
         assert_eq!(conn.ack_for(seqs[0], &mut rx), Ok(()));
         match conn.ack_for(seqs[1], &mut rx) {
-            Err(Error::Kernel(k)) => assert_eq!((k.errno, k.message()), (17, Some("duplicate"))),
+            Err(Error::Kernel(k)) => {
+                assert_eq!((k.errno, k.message()), (libc::EEXIST, Some("duplicate")))
+            }
             other => panic!("{other:?}"),
         }
         let mut short = [0u32; 1];
@@ -605,7 +608,7 @@ pub(crate) mod tests {
     fn dump_error_in_done_is_surfaced_with_its_ext_ack() {
         let mut a = [0u8; 160];
         let n1 = data(&mut a, 1, NLM_F_MULTI, 1);
-        let n2 = error(&mut a[n1..], 1, -90, Some("dump too big"), NLMSG_DONE);
+        let n2 = error(&mut a[n1..], 1, -libc::EMSGSIZE, Some("dump too big"), NLMSG_DONE);
         let script = [(&a[..n1 + n2], 0, false)];
         let mut conn = Conn::new(Script::new(&script), 0);
         let (mut req, mut rx) = ([0u8; 32], [0u8; 256]);
@@ -614,7 +617,10 @@ pub(crate) mod tests {
         assert_eq!(seen, 1);
         match r {
             Err(Error::Kernel(k)) => {
-                assert_eq!((k.errno, k.message(), k.in_done), (90, Some("dump too big"), true));
+                assert_eq!(
+                    (k.errno, k.message(), k.in_done),
+                    (libc::EMSGSIZE, Some("dump too big"), true)
+                );
             }
             other => panic!("{other:?}"),
         }

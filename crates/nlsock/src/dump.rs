@@ -188,7 +188,7 @@ mod tests {
     fn a_dump_error_is_yielded_once_with_its_ext_ack() {
         let mut a = [0u8; 160];
         let n1 = data(&mut a, 1, NLM_F_MULTI, 1);
-        let n2 = error(&mut a[n1..], 1, -90, Some("dump too big"), NLMSG_DONE);
+        let n2 = error(&mut a[n1..], 1, -libc::EMSGSIZE, Some("dump too big"), NLMSG_DONE);
         let script = [(&a[..n1 + n2], 0, false)];
         let mut conn = Conn::new(Script::new(&script), 0);
         let (mut req, mut rx) = ([0u8; 32], [0u8; 256]);
@@ -196,7 +196,10 @@ mod tests {
         assert!(dump.next_message().unwrap().is_ok());
         match dump.next_message() {
             Some(Err(Error::Kernel(k))) => {
-                assert_eq!((k.errno, k.message(), k.in_done), (90, Some("dump too big"), true));
+                assert_eq!(
+                    (k.errno, k.message(), k.in_done),
+                    (libc::EMSGSIZE, Some("dump too big"), true)
+                );
             }
             other => panic!("{other:?}"),
         }
