@@ -4,14 +4,13 @@
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::os::fd::FromRawFd;
 
-/// `IPPROTO_MPTCP`.
-const IPPROTO_MPTCP: i32 = 262;
-
 /// A raw MPTCP stream socket for `addr`'s family.
 fn socket(addr: &SocketAddr) -> std::io::Result<i32> {
     let family = if addr.is_ipv4() { libc::AF_INET } else { libc::AF_INET6 };
     // SAFETY: a plain socket call; the descriptor is owned by the caller.
-    let fd = unsafe { libc::socket(family, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, IPPROTO_MPTCP) };
+    let fd = unsafe {
+        libc::socket(family, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, libc::IPPROTO_MPTCP)
+    };
     if fd < 0 { Err(std::io::Error::last_os_error()) } else { Ok(fd) }
 }
 

@@ -1,5 +1,5 @@
 //! The system calls of `mptcp-guest` that std does not wrap: namespaces, bind mounts and
-//! the interface-flags ioctl. Every `unsafe` block of the program is here.
+//! the interface-flags ioctl (on the C library's `ifreq`). Every `unsafe` block of the program is here.
 
 use std::ffi::CString;
 use std::io::Error;
@@ -38,25 +38,26 @@ pub fn unmount(path: &str) -> Result<(), String> {
 
 /// Sets `IFF_UP` on interface `name` of the calling thread's namespace.
 pub fn link_up(name: &str) -> Result<(), String> {
-    // struct ifreq: the name in 16 bytes, then a union whose first member used here is
-    // the flags, a native-order short; 40 bytes cover the union on every target.
-    let mut ifr = [0u8; 40];
-    if name.len() >= 16 {
+    // SAFETY: all-zero is a valid `ifreq`.
+    let mut ifr: libc::ifreq = unsafe { std::mem::zeroed() };
+    if name.len() >= ifr.ifr_name.len() {
         return Err(format!("{name}: interface name too long"));
     }
-    ifr[..name.len()].copy_from_slice(name.as_bytes());
+    for (to, from) in ifr.ifr_name.iter_mut().zip(name.bytes()) {
+        *to = from as libc::c_char;
+    }
     // SAFETY: a plain socket call; the descriptor is closed below.
     let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
     check(fd, "socket(AF_INET)")?;
-    // SAFETY: both ioctls read and write at most 40 bytes of `ifr`, which is that long.
+    // SAFETY: both ioctls read and write one `ifreq`, which `ifr` is; the flags member
+    // of its union is the one SIOCGIFFLAGS wrote.
     let r = unsafe {
-        let get = libc::ioctl(fd, libc::SIOCGIFFLAGS as _, ifr.as_mut_ptr());
+        let get = libc::ioctl(fd, libc::SIOCGIFFLAGS as _, &raw mut ifr);
         if get < 0 {
             get
         } else {
-            let flags = i16::from_ne_bytes([ifr[16], ifr[17]]) | libc::IFF_UP as i16;
-            ifr[16..18].copy_from_slice(&flags.to_ne_bytes());
-            libc::ioctl(fd, libc::SIOCSIFFLAGS as _, ifr.as_mut_ptr())
+            ifr.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
+            libc::ioctl(fd, libc::SIOCSIFFLAGS as _, &raw mut ifr)
         }
     };
     let result = check(r, &format!("set {name} up"));
