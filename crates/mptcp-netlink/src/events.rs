@@ -29,6 +29,14 @@ pub struct EventRecord {
     pub fields: EventAttrs,
 }
 
+/// The line `ip mptcp monitor` prints, without the interface name (see
+/// [`EventLine`](crate::wire::EventLine)).
+impl core::fmt::Display for EventRecord {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.fields.line(self.kind).fmt(f)
+    }
+}
+
 /// What [`Events`] yields as an iterator: an event, or a notice that some were lost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Received {

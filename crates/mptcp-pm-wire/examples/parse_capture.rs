@@ -5,8 +5,10 @@
 #![no_std]
 extern crate std;
 
-use mptcp_pm_wire::{Endpoint, Error, Event, EventKind};
-use nlwire::Messages;
+use mptcp_pm_wire::{Endpoint, Error, Event, EventKind, Messages};
+
+/// The `mptcp_pm` family id of the kernel the captures come from.
+const FAMILY: u16 = 0x1c;
 
 /// One `GET_ADDR` dump datagram: eight endpoint messages.
 static DUMP: &[u8] = include_bytes!("../tests/fixtures/endpoint_dump.bin");
@@ -24,10 +26,15 @@ fn read_dump(datagram: &[u8], out: &mut [Endpoint]) -> Result<usize, Error> {
     Ok(n)
 }
 
-/// The first event of a datagram, borrowed from it.
-fn read_event(datagram: &[u8]) -> Result<Event<'_>, Error> {
-    let msg = Messages::new(datagram).next().ok_or(Error::Wire(nlwire::Error::Truncated))??;
-    Event::parse(&msg.genl()?)
+/// The first `mptcp_pm` event of a datagram, borrowed from it (`None` if it has none).
+fn read_event(datagram: &[u8]) -> Result<Option<Event<'_>>, Error> {
+    for msg in Messages::new(datagram) {
+        match Event::from_message(&msg?, FAMILY) {
+            Err(Error::WrongFamily { .. }) => continue,
+            other => return other.map(Some),
+        }
+    }
+    Ok(None)
 }
 
 fn main() -> Result<(), Error> {
@@ -36,8 +43,9 @@ fn main() -> Result<(), Error> {
     for e in &endpoints[..n] {
         std::println!("endpoint {e}");
     }
-    let event = read_event(EVENT)?;
+    let event = read_event(EVENT)?.expect("the capture holds an event");
     assert_eq!(event.kind(), EventKind::SubEstablished);
+    std::println!("{event}"); // the monitor's line
     let unknown = core::net::IpAddr::from([0, 0, 0, 0]);
     let (saddr, daddr) = (event.saddr().unwrap_or(unknown), event.daddr().unwrap_or(unknown));
     std::println!(

@@ -19,6 +19,14 @@ pub enum Error {
     /// A request carries a command this family does not have (only
     /// [`Request::parse`](crate::Request::parse)).
     UnknownCommand(u8),
+    /// The message is of another netlink family than the one asked for (its type is
+    /// not the `mptcp_pm` family id): [`Event::from_message`](crate::Event::from_message).
+    WrongFamily {
+        /// The family id asked for.
+        expected: u16,
+        /// The message's type.
+        got: u16,
+    },
 }
 
 impl From<nlwire::Error> for Error {
@@ -34,6 +42,9 @@ impl fmt::Display for Error {
             Error::BadAttr(k) => write!(f, "attribute {k} has a payload of the wrong size"),
             Error::MissingAttr(k) => write!(f, "attribute {k} is missing"),
             Error::UnknownCommand(c) => write!(f, "unknown mptcp_pm command {c}"),
+            Error::WrongFamily { expected, got } => {
+                write!(f, "message of type {got}, not of the mptcp_pm family ({expected})")
+            }
         }
     }
 }

@@ -13,7 +13,9 @@
 
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use nlwire::{Attrs, GenlMessage, MessageBuilder};
+use core::fmt;
+
+use nlwire::{Attrs, GenlMessage, Message, MessageBuilder};
 
 use crate::consts::{VERSION, event_attr as ea};
 use crate::{Error, EventFlags, EventKind};
@@ -162,8 +164,30 @@ pub struct Event<'a> {
 }
 
 impl<'a> Event<'a> {
-    /// Reads an event out of a generic netlink message. Whether the message's type is
-    /// the `mptcp_pm` family id is the caller's check.
+    /// Reads an event out of one netlink message of family id `family` (the `mptcp_pm`
+    /// id the kernel gave, see [`FAMILY_NAME`](crate::FAMILY_NAME)): a message of
+    /// another type is [`Error::WrongFamily`], one whose generic netlink header is
+    /// cut short is [`Error::Wire`].
+    ///
+    /// ```
+    /// use mptcp_pm_wire::{Error, Event, EventAttrs, EventKind, Message, build_event};
+    /// let mut buf = [0u8; mptcp_pm_wire::MAX_EVENT_LEN];
+    /// let fields = EventAttrs { token: Some(7), ..Default::default() };
+    /// let bytes = build_event(&mut buf, 0x1c, EventKind::Closed, &fields)?;
+    /// let msg = Message::parse(bytes)?;
+    /// assert_eq!(Event::from_message(&msg, 0x1c)?.to_string(), "[          CLOSED] token=00000007");
+    /// assert_eq!(Event::from_message(&msg, 0x1d).unwrap_err(), Error::WrongFamily { expected: 0x1d, got: 0x1c });
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn from_message(msg: &Message<'a>, family: u16) -> Result<Self, Error> {
+        if msg.kind() != family {
+            return Err(Error::WrongFamily { expected: family, got: msg.kind() });
+        }
+        Self::parse(&msg.genl()?)
+    }
+
+    /// Reads an event out of a generic netlink message whose type the caller has
+    /// checked ([`Event::from_message`] checks it).
     pub fn parse(msg: &GenlMessage<'a>) -> Result<Self, Error> {
         Ok(Event {
             kind: EventKind::from_u8(msg.cmd()),
@@ -298,6 +322,13 @@ impl<'a> Event<'a> {
     pub fn is_server_side(&self) -> bool {
         self.flags().is_some_and(|f| f.contains(EventFlags::SERVER_SIDE))
             || self.server_side().is_some_and(|v| v != 0)
+    }
+}
+
+/// The line `ip mptcp monitor` prints for it (see [`EventLine`](crate::EventLine)).
+impl fmt::Display for Event<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fields.line(self.kind).fmt(f)
     }
 }
 

@@ -51,6 +51,24 @@ impl EventKind {
         }
     }
 
+    /// The name `ip mptcp monitor` prints (`SF_ESTABLISHED`, …), `None` for an
+    /// unknown type.
+    pub const fn name(self) -> Option<&'static str> {
+        Some(match self {
+            EventKind::Created => "CREATED",
+            EventKind::Established => "ESTABLISHED",
+            EventKind::Closed => "CLOSED",
+            EventKind::Announced => "ANNOUNCED",
+            EventKind::Removed => "REMOVED",
+            EventKind::SubEstablished => "SF_ESTABLISHED",
+            EventKind::SubClosed => "SF_CLOSED",
+            EventKind::SubPriority => "SF_PRIO",
+            EventKind::ListenerCreated => "LISTENER_CREATED",
+            EventKind::ListenerClosed => "LISTENER_CLOSED",
+            EventKind::Unknown(_) => return None,
+        })
+    }
+
     /// The type number.
     pub const fn code(self) -> u8 {
         match self {
@@ -73,19 +91,10 @@ impl EventKind {
 /// …; an unknown type prints as `UNKNOWN(n)`.
 impl fmt::Display for EventKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            EventKind::Created => "CREATED",
-            EventKind::Established => "ESTABLISHED",
-            EventKind::Closed => "CLOSED",
-            EventKind::Announced => "ANNOUNCED",
-            EventKind::Removed => "REMOVED",
-            EventKind::SubEstablished => "SF_ESTABLISHED",
-            EventKind::SubClosed => "SF_CLOSED",
-            EventKind::SubPriority => "SF_PRIO",
-            EventKind::ListenerCreated => "LISTENER_CREATED",
-            EventKind::ListenerClosed => "LISTENER_CLOSED",
-            EventKind::Unknown(v) => return write!(f, "UNKNOWN({v})"),
-        })
+        match self.name() {
+            Some(name) => f.pad(name),
+            None => write!(f, "UNKNOWN({})", self.code()),
+        }
     }
 }
 
