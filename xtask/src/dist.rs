@@ -12,6 +12,7 @@
 mod breakdown;
 mod hardening;
 mod smoke;
+mod static_pie;
 
 use std::path::{Path, PathBuf};
 
@@ -489,7 +490,18 @@ fn build(
     }
     let gcc_driver = target == X86_64 || tools.aarch64 == Linker::CrossGcc;
     if target == AARCH64 {
-        cmd = cmd.env("CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER", tools.aarch64.program());
+        // rustc's aarch64 musl target has no static-pie mode: the wrapper makes one.
+        let linker = if profile == Profile::Release {
+            let (command, flavor) = match tools.aarch64 {
+                Linker::RustLld => ("rust-lld -flavor gnu", static_pie::Flavor::Ld),
+                Linker::CrossGcc => (Linker::CrossGcc.program(), static_pie::Flavor::Gcc),
+            };
+            let wrapper = static_pie::wrapper(&dir.join("static-pie"), command, flavor)?;
+            wrapper.to_string_lossy().into_owned()
+        } else {
+            tools.aarch64.program().to_string()
+        };
+        cmd = cmd.env("CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER", linker);
     }
     if profile == Profile::Tiny {
         let mut features = vec!["optimize_for_size"];
