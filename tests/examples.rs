@@ -143,6 +143,32 @@ fn tokio_example_reads_events_through_async_fd() {
     assert!(last.starts_with("no event for 1 s after ") && !last.contains(" 0 events"), "{last}");
 }
 
+/// The async example: 100 endpoint deletes under tokio with blocking calls and with
+/// `Worker`, the timer task's worst lateness printed for each, and the events of a
+/// connection made meanwhile handled by another task.
+#[test]
+fn tokio_pm_example_measures_the_executor_and_handles_events() {
+    let ns = Netns::new("ex-tokio-pm");
+    let bin = example_bin("tokio-pm");
+    let mut run = Running::start(&ns, &bin, &["100", "1"]);
+    run.wait_for(WAIT, |l| l == "ready");
+    connection(&ns, &ns, "127.0.0.1", 7500, "0");
+    let (status, lines) = run.finish(Duration::from_secs(60));
+    assert_eq!(status, 0, "{lines:#?}");
+    let figure = |label: &str| -> f64 {
+        let line = lines.iter().find(|l| l.trim_start().starts_with(label)).expect(label);
+        let ms = line.split(':').nth(1).unwrap().split(" ms").next().unwrap().trim();
+        ms.parse().unwrap_or_else(|_| panic!("{line}"))
+    };
+    // The figures are printed (timing is not asserted); both runs made 100 deletes.
+    assert!(figure("blocking calls") > 0.0 && figure("Worker") > 0.0, "{lines:#?}");
+    assert!(has(&lines, "[         CREATED] token="), "{lines:#?}");
+    assert!(has(&lines, "[LISTENER_CLOSED] saddr4=127.0.0.1 sport=7500"), "{lines:#?}");
+    let handled = lines.last().unwrap().strip_prefix("events handled: ").unwrap();
+    assert!(handled.parse::<u32>().unwrap() >= 4, "{lines:#?}");
+    assert_eq!(endpoint_show(&ns), "", "every endpoint added was deleted");
+}
+
 /// Kernel-free: the no_std parse of captured bytes.
 #[test]
 fn parse_capture_reads_the_fixtures() {
@@ -151,9 +177,12 @@ fn parse_capture_reads_the_fixtures() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 9, "{text}");
+    assert_eq!(lines.len(), 10, "{text}");
     assert_eq!(lines[1], "endpoint 10.0.2.1 id 2 subflow dev if3");
-    assert!(lines[8].starts_with("event SF_ESTABLISHED token f55fa16c 10.0.3.2:"), "{text}");
+    let monitor = "[  SF_ESTABLISHED] token=f55fa16c remid=0 locid=1 saddr4=10.0.3.2 \
+                   daddr4=10.0.1.1 sport=54875 dport=5000 backup=0 ifindex=4";
+    assert_eq!(lines[8], monitor, "the event's Display is the monitor's line");
+    assert!(lines[9].starts_with("event SF_ESTABLISHED token f55fa16c 10.0.3.2:"), "{text}");
 }
 
 /// The README's library program is an example, kept verbatim in both READMEs, and it

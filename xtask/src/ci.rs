@@ -50,8 +50,8 @@ pub const PUBLISHED_CRATES: &[&str] = &[
     "mptcp-follow",
 ];
 
-/// The crates whose `examples/` `tests/examples.rs` runs (besides `tokio-events-example`,
-/// a package of its own so that tokio stays that one example's dependency).
+/// The crates whose `examples/` `tests/examples.rs` runs (besides `tokio-events` and
+/// `tokio-pm`, packages of their own so that tokio stays those examples' dependency).
 const EXAMPLE_CRATES: &[&str] = &["mptcp-netlink", "mptcp-pm-wire"];
 
 /// How long each library fuzz target runs in the smoke step (about 4 million
@@ -249,11 +249,16 @@ fn test(_: &Opts) -> Result {
     // `tests/examples.rs` runs the library examples against the kernel.
     let packages = EXAMPLE_CRATES.iter().flat_map(|k| ["-p", k]);
     Cmd::cargo().args(["build", "--examples"]).args(packages).run()?;
-    // A workspace of its own (see the root Cargo.toml), built into the same target folder.
-    Cmd::cargo()
-        .args(["build", "--manifest-path", "examples/tokio-events/Cargo.toml", "--target-dir"])
-        .arg(target_dir())
-        .run()?;
+    // Workspaces of their own (see the root Cargo.toml), built into the same target folder:
+    // `tests/examples.rs` runs `tokio-events` and `tokio-pm` (the executor's lateness
+    // during 100 endpoint deletes, blocking calls against `Worker`).
+    for example in ["tokio-events", "tokio-pm"] {
+        let manifest = format!("examples/{example}/Cargo.toml");
+        Cmd::cargo()
+            .args(["build", "--locked", "--manifest-path", &manifest, "--target-dir"])
+            .arg(target_dir())
+            .run()?;
+    }
     Cmd::cargo().args(["test", "--workspace"]).env("MPTCP_BIN", &bin).run()?;
     // Every library crate opens with a runnable example: each must have run.
     for krate in PUBLISHED_CRATES {
