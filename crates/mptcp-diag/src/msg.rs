@@ -1,4 +1,5 @@
-//! [`Connection`]: a view of one `inet_diag_msg` reply for an MPTCP socket.
+//! [`Connection`]: a view of one `inet_diag_msg` reply for an MPTCP socket (its fixed
+//! part also serves [`crate::Subflow`]).
 
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
@@ -62,6 +63,13 @@ impl<'a> Connection<'a> {
     /// Interface the socket is bound to (0 = none).
     pub fn ifindex(&self) -> u32 {
         u32::from_ne_bytes([self.msg[40], self.msg[41], self.msg[42], self.msg[43]])
+    }
+
+    /// `idiag_cookie`: the kernel's identifier of the socket.
+    pub fn cookie(&self) -> u64 {
+        let lo = u32::from_ne_bytes([self.msg[44], self.msg[45], self.msg[46], self.msg[47]]);
+        let hi = u32::from_ne_bytes([self.msg[48], self.msg[49], self.msg[50], self.msg[51]]);
+        u64::from(hi) << 32 | u64::from(lo)
     }
 
     /// Socket inode.
