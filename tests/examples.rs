@@ -48,23 +48,30 @@ fn has(lines: &[String], prefix: &str) -> bool {
 fn daemon_configures_lists_and_reports_a_connections_events() {
     let ns = Netns::new("ex-daemon");
     let bin = example_bin("daemon");
-    let mut run = Running::start(&ns, &bin, &["10.9.1.1", "2001:db8::9", "1"]);
-    run.wait_for(WAIT, |l| l.starts_with("endpoint 2001:db8::9"));
+    let mut run = Running::start(&ns, &bin, &["10.9.1.1", "2001:db8::9", "lo", "1"]);
+    run.wait_for(WAIT, |l| l.starts_with("endpoint 2: "));
     connection(&ns, &ns, "127.0.0.1", 7100, "0.2");
     let (status, lines) = run.finish(WAIT);
     assert_eq!(status, 0, "{lines:#?}");
-    assert_eq!(lines[0], "limits add_addr_accepted 2 subflows 2");
-    assert_eq!(lines[1..3], ["endpoint 10.9.1.1 id 1 signal", "endpoint 2001:db8::9 id 2 signal"]);
-    for kind in ["CREATED", "ESTABLISHED"] {
+    assert!(lines[0].starts_with("family ") && lines[0].contains(" events group Some("));
+    assert_eq!(lines[1], "limits add_addr_accepted 2 subflows 2");
+    let table = ["endpoint 10.9.1.1 id 1 signal", "endpoint 2001:db8::9 id 2 signal dev if1"];
+    assert_eq!(lines[2..4], table);
+    assert_eq!(lines[4], "endpoint 2: 2001:db8::9 id 2 signal dev lo", "named by device");
+    for kind in ["         CREATED", "     ESTABLISHED"] {
         let with_addrs = |l: &str| {
-            l.starts_with(&format!("event {kind} ")) && l.ends_with(" 127.0.0.1 -> 127.0.0.1")
+            l.starts_with(&format!("event [{kind}] token="))
+                && l.contains(" saddr4=127.0.0.1 daddr4=127.0.0.1 ")
         };
         assert_eq!(lines.iter().filter(|l| with_addrs(l)).count(), 2, "{kind}: {lines:#?}");
     }
-    assert_eq!(lines.iter().filter(|l| l.starts_with("event CLOSED ")).count(), 2, "{lines:#?}");
+    let closed = lines.iter().filter(|l| l.starts_with("event [          CLOSED] token="));
+    assert_eq!(closed.count(), 2, "{lines:#?}");
     assert_eq!(lines.last().unwrap(), "no event for 1 s, done");
+    let source = include_str!("../crates/mptcp-netlink/examples/daemon.rs");
+    assert!(source.lines().count() <= 60, "the first program stays within 60 lines");
     let table = endpoint_show(&ns);
-    assert_eq!(table, "10.9.1.1 id 1 signal \n2001:db8::9 id 2 signal \n");
+    assert_eq!(table, "10.9.1.1 id 1 signal \n2001:db8::9 id 2 signal dev lo \n");
 }
 
 #[test]
@@ -163,10 +170,11 @@ fn tokio_pm_example_measures_the_executor_and_handles_events() {
     // The figures are printed (timing is not asserted); both runs made 100 deletes.
     assert!(figure("blocking calls") > 0.0 && figure("Worker") > 0.0, "{lines:#?}");
     assert!(has(&lines, "[         CREATED] token="), "{lines:#?}");
-    assert!(has(&lines, "[LISTENER_CLOSED] saddr4=127.0.0.1 sport=7500"), "{lines:#?}");
+    assert!(has(&lines, "[ LISTENER_CLOSED] saddr4=127.0.0.1 sport=7500"), "{lines:#?}");
     let handled = lines.last().unwrap().strip_prefix("events handled: ").unwrap();
     assert!(handled.parse::<u32>().unwrap() >= 4, "{lines:#?}");
-    assert_eq!(endpoint_show(&ns), "", "every endpoint added was deleted");
+    let table = ns.exec(&["ip", "mptcp", "endpoint", "show"]);
+    assert_eq!(table.stdout_text(), "", "every endpoint added was deleted");
 }
 
 /// Kernel-free: the no_std parse of captured bytes.
