@@ -9,8 +9,11 @@ use crate::Error;
 /// [`PathManager::connection_endpoints`]. Each item is a plain [`Endpoint`] copied out
 /// of the receive buffer; messages without an address nest are skipped.
 ///
-/// Dropping it early is fine: the rest of the dump is read and discarded, so the
-/// socket is ready for the next request. After the first error it yields nothing more.
+/// It borrows the [`PathManager`](crate::PathManager) (its socket and buffer) until it
+/// is dropped: finish or drop the loop before the next request, or copy the endpoints
+/// out first (they are plain `Copy` values). Dropping it early is fine: the rest of
+/// the dump is read and discarded, so the socket is ready for the next request. After
+/// the first error it yields nothing more.
 ///
 /// [`PathManager::endpoints`]: crate::PathManager::endpoints
 /// [`PathManager::connection_endpoints`]: crate::PathManager::connection_endpoints

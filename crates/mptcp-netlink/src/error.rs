@@ -14,7 +14,7 @@ const MSG_CAP: usize = 54;
 /// the number), the offending attribute's offset and a missing attribute's type.
 /// `Copy`, no lifetimes: the message is copied out of the receive buffer.
 ///
-/// ```
+/// ```no_run
 /// use mptcp_netlink::{Error, PathManager, RECV_BUF};
 /// # fn main() -> Result<(), Error> {
 /// let mut pm = PathManager::open([0u8; RECV_BUF])?;

@@ -66,13 +66,25 @@ pub enum Notice<'a> {
 /// parsed in place; it waits for ever, up to a timeout, or not at all (non-blocking
 /// mode). One receive call takes every queued datagram that fits the buffer, so a
 /// burst costs few system calls. With the `std` feature it implements `AsFd` and
-/// `AsRawFd` for `poll`, epoll and async runtimes (tokio's `AsyncFd`).
+/// `AsRawFd` for `poll`, epoll and async runtimes: with tokio, switch on non-blocking
+/// mode and register it with `unsafe { AsyncFd::register(events) }` (tokio 1.5x's only
+/// constructor; the safety argument is that `Events` owns its socket, never replaces
+/// it and closes it only when dropped; see the `tokio-events` example).
+///
+/// # What listening changes in the kernel
+/// While any process on the host listens for `mptcp_pm` events, in any network
+/// namespace, the kernel treats the userspace path manager of *every* namespace as
+/// active (the events group has a listener, and the kernel checks only that): it then
+/// accepts MP_JOINs and echoes ADD_ADDR in namespaces whose path manager would
+/// otherwise refuse them. The kernel's own selftests 112, 113 and 115 of
+/// `mptcp_join.sh` fail while a monitor runs in another namespace. Close the socket
+/// (drop `Events`) when you stop caring.
 ///
 /// ```no_run
 /// use std::time::Duration;
 /// use mptcp_netlink::{EVENTS_BUF, Events, Notice};
 /// # fn main() -> Result<(), mptcp_netlink::Error> {
-/// let mut events = Events::open(vec![0u8; EVENTS_BUF])?;
+/// let mut events = Events::open([0u8; EVENTS_BUF])?; // 64 KiB; MIN_EVENTS_BUF (4 KiB) works
 /// while let Some(notice) = events.next(Some(Duration::from_secs(10)))? {
 ///     match notice {
 ///         Notice::Event(e) => println!("{} token {:08x?}", e.kind(), e.token()),
@@ -148,8 +160,11 @@ impl<B: AsMut<[u8]>> Events<B> {
     /// The next event or notice. Blocks until one comes, or for at most `timeout` per
     /// wait (`None`: no limit); `Ok(None)` means the timeout passed, or, in
     /// non-blocking mode, that nothing is queued. Datagrams from other senders and
-    /// messages of other families are skipped. A message that is not a well-formed
-    /// event is an error for that message only: the next call goes on after it.
+    /// messages of other families are skipped, and a skip restarts the wait with the
+    /// whole `timeout` (a call may so last longer than `timeout` while foreign
+    /// datagrams arrive; keep a deadline of your own if that matters). A message that
+    /// is not a well-formed event is an error for that message only: the next call
+    /// goes on after it.
     pub fn next(&mut self, timeout: Option<Duration>) -> Result<Option<Notice<'_>>, Error> {
         match self.locate(timeout)? {
             Found::Nothing => Ok(None),

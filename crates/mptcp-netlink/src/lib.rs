@@ -23,13 +23,25 @@
 //! [`Error`], that composes with `?`. A kernel refusal keeps its errno and
 //! extended-ack message ([`Error::Kernel`]).
 //!
-//! The crate is `#![no_std]` and needs only `libc`; the `std` feature (opt-in:
+//! Requests can also be split from their answers ([`PathManager::send`], then
+//! [`PathManager::try_ack`] or [`PathManager::try_reply`] when the socket is readable),
+//! and, with the `std` feature, made on a thread of their own ([`Worker`], whose
+//! descriptor wakes an async task): the kernel runs a request inside the `sendmsg` that
+//! sends it, and an endpoint delete waits there 8-16 ms for an RCU grace period. Events
+//! print as `ip mptcp monitor`'s lines; endpoints bound to a device take and print its
+//! name ([`PathManager::ifindex`], [`PathManager::named`]).
+//!
+//! The crate is `#![no_std]`. Its dependencies are `libc`, `bitflags` and `zerocopy`
+//! (with `zerocopy-derive`'s build-time `proc-macro2`, `quote` and `syn`), through the
+//! layers below; nothing else. The `std` feature (opt-in:
 //! `mptcp-netlink = { version = "0.1", features = ["std"] }`) adds `AsFd`/`AsRawFd` so
-//! the sockets plug into `poll`, epoll and tokio's `AsyncFd`.
+//! the sockets plug into `poll`, epoll and tokio's `AsyncFd`, and [`Worker`].
 //! It re-exports the layers it stands on, for what it does not wrap: the message
 //! layer ([`wire`], `mptcp-pm-wire`), the socket layer ([`nlsock`]), the family
 //! resolver ([`genl`]) and the netlink wire format ([`nlwire`]). Firmware without an
 //! OS can use `nlwire` and `mptcp-pm-wire` alone.
+//!
+//! Listening for events has an effect of its own on the kernel: see [`Events`].
 //!
 //! Linux only. Run in another network namespace with [`enter_netns`] before opening.
 #![no_std]
