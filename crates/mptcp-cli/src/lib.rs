@@ -8,6 +8,8 @@
 //! assert_eq!(mptcp_cli::run_main(&["mptcp", "-V"]), 0);
 //! // A word the grammar does not know: iproute2's usage status, 255.
 //! assert_eq!(mptcp_cli::run_main(&["mptcp", "bogus"]), 255);
+//! // Help asked for under the plain name is an answer (on stdout), not an error.
+//! assert_eq!(mptcp_cli::run_main(&["mptcp", "--help"]), 0);
 //! ```
 //!
 //! The process starts at the C `main` that `main.rs` gets from [`c_main!`] (no Rust
@@ -62,7 +64,8 @@ pub fn run_main(args: &[&str]) -> u8 {
 /// Parses the global options, then runs one command or a batch. Stdout is flushed on
 /// every way out, as C's `exit()` flushes stdio.
 fn start(personality: Personality, args: &[&str]) -> Result<u8, Exit> {
-    let parsed = opts::parse(args, enter_netns)?;
+    let plain = personality == Personality::Plain;
+    let parsed = opts::parse(args, plain, enter_netns)?;
     let (opts, first) = match parsed {
         Parsed::Version => {
             let v = match personality {
@@ -70,6 +73,11 @@ fn start(personality: Personality, args: &[&str]) -> Result<u8, Exit> {
                 Personality::Plain => usage::PLAIN_VERSION,
             };
             let _ = sys::write_stdout(v.as_bytes());
+            return Ok(0);
+        }
+        // Asked for under the plain name: the usage is the answer, on stdout.
+        Parsed::Help => {
+            let _ = sys::write_stdout(usage::PLAIN.as_bytes());
             return Ok(0);
         }
         Parsed::Usage => {

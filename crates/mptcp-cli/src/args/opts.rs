@@ -43,8 +43,11 @@ pub enum Parsed {
     Run(Opts, usize),
     /// `-V`: print the version and exit 0.
     Version,
-    /// `-help` and friends: print the program usage and exit 255.
+    /// `-help` and friends: print the program usage and exit 255 (`ip`'s way).
     Usage,
+    /// Help asked for under the plain name (`-h`, `--help`, `-help`): the usage on
+    /// stdout, exit 0.
+    Help,
 }
 
 /// Families `-f` accepts (iproute2's `read_family`).
@@ -133,9 +136,12 @@ fn lookup(opt: &str) -> Option<Kind> {
 }
 
 /// Parses the global options in `args` (without the program name). `enter_netns`
-/// runs as soon as `-n NAME` is met, so its errors come in iproute2's order.
+/// runs as soon as `-n NAME` is met, so its errors come in iproute2's order. `plain`
+/// (called as `mptcp`) makes `-h` and `--help` ask for help, accepts `--version`, and
+/// names `mptcp help` in errors; otherwise every option is `ip`'s, byte for byte.
 pub fn parse(
     args: &[&str],
+    plain: bool,
     mut enter_netns: impl FnMut(&str) -> Result<(), Exit>,
 ) -> Result<Parsed, Exit> {
     let mut o = Opts::default();
@@ -151,8 +157,16 @@ pub fn parse(
         // `--x` is `-x` (`strip_prefix` rather than `&arg[1..]`: no str-slicing panic path).
         let opt = arg.strip_prefix('-').filter(|o| o.starts_with('-')).unwrap_or(arg);
         let value = args.get(i + 1).copied();
+        if plain {
+            match opt {
+                "-h" => return Ok(Parsed::Help),
+                "-version" => return Ok(Parsed::Version),
+                _ => {}
+            }
+        }
         let Some(kind) = lookup(opt) else {
-            say(format_args!("Option \"{opt}\" is unknown, try \"ip -help\".\n"));
+            let help = if plain { "mptcp help" } else { "ip -help" };
+            say(format_args!("Option \"{opt}\" is unknown, try \"{help}\".\n"));
             return Err(Exit(USAGE));
         };
         let mut takes_value = false;
@@ -200,6 +214,7 @@ pub fn parse(
                 takes_value = true;
             }
             Kind::Color => o.color = color_option(opt).unwrap_or_default(),
+            Kind::Help if plain => return Ok(Parsed::Help),
             Kind::Help => return Ok(Parsed::Usage),
             Kind::Netns => {
                 // `ip -n` with no name passes NULL on, which prints as "(null)".
@@ -253,7 +268,7 @@ mod tests {
     /// Also the namespaces entered, in order.
     fn run_in(args: &[&str]) -> ((Opts, usize), Vec<String>) {
         let mut entered = Vec::new();
-        let parsed = parse(args, |ns| {
+        let parsed = parse(args, false, |ns| {
             entered.push(ns.to_owned());
             Ok(())
         });
@@ -283,12 +298,28 @@ mod tests {
 
     #[test]
     fn version_and_help_stop_parsing() {
-        assert!(matches!(parse(&["-Ve", "-zzz"], |_| Ok(())), Ok(Parsed::Version)));
-        assert!(matches!(parse(&["-help"], |_| Ok(())), Ok(Parsed::Usage)));
+        assert!(matches!(parse(&["-Ve", "-zzz"], false, |_| Ok(())), Ok(Parsed::Version)));
+        assert!(matches!(parse(&["-help"], false, |_| Ok(())), Ok(Parsed::Usage)));
+    }
+
+    /// Under the plain name `-h`, `--help` and `-help` ask for help and `--version`
+    /// works; under `ip`, `-h` stays `-human` and `--version` unknown.
+    #[test]
+    fn the_plain_name_has_help_and_version() {
+        for help in ["-h", "--help", "-help", "-he"] {
+            assert!(matches!(parse(&["-j", help], true, |_| Ok(())), Ok(Parsed::Help)), "{help}");
+        }
+        assert!(matches!(parse(&["--version"], true, |_| Ok(())), Ok(Parsed::Version)));
+        assert!(matches!(parse(&["-h", "mptcp"], false, |_| Ok(())), Ok(Parsed::Run(_, 1))));
+        let (version, said) = crate::print::fail::captured(|| parse(&["--version"], false, |_| Ok(())));
+        assert_eq!(version.unwrap_err(), Exit(255));
+        assert_eq!(said, "Option \"-version\" is unknown, try \"ip -help\".\n");
+        let (_, said) = crate::print::fail::captured(|| parse(&["-zzz"], true, |_| Ok(())));
+        assert_eq!(said, "Option \"-zzz\" is unknown, try \"mptcp help\".\n");
     }
 
     #[test]
     fn unknown_option_is_fatal() {
-        assert_eq!(parse(&["-zzz"], |_| Ok(())).unwrap_err(), Exit(255));
+        assert_eq!(parse(&["-zzz"], false, |_| Ok(())).unwrap_err(), Exit(255));
     }
 }

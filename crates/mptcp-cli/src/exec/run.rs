@@ -6,8 +6,9 @@ use crate::args::words::matches;
 use crate::command::pm::{self, Request};
 use crate::command::{self, Command};
 use crate::exec::monitor;
+use crate::os::io::Write;
 use crate::exec::session::Session;
-use crate::exec::{connection, endpoint, limits, upm};
+use crate::exec::{connection, endpoint, limits, stat, upm};
 use crate::print::event::Timestamps;
 use crate::print::fail::{self, Exit, USAGE, say};
 use crate::print::out::Out;
@@ -166,9 +167,12 @@ impl Runner {
 
     fn run_mptcp(&mut self, words: &[&str]) -> Result<u8, Exit> {
         if command::wants_usage(words) {
-            return Err(self.usage());
+            return Err(self.usage(!words.is_empty()));
         }
         let plain = self.personality == Personality::Plain;
+        if let Some(cmd) = command::without_session(words, plain) {
+            return Ok(self.run_diag(cmd?));
+        }
         if self.session.is_none() {
             self.session = Some(Session::open(plain)?);
         }
@@ -179,7 +183,7 @@ impl Runner {
         let out = &mut self.out;
         let resolve = self.opts.resolve.then_some(&self.opts.etc);
         let status = match cmd {
-            Command::Usage => return Err(self.usage()),
+            Command::Usage => return Err(self.usage(true)),
             Command::Add(a) => endpoint::add(s, &a),
             Command::Delete(a) => endpoint::delete(s, &a),
             Command::Change(a) => endpoint::change(s, &a),
@@ -189,7 +193,8 @@ impl Runner {
             Command::LimitsSet(l) => limits::set(s, &l),
             Command::LimitsShow(l) => limits::show(s, out, &l, plain && self.opts.json),
             Command::Upm(u) => upm::run(s, out, &u, resolve),
-            Command::ConnectionShow => connection::show(out),
+            Command::ConnectionShow(f) => connection::show(out, &f),
+            Command::Stat(a) => stat::run(out, &a),
             #[cfg(feature = "follow")]
             Command::Follow(f) => crate::exec::follow::run(
                 &f,
@@ -209,9 +214,25 @@ impl Runner {
         Ok(status)
     }
 
-    fn usage(&self) -> Exit {
+    /// The socket-diag and counter commands, which need no path-manager session.
+    fn run_diag(&mut self, cmd: Command) -> u8 {
+        match cmd {
+            Command::ConnectionShow(f) => connection::show(&mut self.out, &f),
+            Command::Stat(a) => stat::run(&mut self.out, &a),
+            _ => 1,
+        }
+    }
+
+    /// The usage. `ip` prints it on stderr and exits 255 either way; plain `mptcp`
+    /// answers `mptcp help` (`asked`) on stdout with status 0, and a missing command on
+    /// stderr with 255.
+    fn usage(&mut self, asked: bool) -> Exit {
         match self.personality {
             Personality::Ip => say(format_args!("{}", usage::IP_MPTCP)),
+            Personality::Plain if asked => {
+                let _ = self.out.w.write_all(usage::PLAIN.as_bytes());
+                return Exit(0);
+            }
             Personality::Plain => say(format_args!("{}", usage::PLAIN)),
         }
         Exit(USAGE)

@@ -14,7 +14,8 @@ FLAG-LIST := [ FLAG-LIST ] FLAG\n\
 FLAG  := [ signal | subflow | laminar | backup | fullmesh ]\n\
 CHANGE-OPT := [ backup | nobackup | fullmesh | nofullmesh ]\n";
 
-/// `mptcp help` (stderr, exit 255).
+/// `mptcp help`, `mptcp -h`, `mptcp --help` (stdout, exit 0; a missing command prints
+/// it on stderr with status 255).
 pub const PLAIN: &str = "Usage:\tmptcp [ OPTIONS ] { endpoint | limits | monitor | subflow | connection | help }\n\
 \tmptcp endpoint add ADDRESS [ dev NAME ] [ id ID ] [ port NR ] [ FLAG-LIST ]\n\
 \tmptcp endpoint delete id ID [ ADDRESS ]\n\
@@ -41,7 +42,7 @@ FLAG  := [ signal | subflow | laminar | backup | fullmesh ]\n\
 CHANGE-OPT := [ backup | nobackup | fullmesh | nofullmesh ]\n\
 OPTIONS := { -j[son] | -p[retty] | -n[etns] NAME | -b[atch] FILE | -force |\n\
 \t     -t[imestamp] | -ts[hort] | -o[neline] | -r[esolve] | -c[olor][=WHEN] |\n\
-\t     -rc[vbuf] SIZE | -V[ersion] }\n\
+\t     -rc[vbuf] SIZE | -V[ersion] | --version | -h[elp] | --help }\n\
 TOKEN is hexadecimal, as monitor and connection show print it; the announce, remove,\n\
 subflow and token commands drive the userspace path manager (net.mptcp.pm_type=1).\n\
 endpoint follow keeps the endpoints in step with the interfaces' addresses.\n\
