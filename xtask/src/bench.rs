@@ -89,7 +89,8 @@ usage: cargo xtask bench [--quick] [--only LIST] [--follow-only] [--runs N] [--s
   --out FILE         report path, relative to the repository root (default BENCHMARKS.md)";
 
 impl Opts {
-    fn parse(args: &[String]) -> Result<Self, String> {
+    /// The options, or `None` when `--help` was asked for (the usage is printed).
+    fn parse(args: &[String]) -> Result<Option<Self>, String> {
         let mut o = Opts {
             runs: 500,
             storm: Duration::from_secs(15),
@@ -121,12 +122,15 @@ impl Opts {
                     o.steady_runs = o.steady_runs.max(1);
                 }
                 "--out" => o.out = value()?.clone(),
-                "-h" | "--help" => return Err(USAGE.into()),
+                "-h" | "--help" => {
+                    println!("{USAGE}");
+                    return Ok(None);
+                }
                 other => return Err(format!("unknown argument `{other}`\n{USAGE}")),
             }
         }
         o.runs = o.runs.max(5);
-        Ok(o)
+        Ok(Some(o))
     }
 }
 
@@ -155,7 +159,7 @@ pub struct Section {
 
 /// Runs every benchmark and writes the report at `root`/`--out`.
 pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
-    let opts = Opts::parse(args)?;
+    let Some(opts) = Opts::parse(args)? else { return Ok(()) };
     let start = Instant::now();
     let bins = build::prepare(root)?;
     if !opts.only.is_empty() {

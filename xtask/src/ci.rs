@@ -185,6 +185,17 @@ fn usage() -> String {
     u
 }
 
+/// Every step's name and what it does, in order, with `(slow)` on those `--quick` skips:
+/// for `cargo xtask help`.
+pub fn steps() -> String {
+    let mut u = String::new();
+    for s in STEPS {
+        let slow = if s.slow { " (slow)" } else { "" };
+        u += &format!("  {:<10} {}{slow}\n", s.name, s.about);
+    }
+    u
+}
+
 fn run_steps(steps: &[&Step], opts: &Opts) -> Result {
     let start = Instant::now();
     let mut done: Vec<(&str, Duration)> = Vec::new();

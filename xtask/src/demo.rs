@@ -87,6 +87,14 @@ impl Narrator {
     }
 }
 
+/// Whether this process runs as root (effective uid 0, read from `/proc/self/status`).
+fn is_root() -> bool {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let uid = status.lines().find_map(|l| l.strip_prefix("Uid:"));
+    // Real, effective, saved, filesystem: the second is the one that counts.
+    uid.and_then(|u| u.split_whitespace().nth(1)) == Some("0")
+}
+
 /// Runs the demo.
 pub fn main(args: &[String]) -> Result {
     if let Some(a) = args.first() {
@@ -95,6 +103,13 @@ pub fn main(args: &[String]) -> Result {
             return Ok(());
         }
         return Err(format!("unknown argument `{a}`\n{USAGE}"));
+    }
+    // Namespaces, veth pairs and `mount --make-shared /run/netns` need root: say so
+    // before a minute of building.
+    if !is_root() {
+        return Err("the demo makes network namespaces and needs root: run it as root \
+                    (e.g. `sudo -E cargo xtask demo`)"
+            .into());
     }
     if !on_path("ip") {
         return Err("`ip` (iproute2) is needed; `cargo xtask ci --step setup` installs it".into());

@@ -18,8 +18,11 @@ const USAGE: &str = "\
 usage: cargo xtask <task> [args]
 
 tasks:
-  ci [--quick] [--step NAME]   every check: setup, fmt, clippy, test, nostd, miri, fuzz
-  demo                         MPTCP endpoints, limits and a live connection in throw-away namespaces
+  ci [--quick] [--step NAME]...
+                               every check, in a fresh clone as CI runs it (steps below);
+                               --quick skips the slow ones, --step runs only those named
+  demo                         MPTCP endpoints, limits and a live connection in throw-away
+                               namespaces (as root)
   dist [--release-only] [--no-test]
                                static musl binaries for x86_64 and aarch64, sizes and budgets
   fuzz [--execs N] [--target NAME]
@@ -27,8 +30,14 @@ tasks:
                                from the repository; corpus minimised; execs/s and coverage
   cross [--arch ARCH]... [--serial] [--keep]
                                aarch64 and big-endian s390x kernels under qemu-system, amd64 6.1 as the reference
-  bench                        side-by-side benchmarks against /usr/sbin/ip; writes BENCHMARKS.md
-  help                         this text (`cargo xtask <task> --help` for a task)
+  bench [--quick] [--only LIST] [--follow-only] [--runs N] [--storm-seconds S]
+        [--storm-runs N] [--out FILE]
+                               side-by-side benchmarks against /usr/sbin/ip, mptcpd and the
+                               peer libraries; writes BENCHMARKS.md (LIST: oneshot, batch,
+                               storm, follow, micro, peers)
+  help                         this text (`cargo xtask <task> --help` for a task's options)
+
+ci steps, in order:
 ";
 
 fn main() -> ExitCode {
@@ -42,7 +51,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(&util::root(), rest),
         Some("fuzz") => fuzz::main(rest),
         None | Some("help" | "-h" | "--help") => {
-            print!("{USAGE}");
+            print!("{USAGE}{}", ci::steps());
             Ok(())
         }
         Some(other) => Err(format!("unknown task `{other}`\n{USAGE}")),
