@@ -1,6 +1,7 @@
 //! `cargo xtask bench`: one-shot, batch, monitor-storm and micro benchmarks of `mptcp`
-//! against iproute2's `ip`, and `endpoint follow` against mptcpd, written to
-//! `BENCHMARKS.md` with the machine they ran on.
+//! against iproute2's `ip`, `endpoint follow` against mptcpd, and the libraries side by
+//! side with a floor (`benches/peers`), written to `BENCHMARKS.md` with the machine they
+//! ran on.
 
 mod batch;
 mod build;
@@ -8,6 +9,7 @@ mod follow;
 mod machine;
 mod micro;
 mod oneshot;
+mod peers;
 mod report;
 mod stats;
 mod storm;
@@ -49,15 +51,18 @@ pub enum Part {
     Follow,
     /// Section 5.
     Micro,
+    /// Section 6: the libraries side by side (`benches/peers`).
+    Peers,
 }
 
 impl Part {
-    const ALL: [(&'static str, Part); 5] = [
+    const ALL: [(&'static str, Part); 6] = [
         ("oneshot", Part::Oneshot),
         ("batch", Part::Batch),
         ("storm", Part::Storm),
         ("follow", Part::Follow),
         ("micro", Part::Micro),
+        ("peers", Part::Peers),
     ];
 
     fn parse(list: &str) -> Result<Vec<Part>, String> {
@@ -80,8 +85,8 @@ usage: cargo xtask bench [--quick] [--only LIST] [--follow-only] [--runs N] [--s
   --quick            50 one-shot runs, 3 s storms, short criterion runs, 40 follow
                      changes per family and 2 follow storm runs (a smoke test)
   --only LIST        only these sections (comma-separated: oneshot, batch, storm, follow,
-                     micro): their sections and target rows are replaced in the existing
-                     report, the rest is left as it is
+                     micro, peers): their sections and target rows are replaced in the
+                     existing report, the rest is left as it is
   --follow-only      the same as `--only follow` (`endpoint follow` against mptcpd)
   --runs N           interleaved runs per program and one-shot case (default 500)
   --storm-seconds S  length of each monitor-storm phase (default 15)
@@ -204,6 +209,7 @@ fn section(
         Part::Storm => storm::run(bins, work, opts.storm, opts.steady_runs)?,
         Part::Follow => follow::run(bins, work, opts.quick)?,
         Part::Micro => micro::run(root, opts.measure)?,
+        Part::Peers => peers::run(root, if opts.quick { 300 } else { 3000 })?,
     };
     let md = s.md.trim_end();
     s.md = format!(
