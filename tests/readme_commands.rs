@@ -116,11 +116,8 @@ fn run_mptcp_lines(lines: &[&String]) -> Vec<String> {
             cmd += " ";
         }
         let monitor = words.contains(&"monitor");
-        let script = if monitor {
-            format!("timeout --preserve-status -s INT 1 {cmd}")
-        } else {
-            cmd.clone()
-        };
+        let script =
+            if monitor { format!("timeout --preserve-status -s INT 1 {cmd}") } else { cmd.clone() };
         let _ = std::fs::remove_file(dir.join("ip"));
         let mut c = Command::new("ip");
         c.args(["netns", "exec", ns.name(), "bash", "-c", &script])

@@ -48,9 +48,11 @@ fn run(lib: &mut dyn Lib, op: usize) -> Result<(), String> {
 }
 
 fn main() -> Result<(), String> {
-    let rounds: usize = std::env::args().nth(1).map_or(Ok(2000), |s| s.parse()).map_err(|_| "ROUNDS")?;
+    let rounds: usize =
+        std::env::args().nth(1).map_or(Ok(2000), |s| s.parse()).map_err(|_| "ROUNDS")?;
     ours::prepare()?;
-    let mut libs: Vec<Box<dyn Lib>> = vec![Box::new(floor::Floor::open()?), Box::new(ours::Ours::open()?)];
+    let mut libs: Vec<Box<dyn Lib>> =
+        vec![Box::new(floor::Floor::open()?), Box::new(ours::Ours::open()?)];
     for (op, name) in OPS.iter().enumerate() {
         // Deletes wait for an RCU grace period in the kernel: fewer rounds.
         let n = if op == 3 { (rounds / 20).max(20) } else { rounds };
@@ -75,7 +77,13 @@ fn main() -> Result<(), String> {
             t.sort_unstable();
             let at = |q: f64| t[((t.len() - 1) as f64 * q) as usize] as f64 / 1000.0;
             let per_call = allocs[i] as f64 / t.len() as f64;
-            println!("{name}\t{}\t{:.2}\t{:.2}\t{:.2}\t{per_call:.1}", lib.name(), at(0.5), at(0.1), at(0.9));
+            println!(
+                "{name}\t{}\t{:.2}\t{:.2}\t{:.2}\t{per_call:.1}",
+                lib.name(),
+                at(0.5),
+                at(0.1),
+                at(0.9)
+            );
         }
     }
     Ok(())

@@ -28,7 +28,9 @@ pub struct Ours(PathManager<Box<[u8]>>);
 impl Ours {
     /// Opens it (the family resolved here, before any clock).
     pub fn open() -> Result<Self, String> {
-        Ok(Ours(PathManager::open(vec![0u8; RECV_BUF].into_boxed_slice()).map_err(|e| e.to_string())?))
+        Ok(Ours(
+            PathManager::open(vec![0u8; RECV_BUF].into_boxed_slice()).map_err(|e| e.to_string())?,
+        ))
     }
 }
 

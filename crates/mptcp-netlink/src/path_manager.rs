@@ -1,10 +1,10 @@
 //! [`PathManager`]: one call per `mptcp_pm` request, over a buffer the caller owns.
 
+use core::fmt;
 use mptcp_pm_wire::{
     EVENTS_GROUP, Endpoint, EndpointFlags, FAMILY_NAME, Limits, MAX_REQUEST_LEN, Request,
 };
 use nlsock::{Conn, Dump, Socket};
-use core::fmt;
 
 use nlwire::Message;
 

@@ -89,7 +89,8 @@ async fn with_worker(pm: PathManager<Vec<u8>>, rounds: u64) -> Result<Duration> 
     // SAFETY: tokio needs the descriptor to stay open and the same while registered.
     // The worker owns its end of the bell, never replaces it, and closes it only when
     // dropped, which happens inside the `AsyncFd`.
-    let mut worker = unsafe { AsyncFd::register(Worker::spawn(pm)?) }.map_err(|e| e.into_parts().1)?;
+    let mut worker =
+        unsafe { AsyncFd::register(Worker::spawn(pm)?) }.map_err(|e| e.into_parts().1)?;
     let mut slowest = Duration::ZERO;
     for _ in 0..rounds {
         ask(&mut worker, Request::AddAddr(endpoint())).await?;
@@ -119,7 +120,11 @@ fn os(e: std::io::Error) -> mptcp_netlink::Errno {
 
 /// Prints every event as the monitor does until `quiet` passes without one after the
 /// measurements.
-async fn handle_events(seen: Arc<AtomicU64>, measured: Arc<AtomicBool>, quiet: Duration) -> Result<()> {
+async fn handle_events(
+    seen: Arc<AtomicU64>,
+    measured: Arc<AtomicBool>,
+    quiet: Duration,
+) -> Result<()> {
     let mut events = Events::open(vec![0u8; EVENTS_BUF])?;
     events.set_nonblocking(true)?;
     // SAFETY: as for the worker: `Events` owns its socket and closes it only on drop.

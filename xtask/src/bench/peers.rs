@@ -36,11 +36,8 @@ pub fn run(root: &Path, rounds: usize) -> Result<Section, String> {
     let ns = format!("mptcp-bench-peers-{}", std::process::id());
     let _ns = Namespaces::create(&[&ns])?;
     Cmd::new("ip").args(["-n", &ns, "link", "set", "lo", "up"]).run()?;
-    let out = Cmd::new("ip")
-        .args(["netns", "exec", &ns])
-        .arg(&bin)
-        .arg(rounds.to_string())
-        .read()?;
+    let out =
+        Cmd::new("ip").args(["netns", "exec", &ns]).arg(&bin).arg(rounds.to_string()).read()?;
     let rows = parse(&out)?;
     Ok(section(&rows, rounds))
 }

@@ -311,7 +311,8 @@ mod tests {
         }
         assert!(matches!(parse(&["--version"], true, |_| Ok(())), Ok(Parsed::Version)));
         assert!(matches!(parse(&["-h", "mptcp"], false, |_| Ok(())), Ok(Parsed::Run(_, 1))));
-        let (version, said) = crate::print::fail::captured(|| parse(&["--version"], false, |_| Ok(())));
+        let (version, said) =
+            crate::print::fail::captured(|| parse(&["--version"], false, |_| Ok(())));
         assert_eq!(version.unwrap_err(), Exit(255));
         assert_eq!(said, "Option \"-version\" is unknown, try \"ip -help\".\n");
         let (_, said) = crate::print::fail::captured(|| parse(&["-zzz"], true, |_| Ok(())));
