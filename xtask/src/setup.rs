@@ -1,5 +1,6 @@
 //! The `setup` step of `cargo xtask ci`: install the toolchains, targets and tools it needs.
 
+use crate::util::apt::Apt;
 use crate::util::{Cmd, Result, on_path};
 
 /// The target the no_std crates are built for (a Cortex-M4F, no OS, no heap).
@@ -39,8 +40,9 @@ fn debian() -> Result {
 }
 
 /// Installs the Debian packages whose command is missing, given as (command that proves
-/// it, package); `apt-get update` runs first, and only when something is missing. Fails
-/// when a command is still missing afterwards.
+/// it, package), through [`Apt`]: `apt-get update` first (an index that fails to
+/// download is a warning), the install retried. Fails when a command is still missing
+/// afterwards.
 pub fn apt_install(wanted: &[(&str, &str)]) -> Result {
     let mut missing: Vec<&str> = Vec::new();
     for &(cmd, pkg) in wanted {
@@ -54,14 +56,28 @@ pub fn apt_install(wanted: &[(&str, &str)]) -> Result {
         return Ok(());
     }
     println!("installing Debian packages: {}", missing.join(" "));
-    Cmd::new("apt-get").arg("update").env("DEBIAN_FRONTEND", "noninteractive").run()?;
-    Cmd::new("apt-get")
-        .args(["install", "-y", "--no-install-recommends"])
-        .args(&missing)
-        .env("DEBIAN_FRONTEND", "noninteractive")
-        .run()?;
+    Apt::new(&[])?.install(&missing)?;
     match wanted.iter().find(|(cmd, _)| !on_path(cmd)) {
         Some((cmd, pkg)) => Err(format!("`{cmd}` still missing after installing {pkg}")),
+        None => Ok(()),
+    }
+}
+
+/// Installs the Debian packages among `wanted` (package, a file it installs) whose file
+/// is missing, like [`apt_install`] (for libraries, which put no command on `PATH`).
+pub fn apt_install_files(wanted: &[(&str, &str)]) -> Result {
+    let missing: Vec<&str> = wanted
+        .iter()
+        .filter(|(_, file)| !std::path::Path::new(file).exists())
+        .map(|(pkg, _)| *pkg)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    println!("installing Debian packages: {}", missing.join(" "));
+    Apt::new(&[])?.install(&missing)?;
+    match wanted.iter().find(|(_, file)| !std::path::Path::new(file).exists()) {
+        Some((pkg, file)) => Err(format!("{file} still missing after installing {pkg}")),
         None => Ok(()),
     }
 }

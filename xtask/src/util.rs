@@ -1,5 +1,7 @@
 //! Running commands with a printed command line, and small helpers shared by the tasks.
 
+pub mod apt;
+
 use std::ffi::OsStr;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -150,6 +152,23 @@ impl Cmd {
         }
     }
 
+    /// Prints the command line, runs it with stdin closed and returns what it printed and
+    /// whether it exited 0 (a failure is not an error here: the caller judges it).
+    pub fn output(mut self) -> Result<Output> {
+        println!("$ {}", self.line);
+        let out = self
+            .inner
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("{}: cannot start: {e}", self.line))?;
+        Ok(Output {
+            ok: out.status.success(),
+            status: out.status.to_string(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        })
+    }
+
     /// Prints the command line and starts it in the background with the given stdout.
     pub fn spawn(mut self, stdout: Stdio) -> Result<Child> {
         println!("$ {} &", self.line);
@@ -197,6 +216,14 @@ impl Cmd {
             .spawn()
             .map_err(|e| format!("{}: cannot start: {e}", self.line))
     }
+}
+
+/// What a command printed, and how it ended.
+pub struct Output {
+    pub ok: bool,
+    pub status: String,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 /// Waits for `child` up to `limit`; true if it exited (successfully or not) in time.
