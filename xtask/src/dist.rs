@@ -1,16 +1,18 @@
-//! `cargo xtask dist`: static, stripped `mptcp` binaries for x86_64 and aarch64 musl in two profiles, with size budgets.
+//! `cargo xtask dist`: static, stripped `mptcp` binaries for x86_64 and aarch64 musl in two profiles, and for the 32-bit routers (armv7, mipsel) in `release`, with size budgets.
 //!
 //! `release` is built on stable with the workspace's release profile. `tiny` is built on
 //! nightly with `-Z build-std` and the immediate-abort panic strategy, which removes std's
-//! panic and backtrace machinery; see [`TINY_FLAGS`] for what else it gives up. Both are
-//! checked against a budget, the aarch64 builds run under qemu-user for the commands that
-//! need no kernel, the x86_64 builds pass the conformance suite, and an unstripped build
+//! panic and backtrace machinery; see [`TINY_FLAGS`] for what else it gives up. The
+//! armv7 and mipsel `release` builds are made on nightly against Debian's musl
+//! ([`musl32`]). All are checked against a budget, the foreign builds run under qemu-user
+//! for the commands that need no kernel, the x86_64 builds pass the conformance suite, and an unstripped build
 //! shows which crates and functions take the bytes. Each binary's hardening (ELF type,
 //! RELRO, BIND_NOW, W^X) is printed, and a release binary that is not a static-pie with
 //! full RELRO, no writable code and no executable stack fails the run.
 
 mod breakdown;
 mod hardening;
+mod musl32;
 mod smoke;
 mod static_pie;
 
@@ -23,6 +25,19 @@ pub const X86_64: &str = "x86_64-unknown-linux-musl";
 /// The cross target, run under qemu-user.
 pub const AARCH64: &str = "aarch64-unknown-linux-musl";
 const TARGETS: [&str; 2] = [X86_64, AARCH64];
+/// The 32-bit router targets, `release` only (see [`musl32`]).
+pub const ARMV7: &str = musl32::ARMV7.triple;
+pub const MIPSEL: &str = musl32::MIPSEL.triple;
+const TARGETS_32: [&str; 2] = [ARMV7, MIPSEL];
+
+/// The qemu-user program that runs a foreign target's build.
+fn qemu_user(target: &str) -> &'static str {
+    match target {
+        ARMV7 => "qemu-arm-static",
+        MIPSEL => "qemu-mipsel-static",
+        _ => smoke::QEMU,
+    }
+}
 
 const KIB: u64 = 1024;
 
@@ -116,11 +131,17 @@ impl Profile {
     ///   ~81 KB of code (its 32 KiB receive buffer and 8 KiB stdout buffer are zeroed
     ///   memory, not file), 22 KB of read-only data, musl ~16 KB, the follow policy
     ///   ~10 KB, core and alloc ~12 KB, the netlink crates ~14 KB.
+    /// - release, armv7: 176 KiB as well (goal 128 KiB): 173,068 bytes as a static-pie
+    ///   with full RELRO (Thumb-2 code is dense; a fixed-address build is 168,724).
+    /// - release, mipsel: 256 KiB (goal 192 KiB): MIPS32 code is about 1.6 times the
+    ///   size of Thumb-2's (.text 208 KB against 128 KB); 239,292 bytes as a static-pie
+    ///   with full RELRO and 4 KiB pages (263,868 with GNU ld's 64 KiB MIPS pages).
     /// - tiny, both: 96 KiB (goal 64 KiB); built without `dns` and without `endpoint
     ///   follow`, and without the hardening (see [`TINY_FLAGS`]). Measured 93,064 bytes on
     ///   x86_64, 90,816 on aarch64.
-    pub fn budget(self, _target: &str) -> u64 {
+    pub fn budget(self, target: &str) -> u64 {
         match self {
+            Profile::Release if target == MIPSEL => 256 * KIB,
             Profile::Release => 176 * KIB,
             Profile::Tiny => 96 * KIB,
         }
@@ -166,6 +187,8 @@ struct Tools {
     /// Per target, a directory with musl's start files and libc.a for a nightly that has
     /// no `rust-std` for it (build-std builds std but not these).
     nightly_musl: BorrowedMusl,
+    /// The 32-bit targets, prepared (their spec and Debian's musl).
+    musl32: Vec<(&'static str, musl32::Prepared)>,
 }
 
 /// One finished binary.
@@ -197,18 +220,21 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
             other => return Err(format!("dist: unknown argument `{other}`\n{USAGE}")),
         }
     }
-    let tools = setup(tiny, test)?;
+    let tools = setup(root, tiny, test)?;
     let profiles: &[Profile] =
         if tiny { &[Profile::Release, Profile::Tiny] } else { &[Profile::Release] };
 
     let mut built = Vec::new();
+    let mut plan: Vec<(&'static str, Profile)> = Vec::new();
     for &profile in profiles {
-        for target in TARGETS {
-            let exe = build(root, &tools, target, profile, BuildKind::Dist)?;
-            let path = publish(root, &exe, target, profile)?;
-            let size = file_size(&path)?;
-            built.push(Built { target, profile, path, size });
-        }
+        plan.extend(TARGETS.map(|t| (t, profile)));
+    }
+    plan.extend(TARGETS_32.map(|t| (t, Profile::Release)));
+    for &(target, profile) in &plan {
+        let exe = build(root, &tools, target, profile, BuildKind::Dist)?;
+        let path = publish(root, &exe, target, profile)?;
+        let size = file_size(&path)?;
+        built.push(Built { target, profile, path, size });
     }
 
     section("sizes");
@@ -224,20 +250,26 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
         }
     }
 
-    for &profile in profiles {
-        section(&format!("size breakdown: {X86_64}, {} (unstripped build)", profile.name()));
-        let full = build(root, &tools, X86_64, profile, BuildKind::Symbols)?;
-        let stripped = find(&built, X86_64, profile)?;
-        breakdown::print(&full, &stripped.path, 25)?;
+    let mut breakdowns: Vec<(&str, Profile, usize)> =
+        profiles.iter().map(|&p| (X86_64, p, 25)).collect();
+    breakdowns.extend(TARGETS_32.map(|t| (t, Profile::Release, 12)));
+    for (target, profile, top) in breakdowns {
+        section(&format!("size breakdown: {target}, {} (unstripped build)", profile.name()));
+        let full = build(root, &tools, target, profile, BuildKind::Symbols)?;
+        let stripped = find(&built, target, profile)?;
+        breakdown::print(&full, &stripped.path, top)?;
     }
 
     if test {
-        for &profile in profiles {
-            section(&format!("qemu-user: {AARCH64}, {}", profile.name()));
-            let guest = find(&built, AARCH64, profile)?;
-            let native = find(&built, X86_64, profile)?;
-            let dir = target_dir(root).join("dist").join("smoke").join(profile.name());
-            if let Err(e) = smoke::run(&guest.path, &native.path, &dir) {
+        for b in built.iter().filter(|b| b.target != X86_64) {
+            section(&format!("qemu-user: {}, {}", b.target, b.profile.name()));
+            let native = find(&built, X86_64, b.profile)?;
+            let dir = target_dir(root).join("dist").join("smoke").join(format!(
+                "{}-{}",
+                b.target,
+                b.profile.name()
+            ));
+            if let Err(e) = smoke::run(qemu_user(b.target), &b.path, &native.path, &dir) {
                 failures.push(e);
             }
         }
@@ -276,8 +308,12 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
 /// returns its path. Needs only the stable toolchain and a C compiler driver.
 pub fn budget_check_x86_64(root: &Path) -> Result<PathBuf, String> {
     stable_targets(&[X86_64])?;
-    let tools =
-        Tools { aarch64: Linker::RustLld, abort: ImmediateAbort::PanicFlag, nightly_musl: vec![] };
+    let tools = Tools {
+        aarch64: Linker::RustLld,
+        abort: ImmediateAbort::PanicFlag,
+        nightly_musl: vec![],
+        musl32: vec![],
+    };
     let exe = build(root, &tools, X86_64, Profile::Release, BuildKind::Dist)?;
     let size = file_size(&exe)?;
     let budget = Profile::Release.budget(X86_64);
@@ -318,11 +354,26 @@ pub fn build_static(
     target: &'static str,
     profile: Profile,
 ) -> Result<PathBuf, String> {
+    if let Some(t) = musl32::find(target) {
+        if profile != Profile::Release {
+            return Err(format!("{target} is built in release only"));
+        }
+        nightly_source()?;
+        let prepared = musl32::prepare(t, &target_dir(root))?;
+        let tools = Tools {
+            aarch64: Linker::RustLld,
+            abort: ImmediateAbort::PanicFlag,
+            nightly_musl: vec![],
+            musl32: vec![(t.triple, prepared)],
+        };
+        return build(root, &tools, target, profile, BuildKind::Dist);
+    }
     stable_targets(&[target])?;
     let aarch64 = if target == AARCH64 { aarch64_linker()? } else { Linker::RustLld };
     let (abort, nightly_musl) =
         if profile == Profile::Tiny { nightly()? } else { (ImmediateAbort::PanicFlag, vec![]) };
-    build(root, &Tools { aarch64, abort, nightly_musl }, target, profile, BuildKind::Dist)
+    let tools = Tools { aarch64, abort, nightly_musl, musl32: vec![] };
+    build(root, &tools, target, profile, BuildKind::Dist)
 }
 
 /// The program that links aarch64 musl binaries here (rust-lld, or Debian's cross gcc).
@@ -334,21 +385,29 @@ pub fn aarch64_linker_program() -> Result<&'static str, String> {
 
 /// Installs what is missing: Debian packages, the stable targets, and for `tiny` the
 /// nightly toolchain with rust-src and its musl targets.
-fn setup(tiny: bool, test: bool) -> Result<Tools, String> {
+fn setup(root: &Path, tiny: bool, test: bool) -> Result<Tools, String> {
     section("setup");
     let mut debian = vec![("cc", "gcc"), ("nm", "binutils"), ("size", "binutils")];
     if test {
-        debian.push((smoke::QEMU, "qemu-user-static"));
+        for t in [AARCH64, ARMV7, MIPSEL] {
+            debian.push((qemu_user(t), "qemu-user-static"));
+        }
     }
     crate::setup::apt_install(&debian)?;
     stable_targets(&TARGETS)?;
     let aarch64 = aarch64_linker()?;
     let (abort, nightly_musl) = if tiny { nightly()? } else { (ImmediateAbort::PanicFlag, vec![]) };
-    Ok(Tools { aarch64, abort, nightly_musl })
+    nightly_source()?;
+    let mut prepared = Vec::new();
+    for t in TARGETS_32 {
+        let spec = musl32::find(t).ok_or("no 32-bit target")?;
+        prepared.push((spec.triple, musl32::prepare(spec, &target_dir(root))?));
+    }
+    Ok(Tools { aarch64, abort, nightly_musl, musl32: prepared })
 }
 
 /// `rustup target add` on stable for the targets not installed yet.
-fn stable_targets(targets: &[&str]) -> Result<(), String> {
+pub fn stable_targets(targets: &[&str]) -> Result<(), String> {
     toolchain("stable")?;
     let installed = Cmd::new("rustup")
         .args(["target", "list", "--installed", "--toolchain", "stable"])
@@ -377,6 +436,20 @@ fn aarch64_linker() -> Result<Linker, String> {
     println!("no rust-lld in the stable toolchain; linking aarch64 with Debian's cross gcc");
     crate::setup::apt_install(&[(Linker::CrossGcc.program(), "gcc-aarch64-linux-gnu")])?;
     Ok(Linker::CrossGcc)
+}
+
+/// The nightly toolchain with rust-src, for `-Z build-std` (the 32-bit builds and
+/// `cargo xtask cross`'s mipsel helpers).
+pub fn nightly_source() -> Result<(), String> {
+    toolchain("nightly")?;
+    let components = Cmd::new("rustup")
+        .args(["component", "list", "--installed", "--toolchain", "nightly"])
+        .read()?;
+    if components.lines().any(|l| l.trim() == "rust-src") {
+        println!("ok: nightly rust-src");
+        return Ok(());
+    }
+    Cmd::new("rustup").args(["component", "add", "rust-src", "--toolchain", "nightly"]).run()
 }
 
 /// The nightly toolchain with rust-src and both musl targets, and how it spells
@@ -476,6 +549,9 @@ fn build(
     if kind == BuildKind::Symbols {
         dir = dir.join("dist-symbols");
     }
+    if let Some((_, prepared)) = tools.musl32.iter().find(|(t, _)| *t == target) {
+        return build_32(root, target, prepared, &dir, kind);
+    }
     let toolchain = match profile {
         Profile::Release => "+stable",
         Profile::Tiny => "+nightly",
@@ -527,6 +603,33 @@ fn build(
     }
     cmd.run()?;
     let exe = dir.join(target).join(profile.name()).join("mptcp");
+    if exe.is_file() { Ok(exe) } else { Err(format!("{} was not built", exe.display())) }
+}
+
+/// Builds `mptcp` in `release` for a 32-bit target (see [`musl32`]): nightly, `core`
+/// and `alloc` built from source, the edited target spec, Debian's musl.
+fn build_32(
+    root: &Path,
+    target: &str,
+    prepared: &musl32::Prepared,
+    dir: &Path,
+    kind: BuildKind,
+) -> Result<PathBuf, String> {
+    let t = musl32::find(target).ok_or_else(|| format!("{target}: no 32-bit target"))?;
+    let linker = format!("CARGO_TARGET_{}_LINKER", target.to_uppercase().replace('-', "_"));
+    let mut cmd = Cmd::cargo()
+        .dir(root)
+        .args(["+nightly", "build", "-p", "mptcp-cli", "--profile", "release", "--target"])
+        .arg(&prepared.spec)
+        .args(["-Zbuild-std=core,alloc", "-Zjson-target-spec"])
+        .env("CARGO_TARGET_DIR", dir)
+        .env(&linker, t.gcc)
+        .env("RUSTFLAGS", musl32::link_flags(t, prepared).join(" "));
+    if kind == BuildKind::Symbols {
+        cmd = cmd.env("CARGO_PROFILE_RELEASE_STRIP", "false");
+    }
+    cmd.run()?;
+    let exe = dir.join(target).join("release").join("mptcp");
     if exe.is_file() { Ok(exe) } else { Err(format!("{} was not built", exe.display())) }
 }
 
@@ -684,6 +787,8 @@ mod tests {
 
     #[test]
     fn budgets() {
+        assert_eq!(Profile::Release.budget(ARMV7), 180_224);
+        assert_eq!(Profile::Release.budget(MIPSEL), 262_144);
         assert_eq!(Profile::Release.budget(X86_64), 180_224);
         assert_eq!(Profile::Release.budget(AARCH64), 180_224);
         assert_eq!(Profile::Tiny.budget(X86_64), 98_304);

@@ -8,7 +8,8 @@
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-/// The qemu-user binary from Debian's `qemu-user-static`.
+/// The qemu-user binary for aarch64, from Debian's `qemu-user-static` (which has
+/// `qemu-arm-static` and `qemu-mipsel-static` too).
 pub const QEMU: &str = "qemu-aarch64-static";
 
 /// What one stream must hold.
@@ -118,16 +119,16 @@ impl Outcome {
     }
 }
 
-/// Runs every case on `guest` under qemu (through links named `ip` and `mptcp` in
+/// Runs every case on `guest` under `qemu` (qemu-user; through links named `ip` and `mptcp` in
 /// `dir`), comparing with `native` where a case asks for it.
-pub fn run(guest: &Path, native: &Path, dir: &Path) -> Result<(), String> {
+pub fn run(qemu: &str, guest: &Path, native: &Path, dir: &Path) -> Result<(), String> {
     let guest_dir = dir.join("guest");
     let native_dir = dir.join("native");
     links(&guest_dir, guest)?;
     links(&native_dir, native)?;
-    let version = command(QEMU).arg("--version").output().map_err(|e| format!("{QEMU}: {e}"))?;
+    let version = command(qemu).arg("--version").output().map_err(|e| format!("{qemu}: {e}"))?;
     let version = String::from_utf8_lossy(&version.stdout);
-    println!("{}", version.lines().next().unwrap_or(QEMU));
+    println!("{}", version.lines().next().unwrap_or(qemu));
 
     let mut failed = Vec::new();
     for case in CASES {
@@ -141,7 +142,7 @@ pub fn run(guest: &Path, native: &Path, dir: &Path) -> Result<(), String> {
         } else {
             None
         };
-        let got = capture(command(QEMU).arg(guest_dir.join(case.argv0)).args(case.args))?;
+        let got = capture(command(qemu).arg(guest_dir.join(case.argv0)).args(case.args))?;
         if case.expect.iter().any(|o| o.accepts(&got, native_out.as_ref())) {
             println!("ok    {line:<58} status {}", got.status);
         } else {
