@@ -1,6 +1,6 @@
-//! `cargo xtask cross`: our static binaries against real aarch64 and big-endian s390x
-//! kernels, booted under full-system emulation, with an amd64 guest on the same kernel
-//! version as the reference.
+//! `cargo xtask cross`: our static binaries against real aarch64, big-endian s390x and
+//! the 32-bit routers' armv7 and mipsel kernels, booted under full-system emulation, with
+//! an amd64 guest on the same kernel version as the reference.
 //!
 //! qemu-user cannot test the netlink path (it refuses `NETLINK_GENERIC`), and Miri runs
 //! only the pure crates; here the whole binary talks to a foreign kernel. Per
@@ -12,7 +12,10 @@
 //! - every recorded scenario must equal its recording (iproute2 7.1 on Linux 6.18),
 //!   except those listed in `tests/cross/kernel-6.1.txt`, which must differ (a stale
 //!   entry fails too);
-//! - every flow must exit 0 on the reference.
+//! - every flow must exit 0 on the reference;
+//! - on armv7 and mipsel, the kernel's count of unaligned accesses it fixed up
+//!   (`/proc/cpu/alignment`, `/sys/kernel/debug/mips/unaligned_instructions`) must not
+//!   grow during the runs.
 
 mod build;
 mod cpio;
@@ -27,27 +30,31 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::dist::Profile;
-use crate::util::{Result, fmt_duration, root, target_dir};
+use crate::util::{Result, fmt_duration, in_ci, root, target_dir};
 use transcript::{Outcome, Run, show};
 
 const USAGE: &str = "\
-usage: cargo xtask cross [--arch aarch64|s390x|amd64]... [--serial] [--keep] [--kvm]
-                         [--timeout SECS] [--threads N]
+usage: cargo xtask cross [--arch aarch64|s390x|armv7|mipsel|amd64]... [--serial] [--keep]
+                         [--kvm] [--timeout SECS] [--threads N]
 
-Boots Debian's Linux 6.1 for aarch64 and s390x (big-endian) under qemu-system (TCG),
-and for amd64 (TCG too unless --kvm) as the reference, each with a busybox
-initramfs holding our static `mptcp` builds (aarch64: release and tiny; s390x and
-amd64: release), the guest runner and the MPTCP fixture. Inside, every conformance
+Boots Debian's Linux 6.1 for aarch64, s390x (big-endian), armv7 and mipsel under
+qemu-system (TCG), and for amd64 (TCG too unless --kvm) as the reference, each with a
+busybox initramfs holding our static `mptcp` builds (aarch64: release and tiny; the
+others: release), the guest runner and the MPTCP fixture. Inside, every conformance
 scenario (tests/conformance/*.json) and every flow (tests/cross/flows.json: the
 monitor on both sides of a connection over veth, the userspace PM) runs in a fresh
 namespace. Fails unless every case of every guest equals the amd64 guest's byte for
 byte, and every recorded scenario equals its recording except the kernel-dependent
-ones listed in tests/cross/kernel-6.1.txt. Installs what it needs (Debian packages,
-foreign architectures, rustup targets); downloads are cached in <target>/cross/debs.
-A full run rewrites the results table in README.md.
+ones listed in tests/cross/kernel-6.1.txt, and unless the armv7 and mipsel kernels'
+unaligned-access counters stayed put. Installs what it needs (Debian packages,
+rustup targets; foreign architectures' apt indexes are asked for per call, dpkg's
+configuration is not changed); downloads are cached in <target>/cross/debs and checked
+by SHA-256. Each guest boots as soon as its build is done. The results table goes to
+<target>/cross/results.md; a full run outside CI also rewrites it in README.md.
 
   --arch ARCH     only this guest (repeatable); amd64, the reference, always boots
-  --serial        boot the guests one after another (default: side by side)
+  --serial        boot the guests one after another, after every build (default:
+                  side by side, each as soon as it is built)
   --keep          keep each guest's initramfs after a passing run (console logs and
                   downloads are always kept, in <target>/cross/ARCH/)
   --kvm           run the amd64 guest with KVM (on a nested hypervisor, such as this
@@ -62,16 +69,20 @@ A full run rewrites the results table in README.md.
 pub enum Arch {
     Aarch64,
     S390x,
+    Armv7,
+    Mipsel,
     Amd64,
 }
 
 impl Arch {
-    const ALL: [Arch; 3] = [Arch::Aarch64, Arch::S390x, Arch::Amd64];
+    const ALL: [Arch; 5] = [Arch::Aarch64, Arch::S390x, Arch::Armv7, Arch::Mipsel, Arch::Amd64];
 
     fn name(self) -> &'static str {
         match self {
             Arch::Aarch64 => "aarch64",
             Arch::S390x => "s390x",
+            Arch::Armv7 => "armv7",
+            Arch::Mipsel => "mipsel",
             Arch::Amd64 => "amd64",
         }
     }
@@ -81,15 +92,64 @@ impl Arch {
         match self {
             Arch::Aarch64 => "arm64",
             Arch::S390x => "s390x",
+            Arch::Armv7 => "armhf",
+            Arch::Mipsel => "mipsel",
             Arch::Amd64 => "amd64",
         }
     }
 
+    /// The kernel flavour: `linux-image-FLAVOUR` depends on the current kernel.
+    fn kernel_flavour(self) -> &'static str {
+        match self {
+            Arch::Armv7 => "armmp",
+            Arch::Mipsel => "4kc-malta",
+            _ => self.debian(),
+        }
+    }
+
+    /// The target of the `mptcp` builds: `cargo xtask dist`'s static musl target.
     fn rust_target(self) -> &'static str {
         match self {
             Arch::Aarch64 => crate::dist::AARCH64,
             Arch::S390x => "s390x-unknown-linux-gnu",
+            Arch::Armv7 => crate::dist::ARMV7,
+            Arch::Mipsel => crate::dist::MIPSEL,
             Arch::Amd64 => crate::dist::X86_64,
+        }
+    }
+
+    /// The target of the guest runner, the fixture and the extra programs (std
+    /// programs): rustup has no musl std for armv7 here and none at all for mipsel (tier
+    /// 3), so those two are static glibc builds like s390x's (mipsel's std built by
+    /// nightly's build-std).
+    fn helper_target(self) -> &'static str {
+        match self {
+            Arch::Armv7 => "armv7-unknown-linux-gnueabihf",
+            Arch::Mipsel => "mipsel-unknown-linux-gnu",
+            _ => self.rust_target(),
+        }
+    }
+
+    /// The Debian cross gcc that links the static glibc programs: (command, package,
+    /// (C library package, its static libc.a)).
+    fn cross_gcc(self) -> Option<(&'static str, &'static str, (&'static str, &'static str))> {
+        match self {
+            Arch::S390x => Some((
+                "s390x-linux-gnu-gcc",
+                "gcc-s390x-linux-gnu",
+                ("libc6-dev-s390x-cross", "/usr/s390x-linux-gnu/lib/libc.a"),
+            )),
+            Arch::Armv7 => Some((
+                "arm-linux-gnueabihf-gcc",
+                "gcc-arm-linux-gnueabihf",
+                ("libc6-dev-armhf-cross", "/usr/arm-linux-gnueabihf/lib/libc.a"),
+            )),
+            Arch::Mipsel => Some((
+                "mipsel-linux-gnu-gcc",
+                "gcc-mipsel-linux-gnu",
+                ("libc6-dev-mipsel-cross", "/usr/mipsel-linux-gnu/lib/libc.a"),
+            )),
+            Arch::Aarch64 | Arch::Amd64 => None,
         }
     }
 
@@ -98,7 +158,7 @@ impl Arch {
     fn profiles(self) -> &'static [Profile] {
         match self {
             Arch::Aarch64 => &[Profile::Release, Profile::Tiny],
-            Arch::S390x | Arch::Amd64 => &[Profile::Release],
+            _ => &[Profile::Release],
         }
     }
 
@@ -106,23 +166,47 @@ impl Arch {
         match self {
             Arch::Aarch64 => "qemu-system-aarch64",
             Arch::S390x => "qemu-system-s390x",
+            Arch::Armv7 => "qemu-system-arm",
+            Arch::Mipsel => "qemu-system-mipsel",
             Arch::Amd64 => "qemu-system-x86_64",
         }
     }
 
     fn qemu_package(self) -> &'static str {
         match self {
-            Arch::Aarch64 => "qemu-system-arm",
+            Arch::Aarch64 | Arch::Armv7 => "qemu-system-arm",
             Arch::S390x => "qemu-system-misc",
+            Arch::Mipsel => "qemu-system-mips",
             Arch::Amd64 => "qemu-system-x86",
         }
     }
 
     fn console(self) -> &'static str {
         match self {
-            Arch::Aarch64 => "ttyAMA0",
+            Arch::Aarch64 | Arch::Armv7 => "ttyAMA0",
             Arch::S390x => "ttysclp0",
-            Arch::Amd64 => "ttyS0",
+            Arch::Mipsel | Arch::Amd64 => "ttyS0",
+        }
+    }
+
+    /// The kernel's count of unaligned accesses it fixed up, where it keeps one: the
+    /// guest prints it before and after the runs, and it must not grow.
+    fn alignment_counter(self) -> Option<&'static str> {
+        match self {
+            Arch::Armv7 => Some("/proc/cpu/alignment"),
+            Arch::Mipsel => Some("/sys/kernel/debug/mips/unaligned_instructions"),
+            _ => None,
+        }
+    }
+
+    /// Build order: quick builds and slow guests first, so that boots overlap builds.
+    fn build_rank(self) -> u8 {
+        match self {
+            Arch::Amd64 => 0,
+            Arch::Mipsel => 1,
+            Arch::Armv7 => 2,
+            Arch::S390x => 3,
+            Arch::Aarch64 => 4,
         }
     }
 
@@ -226,60 +310,72 @@ pub fn main(args: &[String]) -> Result {
     fetch::host_tools(&o.archs)?;
     let parts = fetch::guests(&o.archs, &cache)?;
 
-    let mut guests = Vec::new();
-    for (arch, parts) in o.archs.iter().copied().zip(parts) {
-        section(&format!("build and pack: {}", arch.name()));
-        let t = Instant::now();
-        let programs = build::programs(&root, arch)?;
-        let build_secs = t.elapsed().as_secs_f64();
-        let dir = cache.join(arch.name());
-        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let builds: Vec<(String, PathBuf)> =
-            programs.mptcp.iter().map(|(p, exe)| (arch.label(*p), exe.clone())).collect();
-        let labels = builds.iter().map(|(l, _)| l.clone()).collect();
-        let contents = initramfs::Contents {
-            busybox: &parts.busybox,
-            modules: &parts.modules,
-            guest: &programs.guest,
-            fixture: &programs.fixture,
-            builds,
-            recorded: RECORDED.iter().map(|f| root.join(f)).collect(),
-            flows: vec![root.join(FLOWS)],
-            programs: programs.extra.clone(),
-            threads: o.threads,
-        };
-        let initrd = dir.join("initramfs.cpio");
-        let initrd_bytes = initramfs::pack(&contents, &initrd)?;
-        println!("{}: {} bytes", initrd.display(), initrd_bytes);
-        guests.push(Guest { arch, parts, build_secs, initrd, initrd_bytes, labels });
-    }
-
-    section(if o.serial { "boot, one after another" } else { "boot, side by side" });
+    // Each guest boots as soon as its programs are built and packed, beside the next
+    // build: a release build ends in a one-threaded LTO link, which leaves a core to
+    // the guests. The quick builds and the slow guests go first.
+    let mut order: Vec<(Arch, fetch::Parts)> = o.archs.iter().copied().zip(parts).collect();
+    order.sort_by_key(|(a, _)| a.build_rank());
     let kvm = o.kvm;
     let boot_one = |g: &Guest| -> Result<qemu::Boot> {
         let cmd = qemu::command(g.arch, &g.parts.kernel, &g.initrd, kvm);
         let log = cache.join(g.arch.name()).join("console.log");
         qemu::boot(g.arch, cmd, &log, o.timeout)
     };
-    let t = Instant::now();
-    let boots: Vec<Result<qemu::Boot>> = if o.serial {
-        guests.iter().map(boot_one).collect()
-    } else {
-        std::thread::scope(|s| {
-            let handles: Vec<_> = guests.iter().map(|g| s.spawn(|| boot_one(g))).collect();
-            handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_else(|_| Err("boot thread panicked".into())))
-                .collect()
-        })
-    };
-    let boot_wall = t.elapsed().as_secs_f64();
+    let mut boot_start: Option<Instant> = None;
+    let mut build_error = None;
+    let booted_guests: Vec<(Guest, Result<qemu::Boot>)> = std::thread::scope(|s| {
+        let mut handles = Vec::new();
+        let mut ready = Vec::new();
+        for (arch, parts) in order {
+            match build_and_pack(&root, &cache, arch, parts, o.threads) {
+                Ok(g) if o.serial => ready.push(g),
+                Ok(g) => {
+                    boot_start.get_or_insert_with(Instant::now);
+                    println!("booting the {} guest beside the next build", arch.name());
+                    handles.push(s.spawn(|| {
+                        let b = boot_one(&g);
+                        (g, b)
+                    }));
+                }
+                Err(e) => {
+                    build_error = Some(format!("{}: {e}", arch.name()));
+                    break;
+                }
+            }
+        }
+        let mut done: Vec<(Guest, Result<qemu::Boot>)> =
+            handles.into_iter().filter_map(|h| h.join().ok()).collect();
+        if build_error.is_none() && o.serial {
+            section("boot, one after another");
+            boot_start = Some(Instant::now());
+            done.extend(ready.into_iter().map(|g| {
+                let b = boot_one(&g);
+                (g, b)
+            }));
+        }
+        done
+    });
+    if let Some(e) = build_error {
+        return Err(e);
+    }
+    let boot_wall = boot_start.map(|t| t.elapsed().as_secs_f64()).unwrap_or_default();
+    let mut booted_guests = booted_guests;
+    booted_guests.sort_by_key(|(g, _)| g.arch);
+    let guests: Vec<&Guest> = booted_guests.iter().map(|(g, _)| g).collect();
 
     let mut errors = Vec::new();
     let mut booted = Vec::new();
-    for (g, b) in guests.iter().zip(boots) {
-        match b.and_then(|b| transcript::parse(&b.console).map(|runs| (b, runs))) {
-            Ok((b, runs)) => {
+    let mut alignment = Vec::new();
+    for (g, b) in &booted_guests {
+        let b = match b {
+            Ok(b) => b,
+            Err(e) => {
+                errors.push(format!("{}: {e}", g.arch.name()));
+                continue;
+            }
+        };
+        match transcript::parse(&b.console) {
+            Ok(runs) => {
                 println!(
                     "{}: kernel {} booted in {:.1} s, powered off after {:.1} s{}",
                     g.arch.name(),
@@ -291,6 +387,32 @@ pub fn main(args: &[String]) -> Result {
                 booted.push((g, b, runs));
             }
             Err(e) => errors.push(format!("{}: {e}", g.arch.name())),
+        }
+        if let Some(file) = g.arch.alignment_counter() {
+            match transcript::alignment(&b.console) {
+                Some((before, after)) => {
+                    let grown = transcript::grown(&before, &after);
+                    let total: u64 = after.values().sum::<u64>()
+                        - before.values().sum::<u64>().min(after.values().sum());
+                    println!(
+                        "{}: unaligned accesses fixed up by the kernel during the runs: {total} ({file}: {})",
+                        g.arch.name(),
+                        after
+                            .iter()
+                            .map(|(k, v)| format!("{k} {v}").trim().to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                    alignment.push(format!("{} {total}", g.arch.name()));
+                    for e in grown {
+                        errors
+                            .push(format!("{}: unaligned-access counter grew: {e}", g.arch.name()));
+                    }
+                }
+                None => {
+                    errors.push(format!("{}: no alignment counter in the console", g.arch.name()))
+                }
+            }
         }
     }
     if !errors.is_empty() {
@@ -329,7 +451,7 @@ pub fn main(args: &[String]) -> Result {
     print!("{table}");
     let downloads: u64 = guests.iter().map(|g| g.parts.download).sum();
     let summary = format!(
-        "Downloads {:.1} MB (cached in target/cross/debs); builds {}; initramfs {}; boots {} ({}); whole step {}.\n",
+        "Downloads {:.1} MB (cached in target/cross/debs); builds {}; initramfs {}; boots {} ({}); unaligned accesses fixed up: {}; whole step {}.\n",
         downloads as f64 / 1e6,
         guests
             .iter()
@@ -342,7 +464,8 @@ pub fn main(args: &[String]) -> Result {
             .collect::<Vec<_>>()
             .join(", "),
         fmt_duration(Duration::from_secs_f64(boot_wall)),
-        if o.serial { "one after another" } else { "side by side" },
+        if o.serial { "one after another" } else { "side by side, beside the builds" },
+        if alignment.is_empty() { "not counted".to_string() } else { alignment.join(", ") },
         fmt_duration(start.elapsed()),
     );
     print!("{summary}");
@@ -352,7 +475,12 @@ pub fn main(args: &[String]) -> Result {
         }
         return Err(format!("{} differences; console logs in {}", errors.len(), cache.display()));
     }
-    if Arch::ALL.iter().all(|a| o.archs.contains(a)) {
+    let results = cache.join("results.md");
+    std::fs::write(&results, format!("{table}\n{summary}"))
+        .map_err(|e| format!("{}: {e}", results.display()))?;
+    println!("results: {}", results.display());
+    // CI never writes to tracked files: README.md's table is rewritten by hand runs only.
+    if Arch::ALL.iter().all(|a| o.archs.contains(a)) && !in_ci() {
         update_readme(&root.join("README.md"), &format!("{table}\n{summary}"))?;
     }
     if !o.keep {
@@ -363,6 +491,41 @@ pub fn main(args: &[String]) -> Result {
     let cases: usize = rows.iter().map(|r| r.row.cases).sum();
     println!("cross: {cases} cases on {} runs, all as expected", rows.len());
     Ok(())
+}
+
+/// Builds `arch`'s programs and packs its initramfs.
+fn build_and_pack(
+    root: &Path,
+    cache: &Path,
+    arch: Arch,
+    parts: fetch::Parts,
+    threads: usize,
+) -> Result<Guest> {
+    section(&format!("build and pack: {}", arch.name()));
+    let t = Instant::now();
+    let programs = build::programs(root, arch)?;
+    let build_secs = t.elapsed().as_secs_f64();
+    let dir = cache.join(arch.name());
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let builds: Vec<(String, PathBuf)> =
+        programs.mptcp.iter().map(|(p, exe)| (arch.label(*p), exe.clone())).collect();
+    let labels = builds.iter().map(|(l, _)| l.clone()).collect();
+    let contents = initramfs::Contents {
+        busybox: &parts.busybox,
+        modules: &parts.modules,
+        guest: &programs.guest,
+        fixture: &programs.fixture,
+        builds,
+        recorded: RECORDED.iter().map(|f| root.join(f)).collect(),
+        flows: vec![root.join(FLOWS)],
+        programs: programs.extra.clone(),
+        threads,
+        alignment: arch.alignment_counter(),
+    };
+    let initrd = dir.join("initramfs.cpio");
+    let initrd_bytes = initramfs::pack(&contents, &initrd)?;
+    println!("{}: {} bytes", initrd.display(), initrd_bytes);
+    Ok(Guest { arch, parts, build_secs, initrd, initrd_bytes, labels })
 }
 
 /// The recorded scenarios, by id: what iproute2 7.1 printed on Linux 6.18.

@@ -2,9 +2,12 @@
 //! architecture, and the guest runner and fixture (`mptcp-guest`, `mptcp-fixture`,
 //! root-package binaries) in `release`.
 //!
-//! aarch64 and x86_64 are musl builds exactly as `cargo xtask dist` makes them. rustup
-//! has no musl std for s390x, so s390x is a static glibc build
-//! (`-C target-feature=+crt-static`) linked by Debian's `s390x-linux-gnu-gcc`.
+//! Every `mptcp` is a musl build exactly as `cargo xtask dist` makes it (aarch64, armv7,
+//! mipsel, x86_64), except s390x's: rustup has no musl std for s390x, so there it is a
+//! static glibc build (`-C target-feature=+crt-static`) linked by Debian's
+//! `s390x-linux-gnu-gcc`. The helpers are std programs: static glibc builds for s390x,
+//! armv7 (rustup's `armv7-unknown-linux-gnueabihf`: it has no armv7 musl std here) and
+//! mipsel (tier 3: std built by nightly's `-Z build-std`), linked by Debian's cross gcc.
 
 use std::path::{Path, PathBuf};
 
@@ -36,16 +39,16 @@ pub fn programs(root: &Path, arch: Arch) -> Result<Programs> {
     let mut mptcp = Vec::new();
     for &profile in arch.profiles() {
         let exe = match arch {
-            Arch::S390x => cargo_release(arch, &["-p", "mptcp-cli"])?.join("mptcp"),
+            Arch::S390x => helpers_release(arch, &["-p", "mptcp-cli"])?.join("mptcp"),
             _ => dist::build_static(root, target, profile)?,
         };
         mptcp.push((profile, exe));
     }
     let helpers = ["-p", "mptcp-stack", "--bin", "mptcp-guest", "--bin", "mptcp-fixture"];
-    let dir = cargo_release(arch, &helpers)?;
+    let dir = helpers_release(arch, &helpers)?;
     let mut extra = Vec::new();
     for (package, example) in EXTRA_PROGRAMS {
-        let dir = cargo_release(arch, &["-p", package, "--example", example])?;
+        let dir = helpers_release(arch, &["-p", package, "--example", example])?;
         extra.push(dir.join("examples").join(example));
     }
     let programs = Programs {
@@ -63,33 +66,32 @@ pub fn programs(root: &Path, arch: Arch) -> Result<Programs> {
     Ok(programs)
 }
 
-/// `cargo +stable build --release --target TARGET ARGS` with `arch`'s static linking;
-/// returns the output directory.
-fn cargo_release(arch: Arch, args: &[&str]) -> Result<PathBuf> {
-    let target = arch.rust_target();
-    let mut cmd =
-        Cmd::cargo().args(["+stable", "build", "--release", "--target", target]).args(args);
-    match arch {
-        Arch::S390x => {
-            let installed = Cmd::new("rustup")
-                .args(["target", "list", "--installed", "--toolchain", "stable"])
-                .read()?;
-            if !installed.lines().any(|l| l.trim() == target) {
-                Cmd::new("rustup")
-                    .args(["target", "add", "--toolchain", "stable", target])
-                    .run()?;
-            }
-            cmd =
-                cmd.env("CARGO_TARGET_S390X_UNKNOWN_LINUX_GNU_LINKER", "s390x-linux-gnu-gcc").env(
-                    "CARGO_TARGET_S390X_UNKNOWN_LINUX_GNU_RUSTFLAGS",
-                    "-C target-feature=+crt-static",
-                );
+/// `cargo build --release --target TARGET ARGS` for `arch`'s helper target, statically
+/// linked; returns the output directory.
+fn helpers_release(arch: Arch, args: &[&str]) -> Result<PathBuf> {
+    let target = arch.helper_target();
+    let nightly = arch == Arch::Mipsel;
+    let mut cmd = Cmd::cargo()
+        .arg(if nightly { "+nightly" } else { "+stable" })
+        .args(["build", "--release", "--target", target])
+        .args(args);
+    if nightly {
+        dist::nightly_source()?;
+        cmd = cmd.arg("-Zbuild-std=std,panic_abort");
+    } else {
+        dist::stable_targets(&[target])?;
+    }
+    let env = target.to_uppercase().replace('-', "_");
+    match arch.cross_gcc() {
+        Some((gcc, _, _)) => {
+            cmd = cmd
+                .env(&format!("CARGO_TARGET_{env}_LINKER"), gcc)
+                .env(&format!("CARGO_TARGET_{env}_RUSTFLAGS"), "-C target-feature=+crt-static");
         }
-        Arch::Aarch64 => {
-            let linker = dist::aarch64_linker_program()?;
-            cmd = cmd.env("CARGO_TARGET_AARCH64_UNKNOWN_LINUX_MUSL_LINKER", linker);
+        None if arch == Arch::Aarch64 => {
+            cmd = cmd.env(&format!("CARGO_TARGET_{env}_LINKER"), dist::aarch64_linker_program()?);
         }
-        Arch::Amd64 => {}
+        None => {}
     }
     cmd.run()?;
     Ok(target_dir().join(target).join("release"))

@@ -1,11 +1,13 @@
-//! What the guests are made of, from Debian: the emulators and the s390x cross linker
-//! on the host, and per architecture the kernel package (`linux-image-ARCH`'s current
-//! dependency) and `busybox-static`, downloaded once into `target/cross/debs/` and
-//! unpacked (only the kernel, the [`MODULES`] and busybox) into `target/cross/ARCH/`.
+//! What the guests are made of, from Debian: the emulators and the cross linkers on the
+//! host, and per architecture the kernel package (the current dependency of
+//! `linux-image-FLAVOUR`) and `busybox-static`, downloaded once into `target/cross/debs/`
+//! (checked by SHA-256 whenever used, see [`Apt::download`]) and unpacked (only the
+//! kernel, the [`MODULES`] and busybox) into `target/cross/ARCH/`.
 
 use std::path::{Path, PathBuf};
 
 use super::Arch;
+use crate::util::apt::Apt;
 use crate::util::{Cmd, Result};
 
 /// The pieces of one guest taken from Debian packages.
@@ -27,74 +29,37 @@ pub struct Parts {
 pub const MODULES: [&str; 3] =
     ["drivers/net/veth.ko", "net/ipv4/inet_diag.ko", "net/mptcp/mptcp_diag.ko"];
 
-/// Installs the host packages the guests need: each emulator, and for s390x Debian's
-/// cross gcc and C library (the static glibc build links with them).
+/// Installs the host packages the guests need: each emulator, and the cross gcc and C
+/// library the guest programs of s390x, armv7 and mipsel link with (static glibc).
 pub fn host_tools(archs: &[Arch]) -> Result {
     let mut wanted: Vec<(&str, &str)> = Vec::new();
     for a in archs {
         wanted.push((a.qemu(), a.qemu_package()));
-        if *a == Arch::S390x {
-            wanted.push(("s390x-linux-gnu-gcc", "gcc-s390x-linux-gnu"));
+        if let Some((gcc, package, _)) = a.cross_gcc() {
+            wanted.push((gcc, package));
         }
     }
     wanted.push(("dpkg-deb", "dpkg"));
+    wanted.push(("sha256sum", "coreutils"));
     crate::setup::apt_install(&wanted)?;
-    if archs.contains(&Arch::S390x) && !Path::new(S390X_LIBC).is_file() {
-        apt_get(&["install", "-y", "--no-install-recommends", "libc6-dev-s390x-cross"])?;
-        if !Path::new(S390X_LIBC).is_file() {
-            return Err(format!(
-                "{S390X_LIBC} still missing after installing libc6-dev-s390x-cross"
-            ));
-        }
-    }
-    Ok(())
+    let libcs: Vec<(&str, &str)> =
+        archs.iter().filter_map(|a| a.cross_gcc()).map(|(_, _, libc)| libc).collect();
+    crate::setup::apt_install_files(&libcs)
 }
 
-/// The static C library the s390x build links against.
-const S390X_LIBC: &str = "/usr/s390x-linux-gnu/lib/libc.a";
-
-fn apt_get(args: &[&str]) -> Result {
-    Cmd::new("apt-get").args(args).env("DEBIAN_FRONTEND", "noninteractive").run()
-}
-
-/// Makes sure dpkg knows every foreign architecture in `archs`, then fetches and
-/// unpacks each guest's parts under `cache` (`target/cross`).
+/// Fetches and unpacks each guest's parts under `cache` (`target/cross`). Foreign
+/// architectures' indexes come through [`Apt`] (dpkg's configuration is not changed).
 pub fn guests(archs: &[Arch], cache: &Path) -> Result<Vec<Parts>> {
-    let native = Cmd::new("dpkg").arg("--print-architecture").read()?.trim().to_string();
-    let foreign = Cmd::new("dpkg").arg("--print-foreign-architectures").read()?;
-    let mut added = false;
-    for a in archs {
-        if a.debian() != native && !foreign.lines().any(|l| l.trim() == a.debian()) {
-            Cmd::new("dpkg").args(["--add-architecture", a.debian()]).run()?;
-            added = true;
-        }
-    }
-    if added {
-        apt_get(&["update"])?;
-    }
+    let foreign: Vec<&str> = archs.iter().map(|a| a.debian()).collect();
+    let mut apt = Apt::new(&foreign)?;
     let debs = cache.join("debs");
     std::fs::create_dir_all(&debs).map_err(|e| format!("{}: {e}", debs.display()))?;
-    let mut updated = added;
     archs
         .iter()
         .map(|&a| {
-            let qualified = |pkg: &str| {
-                if a.debian() == native { pkg.to_string() } else { format!("{pkg}:{}", a.debian()) }
-            };
-            let meta = qualified(&format!("linux-image-{}", a.debian()));
-            let kernel_pkg = match kernel_package(&meta)? {
-                Some(p) => p,
-                None if !updated => {
-                    // The package lists may be old or missing: once, refresh them.
-                    apt_get(&["update"])?;
-                    updated = true;
-                    kernel_package(&meta)?.ok_or_else(|| format!("{meta} depends on no kernel"))?
-                }
-                None => return Err(format!("{meta} depends on no kernel package")),
-            };
-            let kernel_deb = download(&debs, &kernel_pkg, a.debian(), &qualified(&kernel_pkg))?;
-            let busybox_deb =
-                download(&debs, "busybox-static", a.debian(), &qualified("busybox-static"))?;
+            let kernel_pkg = kernel_package(&mut apt, a, &debs)?;
+            let kernel_deb = apt.download(&kernel_pkg, a.debian(), &debs)?;
+            let busybox_deb = apt.download("busybox-static", a.debian(), &debs)?;
             let dir = cache.join(a.name()).join("debian");
             let release = kernel_pkg.trim_start_matches("linux-image-").to_string();
             let kernel = dir.join(format!("boot/vmlinuz-{release}"));
@@ -103,16 +68,14 @@ pub fn guests(archs: &[Arch], cache: &Path) -> Result<Vec<Parts>> {
                 .map(|m| dir.join(format!("lib/modules/{release}/kernel/{m}")))
                 .collect();
             let busybox = dir.join("bin/busybox");
-            if !(kernel.is_file() && modules.iter().all(|m| m.is_file())) {
-                let mut members = vec![format!("./boot/vmlinuz-{release}")];
-                members
-                    .extend(MODULES.iter().map(|m| format!("./lib/modules/{release}/kernel/{m}")));
-                let members: Vec<&str> = members.iter().map(String::as_str).collect();
-                unpack(&kernel_deb, &dir, &members)?;
-            }
-            if !busybox.is_file() {
-                unpack(&busybox_deb, &dir, &["./bin/busybox"])?;
-            }
+            // Unpacked afresh from the checked packages every run (a second at most):
+            // a file left by an interrupted run is never booted.
+            let _ = std::fs::remove_dir_all(&dir);
+            let mut members = vec![format!("./boot/vmlinuz-{release}")];
+            members.extend(MODULES.iter().map(|m| format!("./lib/modules/{release}/kernel/{m}")));
+            let members: Vec<&str> = members.iter().map(String::as_str).collect();
+            unpack(&kernel_deb, &dir, &members)?;
+            unpack(&busybox_deb, &dir, &["./bin/busybox"])?;
             for p in modules.iter().chain([&kernel, &busybox]) {
                 if !p.is_file() {
                     return Err(format!("{} is not in the unpacked packages", p.display()));
@@ -137,31 +100,40 @@ pub fn guests(archs: &[Arch], cache: &Path) -> Result<Vec<Parts>> {
         .collect()
 }
 
-/// The kernel package the metapackage `meta` depends on now, if apt knows it.
-fn kernel_package(meta: &str) -> Result<Option<String>> {
-    let Ok(out) = Cmd::new("apt-cache").args(["depends", meta]).read() else { return Ok(None) };
-    Ok(out.lines().find_map(|l| {
-        let dep = l.trim().strip_prefix("Depends: ")?;
-        let name = dep.split(':').next()?.trim();
-        name.starts_with("linux-image-6").then(|| name.to_string())
-    }))
-}
-
-/// The cached `.deb` of `pkg` for `arch`, downloaded by `apt-get download` if absent.
-fn download(debs: &Path, pkg: &str, arch: &str, qualified: &str) -> Result<PathBuf> {
-    let find = || -> Option<PathBuf> {
-        let entries = std::fs::read_dir(debs).ok()?;
-        entries.flatten().map(|e| e.path()).find(|p| {
-            let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            name.starts_with(&format!("{pkg}_")) && name.ends_with(&format!("_{arch}.deb"))
-        })
+/// The kernel package `arch`'s metapackage (`linux-image-armmp`, …) depends on now, as
+/// apt's index says (refreshed once if it says nothing), else the one a previous run
+/// downloaded (`KERNEL-ARCH`, written beside the packages): a warm run needs no index.
+fn kernel_package(apt: &mut Apt, arch: Arch, debs: &Path) -> Result<String> {
+    let meta = format!("linux-image-{}:{}", arch.kernel_flavour(), arch.debian());
+    let meta = if arch.debian() == apt.native() {
+        format!("linux-image-{}", arch.kernel_flavour())
+    } else {
+        meta
     };
-    if let Some(p) = find() {
-        println!("cached: {}", p.display());
-        return Ok(p);
+    let pick = |deps: Vec<String>| deps.into_iter().find(|d| d.starts_with("linux-image-6"));
+    let record = debs.join(format!("KERNEL-{}", arch.debian()));
+    let recorded = std::fs::read_to_string(&record).ok().map(|s| s.trim().to_string());
+    let found = match pick(apt.depends(&meta)) {
+        Some(p) => Some(p),
+        // No answer: refresh the indexes, unless a previous run's kernel is at hand.
+        None if recorded.is_none() => {
+            apt.update_once()?;
+            pick(apt.depends(&meta))
+        }
+        None => None,
+    };
+    match (found, recorded) {
+        (Some(p), _) => {
+            std::fs::write(&record, format!("{p}\n"))
+                .map_err(|e| format!("{}: {e}", record.display()))?;
+            Ok(p)
+        }
+        (None, Some(p)) => {
+            println!("warning: apt does not know {meta}; using the cached {p}");
+            Ok(p)
+        }
+        (None, None) => Err(format!("{meta} depends on no kernel package apt knows")),
     }
-    Cmd::new("apt-get").args(["download", qualified]).dir(debs).run()?;
-    find().ok_or_else(|| format!("apt-get download {qualified} left no .deb in {}", debs.display()))
 }
 
 /// Unpacks the members matching `patterns` of a `.deb` into `dir`.

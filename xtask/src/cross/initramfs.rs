@@ -1,5 +1,6 @@
 //! Packs one guest's initramfs: busybox, the kernel modules, the programs, the scenario files and
-//! an `/init` that runs the guest runner once per `mptcp` build and powers off.
+//! an `/init` that runs the guest runner once per `mptcp` build and powers off (printing the
+//! kernel's unaligned-access counter before and after, where it keeps one).
 //!
 //! ```text
 //! /init                     the script below
@@ -32,6 +33,8 @@ pub struct Contents<'a> {
     pub programs: Vec<PathBuf>,
     /// Scenarios run at once inside the guest.
     pub threads: usize,
+    /// The kernel's unaligned-access counter file, printed before and after the runs.
+    pub alignment: Option<&'a str>,
 }
 
 /// The hosts file `-r` reads (the host's suite sees the same two names).
@@ -99,6 +102,16 @@ fn init(c: &Contents) -> Result<String> {
         insmod +=
             &format!("insmod /lib/{m} || echo \"{} fail insmod {m}\"\n", super::transcript::TAG);
     }
+    let tag = super::transcript::TAG;
+    // Each line of the counter file as `TAG align WHEN WORDS…` (blanks squeezed).
+    let align = |when: &str| match c.alignment {
+        Some(f) => format!(
+            "if [ -r {f} ]; then while read -r l; do echo \"{tag} align {when}\" $l; done < {f}; \
+             else echo \"{tag} fail cannot read {f}\"; fi\n"
+        ),
+        None => String::new(),
+    };
+    let (before, after) = (align("before"), align("after"));
     Ok(format!(
         "#!/bin/busybox sh
 /bin/busybox mount -t proc proc /proc
@@ -106,18 +119,18 @@ fn init(c: &Contents) -> Result<String> {
 /bin/busybox mount -t devtmpfs devtmpfs /dev
 /bin/busybox mount -t tmpfs tmpfs /run
 /bin/busybox mount -t tmpfs tmpfs /tmp
+/bin/busybox mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 /bin/busybox --install -s /bin
 export PATH=/guest:/bin LC_ALL=C
 echo \"{tag} boot\"
-{insmod}for label in {labels}; do
+{insmod}{before}for label in {labels}; do
   /guest/mptcp-guest run --label $label --bin /opt/$label --fixture /guest/mptcp-fixture \\
     --threads {threads}{flows} --programs /programs {recorded} || echo \"{tag} fail runner $label\"
 done
-echo \"{tag} done\"
+{after}echo \"{tag} done\"
 sync
 poweroff -f
 ",
-        tag = super::transcript::TAG,
         labels = labels.join(" "),
         threads = c.threads,
     ))

@@ -29,11 +29,17 @@ pub fn command(arch: Arch, kernel: &Path, initrd: &Path, kvm: bool) -> Command {
         // pauth-impdef: the default pointer-authentication algorithm costs 3x the boot.
         Arch::Aarch64 => c.args(["-M", "virt", "-cpu", "max,pauth-impdef=on"]),
         Arch::S390x => c.args(["-M", "s390-ccw-virtio"]),
+        // Debian's armmp kernel has no LPAE: the virt board's RAM must stay below 4 GiB.
+        Arch::Armv7 => c.args(["-M", "virt,highmem=off", "-cpu", "cortex-a15"]),
+        // Debian's 4kc-malta kernel: one CPU (no SMP on a 4Kc) and at most 256 MiB of
+        // low memory, which it sees without highmem.
+        Arch::Mipsel => c.args(["-M", "malta"]),
         // `-cpu host` because `max` asks KVM for MSRs a nested hypervisor may refuse.
         Arch::Amd64 if kvm => c.args(["-M", "q35", "-enable-kvm", "-cpu", "host"]),
         Arch::Amd64 => c.args(["-M", "q35", "-cpu", "max"]),
     };
-    c.args(["-smp", "2", "-m", "1024", "-nodefaults", "-display", "none", "-no-reboot"])
+    let (cpus, mem) = if arch == Arch::Mipsel { ("1", "256") } else { ("2", "1024") };
+    c.args(["-smp", cpus, "-m", mem, "-nodefaults", "-display", "none", "-no-reboot"])
         .args(["-serial", "stdio"])
         .arg("-kernel")
         .arg(kernel)

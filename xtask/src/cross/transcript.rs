@@ -67,7 +67,7 @@ pub fn parse(console: &str) -> Result<BTreeMap<String, Run>, String> {
                 let millis = millis.parse().map_err(|_| format!("bad time in {raw:?}"))?;
                 runs.entry(label.to_string()).or_default().end = Some((count, millis));
             }
-            ["boot", ..] | ["done", ..] => {}
+            ["boot", ..] | ["done", ..] | ["align", ..] => {}
             ["fail", what @ ..] => return Err(format!("the guest failed: {}", what.join(" "))),
             _ => return Err(format!("garbled console line {raw:?}")),
         }
@@ -85,6 +85,53 @@ pub fn parse(console: &str) -> Result<BTreeMap<String, Run>, String> {
         }
     }
     Ok(runs)
+}
+
+/// The kernel's unaligned-access counters as the guest printed them before and after
+/// its runs (`align before|after WORDS…`, one line of the counter file each): by name
+/// (the words before the first number; none for mipsel's bare number), the number.
+/// armv7's `User faults:` line is its fix-up mode, not a count, and is left out.
+pub type Counters = BTreeMap<String, u64>;
+
+/// The counters before and after, if the guest printed any.
+pub fn alignment(console: &str) -> Option<(Counters, Counters)> {
+    let (mut before, mut after) = (Counters::new(), Counters::new());
+    for raw in console.lines() {
+        let Some(at) = raw.find(TAG) else { continue };
+        let words: Vec<&str> = raw[at + TAG.len()..].split_whitespace().collect();
+        let (when, rest) = match words.as_slice() {
+            ["align", when, rest @ ..] => (*when, rest),
+            _ => continue,
+        };
+        let Some(i) = rest.iter().position(|w| w.parse::<u64>().is_ok()) else { continue };
+        let name = rest[..i].join(" ");
+        if name == "User faults:" {
+            continue;
+        }
+        let n = rest[i].parse().unwrap_or_default();
+        match when {
+            "before" => before.insert(name, n),
+            _ => after.insert(name, n),
+        };
+    }
+    (!before.is_empty() || !after.is_empty()).then_some((before, after))
+}
+
+/// The counters that grew (or vanished) from `before` to `after`, as `name a -> b`.
+pub fn grown(before: &Counters, after: &Counters) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, &b) in before {
+        let name = if name.is_empty() { String::new() } else { format!("{name} ") };
+        match after.get(name.trim_end()) {
+            Some(&a) if a <= b => {}
+            Some(&a) => out.push(format!("{name}{b} -> {a}")),
+            None => out.push(format!("{name}{b} -> (not printed)")),
+        }
+    }
+    if before.is_empty() {
+        out.push("no counter printed before the runs".into());
+    }
+    out
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
@@ -141,6 +188,29 @@ mod tests {
         let short = format!("{begun}@@mptcp-guest end x 2 5\n");
         assert!(parse(&short).unwrap_err().contains("ran 2 cases but 1 arrived"));
         assert!(parse("@@mptcp-guest case x A 0 1 zz -\n").is_err());
+    }
+
+    #[test]
+    fn alignment_counters_are_read_and_compared() {
+        let arm = "@@mptcp-guest align before User: 0\n\
+            @@mptcp-guest align before System: 0 (0x0)\n\
+            @@mptcp-guest align before User faults: 2 (fixup)\n\
+            @@mptcp-guest begin a 6.1 armv7l\n@@mptcp-guest end a 0 1\n\
+            @@mptcp-guest align after User: 0\n\
+            @@mptcp-guest align after System: 3 (0xc0123456)\n\
+            @@mptcp-guest align after User faults: 2 (fixup)\n";
+        let (b, a) = alignment(arm).unwrap();
+        assert_eq!(b.len(), 2, "{b:?}");
+        assert_eq!(grown(&b, &a), ["System: 0 -> 3"]);
+        assert!(parse(arm).is_ok(), "align lines are not cases");
+        let mips = "@@mptcp-guest align before 7\n@@mptcp-guest align after 7\n";
+        let (b, a) = alignment(mips).unwrap();
+        assert_eq!((b[""], a[""]), (7, 7));
+        assert!(grown(&b, &a).is_empty());
+        assert!(alignment("@@mptcp-guest done\n").is_none());
+        let lost = "@@mptcp-guest align before 1\n";
+        let (b, a) = alignment(lost).unwrap();
+        assert_eq!(grown(&b, &a), ["1 -> (not printed)"]);
     }
 
     #[test]
