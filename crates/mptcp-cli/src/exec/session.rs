@@ -7,7 +7,7 @@ use core::ops::Range;
 
 use nlsock::{Answer, Batch, Conn, EVENT_SLOT, Error, IfName, MAX_BATCH, Socket, Wait};
 
-use crate::args::ifname::Interfaces;
+use crate::args::ifname::{self, Interfaces};
 use crate::prelude::*;
 use crate::print::fail::{Exit, fatal};
 
@@ -176,11 +176,13 @@ impl Session {
         }
     }
 
-    /// Interface index of `name` in the session's namespace, 0 when unknown.
+    /// Interface index of `name` in the session's namespace as iproute2's
+    /// `ll_name_to_index` finds it: the link of that name (alternative names included),
+    /// else `if<N>` read as `sscanf("if%u")` does ([`ifname::if_number`]); 0 when unknown.
     pub fn ifindex(&self, name: &str) -> u32 {
         match self.conn.link().ifindex(name) {
             Ok(i) if i > 0 => i as u32,
-            _ => if_number(name).unwrap_or(0),
+            _ => ifname::if_number(name).unwrap_or(0),
         }
     }
 }
@@ -254,13 +256,6 @@ impl Interfaces for Session {
     }
 }
 
-/// iproute2 accepts `if<N>` as a literal index when no such name exists (`sscanf "if%u"`).
-fn if_number(name: &str) -> Option<u32> {
-    let digits = name.strip_prefix("if")?;
-    let end = digits.bytes().position(|b| !b.is_ascii_digit()).unwrap_or(digits.len());
-    digits.get(..end)?.parse().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,13 +274,5 @@ mod tests {
         assert_eq!((names.len, names.known.iter().any(|&(i, _)| i == 1)), (8, false));
         names.clear();
         assert_eq!(names.len, 0);
-    }
-
-    #[test]
-    fn if_number_fallback() {
-        assert_eq!(if_number("if99"), Some(99));
-        assert_eq!(if_number("if7x"), Some(7));
-        assert_eq!(if_number("ifx"), None);
-        assert_eq!(if_number("eth0"), None);
     }
 }
