@@ -932,6 +932,33 @@ mod tests {
         assert!(lock.try_lock().is_some());
     }
 
+    /// What must keep holding at the edges: an alignment over a page and a size no
+    /// mapping can hold give null (never a block that is too small), and a `realloc`
+    /// that fails gives null and leaves the old block whole and usable.
+    #[test]
+    fn the_heap_refuses_what_it_cannot_give() {
+        let heap = Heap;
+        let over_page = Layout::from_size_align(64, 8192).unwrap();
+        // SAFETY: a non-zero size.
+        assert!(unsafe { heap.alloc(over_page) }.is_null());
+        let huge = Layout::from_size_align(isize::MAX as usize - 4095, 4096).unwrap();
+        // SAFETY: a non-zero size.
+        assert!(unsafe { heap.alloc(huge) }.is_null());
+        for size in [100, 10_000] {
+            let layout = Layout::from_size_align(size, 8).unwrap();
+            // SAFETY: a non-zero size.
+            let p = unsafe { heap.alloc(layout) };
+            assert!(!p.is_null());
+            fill(p, size, 0x5a);
+            // SAFETY: `p` is live with `layout`; the new size is valid for alignment 8.
+            let q = unsafe { heap.realloc(p, layout, isize::MAX as usize - 4095) };
+            assert!(q.is_null(), "a realloc no mapping can hold fails");
+            assert!(holds(p, size, 0x5a), "and the old block keeps its bytes");
+            // SAFETY: `p` is still live with `layout`, freed once.
+            unsafe { heap.dealloc(p, layout) };
+        }
+    }
+
     /// Four threads add under the lock, two of them polling with `try_lock` (whose
     /// failures must not free it): no increment is lost.
     #[test]
