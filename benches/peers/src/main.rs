@@ -1,4 +1,5 @@
-//! Our crates beside the peer libraries: the same path-manager operations in the same
+//! Our crates beside the peer libraries (`mptcp-pm`, `nlink`): the same path-manager
+//! operations in the same
 //! rounds, each library in turn (the order rotates every round), the allocations of each
 //! call counted, and a floor: the same system calls with request bytes built before the
 //! clock starts and answers not parsed, i.e. what the kernel alone costs.
@@ -10,6 +11,7 @@
 mod count;
 mod floor;
 mod ours;
+mod peers;
 
 use std::time::Instant;
 
@@ -31,6 +33,11 @@ pub trait Lib {
     fn dump(&mut self) -> Result<usize, String>;
     /// DEL_ADDR of id 8, then ADD_ADDR of it again, each acknowledged.
     fn delete_add(&mut self) -> Result<(), String>;
+    /// Whether the library has operation `op` (an index of `OPS`).
+    fn supports(&self, op: usize) -> bool {
+        let _ = op;
+        true
+    }
 }
 
 const OPS: [&str; 4] = ["get limits", "set limits", "dump 8 endpoints", "delete+add"];
@@ -51,8 +58,12 @@ fn main() -> Result<(), String> {
     let rounds: usize =
         std::env::args().nth(1).map_or(Ok(2000), |s| s.parse()).map_err(|_| "ROUNDS")?;
     ours::prepare()?;
-    let mut libs: Vec<Box<dyn Lib>> =
-        vec![Box::new(floor::Floor::open()?), Box::new(ours::Ours::open()?)];
+    let mut libs: Vec<Box<dyn Lib>> = vec![
+        Box::new(floor::Floor::open()?),
+        Box::new(ours::Ours::open()?),
+        Box::new(peers::MptcpPm::open()?),
+        Box::new(peers::Nlink::open()?),
+    ];
     for (op, name) in OPS.iter().enumerate() {
         // Deletes wait for an RCU grace period in the kernel: fewer rounds.
         let n = if op == 3 { (rounds / 20).max(20) } else { rounds };
@@ -61,6 +72,9 @@ fn main() -> Result<(), String> {
         for round in 0..n + 10 {
             for k in 0..libs.len() {
                 let i = (k + round) % libs.len();
+                if !libs[i].supports(op) {
+                    continue;
+                }
                 let before = count::allocations();
                 let t = Instant::now();
                 run(libs[i].as_mut(), op)?;
@@ -72,7 +86,7 @@ fn main() -> Result<(), String> {
                 }
             }
         }
-        for (i, lib) in libs.iter().enumerate() {
+        for (i, lib) in libs.iter().enumerate().filter(|(_, l)| l.supports(op)) {
             let t = &mut times[i];
             t.sort_unstable();
             let at = |q: f64| t[((t.len() - 1) as f64 * q) as usize] as f64 / 1000.0;

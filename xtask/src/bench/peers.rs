@@ -74,7 +74,10 @@ fn section(rows: &[Row], rounds: usize) -> Section {
          rounds ({rounds}, deletes {}; the order rotates every round; 10 warm-up rounds), \
          in a throw-away namespace holding 8 endpoints. The floor makes the same system \
          calls with request bytes built before the clock starts and does not parse the \
-         answers. Allocations are counted by a global allocator around each call.\n\n\
+         answers. The peers are used as their documentation shows: `mptcp-pm` (read-only: \
+         no set or delete) and `nlink` (0.25, the last for rustc 1.95) are async, each \
+         call a `block_on` on a current-thread tokio runtime. `neli` is not in yet. \
+         Allocations are counted by a global allocator around each call.\n\n\
          | operation | library | median µs | p10-p90 µs | × floor | allocations / call |\n\
          |---|---|---|---|---|---|",
         (rounds / 20).max(20)
