@@ -92,6 +92,12 @@ const STEPS: &[Step] = &[
         run: test,
     },
     Step {
+        name: "msrv",
+        about: "cargo check with the rust-version of Cargo.toml (installed by rustup)",
+        slow: false,
+        run: msrv,
+    },
+    Step {
         name: "docs",
         about: "library docs with every public item documented, warnings denied",
         slow: false,
@@ -292,6 +298,38 @@ fn doc_tests_passed(output: &str) -> usize {
         .sum()
 }
 
+/// The `rust-version` of the root Cargo.toml's `[workspace.package]`.
+fn declared_msrv() -> Result<String> {
+    let path = root().join("Cargo.toml");
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("rust-version = \""))
+        .and_then(|v| v.strip_suffix('"'))
+        .map(str::to_string)
+        .ok_or_else(|| format!("{}: no rust-version", path.display()))
+}
+
+/// Every crate of the workspace, with its tests, examples, benches and xtask, checked
+/// with the declared minimum Rust (rustup installs that toolchain, minimal profile),
+/// against the committed Cargo.lock (`--locked`: CI never rewrites it), in a target
+/// folder of its own.
+fn msrv(_: &Opts) -> Result {
+    let version = declared_msrv()?;
+    let toolchains = Cmd::new("rustup").args(["toolchain", "list"]).read()?;
+    if toolchains.lines().any(|l| l.starts_with(&format!("{version}-"))) {
+        println!("ok: toolchain {version}");
+    } else {
+        Cmd::new("rustup")
+            .args(["toolchain", "install", &version, "--profile", "minimal"])
+            .run()?;
+    }
+    Cmd::cargo()
+        .arg(format!("+{version}"))
+        .args(["check", "--workspace", "--all-targets", "--locked"])
+        .env("CARGO_TARGET_DIR", target_dir().join("msrv"))
+        .run()
+}
+
 /// `cargo doc` with `missing_docs` denied: a stranger with only docs.rs must find every
 /// public item explained. Broken intra-doc links are warnings, denied too.
 fn docs(_: &Opts) -> Result {
@@ -438,6 +476,40 @@ mod tests {
         let out = "running 2 tests\ntest result: ok. 2 passed; 0 failed\n\ntest result: ok. 1 passed; 0 failed";
         assert_eq!(doc_tests_passed(out), 3);
         assert_eq!(doc_tests_passed("test result: ok. 0 passed; 0 failed"), 0);
+    }
+
+    #[test]
+    fn msrv_is_declared() {
+        let v = declared_msrv().unwrap();
+        let minor: u32 = v.strip_prefix("1.").and_then(|m| m.parse().ok()).unwrap();
+        assert!(minor >= 85, "edition 2024 needs 1.85, declared {v}");
+    }
+
+    /// The fuzz crate, a workspace of its own, commits its Cargo.lock; the crates it
+    /// shares with the workspace at run time must be the same versions there.
+    #[test]
+    fn fuzz_lock_follows_the_workspace() {
+        let versions = |path: &str| -> Vec<(String, String)> {
+            let text = std::fs::read_to_string(root().join(path)).unwrap();
+            let mut out = Vec::new();
+            let mut name = None;
+            for l in text.lines() {
+                if let Some(n) = l.strip_prefix("name = ") {
+                    name = Some(n.trim_matches('"').to_string());
+                } else if let (Some(v), Some(n)) = (l.strip_prefix("version = "), name.take()) {
+                    out.push((n, v.trim_matches('"').to_string()));
+                }
+            }
+            out
+        };
+        let ws = versions("Cargo.lock");
+        let fuzz = versions("fuzz/Cargo.lock");
+        for krate in ["zerocopy", "zerocopy-derive", "libc", "bitflags"] {
+            let w: Vec<_> = ws.iter().filter(|(n, _)| n == krate).collect();
+            for f in fuzz.iter().filter(|(n, _)| n == krate) {
+                assert!(w.contains(&f), "fuzz/Cargo.lock has {f:?}, the workspace {w:?}");
+            }
+        }
     }
 
     #[test]
