@@ -169,6 +169,21 @@ impl Cmd {
         })
     }
 
+    /// Like [`Cmd::output`], without printing the command line.
+    pub fn output_quiet(mut self) -> Result<Output> {
+        let out = self
+            .inner
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("{}: cannot start: {e}", self.line))?;
+        Ok(Output {
+            ok: out.status.success(),
+            status: out.status.to_string(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        })
+    }
+
     /// Prints the command line and starts it in the background with the given stdout.
     pub fn spawn(mut self, stdout: Stdio) -> Result<Child> {
         println!("$ {} &", self.line);

@@ -4,6 +4,7 @@
 //! (checked by SHA-256 whenever used, see [`Apt::download`]) and unpacked (only the
 //! kernel, the [`MODULES`] and busybox) into `target/cross/ARCH/`.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::Arch;
@@ -54,10 +55,17 @@ pub fn guests(archs: &[Arch], cache: &Path) -> Result<Vec<Parts>> {
     let mut apt = Apt::new(&foreign)?;
     let debs = cache.join("debs");
     std::fs::create_dir_all(&debs).map_err(|e| format!("{}: {e}", debs.display()))?;
+    let kernels = kernel_packages(&mut apt, archs, &debs)?;
+    let mut wanted = Vec::new();
+    for (a, k) in archs.iter().zip(&kernels) {
+        wanted.push(apt.qualified(k, a.debian()));
+        wanted.push(apt.qualified("busybox-static", a.debian()));
+    }
+    apt.learn(&wanted);
     archs
         .iter()
-        .map(|&a| {
-            let kernel_pkg = kernel_package(&mut apt, a, &debs)?;
+        .zip(kernels)
+        .map(|(&a, kernel_pkg)| {
             let kernel_deb = apt.download(&kernel_pkg, a.debian(), &debs)?;
             let busybox_deb = apt.download("busybox-static", a.debian(), &debs)?;
             let dir = cache.join(a.name()).join("debian");
@@ -100,40 +108,47 @@ pub fn guests(archs: &[Arch], cache: &Path) -> Result<Vec<Parts>> {
         .collect()
 }
 
-/// The kernel package `arch`'s metapackage (`linux-image-armmp`, …) depends on now, as
-/// apt's index says (refreshed once if it says nothing), else the one a previous run
-/// downloaded (`KERNEL-ARCH`, written beside the packages): a warm run needs no index.
-fn kernel_package(apt: &mut Apt, arch: Arch, debs: &Path) -> Result<String> {
-    let meta = format!("linux-image-{}:{}", arch.kernel_flavour(), arch.debian());
-    let meta = if arch.debian() == apt.native() {
-        format!("linux-image-{}", arch.kernel_flavour())
-    } else {
-        meta
+/// The kernel package each architecture's metapackage (`linux-image-armmp`, …) depends
+/// on now, as apt's index says (refreshed once if it does not know one), else the one a
+/// previous run downloaded (`KERNEL-ARCH`, written beside the packages): a warm run needs
+/// no index.
+fn kernel_packages(apt: &mut Apt, archs: &[Arch], debs: &Path) -> Result<Vec<String>> {
+    let metas: Vec<String> = archs
+        .iter()
+        .map(|a| apt.qualified(&format!("linux-image-{}", a.kernel_flavour()), a.debian()))
+        .collect();
+    let records: Vec<PathBuf> =
+        archs.iter().map(|a| debs.join(format!("KERNEL-{}", a.debian()))).collect();
+    let recorded: Vec<Option<String>> = records
+        .iter()
+        .map(|r| std::fs::read_to_string(r).ok().map(|s| s.trim().to_string()))
+        .collect();
+    let pick = |deps: &BTreeMap<String, Vec<String>>, meta: &String| {
+        deps.get(meta)?.iter().find(|d| d.starts_with("linux-image-6")).cloned()
     };
-    let pick = |deps: Vec<String>| deps.into_iter().find(|d| d.starts_with("linux-image-6"));
-    let record = debs.join(format!("KERNEL-{}", arch.debian()));
-    let recorded = std::fs::read_to_string(&record).ok().map(|s| s.trim().to_string());
-    let found = match pick(apt.depends(&meta)) {
-        Some(p) => Some(p),
-        // No answer: refresh the indexes, unless a previous run's kernel is at hand.
-        None if recorded.is_none() => {
-            apt.update_once()?;
-            pick(apt.depends(&meta))
-        }
-        None => None,
-    };
-    match (found, recorded) {
-        (Some(p), _) => {
-            std::fs::write(&record, format!("{p}\n"))
-                .map_err(|e| format!("{}: {e}", record.display()))?;
-            Ok(p)
-        }
-        (None, Some(p)) => {
-            println!("warning: apt does not know {meta}; using the cached {p}");
-            Ok(p)
-        }
-        (None, None) => Err(format!("{meta} depends on no kernel package apt knows")),
+    let mut deps = apt.depends(&metas);
+    let unknown = metas.iter().zip(&recorded).any(|(m, r)| pick(&deps, m).is_none() && r.is_none());
+    if unknown {
+        // No answer and no previous run's kernel: refresh the indexes, once.
+        apt.update_once()?;
+        deps = apt.depends(&metas);
     }
+    let mut out = Vec::new();
+    for ((meta, record), recorded) in metas.iter().zip(&records).zip(recorded) {
+        match (pick(&deps, meta), recorded) {
+            (Some(p), _) => {
+                std::fs::write(record, format!("{p}\n"))
+                    .map_err(|e| format!("{}: {e}", record.display()))?;
+                out.push(p);
+            }
+            (None, Some(p)) => {
+                println!("warning: apt does not know {meta}; using the cached {p}");
+                out.push(p);
+            }
+            (None, None) => return Err(format!("{meta} depends on no kernel package apt knows")),
+        }
+    }
+    Ok(out)
 }
 
 /// Unpacks the members matching `patterns` of a `.deb` into `dir`.

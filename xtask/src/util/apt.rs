@@ -7,6 +7,7 @@
 //! (a later plain `apt-get update` drops those indexes again; the next call that needs
 //! them fetches them once more).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -23,6 +24,10 @@ pub struct Apt {
     updated: bool,
     /// What the last `apt-get update` reported as failed (kept for error messages).
     warnings: Vec<String>,
+    /// Candidates already asked for: (version, SHA-256), `None` when apt knows none.
+    /// Asked in batches ([`Apt::learn`]): with foreign architectures each `apt-cache` call
+    /// rebuilds apt's cache in memory (4 s here), whatever it asks.
+    known: BTreeMap<String, Option<(String, String)>>,
 }
 
 impl Apt {
@@ -30,12 +35,7 @@ impl Apt {
     pub fn new(foreign: &[&str]) -> Result<Apt> {
         let native = Cmd::new("dpkg").arg("--print-architecture").read()?.trim().to_string();
         let foreign = foreign.iter().filter(|a| **a != native).map(|a| a.to_string()).collect();
-        Ok(Apt { native, foreign, updated: false, warnings: Vec::new() })
-    }
-
-    /// dpkg's architecture of this machine (`amd64`).
-    pub fn native(&self) -> &str {
-        &self.native
+        Ok(Apt { native, foreign, updated: false, warnings: Vec::new(), known: BTreeMap::new() })
     }
 
     /// `-o APT::Architectures::=…` for the native and every foreign architecture.
@@ -55,12 +55,18 @@ impl Apt {
         Cmd::new(prog).args(self.arch_options()).env("DEBIAN_FRONTEND", "noninteractive")
     }
 
+    /// `pkg` for the native architecture, `pkg:arch` for a foreign one.
+    pub fn qualified(&self, name: &str, arch: &str) -> String {
+        if arch == self.native { name.to_string() } else { format!("{name}:{arch}") }
+    }
+
     /// `apt-get update`. An index that fails to download (a mirror mid-sync: "File has
     /// unexpected size … Mirror sync in progress?", or one unreachable) is a warning: the
     /// packages asked for next may well still install, and if not, that step fails and
     /// names this warning.
     pub fn update(&mut self) -> Result {
         self.updated = true;
+        self.known.clear();
         let out = self.apt("apt-get").arg("update").output()?;
         print!("{}", out.stdout);
         if out.ok {
@@ -112,26 +118,63 @@ impl Apt {
         }
     }
 
-    /// What `apt-cache depends` lists as `Depends:` of `package` (qualified names as
-    /// given, `pkg:arch` for a foreign one); empty when apt does not know it.
-    pub fn depends(&self, package: &str) -> Vec<String> {
-        let Ok(out) = self.apt("apt-cache").args(["depends", package]).read() else {
-            return Vec::new();
+    /// What `apt-cache depends` lists as `Depends:` of each of `packages` (qualified
+    /// names as given, `pkg:arch` for a foreign one), in one call; a package apt does not
+    /// know has no entry.
+    pub fn depends(&self, packages: &[String]) -> BTreeMap<String, Vec<String>> {
+        let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let Ok(o) = self.apt("apt-cache").arg("depends").args(packages).output_quiet() else {
+            return out;
         };
-        out.lines()
-            .filter_map(|l| l.trim().strip_prefix("Depends: "))
-            .filter_map(|d| d.split(':').next())
-            .map(|d| d.trim().to_string())
-            .collect()
+        let mut current = None;
+        for l in o.stdout.lines() {
+            if !l.starts_with(' ') {
+                current = Some(l.trim().to_string());
+            } else if let (Some(c), Some(dep)) = (&current, l.trim().strip_prefix("Depends: ")) {
+                let dep = dep.split(':').next().unwrap_or_default().trim().to_string();
+                out.entry(c.clone()).or_default().push(dep);
+            }
+        }
+        out
     }
 
-    /// The candidate version and SHA-256 apt's index gives `package` (`pkg:arch`).
-    fn candidate(&self, package: &str) -> Option<(String, String)> {
-        let out = self.apt("apt-cache").args(["show", "--no-all-versions", package]).read().ok()?;
-        let field = |name: &str| {
-            out.lines().find_map(|l| l.strip_prefix(name)).map(|v| v.trim().to_string())
-        };
-        Some((field("Version:")?, field("SHA256:")?))
+    /// Asks apt, in one call, for the candidate version and SHA-256 of each of
+    /// `packages` (qualified) not asked for yet.
+    pub fn learn(&mut self, packages: &[String]) {
+        let new: Vec<&String> = packages.iter().filter(|p| !self.known.contains_key(*p)).collect();
+        if new.is_empty() {
+            return;
+        }
+        let out = self
+            .apt("apt-cache")
+            .args(["show", "--no-all-versions"])
+            .args(&new)
+            .output_quiet()
+            .map(|o| o.stdout)
+            .unwrap_or_default();
+        for p in &new {
+            self.known.insert(p.to_string(), None);
+        }
+        for stanza in out.split("\n\n") {
+            let field = |name: &str| {
+                stanza.lines().find_map(|l| l.strip_prefix(name)).map(|v| v.trim().to_string())
+            };
+            let (Some(name), Some(arch), Some(version), Some(sha)) =
+                (field("Package:"), field("Architecture:"), field("Version:"), field("SHA256:"))
+            else {
+                continue;
+            };
+            let q = self.qualified(&name, &arch);
+            if let Some(slot) = self.known.get_mut(&q) {
+                slot.get_or_insert((version, sha));
+            }
+        }
+    }
+
+    /// The candidate version and SHA-256 apt's index gives `package` (qualified).
+    fn candidate(&mut self, package: &str) -> Option<(String, String)> {
+        self.learn(&[package.to_string()]);
+        self.known.get(package).cloned().flatten()
     }
 
     /// The `.deb` of `name` for `arch` in `dir`: the cached file when its SHA-256 is
@@ -141,8 +184,7 @@ impl Apt {
     /// run needs no index, so a mirror mid-sync cannot stop it.
     pub fn download(&mut self, name: &str, arch: &str, dir: &Path) -> Result<PathBuf> {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let qualified =
-            if arch == self.native { name.to_string() } else { format!("{name}:{arch}") };
+        let qualified = self.qualified(name, arch);
         let mut known = self.candidate(&qualified);
         if known.is_none() && !self.updated {
             self.update()?;
