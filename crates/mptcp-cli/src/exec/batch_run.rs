@@ -7,6 +7,9 @@
 //! prints its own output and errors when its turn comes. Without `-force` a failed
 //! line ends the batch, so a later line must not have run: each line goes alone. Lines
 //! are read ahead only from a regular file, never from a pipe or a terminal.
+//!
+//! Output goes out as `ip`'s does: by lines on a terminal, by blocks elsewhere, and
+//! with `-j` at the end of each line's JSON document.
 
 use alloc::collections::VecDeque;
 use alloc::string::String;
@@ -45,6 +48,9 @@ pub fn run(runner: &mut Runner, name: &str) -> Result<u8, Exit> {
         }
     };
     let from_file = file.is_regular_file();
+    // A batch waits for input between its answers: stdout is buffered from the start as
+    // glibc buffers `ip`'s, by lines on a terminal, in blocks elsewhere.
+    runner.out.w.learn();
     let input = FdReader::new(file);
     let mut status = 0;
     let mut lines = Lines { reader: Reader::new(input), ahead: VecDeque::new() };
@@ -60,7 +66,15 @@ pub fn run(runner: &mut Runner, name: &str) -> Result<u8, Exit> {
             if let Some(s) = runner.session() {
                 s.set_line(Some(line_no));
             }
-            runner.run_line(words).map(|status| status != 0)
+            let status = runner.run_line(words);
+            // iproute2 flushes stdout at the end of each JSON document
+            // (`jsonw_destroy`), so a program waiting for an answer gets it, and the
+            // answers before a failed line come before its message. Not every `-j` line
+            // prints one: `limits` prints text, and that waits in the buffer as in `ip`.
+            if runner.out.json.is_some() && runner.out.w.holds_document_end() {
+                runner.out.flush();
+            }
+            status.map(|status| status != 0)
         })?;
         if failed {
             say(format_args!("Command failed {name}:{line_no}\n"));

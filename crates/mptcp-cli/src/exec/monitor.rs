@@ -8,6 +8,7 @@ use mptcp_pm_wire::Event;
 use nlsock::{EVENT_SLOT, Error, MAX_BATCH, Wait};
 
 use crate::exec::session::{IfLabel, IfNames, Session};
+use crate::os::io::Write;
 use crate::os::sys;
 use crate::print::event::{Fields, Timestamps, write_event};
 use crate::print::fail::say;
@@ -47,10 +48,18 @@ pub fn run(s: &mut Session, out: &mut Out, ts: Timestamps, rcvbuf: Option<u32>) 
     // Coalescing lets up to a window's worth of events queue; a buffer cut below the
     // default by `-rcvbuf` might not hold them, so it turns coalescing off.
     let coalesce = rcvbuf >= 1 << 20;
+    // The monitor waits between events: stdout is buffered from the start as glibc
+    // buffers `ip`'s, by lines on a terminal, in blocks elsewhere, and flushed after
+    // each batch of events as `ip` flushes after each event.
+    out.w.learn();
+    // `ip -j`'s opening `[` waits in stdio's buffer until the first event is flushed
+    // after it, or a clean exit (SIGINT, SIGTERM) writes the closing: a monitor killed
+    // otherwise before any event leaves nothing. So it is held here, not written.
+    let mut opening = Opening::default();
     let closing: &'static [u8] = match &mut out.json {
         Some(j) => {
-            j.start_array(&mut out.w);
-            j.closing_bytes()
+            j.start_array(&mut opening);
+            if opening.pretty() { b"[ ]\n" } else { b"[]\n" }
         }
         None => b"",
     };
@@ -116,6 +125,7 @@ pub fn run(s: &mut Session, out: &mut Out, ts: Timestamps, rcvbuf: Option<u32>) 
                             continue;
                         };
                         let fields = Fields::read(&ev);
+                        opening.write_once(out);
                         print_event(out, &fields, ts, s.conn.link(), &mut names);
                     }
                 }
@@ -132,6 +142,8 @@ pub fn run(s: &mut Session, out: &mut Out, ts: Timestamps, rcvbuf: Option<u32>) 
                 ));
             }
             Err(e) => {
+                // `ip` would leave its `[` in stdio's buffer, written at exit.
+                opening.write_once(out);
                 out.flush();
                 kerr::print_request_error(&e);
                 return 254;
@@ -144,11 +156,46 @@ pub fn run(s: &mut Session, out: &mut Out, ts: Timestamps, rcvbuf: Option<u32>) 
             None => {}
         }
     }
+    opening.write_once(out);
     if let Some(j) = &mut out.json {
         j.end_array(&mut out.w);
     }
     out.flush();
     0
+}
+
+/// The JSON array's opening, held until the first event (or the end) needs it.
+#[derive(Default)]
+struct Opening {
+    /// `[`, or `[ ` when pretty; empty without JSON or once written.
+    bytes: [u8; 2],
+    len: usize,
+}
+
+impl Opening {
+    fn pretty(&self) -> bool {
+        self.len == 2
+    }
+
+    /// Writes the opening to `out` if it is still held.
+    fn write_once(&mut self, out: &mut Out) {
+        if self.len > 0 {
+            let _ = out.w.write_all(&self.bytes[..self.len]);
+            self.len = 0;
+        }
+    }
+}
+
+impl Write for Opening {
+    fn write_all(&mut self, data: &[u8]) -> crate::os::io::Result<()> {
+        for &b in data {
+            if let Some(slot) = self.bytes.get_mut(self.len) {
+                *slot = b;
+                self.len += 1;
+            }
+        }
+        Ok(())
+    }
 }
 
 fn print_event(

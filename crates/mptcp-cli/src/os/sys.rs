@@ -44,13 +44,16 @@ pub fn stdout_is_tty() -> bool {
 static IDLE: AtomicBool = AtomicBool::new(false);
 /// Set when SIGINT or SIGTERM arrived while the monitor was busy.
 static STOP: AtomicBool = AtomicBool::new(false);
-/// Which closing text the handler writes: 0 none, 1 `]\n`, 2 ` ]\n`.
+/// Which closing text the handler writes: 0 none, 1 `]\n`, 2 ` ]\n`, and, while the
+/// opening `[` is still unwritten, 3 `[]\n` or 4 `[ ]\n`.
 static CLOSING: AtomicU8 = AtomicU8::new(0);
 
 fn closing_code(closing: &[u8]) -> u8 {
     match closing {
         b"]\n" => 1,
         b" ]\n" => 2,
+        b"[]\n" => 3,
+        b"[ ]\n" => 4,
         _ => 0,
     }
 }
@@ -60,6 +63,8 @@ extern "C" fn on_stop(_signal: libc::c_int) {
         let text: &[u8] = match CLOSING.load(Ordering::SeqCst) {
             1 => b"]\n",
             2 => b" ]\n",
+            3 => b"[]\n",
+            4 => b"[ ]\n",
             _ => b"",
         };
         // SAFETY: write(2) and _exit(2) are async-signal-safe; stdout's buffer is
@@ -73,8 +78,9 @@ extern "C" fn on_stop(_signal: libc::c_int) {
 }
 
 /// Makes SIGINT and SIGTERM end the monitor with status 0, writing `closing` (the
-/// end of the JSON array) first. Installed even where the signal was ignored, as
-/// iproute2 7.1 does, so a background monitor still stops.
+/// end of the JSON array, or the whole empty array before the first event) first.
+/// Installed even where the signal was ignored, as iproute2 7.1 does, so a background
+/// monitor still stops.
 pub fn install_stop_handlers(closing: &[u8]) {
     set_closing(closing);
     for signal in [libc::SIGINT, libc::SIGTERM] {
@@ -863,6 +869,23 @@ impl<T> Drop for LockGuard<'_, T> {
         // SAFETY: this guard's thread locked the mutex and unlocks it once.
         unsafe { libc::pthread_mutex_unlock(self.lock.mutex.get()) };
     }
+}
+
+/// What glibc's stdio learns of stdout when it sets up its buffer (`_IO_file_doallocate`):
+/// whether it is a terminal (a character device that is a pseudo-terminal by its major
+/// number, 136-143, or answers `isatty`), and its `st_blksize` (0 when `fstat` fails).
+/// One `fstat`, and for another character device one `ioctl`.
+pub fn stdout_kind() -> (bool, usize) {
+    // SAFETY: all-zero is a valid `stat`; fstat(2) fills it or fails.
+    let mut st: libc::stat = unsafe { zeroed() };
+    // SAFETY: `st` is valid and writable for the call.
+    if unsafe { libc::fstat(1, &raw mut st) } < 0 {
+        return (false, 0);
+    }
+    let block = usize::try_from(st.st_blksize).unwrap_or(0);
+    let terminal = st.st_mode & libc::S_IFMT == libc::S_IFCHR
+        && ((136..=143).contains(&libc::major(st.st_rdev)) || stdout_is_tty());
+    (terminal, block)
 }
 
 #[cfg(test)]
