@@ -33,6 +33,13 @@ impl<'a> Endpoints<'a> {
     pub fn is_interrupted(&self) -> bool {
         self.dump.is_interrupted()
     }
+
+    /// Ends the iteration with `e`.
+    #[cold]
+    fn fail(&mut self, e: Error) -> Option<Result<Endpoint, Error>> {
+        self.failed = true;
+        Some(Err(e))
+    }
 }
 
 impl Iterator for Endpoints<'_> {
@@ -42,21 +49,21 @@ impl Iterator for Endpoints<'_> {
         if self.failed {
             return None;
         }
+        // Each step matched on its own small result: an `Error` (72 bytes) is built only
+        // on the cold path, not carried through a chain of `map_err`s per endpoint.
         loop {
-            let parsed = match self.dump.next_message()? {
-                Ok(msg) => msg
-                    .genl()
-                    .map_err(Error::from)
-                    .and_then(|g| Endpoint::from_message(&g).map_err(Error::from)),
-                Err(e) => Err(Error::from(e)),
+            let msg = match self.dump.next_message()? {
+                Ok(msg) => msg,
+                Err(e) => return self.fail(e.into()),
             };
-            match parsed {
+            let genl = match msg.genl() {
+                Ok(genl) => genl,
+                Err(e) => return self.fail(e.into()),
+            };
+            match Endpoint::from_message(&genl) {
                 Ok(Some(e)) => return Some(Ok(e)),
                 Ok(None) => continue,
-                Err(e) => {
-                    self.failed = true;
-                    return Some(Err(e));
-                }
+                Err(e) => return self.fail(e.into()),
             }
         }
     }
