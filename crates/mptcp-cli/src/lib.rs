@@ -92,7 +92,12 @@ fn start(personality: Personality, args: &[&str]) -> Result<u8, Exit> {
         Parsed::Run(o, i) => (o, i),
     };
     let palette = color::palette(opts.color, opts.json);
-    let out = Out::new(opts.json, opts.pretty, palette, opts.oneline);
+    let mut out = Out::new(opts.json, opts.pretty, palette, opts.oneline);
+    if opts.resolve {
+        // Name lookups wait on name servers between lines: a terminal shows each line
+        // as its name comes, as glibc's line buffer does for `ip -r`.
+        out.w.learn();
+    }
     let mut runner = Runner::new(personality, opts, out);
     let result = match runner.opts.batch.clone() {
         Some(file) => batch_run::run(&mut runner, &file),
