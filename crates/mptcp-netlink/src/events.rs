@@ -194,10 +194,10 @@ impl<B: AsMut<[u8]>> Events<B> {
             if let Some(range) = self.next_in_batch() {
                 return Ok(Found::Message(range));
             }
-            if let (false, Some(t)) = (self.nonblocking, timeout) {
-                if !self.conn.link().wait_readable(Some(t))? {
-                    return Ok(Found::Nothing);
-                }
+            if let (false, Some(t)) = (self.nonblocking, timeout)
+                && !self.conn.link().wait_readable(Some(t))?
+            {
+                return Ok(Found::Nothing);
             }
             let wait = if self.nonblocking { Wait::No } else { Wait::ForOne };
             let buf = self.buf.as_mut();
