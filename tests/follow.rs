@@ -8,7 +8,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use mptcp_follow::rtnl::apply;
-use mptcp_follow::{Endpoint, Op, Rules, State, plan};
+use mptcp_follow::{Endpoint, Op, Owned, Rules, State, plan};
 use mptcp_netlink::PathManager;
 use mptcp_stack::Netns;
 use mptcp_stack::example::Running;
@@ -80,6 +80,21 @@ impl Host {
         }
     }
 
+    /// follow's ownership record of this namespace (its default path).
+    fn record_path(&self) -> String {
+        self.ns.run(|| {
+            use std::os::unix::fs::MetadataExt;
+            let ns = std::fs::metadata("/proc/thread-self/ns/net").unwrap();
+            format!("/run/mptcp-follow/netns-{}-{}", ns.dev(), ns.ino())
+        })
+    }
+
+    fn write_record(&self, text: &str) {
+        let path = self.record_path();
+        std::fs::create_dir_all("/run/mptcp-follow").unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
     fn follow(&self, args: &[&str]) -> Running {
         let bin: PathBuf = mptcp_stack::mptcp_bin();
         let mut all = vec!["-j", "endpoint", "follow"];
@@ -87,6 +102,13 @@ impl Host {
         let mut f = Running::start(&self.ns, &bin, &all);
         f.wait_for(SETTLE, |l| l.contains("\"following "));
         f
+    }
+}
+
+impl Drop for Host {
+    /// The namespace goes: so does follow's record of it.
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(self.record_path());
     }
 }
 
@@ -99,20 +121,27 @@ fn stop(f: Running) -> Vec<String> {
 }
 
 #[test]
-fn start_adopts_what_is_right_removes_its_stale_and_spares_hand_made() {
+fn start_removes_its_stale_and_spares_every_endpoint_it_did_not_make() {
     let h = Host::new("fl-start", &["wan0", "lan0"]);
     h.ip("addr add 10.1.0.2/24 dev wan0");
     h.ip("route add default via 10.1.0.1");
     h.ip("mptcp endpoint add 10.9.0.1 id 5 dev lan0 signal");
     h.ip("mptcp endpoint add 10.1.0.2 id 7 dev wan0 subflow");
     h.ip("mptcp endpoint add 10.8.0.8 id 210 subflow");
+    h.ip("mptcp endpoint add 10.8.0.9 id 211 subflow");
+    // The record says 210 is follow's (made by an earlier run): stale, it goes. 211 has
+    // an id of the same range but no record: someone else's, it stays.
+    h.write_record("mptcp-follow 1\n210 10.8.0.8\n");
     let f = h.follow(&["dev", "wan0", "subflow"]);
-    h.settles("10.9.0.1 id 5 signal dev lan0 \n10.1.0.2 id 7 subflow dev wan0 \n", None);
+    let kept = "10.9.0.1 id 5 signal dev lan0 \n10.1.0.2 id 7 subflow dev wan0 \n10.8.0.9 id 211 subflow \n";
+    h.settles(kept, None);
     let log = stop(f);
     assert!(log.iter().any(|l| l.contains("\"delete\"") && l.contains("10.8.0.8")), "{log:#?}");
     assert!(!log.iter().any(|l| l.contains("refused")), "{log:#?}");
+    let said = log.iter().filter(|l| l.contains("did not make") && l.contains("10.1.0.2")).count();
+    assert_eq!(said, 1, "said once: {log:#?}");
     // Stopping leaves the endpoints as they are.
-    assert_eq!(h.show(), "10.9.0.1 id 5 signal dev lan0 \n10.1.0.2 id 7 subflow dev wan0 \n");
+    assert_eq!(h.show(), kept);
 }
 
 #[test]
@@ -262,7 +291,7 @@ fn bad_arguments_and_config_name_the_word_and_apply_nothing() {
     assert_eq!(
         out.stderr_text(),
         format!(
-            "Error: {}:2: argument \"99999\" is wrong: a port from 1 to 65535 is expected\n",
+            "Error: {}:2: word 5 is wrong: a port from 1 to 65535 is expected\n",
             conf.display()
         )
     );
@@ -372,7 +401,8 @@ fn in_step(h: &Host, rules: &Rules) -> Result<(), String> {
     let name = h.ns.name().to_owned();
     let rules = *rules;
     h.ns.run(move || {
-        let mut state = State::new();
+        let owned = record_here();
+        let mut state = Box::new(State::new());
         let mut conn = Conn::new(Socket::open(0).unwrap(), 0);
         let mut rx = vec![0u8; nlsock::RECV_BUF];
         for (object, family) in [
@@ -384,7 +414,7 @@ fn in_step(h: &Host, rules: &Rules) -> Result<(), String> {
             let mut req = [0u8; rtnl_wire::DUMP_REQUEST_LEN];
             let len = rtnl_wire::dump_request(&mut req, object, family, 0).unwrap().len();
             conn.dump(&mut req[..len], &mut rx, |m| {
-                apply(&mut state, &m);
+                apply(&mut state, &rules, &m);
             })
             .unwrap();
         }
@@ -403,15 +433,26 @@ fn in_step(h: &Host, rules: &Rules) -> Result<(), String> {
                 }
             })
             .collect();
-        let desired = state.desired(&rules, &actual);
+        let desired = state.desired(&rules, &actual, &owned);
         let mut ops = [Op::Nothing; 32];
-        let n = plan(&desired, &actual, &state, &rules, &mut ops);
+        let n = plan(&desired, &actual, &owned, &mut ops);
         if n == 0 {
             Ok(())
         } else {
             Err(format!("{name}: table {actual:?} still needs {:?}", &ops[..n]))
         }
     })
+}
+
+/// The ownership record of the calling thread's namespace, at follow's default path.
+fn record_here() -> Owned {
+    use std::os::unix::fs::MetadataExt;
+    let ns = std::fs::metadata("/proc/thread-self/ns/net").unwrap();
+    let path = format!("/run/mptcp-follow/netns-{}-{}", ns.dev(), ns.ino());
+    match std::fs::read(&path) {
+        Ok(text) => Owned::parse(&text).unwrap(),
+        Err(_) => Owned::new(),
+    }
 }
 
 fn settles_in_step(h: &Host, rules: &Rules) {
@@ -467,4 +508,355 @@ fn stop_running(f: &mut Running) -> Vec<String> {
     f.signal(libc::SIGTERM);
     f.wait_for(SETTLE, |l| l.contains("\"stopped\""));
     f.printed().to_vec()
+}
+
+// Issue 20: each way `endpoint follow` left a router wrong, against the kernel.
+
+/// The kernel gives the next automatic id after the highest one in use: with follow's
+/// endpoint at id 200, an admin's endpoint gets 201. It is not follow's, on an
+/// unmanaged link or a managed one, through re-reads, `once` and `cleanup`.
+#[test]
+fn an_admins_endpoint_with_the_next_automatic_id_is_never_touched() {
+    let h = Host::new("fl-own", &["wan0", "lan0"]);
+    h.ip("addr add 10.7.0.2/24 dev wan0");
+    h.ip("addr add 10.5.0.1/24 dev lan0");
+    h.ip("route add default via 10.7.0.1");
+    let mut f = h.follow(&["dev", "wan0", "subflow"]);
+    h.settles("10.7.0.2 id 200 subflow dev wan0 \n", Some(&mut f));
+    h.ip("mptcp endpoint add 10.5.0.1 dev lan0 signal");
+    h.ip("addr add 10.7.0.9/24 dev wan0");
+    let both = "10.7.0.2 id 200 subflow dev wan0 \n10.5.0.1 id 201 signal dev lan0 \n";
+    let three = format!("{both}10.7.0.9 id 202 subflow dev wan0 \n");
+    h.settles(&three, Some(&mut f));
+    // On a managed link too: an admin's endpoint for a managed address stays as made.
+    h.ip("mptcp endpoint add 10.7.0.10 id 210 dev wan0 signal");
+    h.ip("addr add 10.7.0.10/24 dev wan0");
+    f.signal(libc::SIGHUP);
+    f.wait_for(SETTLE, |l| l.contains("config reloaded"));
+    let four = format!("{three}10.7.0.10 id 210 signal dev wan0 \n");
+    h.settles(&four, Some(&mut f));
+    thread::sleep(Duration::from_millis(300));
+    assert_eq!(h.show(), four);
+    let log = stop(f);
+    // Refusals (the kernel's word that the table is not as believed) are how follow
+    // learns of endpoints made behind its back; deleting one of them would be the bug.
+    assert!(!log.iter().any(|l| l.contains("\"delete\"")), "{log:#?}");
+    let bin = mptcp_stack::mptcp_bin();
+    let once =
+        h.ns.exec(&[bin.to_str().unwrap(), "endpoint", "follow", "once", "dev", "wan0", "subflow"]);
+    assert_eq!(
+        (once.status, once.stdout_text().as_str()),
+        (
+            0,
+            "skip 10.7.0.10 id 210 dev wan0 (an endpoint follow did not make holds it: left as it is)\n"
+        ),
+        "{}",
+        once.stderr_text()
+    );
+    assert_eq!(h.show(), four);
+    // cleanup removes exactly what follow made.
+    let f = h.follow(&["cleanup", "dev", "wan0", "subflow"]);
+    stop(f);
+    assert_eq!(h.show(), "10.5.0.1 id 201 signal dev lan0 \n10.7.0.10 id 210 signal dev wan0 \n");
+}
+
+/// An id taken behind follow's back makes its next add fail with EBUSY: follow reads
+/// the table again and adds with a free id, instead of failing for good.
+#[test]
+fn ebusy_from_a_taken_id_rereads_the_table_and_adds_go_on() {
+    let h = Host::new("fl-busy", &["wan0"]);
+    h.ip("addr add 10.7.0.2/24 dev wan0");
+    h.ip("route add default via 10.7.0.1");
+    let mut f = h.follow(&[]);
+    h.settles("10.7.0.2 id 200 subflow dev wan0 \n", Some(&mut f));
+    h.ip("mptcp endpoint add 192.0.2.1 id 201 signal");
+    h.ip("addr add 10.7.0.3/24 dev wan0");
+    h.settles(
+        "10.7.0.2 id 200 subflow dev wan0 \n192.0.2.1 id 201 signal \n10.7.0.3 id 202 subflow dev wan0 \n",
+        Some(&mut f),
+    );
+    h.ip("addr add 10.7.0.4/24 dev wan0");
+    h.settles(
+        "10.7.0.2 id 200 subflow dev wan0 \n192.0.2.1 id 201 signal \n10.7.0.3 id 202 subflow dev wan0 \n10.7.0.4 id 203 subflow dev wan0 \n",
+        Some(&mut f),
+    );
+    stop(f);
+}
+
+/// One follower per namespace: a second one (or `once`) refuses with status 3; the
+/// guard goes with its holder, `kill -9` included.
+#[test]
+fn a_second_instance_refuses_and_the_guard_dies_with_kill_9() {
+    let h = Host::new("fl-one", &["wan0"]);
+    h.ip("addr add 10.7.0.2/24 dev wan0");
+    h.ip("route add default via 10.7.0.1");
+    let mut f = h.follow(&[]);
+    h.settles("10.7.0.2 id 200 subflow dev wan0 \n", Some(&mut f));
+    let bin = mptcp_stack::mptcp_bin();
+    for args in
+        [&["endpoint", "follow"][..], &["endpoint", "follow", "once", "dev", "wan0", "signal"]]
+    {
+        let out = h.ns.exec(&[&[bin.to_str().unwrap()][..], args].concat());
+        assert_eq!(
+            (out.status, out.stderr_text().as_str()),
+            (3, "Error: another endpoint follow runs in this network namespace\n")
+        );
+    }
+    // Another namespace has its own guard.
+    let other = Host::new("fl-one2", &["wan0"]);
+    let g = other.follow(&[]);
+    f.signal(libc::SIGKILL);
+    let (status, _) = f.finish(SETTLE);
+    assert_ne!(status, 0);
+    let f = h.follow(&[]);
+    h.settles("10.7.0.2 id 200 subflow dev wan0 \n", None);
+    stop(f);
+    stop(g);
+}
+
+/// Drift made by hand (a flush, a deleted endpoint, changed flags) is repaired by the
+/// periodic check within one interval, and by SIGHUP at once.
+#[test]
+fn drift_is_repaired_by_the_periodic_check_and_by_sighup() {
+    let h = Host::new("fl-drift", &["wan0"]);
+    h.ip("addr add 10.7.0.2/24 dev wan0");
+    h.ip("route add default via 10.7.0.1");
+    let mut f = h.follow(&["check", "1"]);
+    let want = "10.7.0.2 id 200 subflow dev wan0 \n";
+    h.settles(want, Some(&mut f));
+    h.ip("mptcp endpoint flush");
+    h.settles(want, Some(&mut f));
+    h.ip("mptcp endpoint change id 200 backup");
+    h.settles(want, Some(&mut f));
+    stop(f);
+    let mut f = h.follow(&["check", "0"]);
+    h.settles(want, Some(&mut f));
+    h.ip("mptcp endpoint delete id 200");
+    thread::sleep(Duration::from_millis(1500));
+    assert_eq!(h.show(), "", "check 0 reads nothing by itself");
+    f.signal(libc::SIGHUP);
+    h.settles(want, Some(&mut f));
+    stop(f);
+}
+
+/// The same address with two prefix lengths is two addresses: deleting one keeps the
+/// endpoint.
+#[test]
+fn the_prefix_length_is_part_of_an_address() {
+    let h = Host::new("fl-prefix", &["wan0"]);
+    h.ip("route add default dev wan0");
+    let mut f = h.follow(&[]);
+    h.ip("addr add 10.7.0.2/16 dev wan0");
+    h.ip("addr add 10.7.0.2/24 dev wan0");
+    let want = "10.7.0.2 id 200 subflow dev wan0 \n";
+    h.settles(want, Some(&mut f));
+    h.ip("addr del 10.7.0.2/24 dev wan0");
+    thread::sleep(Duration::from_millis(300));
+    h.settles(want, Some(&mut f));
+    h.ip("addr del 10.7.0.2/16 dev wan0");
+    h.settles("", Some(&mut f));
+    stop(f);
+}
+
+/// A default route through a nexthop object goes with `ip nexthop del`, which says
+/// nothing about routes: follow reads the routes again.
+#[test]
+fn a_deleted_nexthop_takes_the_default_route_and_its_endpoints() {
+    let h = Host::new("fl-nh", &["wan0"]);
+    h.ip("addr add 10.7.0.2/24 dev wan0");
+    h.ip("nexthop add id 1 via 10.7.0.1 dev wan0");
+    h.ip("route add default nhid 1");
+    let mut f = h.follow(&[]);
+    h.settles("10.7.0.2 id 200 subflow dev wan0 \n", Some(&mut f));
+    h.ip("nexthop del id 1");
+    h.settles("", Some(&mut f));
+    h.ip("addr add 10.7.0.3/24 dev wan0");
+    thread::sleep(Duration::from_millis(300));
+    assert_eq!(h.show(), "", "an IPv4 address got an endpoint with no default route");
+    stop(f);
+}
+
+/// A re-read (here SIGHUP's) meets the addresses in interface order; their ages stay,
+/// so no endpoint moves.
+#[test]
+fn a_reread_keeps_the_ranking() {
+    let h = Host::new("fl-rank", &["wan0", "wan1"]);
+    h.ip("route add default dev wan0");
+    let mut f = h.follow(&[]);
+    // wan1's addresses are older than wan0's: 5 + 5 addresses for 8 slots.
+    for i in 1..=5 {
+        h.ip(&format!("addr add 10.2.{i}.1/24 dev wan1"));
+    }
+    for i in 1..=5 {
+        h.ip(&format!("addr add 10.1.{i}.1/24 dev wan0"));
+    }
+    let mut want = String::new();
+    for i in 1..=5 {
+        want += &format!("10.2.{i}.1 id {} subflow dev wan1 \n", 199 + i);
+    }
+    for i in 1..=3 {
+        want += &format!("10.1.{i}.1 id {} subflow dev wan0 \n", 204 + i);
+    }
+    h.settles(&want, Some(&mut f));
+    f.signal(libc::SIGHUP);
+    f.wait_for(SETTLE, |l| l.contains("config reloaded"));
+    thread::sleep(Duration::from_millis(500));
+    assert_eq!(h.show(), want);
+    let log = stop(f);
+    assert!(!log.iter().any(|l| l.contains("\"delete\"")), "{log:#?}");
+}
+
+/// `subflow` to `subflow backup` is a SET_FLAGS: the endpoint keeps its id (a delete
+/// and an add would give it another one and close its subflows).
+#[test]
+fn a_flag_only_change_is_made_in_place() {
+    let h = Host::new("fl-flags", &["wan0"]);
+    h.ip("addr add 10.7.0.2/24 dev wan0");
+    h.ip("route add default via 10.7.0.1");
+    let conf = std::env::temp_dir().join(format!("follow-flags-{}.conf", std::process::id()));
+    std::fs::write(&conf, "dev wan0 subflow\n").unwrap();
+    let mut f = h.follow(&["config", conf.to_str().unwrap()]);
+    h.settles("10.7.0.2 id 200 subflow dev wan0 \n", Some(&mut f));
+    std::fs::write(&conf, "dev wan0 subflow backup\n").unwrap();
+    f.signal(libc::SIGHUP);
+    h.settles("10.7.0.2 id 200 subflow backup dev wan0 \n", Some(&mut f));
+    std::fs::write(&conf, "dev wan0 subflow backup fullmesh\n").unwrap();
+    f.signal(libc::SIGHUP);
+    h.settles("10.7.0.2 id 200 subflow backup fullmesh dev wan0 \n", Some(&mut f));
+    let log = stop(f);
+    std::fs::remove_file(&conf).unwrap();
+    assert!(!log.iter().any(|l| l.contains("\"delete\"")), "{log:#?}");
+    assert_eq!(log.iter().filter(|l| l.contains("\"change\"")).count(), 2, "{log:#?}");
+}
+
+/// A name that is not UTF-8 matches its rule by bytes and prints escaped; loopback
+/// addresses and unmanaged links take no place.
+#[test]
+fn raw_names_match_their_rule_and_unusable_links_cost_nothing() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let h = Host::new("fl-names", &["wan0"]);
+    h.ip("addr add 10.7.0.2/24 dev wan0");
+    h.ip("route add default via 10.7.0.1");
+    let raw = OsStr::from_bytes(b"lan\xff");
+    let st = Command::new("ip")
+        .args(["-n", h.ns.name(), "link", "add"])
+        .arg(raw)
+        .args(["type", "veth", "peer", "name", "q0"])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let up =
+        Command::new("ip").args(["-n", h.ns.name(), "link", "set"]).arg(raw).arg("up").status();
+    assert!(up.unwrap().success());
+    h.ip("link set q0 up");
+    let addr = Command::new("ip")
+        .args(["-n", h.ns.name(), "addr", "add", "10.8.0.2/24", "dev"])
+        .arg(raw)
+        .status();
+    assert!(addr.unwrap().success());
+    // 130 anycast addresses on lo and 70 unmanaged links: none takes a place.
+    let mut batch = String::new();
+    for i in 0..130 {
+        batch += &format!("addr add 10.200.{}.{}/32 dev lo\n", i / 200, 1 + i % 200);
+    }
+    for i in 0..35 {
+        batch += &format!("link add vx{i} type veth peer name vy{i}\nlink set vx{i} up\n");
+    }
+    let file = std::env::temp_dir().join(format!("names-{}.batch", std::process::id()));
+    std::fs::write(&file, batch).unwrap();
+    let st = Command::new("ip").args(["-n", h.ns.name(), "-batch"]).arg(&file).status().unwrap();
+    std::fs::remove_file(&file).unwrap();
+    assert!(st.success());
+    let conf = std::env::temp_dir().join(format!("follow-names-{}.conf", std::process::id()));
+    std::fs::write(&conf, b"dev lan* ignore\ndev wan* subflow\ndev * signal\n").unwrap();
+    let bin = mptcp_stack::mptcp_bin();
+    let out = h.ns.exec(&[
+        bin.to_str().unwrap(),
+        "endpoint",
+        "follow",
+        "dry-run",
+        "config",
+        conf.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        (out.status, out.stdout_text().as_str()),
+        (0, "would add 10.7.0.2 id 200 dev wan0 subflow (start)\n"),
+        "{}",
+        out.stderr_text()
+    );
+    std::fs::write(&conf, b"dev wan* subflow\ndev l* signal\n").unwrap();
+    let out = h.ns.exec(&[
+        bin.to_str().unwrap(),
+        "endpoint",
+        "follow",
+        "dry-run",
+        "config",
+        conf.to_str().unwrap(),
+    ]);
+    std::fs::remove_file(&conf).unwrap();
+    assert_eq!(
+        out.stdout_text(),
+        "would add 10.7.0.2 id 200 dev wan0 subflow (start)\nwould add 10.8.0.2 id 201 dev lan\\xff signal (start)\n",
+    );
+}
+
+/// `| head -1` closes the log: follow goes on deciding (no SIGPIPE), and a reader that
+/// never reads blocks nothing.
+#[test]
+fn a_closed_or_stalled_log_never_stops_a_decision() {
+    use std::process::Stdio;
+    let h = Host::new("fl-pipe", &["wan0"]);
+    h.ip("route add default dev wan0");
+    // A lasting address: without any, the kernel flushes the default route.
+    h.ip("addr add 10.7.0.2/24 dev wan0");
+    let bin = mptcp_stack::mptcp_bin();
+    for close in [true, false] {
+        let mut child = Command::new("ip")
+            .args(["netns", "exec", h.ns.name()])
+            .arg(&bin)
+            .args(["endpoint", "follow"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut out = child.stdout.take().unwrap();
+        if close {
+            let mut first = [0u8; 64];
+            let _ = std::io::Read::read(&mut out, &mut first);
+            drop(out);
+        } else {
+            std::mem::forget(out);
+        }
+        thread::sleep(Duration::from_millis(200));
+        // Enough decisions to fill a pipe many times over.
+        let mut batch = String::new();
+        for round in 0..40 {
+            for i in 1..=6 {
+                let verb = if round % 2 == 0 { "add" } else { "del" };
+                batch += &format!("addr {verb} 10.7.{i}.2/24 dev wan0\n");
+            }
+        }
+        batch += "addr add 10.7.9.2/24 dev wan0\n";
+        let file = std::env::temp_dir().join(format!("pipe-{}-{close}.batch", std::process::id()));
+        std::fs::write(&file, batch).unwrap();
+        let st =
+            Command::new("ip").args(["-n", h.ns.name(), "-force", "-batch"]).arg(&file).status();
+        std::fs::remove_file(&file).unwrap();
+        assert!(st.unwrap().success());
+        let deadline = Instant::now() + SETTLE;
+        let mut last = in_step(&h, &Rules::new());
+        while last.is_err() && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(50));
+            last = in_step(&h, &Rules::new());
+        }
+        let alive = child.try_wait().unwrap().is_none();
+        // SAFETY: kill(2) of our own child.
+        unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+        let _ = child.wait();
+        assert!(alive, "follow died (log closed: {close})");
+        assert!(last.is_ok(), "{last:?}");
+        assert!(h.show().contains("10.7.9.2 "), "{}", h.show());
+        h.ip("addr del 10.7.9.2/24 dev wan0");
+    }
 }

@@ -4,17 +4,17 @@
 //!
 //! ```
 //! use core::net::Ipv4Addr;
-//! use mptcp_follow::{Address, DefaultRoute, Endpoint, Link, Op, Rules, State, plan};
+//! use mptcp_follow::{Address, DefaultRoute, Endpoint, Link, Op, Owned, Rules, State, plan};
 //!
-//! let mut state = State::new();
+//! let mut state = Box::new(State::new());
 //! state.set_link(Link::new(2, "wan0", Link::UP_WITH_CARRIER))?;
 //! state.set_address(Address::new(2, Ipv4Addr::new(192, 0, 2, 10).into(), 24, 0))?;
 //! state.add_route(DefaultRoute::v4(254, 2))?;
 //!
 //! let rules = Rules::parse_words(&["dev", "wan*", "signal", "subflow"])?;
-//! let desired = state.desired(&rules, &[]);
+//! let desired = state.desired(&rules, &[], &Owned::new());
 //! let mut ops = [Op::Nothing; 16];
-//! let n = plan(&desired, &[], &state, &rules, &mut ops);
+//! let n = plan(&desired, &[], &Owned::new(), &mut ops);
 //! assert_eq!(n, 1);
 //! let Op::Add(Endpoint { ip, ifindex, flags, id, .. }) = ops[0] else { unreachable!() };
 //! assert_eq!((ip, ifindex, flags, id), (Ipv4Addr::new(192, 0, 2, 10).into(), 2, 0x3, 200));
@@ -44,9 +44,14 @@
 //!   mode does not own. Addresses are ranked by the rule that matched (earlier first),
 //!   then family (IPv4 first), then age (older first), then the address: the first ones
 //!   get endpoints, the others wait and get one as soon as a slot frees.
-//! - The mode owns the endpoints it made (ids [`FIRST_ID`]..=[`LAST_ID`]) and every
-//!   endpoint on an interface a rule manages; it never deletes any other endpoint.
-//!   `limits` are the user's: [`limits_warning`] says when they make endpoints useless.
+//! - The mode owns exactly the endpoints it made, as its [`Owned`] record says (id and
+//!   address); it never deletes or changes any other endpoint, whatever its id or
+//!   interface, and adds no second endpoint for an address another one holds. New
+//!   endpoints get the lowest free id of [`FIRST_ID`]..=[`LAST_ID`]; the id proves
+//!   nothing. `limits` are the user's: [`limits_warning`] says when they make endpoints
+//!   useless.
+//! - Flag changes that the kernel makes in place ([`SETTABLE`]: backup, fullmesh) are
+//!   [`Op::SetFlags`], so live subflows stay; other changes are a delete and an add.
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -56,6 +61,7 @@ extern crate std;
 
 mod error;
 mod name;
+mod own;
 mod plan;
 mod policy;
 pub mod rtnl;
@@ -63,8 +69,9 @@ mod rules;
 mod state;
 
 pub use error::Error;
-pub use name::IfName;
-pub use plan::{Endpoint, FIRST_ID, LAST_ID, MAX_ENDPOINTS, Op, plan};
+pub use name::{Escaped, IfName};
+pub use own::{MAX_OWNED, Owned, OwnedError};
+pub use plan::{Endpoint, FIRST_ID, LAST_ID, MAX_ENDPOINTS, Op, SETTABLE, plan};
 pub use policy::{Desired, Skip, Want, limits_warning};
 pub use rules::{Action, Allow, FLAG_WORDS, MAX_RULES, Rule, Rules, flag};
 pub use state::{

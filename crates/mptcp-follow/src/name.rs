@@ -13,9 +13,17 @@ impl IfName {
     /// The longest name the kernel allows.
     pub const MAX_LEN: usize = 15;
 
+    /// No name (a link whose name was not valid).
+    pub const EMPTY: IfName = IfName { bytes: [0; 15], len: 0 };
+
     /// `name` when it is 1 to 15 bytes without NUL, `/` or white space.
     pub fn new(name: &str) -> Option<Self> {
-        let b = name.as_bytes();
+        Self::from_bytes(name.as_bytes())
+    }
+
+    /// `name` as raw bytes (Linux allows names that are not UTF-8) when it is 1 to 15
+    /// bytes without NUL, `/` or white space.
+    pub fn from_bytes(b: &[u8]) -> Option<Self> {
         let bad = |c: &u8| *c == 0 || *c == b'/' || c.is_ascii_whitespace();
         if b.is_empty() || b.len() > Self::MAX_LEN || b.iter().any(bad) {
             return None;
@@ -34,9 +42,17 @@ impl IfName {
         &self.bytes[..self.len as usize]
     }
 
-    /// The name as text (names that are not UTF-8 read as empty).
-    pub fn as_str(&self) -> &str {
-        core::str::from_utf8(self.as_bytes()).unwrap_or("")
+    /// The name as text when it is UTF-8 (`None` otherwise; [`IfName::escaped`] shows
+    /// any name).
+    pub fn as_str(&self) -> Option<&str> {
+        core::str::from_utf8(self.as_bytes()).ok()
+    }
+
+    /// The name for a log line: printable ASCII as is, `\\` for a backslash and `\xNN`
+    /// for every other byte (control bytes, bytes of non-ASCII names), so a name can
+    /// neither end a line nor forge one.
+    pub fn escaped(&self) -> Escaped<'_> {
+        Escaped(self.as_bytes())
     }
 
     /// Whether this pattern matches interface `name`: `*` matches any run of bytes
@@ -49,13 +65,37 @@ impl IfName {
 
 impl fmt::Debug for IfName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.as_str(), f)
+        write!(f, "\"{}\"", self.escaped())
     }
 }
 
 impl fmt::Display for IfName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        self.escaped().fmt(f)
+    }
+}
+
+/// Bytes shown with everything but printable ASCII escaped ([`IfName::escaped`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Escaped<'a>(pub &'a [u8]);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut rest = self.0;
+        while !rest.is_empty() {
+            let plain =
+                rest.iter().take_while(|&&c| (0x20..0x7f).contains(&c) && c != b'\\').count();
+            // Printable ASCII is UTF-8.
+            f.write_str(core::str::from_utf8(&rest[..plain]).unwrap_or(""))?;
+            let Some(&c) = rest.get(plain) else { break };
+            if c == b'\\' {
+                f.write_str("\\\\")?;
+            } else {
+                write!(f, "\\x{c:02x}")?;
+            }
+            rest = &rest[plain + 1..];
+        }
+        Ok(())
     }
 }
 
@@ -137,6 +177,15 @@ mod tests {
     fn names_are_checked() {
         assert!(IfName::new("").is_none() && IfName::new("a/b").is_none());
         assert!(IfName::new("0123456789abcdef").is_none() && IfName::new("a b").is_none());
-        assert_eq!(IfName::new("0123456789abcde").unwrap().as_str(), "0123456789abcde");
+        assert_eq!(IfName::new("0123456789abcde").unwrap().as_str(), Some("0123456789abcde"));
+    }
+
+    #[test]
+    fn raw_names_match_and_print_escaped() {
+        let raw = IfName::from_bytes(b"lan\xff\x1b").unwrap();
+        assert!(IfName::new("lan*").unwrap().matches(&raw) && raw.as_str().is_none());
+        assert_eq!(std::format!("{raw}"), "lan\\xff\\x1b");
+        let back = IfName::from_bytes(b"a\\b").unwrap();
+        assert_eq!(std::format!("{back}"), "a\\\\b");
     }
 }

@@ -5,7 +5,7 @@ use core::net::IpAddr;
 
 use crate::rules::{Action, Allow, flag};
 use crate::state::{Address, Family, ifa};
-use crate::{MAX_ENDPOINTS, Rules, State};
+use crate::{MAX_ENDPOINTS, Owned, Rules, State};
 
 /// Why an address gets no endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +89,7 @@ pub struct Desired {
     len: usize,
     waiting: usize,
     first_waiting: Option<Want>,
+    foreign: [Option<(IpAddr, u8)>; MAX_ENDPOINTS],
 }
 
 impl Desired {
@@ -115,6 +116,12 @@ impl Desired {
     /// The best of those waiting, if any.
     pub fn first_waiting(&self) -> Option<&Want> {
         self.first_waiting.as_ref()
+    }
+
+    /// Addresses that qualify but that an endpoint this mode does not own already holds
+    /// (with that endpoint's id): this mode leaves it and adds no second one.
+    pub fn held_by_others(&self) -> impl Iterator<Item = (IpAddr, u8)> + '_ {
+        self.foreign.iter().flatten().copied()
     }
 
     /// Whether `ip` on `ifindex` gets an endpoint.
@@ -177,18 +184,27 @@ impl State {
         })
     }
 
-    /// The desired endpoints under `rules`, given `actual`, the kernel's table. The
-    /// endpoints this mode does not own ([`State::owns`]) take slots, and an address one
-    /// of them holds needs no endpoint of ours; the best of the qualifying addresses fill
-    /// the remaining slots of the [`MAX_ENDPOINTS`].
-    pub fn desired(&self, rules: &Rules, actual: &[crate::Endpoint]) -> Desired {
-        let held = || actual.iter().filter(|e| !self.owns(rules, e));
+    /// The desired endpoints under `rules`, given `actual`, the kernel's table, and
+    /// `owned`, the endpoints this mode made. The endpoints it does not own take slots,
+    /// and an address one of them holds needs no endpoint of ours; the best of the
+    /// qualifying addresses fill the remaining slots of the [`MAX_ENDPOINTS`].
+    pub fn desired(&self, rules: &Rules, actual: &[crate::Endpoint], owned: &Owned) -> Desired {
+        let held = || actual.iter().filter(|e| !owned.owns(e));
         let slots = MAX_ENDPOINTS.saturating_sub(held().count());
-        let mut d =
-            Desired { wants: [None; MAX_ENDPOINTS], len: 0, waiting: 0, first_waiting: None };
+        let mut d = Desired {
+            wants: [None; MAX_ENDPOINTS],
+            len: 0,
+            waiting: 0,
+            first_waiting: None,
+            foreign: [None; MAX_ENDPOINTS],
+        };
         for a in self.addresses() {
             let Ok(want) = self.judge(a, rules) else { continue };
-            if held().any(|h| h.ip == want.ip) {
+            if let Some(h) = held().find(|h| h.ip == want.ip) {
+                let seen = d.foreign.iter().any(|f| f.is_some_and(|(ip, _)| ip == h.ip));
+                if let Some(free) = d.foreign.iter_mut().find(|f| f.is_none()).filter(|_| !seen) {
+                    *free = Some((h.ip, h.id));
+                }
                 continue;
             }
             d.insert(want, slots);
@@ -256,8 +272,8 @@ mod tests {
     use core::net::{Ipv4Addr, Ipv6Addr};
     use std::vec::Vec;
 
-    fn host() -> State {
-        let mut s = State::new();
+    fn host() -> std::boxed::Box<State> {
+        let mut s = std::boxed::Box::new(State::new());
         s.set_link(Link::new(1, "lo", Link::UP_WITH_CARRIER | crate::iff::LOOPBACK)).unwrap();
         s.set_link(Link::new(2, "wan0", Link::UP_WITH_CARRIER)).unwrap();
         s.set_link(Link::new(3, "lte0", Link::UP_WITH_CARRIER)).unwrap();
@@ -332,18 +348,18 @@ mod tests {
         for i in 1..=4 {
             s.set_address(Address::new(3, v4(3, i), 24, 0)).unwrap();
         }
-        let d = s.desired(&rules, &[]);
+        let d = s.desired(&rules, &[], &Owned::new());
         let got: Vec<IpAddr> = d.iter().map(|w| w.ip).collect();
         let want: Vec<IpAddr> =
             [v4(3, 1), v4(3, 2), v4(3, 3), v4(3, 4), v4(2, 1), v4(2, 2), v4(2, 3), v4(2, 4)].into();
         assert_eq!(got, want);
         assert_eq!(d.waiting(), 3);
         assert_eq!(d.first_waiting().map(|w| w.ip), Some(v4(2, 5)));
-        s.remove_address(3, v4(3, 2));
-        let d = s.desired(&rules, &[]);
+        s.remove_address(3, v4(3, 2), 24);
+        let d = s.desired(&rules, &[], &Owned::new());
         assert!(d.contains(v4(2, 5), 2) && !d.contains(v4(2, 6), 2));
         let held = [crate::Endpoint { id: 1, ip: v4(9, 9), ifindex: 0, flags: 0, port: 0 }; 3];
-        assert_eq!(s.desired(&rules, &held).len(), 5);
+        assert_eq!(s.desired(&rules, &held, &Owned::new()).len(), 5);
     }
 
     #[test]
@@ -351,12 +367,12 @@ mod tests {
         let mut s = host();
         s.set_address(Address::new(3, v4(0, 1), 24, 0)).unwrap();
         s.set_address(Address::new(2, v4(0, 1), 24, 0)).unwrap();
-        let d = s.desired(&Rules::new(), &[]);
+        let d = s.desired(&Rules::new(), &[], &Owned::new());
         let got: Vec<(IpAddr, u32)> = d.iter().map(|w| (w.ip, w.ifindex)).collect();
         assert_eq!(got, [(v4(0, 1), 3)], "the older one, first seen on lte0");
         let rules =
             Rules::parse_words(&["dev", "wan0", "signal", "dev", "lte0", "subflow"]).unwrap();
-        let d = s.desired(&rules, &[]);
+        let d = s.desired(&rules, &[], &Owned::new());
         assert_eq!(d.iter().map(|w| w.ifindex).collect::<Vec<_>>(), [2], "wan0's rule ranks first");
     }
 
@@ -364,10 +380,10 @@ mod tests {
     fn limits_warning_only_when_subflows_cannot_open() {
         let mut s = host();
         s.set_address(Address::new(2, v4(0, 1), 24, 0)).unwrap();
-        let d = s.desired(&Rules::new(), &[]);
+        let d = s.desired(&Rules::new(), &[], &Owned::new());
         assert!(limits_warning(Some(0), &d).is_some());
         assert!(limits_warning(Some(2), &d).is_none());
         let signal_only = Rules::parse_words(&["dev", "*", "signal"]).unwrap();
-        assert!(limits_warning(Some(0), &s.desired(&signal_only, &[])).is_none());
+        assert!(limits_warning(Some(0), &s.desired(&signal_only, &[], &Owned::new())).is_none());
     }
 }

@@ -1,5 +1,8 @@
 //! Route netlink messages into a [`State`]: what `RTM_NEW*`/`RTM_DEL*` of links,
 //! addresses and routes change, whether they come from a dump or a notification.
+//!
+//! Only links some rule can use ([`Rules::can_use`]) and their addresses take a place:
+//! loopback and ignored links, and links no rule manages, cost nothing.
 
 use core::net::IpAddr;
 
@@ -7,7 +10,13 @@ use nlwire::Message;
 use rtnl_wire::consts::{AF_INET, AF_INET6, rtn};
 use rtnl_wire::{Op, RtMessage};
 
-use crate::{Address, DefaultRoute, Family, Link, State};
+use crate::{Address, DefaultRoute, Family, IfName, Link, Rules, State};
+
+/// `RTM_DELNEXTHOP`: a nexthop object went away, and with it every route through it,
+/// without a route notification.
+pub const RTM_DELNEXTHOP: u16 = 105;
+/// `ifi_change` of a link that was just registered (made, or moved into the namespace).
+const CHANGE_NEW: u32 = !0;
 
 /// What one notification changed, for the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,37 +27,59 @@ pub enum Change {
     AddressGone(u32, IpAddr),
     /// A link appeared or changed.
     Link(u32),
+    /// A link that existed already became usable under the rules (renamed): its
+    /// addresses were not kept, so they must be read again.
+    LinkAdmitted(u32),
     /// A link went away.
     LinkGone(u32),
     /// A default route appeared or went away.
     Route(Family),
+    /// A nexthop object went away: routes through it are gone without a notification,
+    /// so they must be read again.
+    NexthopGone,
     /// A table was full: the newcomer of this kind was left out.
     TableFull(&'static str),
     /// Nothing the policy reads.
     None,
 }
 
-/// Applies one route-netlink message to `state`. A full table drops the newcomer (the
-/// limits are stated in `mptcp_follow`); malformed messages change nothing.
-pub fn apply(state: &mut State, m: &Message<'_>) -> Change {
+/// Applies one route-netlink message to `state`, keeping only links `rules` can use
+/// and their addresses. A full table drops the newcomer and marks the state
+/// ([`State::overflowed`]); malformed messages change nothing.
+pub fn apply(state: &mut State, rules: &Rules, m: &Message<'_>) -> Change {
+    if m.kind() == RTM_DELNEXTHOP {
+        return Change::NexthopGone;
+    }
     let Ok(msg) = RtMessage::parse(m) else { return Change::None };
     match msg {
         RtMessage::Link(l) => {
             let Ok(index) = u32::try_from(l.index()) else { return Change::None };
+            let known = state.link(index).is_some();
             if l.op() == Op::Del {
                 state.remove_link(index);
-                return Change::LinkGone(index);
+                return if known { Change::LinkGone(index) } else { Change::None };
             }
-            let name = l.name().unwrap_or("");
-            match state.set_link(Link::new(index, name, l.flags())) {
+            let link = Link::from_bytes(index, l.name_bytes().unwrap_or(b""), l.flags());
+            let name = IfName::from_bytes(l.name_bytes().unwrap_or(b"")).unwrap_or_default();
+            if !rules.can_use(&name, link.is_loopback()) {
+                // Not usable (maybe renamed away from a managed name): no place taken.
+                state.remove_link(index);
+                return if known { Change::LinkGone(index) } else { Change::None };
+            }
+            match state.set_link(link) {
+                Ok(()) if !known && l.change() != CHANGE_NEW => Change::LinkAdmitted(index),
                 Ok(()) => Change::Link(index),
                 Err(e) => full(e),
             }
         }
         RtMessage::Addr(a) => {
             let Some(ip) = a.address() else { return Change::None };
+            if state.link(a.ifindex()).is_none() {
+                // A link no rule can use: its addresses take no place.
+                return Change::None;
+            }
             if a.op() == Op::Del {
-                state.remove_address(a.ifindex(), ip);
+                state.remove_address(a.ifindex(), ip, a.prefix_len());
                 return Change::AddressGone(a.ifindex(), ip);
             }
             match state.set_address(Address::new(a.ifindex(), ip, a.prefix_len(), a.flags())) {
@@ -115,7 +146,10 @@ mod tests {
 
     #[test]
     fn addresses_and_default_routes_come_and_go() {
-        let mut s = State::new();
+        let mut s = std::boxed::Box::new(State::new());
+        let rules = Rules::new();
+        let apply = |s: &mut State, m: &Message<'_>| super::apply(s, &rules, m);
+        s.set_link(Link::new(2, "wan0", Link::UP_WITH_CARRIER)).unwrap();
         let mut buf = [0u8; 256];
         let ip = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
         let addr = Addr {
@@ -149,5 +183,32 @@ mod tests {
         let m = Message::parse(not_default.emit(&mut buf, Op::New, 0, 0).unwrap()).unwrap();
         assert_eq!(apply(&mut s, &m), Change::None);
         assert_eq!(apply(&mut s, &Message::parse(&[0u8; 16][..]).unwrap_or(m)), Change::None);
+        let nh = [24, 0, 0, 0, 105, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        assert_eq!(apply(&mut s, &Message::parse(&nh[..]).unwrap()), Change::NexthopGone);
+    }
+
+    #[test]
+    fn only_usable_links_and_their_addresses_take_a_place() {
+        let mut s = std::boxed::Box::new(State::new());
+        let rules = Rules::parse_words(&["dev", "lan*", "ignore", "dev", "*", "subflow"]).unwrap();
+        let mut buf = [0u8; 256];
+        let link = |index: i32, name: &'static [u8], flags: u32, change: u32| rtnl_wire::Link {
+            index,
+            flags,
+            change,
+            name: Some(name),
+            ..rtnl_wire::Link::default()
+        };
+        let mut feed = |s: &mut State, l: rtnl_wire::Link<'_>, op: Op| {
+            let m = Message::parse(l.emit(&mut buf, op, 0, 0).unwrap()).unwrap();
+            apply(s, &rules, &m)
+        };
+        assert_eq!(feed(&mut s, link(1, b"lo", 0x9, !0), Op::New), Change::None);
+        assert_eq!(feed(&mut s, link(3, b"lan\xff", 0x1, !0), Op::New), Change::None);
+        assert_eq!(feed(&mut s, link(2, b"wan0", 0x1, !0), Op::New), Change::Link(2));
+        assert_eq!(s.links().count(), 1, "loopback and ignored links cost nothing");
+        assert_eq!(feed(&mut s, link(3, b"wan\xff", 0x1, 0), Op::New), Change::LinkAdmitted(3));
+        assert_eq!(feed(&mut s, link(2, b"lan0", 0x1, 0), Op::New), Change::LinkGone(2));
+        assert_eq!(s.link(3).unwrap().name.as_bytes(), b"wan\xff");
     }
 }

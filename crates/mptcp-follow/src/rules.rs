@@ -122,14 +122,16 @@ impl Rules {
 
     /// Reads rules from `words` (a command line's, or a config file's line). Errors
     /// name the word at fault by its index.
-    pub fn parse_words(words: &[&str]) -> Result<Rules, Error> {
+    /// Words are bytes (`&str` or `&[u8]`): a config file may name an interface whose
+    /// name is not UTF-8.
+    pub fn parse_words<W: AsRef<[u8]>>(words: &[W]) -> Result<Rules, Error> {
         let mut rules = Rules::new();
         rules.extend_from_words(words)?;
         Ok(rules)
     }
 
     /// Appends the rules in `words`, after those already here.
-    pub fn extend_from_words(&mut self, words: &[&str]) -> Result<(), Error> {
+    pub fn extend_from_words<W: AsRef<[u8]>>(&mut self, words: &[W]) -> Result<(), Error> {
         let mut at = 0;
         while at < words.len() {
             let (rule, next) = parse_rule(words, at)?;
@@ -176,6 +178,18 @@ impl Rules {
     pub fn manages(&self, name: &IfName) -> bool {
         matches!(self.rule_for(name), Some((_, Rule { action: Action::Flags(_), .. })))
     }
+
+    /// Whether a link can ever give an endpoint under these rules: managed, and when it
+    /// is a loopback link, with `allow loopback`. Other links take no place in a
+    /// [`crate::State`].
+    pub fn can_use(&self, name: &IfName, loopback: bool) -> bool {
+        match self.rule_for(name) {
+            Some((_, Rule { action: Action::Flags(_), allow, .. })) => {
+                !loopback || allow.has(Allow::LOOPBACK)
+            }
+            _ => false,
+        }
+    }
 }
 
 impl IfName {
@@ -188,26 +202,27 @@ impl IfName {
 }
 
 /// Reads the rule starting at word `at`; returns it and the index after it.
-fn parse_rule(words: &[&str], at: usize) -> Result<(Rule, usize), Error> {
-    if words[at] != "dev" {
+fn parse_rule<W: AsRef<[u8]>>(words: &[W], at: usize) -> Result<(Rule, usize), Error> {
+    let word = |i: usize| words.get(i).map(AsRef::as_ref);
+    if word(at) != Some(b"dev") {
         return Err(Error::ExpectedDev { at });
     }
     let pattern_at = at + 1;
-    let pattern = words.get(pattern_at).ok_or(Error::MissingWord {
+    let pattern = word(pattern_at).ok_or(Error::MissingWord {
         at: pattern_at,
         what: "an interface name or glob after \"dev\"",
     })?;
-    let pattern = IfName::new(pattern).ok_or(Error::BadPattern { at: pattern_at })?;
+    let pattern = IfName::from_bytes(pattern).ok_or(Error::BadPattern { at: pattern_at })?;
     let mut i = pattern_at + 1;
     let mut flags = 0;
     let mut ignore = false;
-    while let Some(w) = words.get(i) {
+    while let Some(w) = word(i) {
         if ignore {
             break;
         }
-        if let Some((_, bit)) = FLAG_WORDS.iter().find(|(name, _)| name == w) {
+        if let Some((_, bit)) = FLAG_WORDS.iter().find(|(name, _)| name.as_bytes() == w) {
             flags |= bit;
-        } else if *w == "ignore" && flags == 0 && !ignore {
+        } else if w == b"ignore" && flags == 0 && !ignore {
             ignore = true;
         } else {
             break;
@@ -219,29 +234,28 @@ fn parse_rule(words: &[&str], at: usize) -> Result<(Rule, usize), Error> {
     }
     let mut port = 0;
     let mut allow = Allow(0);
-    while let Some(w) = words.get(i) {
-        match *w {
-            "port" if port == 0 => {
-                let v = words.get(i + 1).ok_or(Error::MissingWord { at: i + 1, what: "PORT" })?;
-                port = v
-                    .parse::<u16>()
+    while let Some(w) = word(i) {
+        match w {
+            b"port" if port == 0 => {
+                let v = word(i + 1).ok_or(Error::MissingWord { at: i + 1, what: "PORT" })?;
+                port = core::str::from_utf8(v)
                     .ok()
+                    .and_then(|v| v.parse::<u16>().ok())
                     .filter(|p| *p != 0)
                     .ok_or(Error::BadPort { at: i + 1 })?;
                 i += 2;
             }
-            "allow" => {
-                let v = words
-                    .get(i + 1)
+            b"allow" => {
+                let v = word(i + 1)
                     .ok_or(Error::MissingWord { at: i + 1, what: "a class after \"allow\"" })?;
                 let (_, bit) = Allow::WORDS
                     .iter()
-                    .find(|(name, _)| name == v)
+                    .find(|(name, _)| name.as_bytes() == v)
                     .ok_or(Error::BadAllow { at: i + 1 })?;
                 allow.0 |= bit;
                 i += 2;
             }
-            "dev" => break,
+            b"dev" => break,
             _ => return Err(Error::ExpectedDev { at: i }),
         }
     }

@@ -4,12 +4,14 @@ use core::net::IpAddr;
 
 use crate::{Error, IfName};
 
-/// Most links tracked.
-pub const MAX_LINKS: usize = 64;
-/// Most addresses tracked (all families, all links).
-pub const MAX_ADDRESSES: usize = 128;
+/// Most links tracked: only links a rule can use take a place (see [`crate::rtnl`]),
+/// so loopback and ignored links cost nothing. About 24 KiB.
+pub const MAX_LINKS: usize = 1024;
+/// Most addresses tracked (all families, all tracked links). About 160 KiB: a
+/// [`State`] belongs on the heap.
+pub const MAX_ADDRESSES: usize = 4096;
 /// Most default routes tracked (both families, all tables).
-pub const MAX_ROUTES: usize = 32;
+pub const MAX_ROUTES: usize = 64;
 
 /// Link flags (`IFF_*`, `ifinfomsg.ifi_flags`) the policy reads.
 pub mod iff {
@@ -51,7 +53,7 @@ impl Family {
 }
 
 /// A network interface as route netlink describes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Link {
     /// Interface index.
     pub index: u32,
@@ -67,7 +69,13 @@ impl Link {
 
     /// A link; a name that is not a valid interface name is kept empty.
     pub fn new(index: u32, name: &str, flags: u32) -> Link {
-        Link { index, name: IfName::new(name).unwrap_or_default(), flags }
+        Link::from_bytes(index, name.as_bytes(), flags)
+    }
+
+    /// A link named by raw bytes (Linux names need not be UTF-8); a name that is not a
+    /// valid interface name is kept empty.
+    pub fn from_bytes(index: u32, name: &[u8], flags: u32) -> Link {
+        Link { index, name: IfName::from_bytes(name).unwrap_or_default(), flags }
     }
 
     /// Up and with carrier.
@@ -93,8 +101,24 @@ pub struct Address {
     /// `IFA_F_*` flags.
     pub flags: u32,
     /// When it was first seen, in [`State`]'s own order (smaller is older); set by
-    /// [`State::set_address`].
+    /// [`State::set_address`] and kept across re-dumps ([`State::carry_ages`]).
     pub age: u64,
+}
+
+impl Address {
+    const NONE: Address = Address {
+        ifindex: 0,
+        ip: IpAddr::V4(core::net::Ipv4Addr::UNSPECIFIED),
+        prefix_len: 0,
+        flags: 0,
+        age: 0,
+    };
+
+    /// Whether `other` is the same address: link, address and prefix length (the same
+    /// address with another prefix is another address of the link).
+    pub fn same(&self, other: &Address) -> bool {
+        self.ifindex == other.ifindex && self.ip == other.ip && self.prefix_len == other.prefix_len
+    }
 }
 
 impl Address {
@@ -131,15 +155,20 @@ impl DefaultRoute {
     }
 }
 
-/// Fixed-capacity links, addresses and default routes of one namespace. Updates are
-/// idempotent (a repeated NEW replaces, a DEL of something unknown does nothing), so
-/// the state after a dump and any sequence of notifications is the kernel's.
+/// Fixed-capacity links (sorted by index), addresses and default routes of one
+/// namespace. Updates are idempotent (a repeated NEW replaces, a DEL of something unknown
+/// does nothing), so the state after a dump and any sequence of notifications is the
+/// kernel's. A newcomer that finds its table full is left out and the state says so
+/// ([`State::overflowed`]) until it is built afresh.
 #[derive(Debug, Clone)]
 pub struct State {
-    links: [Option<Link>; MAX_LINKS],
-    addresses: [Option<Address>; MAX_ADDRESSES],
+    links: [Link; MAX_LINKS],
+    nlinks: usize,
+    addresses: [Address; MAX_ADDRESSES],
+    naddresses: usize,
     routes: [Option<DefaultRoute>; MAX_ROUTES],
     clock: u64,
+    overflowed: Option<&'static str>,
 }
 
 impl Default for State {
@@ -152,18 +181,23 @@ impl State {
     /// Nothing known.
     pub const fn new() -> State {
         State {
-            links: [None; MAX_LINKS],
-            addresses: [None; MAX_ADDRESSES],
+            links: [Link { index: 0, name: IfName::EMPTY, flags: 0 }; MAX_LINKS],
+            nlinks: 0,
+            addresses: [Address::NONE; MAX_ADDRESSES],
+            naddresses: 0,
             routes: [None; MAX_ROUTES],
             clock: 0,
+            overflowed: None,
         }
     }
 
-    /// Forgets everything (before a full re-dump), keeping the age clock running.
+    /// Forgets everything (before a full re-dump), keeping the age clock running (so
+    /// addresses seen later are younger than all seen before).
     pub fn clear(&mut self) {
-        let clock = self.clock;
-        *self = State::new();
-        self.clock = clock;
+        self.nlinks = 0;
+        self.naddresses = 0;
+        self.routes = [None; MAX_ROUTES];
+        self.overflowed = None;
     }
 
     /// Forgets every default route (before a re-dump of the routes alone).
@@ -171,53 +205,111 @@ impl State {
         self.routes = [None; MAX_ROUTES];
     }
 
+    /// Takes `from`'s default routes in place of these (after a routes-only re-dump
+    /// into a state of its own succeeded).
+    pub fn take_routes(&mut self, from: &State) {
+        self.routes = from.routes;
+    }
+
+    /// Gives every address that `old` knows too (same link, address and prefix) its
+    /// age there, and continues `old`'s clock: after a re-dump into a fresh state, an
+    /// address keeps its rank and only real changes move endpoints.
+    pub fn carry_ages(&mut self, old: &State) {
+        self.clock = self.clock.max(old.clock);
+        for a in &mut self.addresses[..self.naddresses] {
+            if let Some(known) = old.addresses().find(|o| o.same(a)) {
+                a.age = known.age;
+            } else {
+                // Met during the dump: younger than everything `old` saw.
+                a.age += old.clock;
+            }
+        }
+        self.clock = self.addresses().map(|a| a.age).max().unwrap_or(0).max(self.clock);
+    }
+
+    /// Which table left a newcomer out since this state was cleared, if any: the
+    /// picture is incomplete until it is built afresh with room to spare.
+    pub fn overflowed(&self) -> Option<&'static str> {
+        self.overflowed
+    }
+
     /// Adds or replaces link `link.index` (RTM_NEWLINK).
     pub fn set_link(&mut self, link: Link) -> Result<(), Error> {
-        put(&mut self.links, link, |l| l.index == link.index, "links")
-    }
-
-    /// Forgets a link and its addresses (RTM_DELLINK).
-    pub fn remove_link(&mut self, index: u32) {
-        self.links.iter_mut().filter(|l| l.is_some_and(|l| l.index == index)).for_each(|l| {
-            *l = None;
-        });
-        for a in &mut self.addresses {
-            if a.is_some_and(|a| a.ifindex == index) {
-                *a = None;
-            }
-        }
-    }
-
-    /// Adds or updates an address (RTM_NEWADDR). A known address keeps its age; a new
-    /// one is younger than every address seen before.
-    pub fn set_address(&mut self, mut address: Address) -> Result<(), Error> {
-        let same = |a: &Address| a.ifindex == address.ifindex && a.ip == address.ip;
-        match self.addresses.iter_mut().flatten().find(|a| same(a)) {
-            Some(known) => {
-                address.age = known.age;
-                *known = address;
+        match self.links[..self.nlinks].binary_search_by_key(&link.index, |l| l.index) {
+            Ok(i) => {
+                self.links[i] = link;
                 Ok(())
             }
-            None => {
-                self.clock += 1;
-                address.age = self.clock;
-                put(&mut self.addresses, address, same, "addresses")
+            Err(_) if self.nlinks == MAX_LINKS => self.full("links"),
+            Err(i) => {
+                self.links[i..=self.nlinks].rotate_right(1);
+                self.links[i] = link;
+                self.nlinks += 1;
+                Ok(())
             }
         }
     }
 
-    /// Forgets an address (RTM_DELADDR).
-    pub fn remove_address(&mut self, ifindex: u32, ip: IpAddr) {
-        for a in &mut self.addresses {
-            if a.is_some_and(|a| a.ifindex == ifindex && a.ip == ip) {
-                *a = None;
+    /// Forgets a link and its addresses (RTM_DELLINK, or a link no rule can use).
+    pub fn remove_link(&mut self, index: u32) {
+        if let Ok(i) = self.links[..self.nlinks].binary_search_by_key(&index, |l| l.index) {
+            self.links[i..self.nlinks].rotate_left(1);
+            self.nlinks -= 1;
+        }
+        self.retain_addresses(|a| a.ifindex != index);
+    }
+
+    /// Adds or updates an address (RTM_NEWADDR). A known address (same link, address
+    /// and prefix length) keeps its age; a new one is younger than every address seen
+    /// before.
+    pub fn set_address(&mut self, mut address: Address) -> Result<(), Error> {
+        let n = self.naddresses;
+        if let Some(known) = self.addresses[..n].iter_mut().find(|a| a.same(&address)) {
+            address.age = known.age;
+            *known = address;
+            return Ok(());
+        }
+        if n == MAX_ADDRESSES {
+            return self.full("addresses");
+        }
+        self.clock += 1;
+        address.age = self.clock;
+        self.addresses[n] = address;
+        self.naddresses += 1;
+        Ok(())
+    }
+
+    /// Forgets an address (RTM_DELADDR): only the one with this prefix length.
+    pub fn remove_address(&mut self, ifindex: u32, ip: IpAddr, prefix_len: u8) {
+        let gone = Address::new(ifindex, ip, prefix_len, 0);
+        self.retain_addresses(|a| !a.same(&gone));
+    }
+
+    fn retain_addresses(&mut self, keep: impl Fn(&Address) -> bool) {
+        let mut i = 0;
+        while i < self.naddresses {
+            if keep(&self.addresses[i]) {
+                i += 1;
+            } else {
+                // Order does not matter: ranking is by age.
+                self.naddresses -= 1;
+                self.addresses[i] = self.addresses[self.naddresses];
             }
         }
     }
 
     /// Records a unicast default route (RTM_NEWROUTE with destination length 0).
     pub fn add_route(&mut self, route: DefaultRoute) -> Result<(), Error> {
-        put(&mut self.routes, route, |r| *r == route, "default routes")
+        if self.routes.iter().any(|r| *r == Some(route)) {
+            return Ok(());
+        }
+        match self.routes.iter_mut().find(|r| r.is_none()) {
+            Some(free) => {
+                *free = Some(route);
+                Ok(())
+            }
+            None => self.full("default routes"),
+        }
     }
 
     /// Forgets a default route (RTM_DELROUTE).
@@ -229,19 +321,25 @@ impl State {
         }
     }
 
-    /// The link with this index.
-    pub fn link(&self, index: u32) -> Option<&Link> {
-        self.links.iter().flatten().find(|l| l.index == index)
+    fn full(&mut self, what: &'static str) -> Result<(), Error> {
+        self.overflowed = Some(what);
+        Err(Error::TableFull(what))
     }
 
-    /// Every link.
+    /// The link with this index.
+    pub fn link(&self, index: u32) -> Option<&Link> {
+        let links = &self.links[..self.nlinks];
+        links.binary_search_by_key(&index, |l| l.index).ok().map(|i| &links[i])
+    }
+
+    /// Every link, by index.
     pub fn links(&self) -> impl Iterator<Item = &Link> {
-        self.links.iter().flatten()
+        self.links[..self.nlinks].iter()
     }
 
     /// Every address.
     pub fn addresses(&self) -> impl Iterator<Item = &Address> {
-        self.addresses.iter().flatten()
+        self.addresses[..self.naddresses].iter()
     }
 
     /// Every default route.
@@ -255,26 +353,31 @@ impl State {
     }
 }
 
-/// Replaces the entry `same` finds, or fills a free slot.
-fn put<T: Copy>(
-    table: &mut [Option<T>],
-    value: T,
-    same: impl Fn(&T) -> bool,
-    what: &'static str,
-) -> Result<(), Error> {
-    if let Some(slot) = table.iter_mut().find(|s| s.as_ref().is_some_and(&same)) {
-        *slot = Some(value);
-        return Ok(());
-    }
-    let free = table.iter_mut().find(|s| s.is_none()).ok_or(Error::TableFull(what))?;
-    *free = Some(value);
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use core::net::Ipv4Addr;
+
+    #[test]
+    fn the_prefix_is_part_of_an_address_and_ages_survive_a_redump() {
+        let mut s = std::boxed::Box::new(State::new());
+        let ip = IpAddr::V4(Ipv4Addr::new(10, 7, 0, 2));
+        s.set_address(Address::new(2, ip, 16, 0)).unwrap();
+        s.set_address(Address::new(2, ip, 24, 0)).unwrap();
+        s.remove_address(2, ip, 24);
+        assert_eq!(s.addresses().map(|a| a.prefix_len).collect::<std::vec::Vec<_>>(), [16]);
+        let b = IpAddr::V4(Ipv4Addr::new(10, 8, 0, 2));
+        s.set_address(Address::new(3, b, 24, 0)).unwrap();
+        // A re-dump meets the addresses in another order.
+        let mut fresh = std::boxed::Box::new(State::new());
+        fresh.set_address(Address::new(3, b, 24, 0)).unwrap();
+        fresh.set_address(Address::new(4, b, 24, 0)).unwrap();
+        fresh.set_address(Address::new(2, ip, 16, 0)).unwrap();
+        fresh.carry_ages(&s);
+        let age = |s: &State, i: u32| s.addresses().find(|a| a.ifindex == i).unwrap().age;
+        assert_eq!((age(&fresh, 2), age(&fresh, 3)), (age(&s, 2), age(&s, 3)));
+        assert!(age(&fresh, 4) > age(&s, 3), "a newcomer is the youngest");
+    }
 
     #[test]
     fn updates_are_idempotent_and_keep_age() {
@@ -287,6 +390,8 @@ mod tests {
         assert_eq!(ages, [(2, 1, 0), (3, 2, 0)]);
         s.remove_link(2);
         assert_eq!(s.addresses().count(), 1);
+        s.remove_address(3, ip, 24);
+        assert_eq!(s.addresses().count(), 0);
         s.add_route(DefaultRoute::v4(254, 3)).unwrap();
         s.add_route(DefaultRoute::v4(254, 3)).unwrap();
         assert_eq!(s.routes().count(), 1);
@@ -297,11 +402,17 @@ mod tests {
 
     #[test]
     fn a_full_table_is_an_error() {
-        let mut s = State::new();
-        for i in 0..MAX_LINKS as u32 {
+        let mut s = std::boxed::Box::new(State::new());
+        for i in (0..MAX_LINKS as u32).rev() {
             s.set_link(Link::new(i + 1, "x", 0)).unwrap();
         }
-        assert_eq!(s.set_link(Link::new(999, "y", 0)), Err(Error::TableFull("links")));
+        assert!(s.links().map(|l| l.index).eq(1..=MAX_LINKS as u32), "sorted by index");
+        assert_eq!(s.overflowed(), None);
+        assert_eq!(s.set_link(Link::new(9999, "y", 0)), Err(Error::TableFull("links")));
+        assert_eq!(s.overflowed(), Some("links"));
         s.set_link(Link::new(1, "renamed", 0)).unwrap();
+        assert_eq!(s.link(1).unwrap().name.as_bytes(), b"renamed");
+        s.remove_link(5);
+        assert!(s.link(5).is_none() && s.link(6).is_some() && s.link(4).is_some());
     }
 }

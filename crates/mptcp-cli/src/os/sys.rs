@@ -888,6 +888,153 @@ pub fn stdout_kind() -> (bool, usize) {
     (terminal, block)
 }
 
+/// `endpoint follow`'s one-instance guard: a `SOCK_SEQPACKET` unix socket bound to the
+/// abstract name `name` (no file; the leading NUL is added here). Abstract names belong
+/// to the network namespace, so the guard is per namespace, and the kernel releases it
+/// when the last descriptor closes: at any death, `kill -9` included. `EADDRINUSE`
+/// when another process holds it.
+pub fn bind_abstract(name: &[u8]) -> io::Result<Fd> {
+    // SAFETY: socket(2) makes a new descriptor or fails.
+    let fd = unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_SEQPACKET | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return Err(io::Error(errno()));
+    }
+    let fd = Fd(fd);
+    // SAFETY: all-zero is a valid `sockaddr_un`.
+    let mut sa: libc::sockaddr_un = unsafe { zeroed() };
+    sa.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    let room = sa.sun_path.len() - 1;
+    if name.len() > room {
+        return Err(io::Error(libc::ENAMETOOLONG));
+    }
+    for (d, s) in sa.sun_path[1..].iter_mut().zip(name) {
+        *d = *s as libc::c_char;
+    }
+    let len = core::mem::size_of::<libc::sa_family_t>() + 1 + name.len();
+    // SAFETY: `sa` is a valid `sockaddr_un` of at least `len` bytes for the call.
+    let rc = unsafe { libc::bind(fd.0, (&raw const sa).cast(), len as libc::socklen_t) };
+    if rc < 0 { Err(io::Error(errno())) } else { Ok(fd) }
+}
+
+/// The device and inode of the calling process's network namespace
+/// (`/proc/self/ns/net`): what names it while it exists.
+pub fn netns_id() -> io::Result<(u64, u64)> {
+    // SAFETY: all-zero is a valid `stat`; stat(2) fills it or fails.
+    let mut st: libc::stat = unsafe { zeroed() };
+    // SAFETY: the path is NUL-terminated and `st` is valid and writable for the call.
+    let rc = unsafe { libc::stat(c"/proc/self/ns/net".as_ptr(), &raw mut st) };
+    if rc < 0 { Err(io::Error(errno())) } else { Ok((st.st_dev as u64, st.st_ino as u64)) }
+}
+
+/// A NUL-terminated copy of `path`.
+fn c_path(path: &str) -> io::Result<Vec<u8>> {
+    if path.as_bytes().contains(&0) {
+        return Err(io::Error(libc::EINVAL));
+    }
+    let mut c = Vec::with_capacity(path.len() + 1);
+    c.extend_from_slice(path.as_bytes());
+    c.push(0);
+    Ok(c)
+}
+
+/// Replaces the file at `path` with `data` atomically: written to `PATH.tmp` (mode
+/// 0600), synced, then renamed over `path`, so a reader (or a restart after `kill -9`)
+/// sees the old or the new content, never a mix. The directory above is made (0700)
+/// when missing.
+pub fn write_file_atomic(path: &str, data: &[u8]) -> io::Result<()> {
+    if let Some(dir) = path.rfind('/').map(|i| &path[..i]).filter(|d| !d.is_empty()) {
+        let c = c_path(dir)?;
+        // SAFETY: `c` is NUL-terminated and outlives the call.
+        let rc = unsafe { libc::mkdir(c.as_ptr().cast(), 0o700) };
+        if rc < 0 && errno() != libc::EEXIST {
+            return Err(io::Error(errno()));
+        }
+    }
+    let mut tmp = String::with_capacity(path.len() + 4);
+    tmp.push_str(path);
+    tmp.push_str(".tmp");
+    let ct = c_path(&tmp)?;
+    let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC | libc::O_CLOEXEC;
+    // SAFETY: `ct` is NUL-terminated and outlives the call.
+    let fd = unsafe { libc::open(ct.as_ptr().cast(), flags, 0o600) };
+    if fd < 0 {
+        return Err(io::Error(errno()));
+    }
+    let fd = Fd(fd);
+    fd.write_all(data)?;
+    // SAFETY: fsync on a descriptor we own.
+    if unsafe { libc::fsync(fd.0) } < 0 {
+        return Err(io::Error(errno()));
+    }
+    drop(fd);
+    let cp = c_path(path)?;
+    // SAFETY: both paths are NUL-terminated and outlive the call.
+    let rc = unsafe { libc::rename(ct.as_ptr().cast(), cp.as_ptr().cast()) };
+    if rc < 0 { Err(io::Error(errno())) } else { Ok(()) }
+}
+
+/// Removes the file at `path` (`ENOENT` when there is none).
+pub fn remove_file(path: &str) -> io::Result<()> {
+    let c = c_path(path)?;
+    // SAFETY: `c` is NUL-terminated and outlives the call.
+    let rc = unsafe { libc::unlink(c.as_ptr().cast()) };
+    if rc < 0 { Err(io::Error(errno())) } else { Ok(()) }
+}
+
+/// Ignores SIGPIPE for the rest of the process: a log reader that went away is an
+/// `EPIPE` error on the write, not the end of `endpoint follow`.
+pub fn ignore_sigpipe() {
+    // SAFETY: SIG_IGN for SIGPIPE changes no memory; signal(2) is always safe to call.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+}
+
+/// Makes writes to standard output fail with `EAGAIN` instead of blocking, when it is
+/// a pipe or a socket (a terminal or a file is left as it is: its open file description
+/// is often shared with the shell). Whether it did.
+pub fn stdout_nonblocking() -> bool {
+    // SAFETY: all-zero is a valid `stat`; fstat fills it or fails.
+    let mut st: libc::stat = unsafe { zeroed() };
+    // SAFETY: `st` is valid and writable for the call.
+    let rc = unsafe { libc::fstat(1, &raw mut st) };
+    let kind = st.st_mode & libc::S_IFMT;
+    if rc < 0 || (kind != libc::S_IFIFO && kind != libc::S_IFSOCK) {
+        return false;
+    }
+    // SAFETY: plain fcntl calls on standard output, which stays open.
+    let rc = unsafe {
+        let flags = libc::fcntl(1, libc::F_GETFL);
+        libc::fcntl(1, libc::F_SETFL, flags | libc::O_NONBLOCK)
+    };
+    rc >= 0
+}
+
+/// One `write(2)` of `data` to `fd`, retried on `EINTR`: how many bytes went.
+pub fn write_once(fd: i32, data: &[u8]) -> io::Result<usize> {
+    loop {
+        // SAFETY: the pointer and length describe `data`, which outlives the call.
+        let n = unsafe { libc::write(fd, data.as_ptr().cast(), data.len()) };
+        if n >= 0 {
+            return Ok(n as usize);
+        }
+        match errno() {
+            libc::EINTR => continue,
+            e => return Err(io::Error(e)),
+        }
+    }
+}
+
+impl Instant {
+    /// The instant `d` after this one.
+    pub fn after(&self, d: Duration) -> Instant {
+        Instant(self.0.saturating_add(d))
+    }
+
+    /// Time from `earlier` to this instant (zero when `earlier` is later).
+    pub fn since(&self, earlier: Instant) -> Duration {
+        self.0.saturating_sub(earlier.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

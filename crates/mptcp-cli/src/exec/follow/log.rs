@@ -1,17 +1,25 @@
 //! One line per decision, as text or (`-j`) one JSON object per line, with a timestamp
-//! first when asked (`-t`). Written into the output buffer: nothing allocates.
+//! first when asked (`-t`); interface names escaped (`\xNN`) in text. Lines wait in a
+//! buffer of [`LOG_BUF`] bytes (allocated at start; nothing allocates per line) and
+//! leave it without ever blocking a decision: standard output is non-blocking when it
+//! is a pipe or a socket, a full buffer drops (and counts) the newest lines, a reader
+//! that went away (`EPIPE`, SIGPIPE ignored) drops all, and a note says how many were
+//! dropped once the reader keeps up again.
 
 use crate::os::io::Write;
 use core::fmt;
 use core::net::IpAddr;
 
-use mptcp_follow::{Endpoint, FLAG_WORDS, State};
+use mptcp_follow::{Endpoint, FLAG_WORDS, IfName, State};
 
 use crate::os::sys;
+use crate::prelude::*;
 use crate::print::addr::Display;
 use crate::print::json::JsonWriter;
-use crate::print::out::Out;
 use crate::print::timefmt::{self, LocalTime};
+
+/// Bytes of log lines kept while the reader is slow (about 500 lines).
+pub const LOG_BUF: usize = 64 * 1024;
 
 /// What a line says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +32,10 @@ pub enum Action {
     AddRefused,
     /// The kernel refused a delete.
     DeleteRefused,
+    /// An endpoint's flags are (being) changed in place.
+    Change,
+    /// The kernel refused a flag change.
+    ChangeRefused,
     /// An address qualifies but waits for a free slot.
     Wait,
     /// An address gets no endpoint.
@@ -37,6 +49,8 @@ impl Action {
             Action::Delete => "delete",
             Action::AddRefused => "add-refused",
             Action::DeleteRefused => "delete-refused",
+            Action::Change => "change",
+            Action::ChangeRefused => "change-refused",
             Action::Wait => "wait",
             Action::Skip => "skip",
         }
@@ -44,9 +58,13 @@ impl Action {
 }
 
 /// Where lines go and how they look.
-pub struct Log<'o> {
-    /// The output buffer.
-    pub out: &'o mut Out,
+pub struct Log {
+    /// Lines not yet written.
+    buf: Vec<u8>,
+    /// Lines dropped since the last note about it.
+    dropped: u64,
+    /// The reader has gone (`EPIPE` or another write error): every line is dropped.
+    closed: bool,
     /// `-j`.
     pub json: bool,
     /// `-t`.
@@ -62,8 +80,8 @@ pub struct Subject<'s> {
     pub ip: IpAddr,
     /// The endpoint id, once it has one.
     pub id: Option<u8>,
-    /// The interface name (empty when unknown).
-    pub dev: &'s str,
+    /// The interface name (`None` when unknown).
+    pub dev: Option<&'s IfName>,
     /// Endpoint flags (0 for none).
     pub flags: u32,
     /// Port (0 for none).
@@ -88,26 +106,92 @@ impl<'s> Subject<'s> {
     }
 }
 
-/// The name of interface `ifindex` in `state`, or empty.
-pub fn dev_name(state: &State, ifindex: u32) -> &str {
-    state.link(ifindex).map_or("", |l| l.name.as_str())
+/// The name of interface `ifindex` in `state`, if known.
+pub fn dev_name(state: &State, ifindex: u32) -> Option<&IfName> {
+    state.link(ifindex).map(|l| &l.name).filter(|n| !n.as_bytes().is_empty())
 }
 
-impl Log<'_> {
+impl Log {
+    /// A log with its buffer; standard output turns non-blocking for the long-running
+    /// mode (`follow`).
+    pub fn new(json: bool, timestamps: bool, dry_run: bool, follow: bool) -> Log {
+        if follow {
+            sys::ignore_sigpipe();
+            sys::stdout_nonblocking();
+        }
+        // Room for one line past the limit: a line is written, then kept or taken out.
+        let buf = Vec::with_capacity(LOG_BUF + 4096);
+        Log { buf, dropped: 0, closed: false, json, timestamps, dry_run }
+    }
+
     /// `ACTION ADDRESS [id ID] [dev NAME] [FLAGS…] [port P] (REASON)`.
     pub fn line(&mut self, action: Action, s: &Subject<'_>, reason: fmt::Arguments<'_>) {
         let now = self.timestamps.then(sys::now_local);
+        let mark = self.buf.len();
         if self.json {
             self.json_line(action, s, reason, now.as_ref());
         } else {
             self.text_line(action, s, reason, now.as_ref());
         }
+        self.keep_or_drop(mark);
     }
 
     /// A line about the mode itself: `note TEXT`.
     pub fn note(&mut self, text: fmt::Arguments<'_>) {
+        let mark = self.buf.len();
+        self.note_line(text);
+        self.keep_or_drop(mark);
+    }
+
+    /// Lines dropped so far (full buffer or a reader gone) and not yet noted.
+    #[cfg(test)]
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// Whether lines wait for the reader.
+    pub fn is_pending(&self) -> bool {
+        !self.buf.is_empty()
+    }
+
+    /// Keeps the line written from `mark` on when the buffer has room and the reader
+    /// is there; otherwise takes it out again and counts it.
+    fn keep_or_drop(&mut self, mark: usize) {
+        if self.closed || self.buf.len() > LOG_BUF {
+            self.buf.truncate(mark);
+            self.dropped += 1;
+        }
+    }
+
+    /// Writes what waits, as far as the reader takes it now (never blocks when standard
+    /// output is a pipe or a socket). Once all went and lines were dropped, a note
+    /// says how many.
+    pub fn flush(&mut self) {
+        while !self.buf.is_empty() && !self.closed {
+            match sys::write_once(1, &self.buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    self.buf.drain(..n);
+                }
+                Err(e) if e.0 == libc::EAGAIN => return,
+                Err(_) => {
+                    self.closed = true;
+                    self.buf.clear();
+                }
+            }
+        }
+        if self.buf.is_empty() && self.dropped > 0 && !self.closed {
+            let n = core::mem::take(&mut self.dropped);
+            self.note_line(format_args!(
+                "{n} log line(s) dropped: the log reader was too slow (decisions went on)"
+            ));
+            self.flush();
+        }
+    }
+
+    fn note_line(&mut self, text: fmt::Arguments<'_>) {
         let now = self.timestamps.then(sys::now_local);
-        let w = &mut self.out.w;
+        let w = &mut self.buf;
         if self.json {
             let mut j = JsonWriter::new(false);
             j.start_object(w);
@@ -133,19 +217,19 @@ impl Log<'_> {
         reason: fmt::Arguments<'_>,
         now: Option<&LocalTime>,
     ) {
-        let w = &mut self.out.w;
+        let w = &mut self.buf;
         if let Some(t) = now {
             let _ = write!(w, "[{}] ", timefmt::short(t));
         }
-        if self.dry_run && matches!(action, Action::Add | Action::Delete) {
+        if self.dry_run && matches!(action, Action::Add | Action::Delete | Action::Change) {
             let _ = w.write_all(b"would ");
         }
         let _ = write!(w, "{} {}", action.word(), Display(s.ip));
         if let Some(id) = s.id {
             let _ = write!(w, " id {id}");
         }
-        if !s.dev.is_empty() {
-            let _ = write!(w, " dev {}", s.dev);
+        if let Some(dev) = s.dev {
+            let _ = write!(w, " dev {}", dev.escaped());
         }
         for (name, bit) in FLAG_WORDS {
             if s.flags & bit != 0 {
@@ -165,7 +249,7 @@ impl Log<'_> {
         reason: fmt::Arguments<'_>,
         now: Option<&LocalTime>,
     ) {
-        let w = &mut self.out.w;
+        let w = &mut self.buf;
         let mut j = JsonWriter::new(false);
         j.start_object(w);
         if let Some(t) = now {
@@ -179,8 +263,10 @@ impl Log<'_> {
         if let Some(id) = s.id {
             j.uint(w, "id", id.into());
         }
-        if !s.dev.is_empty() {
-            j.string(w, "dev", s.dev);
+        match s.dev.map(|d| (d, d.as_str())) {
+            Some((_, Some(text))) => j.string(w, "dev", text),
+            Some((raw, None)) => j.string_fmt(w, "dev", format_args!("{}", raw.escaped())),
+            None => {}
         }
         for (name, bit) in FLAG_WORDS {
             if s.flags & bit != 0 {
@@ -202,15 +288,38 @@ mod tests {
     use mptcp_follow::Link;
 
     fn text(json: bool, dry_run: bool) -> String {
-        let mut out = Out::new(false, false, None, false);
-        let mut state = State::new();
+        let mut state = Box::new(State::new());
         state.set_link(Link::new(2, "wan\"0", Link::UP_WITH_CARRIER)).unwrap();
         let e =
             Endpoint { id: 200, ip: "10.0.0.1".parse().unwrap(), ifindex: 2, flags: 3, port: 0 };
-        let mut log = Log { out: &mut out, json, timestamps: false, dry_run };
+        let mut log = Log::new(json, false, dry_run, false);
         log.line(Action::Add, &Subject::endpoint(&e, &state), format_args!("start"));
         log.note(format_args!("limits: x"));
-        String::from_utf8(out.w.contents().to_vec()).unwrap()
+        String::from_utf8(log.buf.clone()).unwrap()
+    }
+
+    #[test]
+    fn names_are_escaped_and_a_full_buffer_drops_and_counts() {
+        let mut state = Box::new(State::new());
+        state.set_link(Link::from_bytes(2, b"lan\xff\x1b[2J", Link::UP_WITH_CARRIER)).unwrap();
+        let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        for json in [false, true] {
+            let mut log = Log::new(json, false, false, false);
+            log.line(Action::Skip, &Subject::address(ip, 2, &state), format_args!("x"));
+            let line = String::from_utf8(log.buf.clone()).unwrap();
+            // Text: `lan\xff\x1b[2J`; JSON: the same text, its backslashes escaped.
+            let want = if json { "lan\\\\xff\\\\x1b[2J" } else { "lan\\xff\\x1b[2J" };
+            assert!(line.contains(want) && !line.contains('\x1b'), "{line}");
+        }
+        let mut log = Log::new(false, false, false, false);
+        for _ in 0..LOG_BUF {
+            log.note(format_args!("0123456789"));
+        }
+        assert!(log.buf.len() <= LOG_BUF + 64 && log.dropped() > 0);
+        log.closed = true;
+        let before = log.dropped();
+        log.note(format_args!("x"));
+        assert_eq!(log.dropped(), before + 1);
     }
 
     #[test]

@@ -3,16 +3,25 @@
 //!
 //! The main thread reads route netlink and decides ([`mptcp_follow`] is the policy);
 //! two worker threads send the path-manager requests ([`worker`]), so the route socket
-//! is never left unread while a slow DEL_ADDR is in the kernel. Memory is fixed at
-//! start: the policy's tables, a 128 KiB receive buffer, the workers' 8 KiB buffers.
+//! is never left unread while a slow DEL_ADDR is in the kernel. One instance runs per
+//! namespace ([`record::guard`]); it touches only the endpoints its record says it made
+//! ([`record::Record`]). The kernel's table is the truth: any refusal, every SIGHUP and
+//! a periodic check read it again. A failed re-dump or a full table leaves the picture
+//! incomplete: nothing is deleted until it is whole again. Memory is fixed after start:
+//! the policy's tables (two, for re-dumps), a 128 KiB receive buffer, the workers' 8 KiB
+//! buffers, the log's 64 KiB.
 
 mod log;
 mod model;
+mod record;
 mod route;
 mod worker;
 
+use core::net::IpAddr;
+use core::time::Duration;
+
 use mptcp_follow::{
-    Desired, Endpoint, MAX_ENDPOINTS, Op, Rules, Skip, State, limits_warning, plan,
+    Desired, Endpoint, MAX_ENDPOINTS, Op, Owned, Rules, Skip, State, limits_warning, plan,
 };
 use mptcp_netlink::{KernelError, PathManager, RECV_BUF};
 
@@ -20,10 +29,11 @@ pub use crate::command::follow::{FollowArgs, Mode};
 use log::{Action, Log, Subject};
 use model::Model;
 use mptcp_follow::rtnl::Change;
+use record::{Record, RecordError};
 use route::Routes;
 use worker::{Job, MAX_TABLE, Outcome, Worker};
 
-use crate::os::sys;
+use crate::os::sys::{self, Instant};
 use crate::prelude::*;
 use crate::print::fail::say;
 use crate::print::out::Out;
@@ -32,14 +42,58 @@ use crate::print::out::Out;
 const REFUSED: u8 = 2;
 /// Exit status when a socket failed.
 const FAILED: u8 = 1;
+/// Exit status when another `endpoint follow` runs in the namespace.
+const RUNNING: u8 = 3;
+/// First wait before a failed route-netlink dump is tried again; it doubles up to
+/// [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_millis(100);
+/// Longest wait between two tries of a failed dump.
+const MAX_BACKOFF: Duration = Duration::from_secs(10);
 
 /// Runs `endpoint follow`. `json` and `timestamps` are `-j` and `-t`.
 pub fn run(args: &FollowArgs, out: &mut Out, json: bool, timestamps: bool) -> u8 {
+    out.flush();
     let rules = match args.all_rules() {
         Ok(r) => r,
         Err(e) => return e.0,
     };
     let follow = args.mode == Mode::Follow;
+    let dry_run = args.mode == Mode::DryRun;
+    // `once` changes the table too: it may not run beside a follower.
+    let guard = if dry_run {
+        None
+    } else {
+        match record::guard() {
+            Ok(g) => Some(g),
+            Err(libc::EADDRINUSE) => {
+                say(format_args!(
+                    "Error: another endpoint follow runs in this network namespace\n"
+                ));
+                return RUNNING;
+            }
+            Err(e) => {
+                say(format_args!(
+                    "Cannot take the one-instance guard: {}\n",
+                    crate::os::io::Error(e)
+                ));
+                return FAILED;
+            }
+        }
+    };
+    let path = match args.state.clone().map_or_else(Record::default_path, Ok) {
+        Ok(p) => p,
+        Err(e) => {
+            say(format_args!("Cannot name the ownership record: {e}\n"));
+            return FAILED;
+        }
+    };
+    let record = match Record::open(path.clone(), !dry_run) {
+        Ok(r) => r,
+        Err(e) => {
+            say(format_args!("Error: ownership record \"{path}\": {e}\n"));
+            return FAILED;
+        }
+    };
     let mut routes = match Routes::open(follow) {
         Ok(r) => r,
         Err(e) => {
@@ -48,24 +102,29 @@ pub fn run(args: &FollowArgs, out: &mut Out, json: bool, timestamps: bool) -> u8
         }
     };
     let mut rx = vec![0u8; route::SLOT * route::BATCH];
-    let mut state = State::new();
-    if let Err(e) = routes.dump_all(&mut state, &mut rx) {
+    let mut state = Box::new(State::new());
+    if let Err(e) = routes.dump_all(&mut state, &rules, &mut rx) {
         say(format_args!("Cannot read links, addresses and routes: {e}\n"));
         return FAILED;
     }
-    let dry_run = args.mode == Mode::DryRun;
-    let mut log = Log { out, json, timestamps, dry_run };
+    let mut log = Log::new(json, timestamps, dry_run, follow);
+    if let Some(what) = state.overflowed() {
+        log.note(format_args!(
+            "too many {what} to track: some were left out; nothing is deleted until there is room"
+        ));
+    }
     let status = if follow {
-        Follower::start(args, rules, state, routes, rx, &mut log)
+        Follower::start(args, rules, state, routes, rx, record, &mut log)
     } else {
-        once(rules, &state, &mut log)
+        once(rules, &state, record, &mut log)
     };
-    log.out.flush();
+    log.flush();
+    drop(guard);
     status
 }
 
 /// `once` and `dry-run`: one reconciliation on this thread.
-fn once(rules: Rules, state: &State, log: &mut Log<'_>) -> u8 {
+fn once(rules: Rules, state: &State, mut record: Record, log: &mut Log) -> u8 {
     let mut pm = match PathManager::open(vec![0u8; RECV_BUF]) {
         Ok(pm) => pm,
         Err(e) => {
@@ -82,19 +141,26 @@ fn once(rules: Rules, state: &State, log: &mut Log<'_>) -> u8 {
     };
     let mut model = Model::new();
     model.load(&table);
-    let mut actual =
-        [Endpoint { id: 0, ip: [0, 0, 0, 0].into(), ifindex: 0, flags: 0, port: 0 }; MAX_TABLE];
+    let mut actual = [NO_ENDPOINT; MAX_TABLE];
     let n = model.for_plan(&mut actual);
-    let desired = state.desired(&rules, &actual[..n]);
+    if let Err(e) = record.prune(&actual[..n]) {
+        log.note(format_args!("cannot write the ownership record {}: {e}", record.path()));
+    }
+    let owned = *record.owned();
+    let desired = state.desired(&rules, &actual[..n], &owned);
     warn_limits(&mut pm, &desired, log);
+    log_foreign(log, &desired, state, None);
     let mut ops = [Op::Nothing; 2 * MAX_TABLE];
-    let k = plan(&desired, &actual[..n], state, &rules, &mut ops);
+    let k = plan(&desired, &actual[..n], &owned, &mut ops);
+    let complete = state.overflowed().is_none();
     let mut status = 0;
     for op in &ops[..k] {
         let (e, job, action, reason) = match *op {
+            Op::Delete(_) if !complete => continue,
             Op::Delete(e) => {
                 (e, Job::Delete(e), Action::Delete, delete_reason(state, &rules, &desired, &e))
             }
+            Op::SetFlags(e) => (e, Job::SetFlags(e), Action::Change, "rule changed"),
             Op::Add(e) => (e, Job::Add(e), Action::Add, "start"),
             Op::Nothing => continue,
         };
@@ -102,7 +168,25 @@ fn once(rules: Rules, state: &State, log: &mut Log<'_>) -> u8 {
         if log.dry_run {
             continue;
         }
+        if let Job::Add(e) = job {
+            if let Err(err) = record.claim(&e) {
+                log.note(format_args!("cannot write the ownership record: {err}; not adding"));
+                status = FAILED;
+                continue;
+            }
+        }
         let outcome = worker::run(&mut pm, job);
+        let settled = match (&outcome, job) {
+            (Outcome::Done(_), Job::Delete(e)) => record.release(&e),
+            (Outcome::Refused(_, k), Job::Delete(e)) if k.errno == libc::ENOENT => {
+                record.release(&e)
+            }
+            (Outcome::Refused(..) | Outcome::Failed(..), Job::Add(e)) => record.release(&e),
+            _ => Ok(()),
+        };
+        if let Err(err) = settled {
+            log.note(format_args!("cannot write the ownership record: {err}"));
+        }
         if !matches!(outcome, Outcome::Done(_)) {
             report(log, &outcome, state);
             status = REFUSED;
@@ -112,31 +196,61 @@ fn once(rules: Rules, state: &State, log: &mut Log<'_>) -> u8 {
     status
 }
 
+const NO_ENDPOINT: Endpoint = Endpoint {
+    id: 0,
+    ip: IpAddr::V4(core::net::Ipv4Addr::UNSPECIFIED),
+    ifindex: 0,
+    flags: 0,
+    port: 0,
+};
+
+/// Whether the picture of links, addresses and routes is whole, and when a failed
+/// re-dump is tried again.
+struct Picture {
+    /// A full re-dump is due (lost notifications, a renamed link, room freed in a full
+    /// table, SIGHUP).
+    want_all: bool,
+    /// A re-dump of the routes is due (a change that flushes routes silently).
+    want_routes: bool,
+    /// The last re-dump failed: the picture is old, so nothing is deleted.
+    failed: bool,
+    /// When the next try may run.
+    retry_at: Option<Instant>,
+    backoff: Duration,
+}
+
 /// The long-running mode's state.
-struct Follower<'a, 'o> {
+struct Follower<'a> {
     rules: Rules,
-    state: State,
+    state: Box<State>,
+    /// The state a re-dump fills; swapped in only when the dump succeeded.
+    spare: Box<State>,
     routes: Routes,
     rx: Vec<u8>,
     model: Model,
+    record: Record,
     adder: Worker,
     deleter: Worker,
     wake: sys::Fd,
-    log: &'a mut Log<'o>,
+    log: &'a mut Log,
     args: &'a FollowArgs,
     started: bool,
-    waiting: Option<(usize, Option<core::net::IpAddr>)>,
+    waiting: Option<(usize, Option<IpAddr>)>,
+    foreign: [Option<(IpAddr, u8)>; MAX_ENDPOINTS],
+    picture: Picture,
+    next_check: Option<Instant>,
     pm: PathManager<Vec<u8>>,
 }
 
-impl<'a, 'o> Follower<'a, 'o> {
+impl<'a> Follower<'a> {
     fn start(
         args: &'a FollowArgs,
         rules: Rules,
-        state: State,
+        state: Box<State>,
         routes: Routes,
         rx: Vec<u8>,
-        log: &'a mut Log<'o>,
+        record: Record,
+        log: &'a mut Log,
     ) -> u8 {
         let opened = (|| {
             let (wake, wake_tx) = sys::socket_pair().ok()?;
@@ -158,9 +272,11 @@ impl<'a, 'o> Follower<'a, 'o> {
         let mut f = Follower {
             rules,
             state,
+            spare: Box::new(State::new()),
             routes,
             rx,
             model: Model::new(),
+            record,
             adder,
             deleter,
             wake,
@@ -168,8 +284,18 @@ impl<'a, 'o> Follower<'a, 'o> {
             args,
             started: false,
             waiting: None,
+            foreign: [None; MAX_ENDPOINTS],
+            picture: Picture {
+                want_all: false,
+                want_routes: false,
+                failed: false,
+                retry_at: None,
+                backoff: FIRST_BACKOFF,
+            },
+            next_check: None,
             pm,
         };
+        f.schedule_check();
         f.log.note(format_args!(
             "following {} rules, {} links, {} addresses",
             f.rules.len(),
@@ -177,6 +303,11 @@ impl<'a, 'o> Follower<'a, 'o> {
             f.state.addresses().count()
         ));
         f.run()
+    }
+
+    fn schedule_check(&mut self) {
+        self.next_check = (self.args.check > 0)
+            .then(|| Instant::now().after(Duration::from_secs(self.args.check.into())));
     }
 
     fn run(&mut self) -> u8 {
@@ -187,10 +318,17 @@ impl<'a, 'o> Follower<'a, 'o> {
             if sys::take_reload() {
                 self.reload();
             }
+            self.redump();
+            if self.next_check.is_some_and(|t| t <= Instant::now()) {
+                // Drift made by hand (a deleted, flushed or changed endpoint) shows in
+                // the table: read it, and the plan repairs it.
+                self.model.want_dump = true;
+                self.schedule_check();
+            }
             self.decide();
-            self.log.out.flush();
+            self.log.flush();
             let fds = [self.routes.fd(), self.wake.raw(), self.adder.fd(), self.deleter.fd()];
-            let ready = match sys::poll_readable(fds, -1) {
+            let ready = match sys::poll_readable(fds, self.timeout_ms()) {
                 Ok(r) => r,
                 Err(e) => {
                     say(format_args!("poll: {e}\n"));
@@ -218,16 +356,36 @@ impl<'a, 'o> Follower<'a, 'o> {
         self.stop()
     }
 
+    /// How long `poll` may wait: until the next check or retry, briefly while log lines
+    /// wait for a slow reader, else for ever.
+    fn timeout_ms(&self) -> i32 {
+        let now = Instant::now();
+        let mut wait: Option<Duration> = None;
+        let mut until = |t: Option<Instant>| {
+            if let Some(t) = t {
+                let d = t.since(now);
+                wait = Some(wait.map_or(d, |w| w.min(d)));
+            }
+        };
+        until(self.next_check);
+        if self.picture.want_all || self.picture.want_routes {
+            until(self.picture.retry_at.or(Some(now)));
+        }
+        if self.log.is_pending() {
+            until(Some(now.after(Duration::from_millis(50))));
+        }
+        wait.map_or(-1, |d| d.as_millis().min(i32::MAX as u128) as i32)
+    }
+
     /// Takes what route netlink queued (a bounded number of batches, so decisions are
     /// not starved by a storm).
     fn read_routes(&mut self) {
-        let mut stale_routes = false;
         for _ in 0..8 {
-            let Follower { routes, state, rx, model, log, .. } = self;
+            let Follower { routes, state, rx, model, log, picture, .. } = self;
             let rules = &self.rules;
-            let got = routes.take(state, rx, |st, change| {
-                stale_routes |= route::flushes_routes(st, change);
-                note_change(log, model, st, rules, change);
+            let got = routes.take(state, rules, rx, |st, change| {
+                picture.want_routes |= route::flushes_routes(st, change);
+                note_change(log, model, picture, st, rules, change);
             });
             match got {
                 Ok(true) => continue,
@@ -238,24 +396,74 @@ impl<'a, 'o> Follower<'a, 'o> {
                     ));
                     // What is still queued is older than the dump: drop it first.
                     self.routes.discard_queued(&mut self.rx);
-                    if let Err(e) = self.routes.dump_all(&mut self.state, &mut self.rx) {
-                        say(format_args!("Cannot read links, addresses and routes: {e}\n"));
-                    }
+                    self.picture.want_all = true;
                     self.model.want_dump = true;
                     self.model.forget_refusals(None);
                     return;
                 }
                 Err(e) => {
-                    say(format_args!("route netlink: {e}\n"));
+                    self.log.note(format_args!("route netlink: {e}"));
                     return;
                 }
             }
         }
-        if stale_routes {
-            if let Err(e) = self.routes.dump_routes(&mut self.state, &mut self.rx) {
-                say(format_args!("Cannot read routes: {e}\n"));
+    }
+
+    /// Runs a re-dump that is due, into the spare state: the picture changes only when
+    /// it succeeded. A failure keeps the old picture, marks it incomplete (nothing is
+    /// deleted meanwhile) and is tried again after a growing pause.
+    fn redump(&mut self) {
+        let p = &mut self.picture;
+        if !(p.want_all || p.want_routes) || p.retry_at.is_some_and(|t| t > Instant::now()) {
+            return;
+        }
+        let all = p.want_all;
+        let got = if all {
+            self.routes.dump_all(&mut self.spare, &self.rules, &mut self.rx)
+        } else {
+            self.routes.dump_routes(&mut self.spare, &self.rules, &mut self.rx)
+        };
+        let what = if all { "links, addresses and routes" } else { "routes" };
+        match got {
+            Ok(()) => {
+                if all {
+                    self.spare.carry_ages(&self.state);
+                    core::mem::swap(&mut self.state, &mut self.spare);
+                    if let Some(t) = self.state.overflowed() {
+                        self.log.note(format_args!(
+                            "too many {t} to track: some were left out; nothing is deleted until there is room"
+                        ));
+                    }
+                } else {
+                    self.state.take_routes(&self.spare);
+                }
+                let p = &mut self.picture;
+                if p.failed {
+                    self.log.note(format_args!("read the {what} again: the picture is whole"));
+                }
+                let p = &mut self.picture;
+                p.want_all = false;
+                p.want_routes = false;
+                p.failed = false;
+                p.retry_at = None;
+                p.backoff = FIRST_BACKOFF;
+            }
+            Err(e) => {
+                let p = &mut self.picture;
+                p.failed = true;
+                p.retry_at = Some(Instant::now().after(p.backoff));
+                let ms = p.backoff.as_millis();
+                p.backoff = (p.backoff * 2).min(MAX_BACKOFF);
+                self.log.note(format_args!(
+                    "cannot read the {what}: {e}; keeping the last picture, deleting nothing, trying again in {ms} ms"
+                ));
             }
         }
+    }
+
+    /// Whether the picture is whole: no failed re-dump, no full table.
+    fn complete(&self) -> bool {
+        !self.picture.failed && self.state.overflowed().is_none()
     }
 
     /// Plans and hands requests to idle workers.
@@ -272,19 +480,23 @@ impl<'a, 'o> Follower<'a, 'o> {
         if !self.model.known || self.model.dumping {
             return;
         }
-        let mut actual =
-            [Endpoint { id: 0, ip: [0, 0, 0, 0].into(), ifindex: 0, flags: 0, port: 0 }; MAX_TABLE];
+        let mut actual = [NO_ENDPOINT; MAX_TABLE];
         let n = self.model.for_plan(&mut actual);
-        let desired = self.state.desired(&self.rules, &actual[..n]);
+        let owned: Owned = *self.record.owned();
+        let desired = self.state.desired(&self.rules, &actual[..n], &owned);
         if !self.started {
             self.started = true;
             warn_limits(&mut self.pm, &desired, self.log);
         }
+        log_foreign(self.log, &desired, &self.state, Some(&mut self.foreign));
         let mut ops = [Op::Nothing; 2 * MAX_TABLE];
-        let k = plan(&desired, &actual[..n], &self.state, &self.rules, &mut ops);
+        let k = plan(&desired, &actual[..n], &owned, &mut ops);
+        let complete = self.complete();
         for op in &ops[..k] {
             match *op {
-                Op::Delete(e) if !self.deleter.is_busy() && !self.model.is_pending(e.id) => {
+                Op::Delete(e)
+                    if complete && !self.deleter.is_busy() && !self.model.is_pending(e.id) =>
+                {
                     let reason = delete_reason(&self.state, &self.rules, &desired, &e);
                     self.log.line(
                         Action::Delete,
@@ -294,6 +506,15 @@ impl<'a, 'o> Follower<'a, 'o> {
                     self.model.begin_delete(e.id);
                     self.deleter.send(Job::Delete(e));
                 }
+                Op::SetFlags(e) if !self.deleter.is_busy() && !self.model.is_pending(e.id) => {
+                    self.log.line(
+                        Action::Change,
+                        &Subject::endpoint(&e, &self.state),
+                        format_args!("flags changed in place"),
+                    );
+                    self.model.begin_change(e);
+                    self.deleter.send(Job::SetFlags(e));
+                }
                 Op::Add(mut e) => {
                     let ok = !self.adder.is_busy()
                         && self.model.occupied() < MAX_ENDPOINTS
@@ -301,6 +522,16 @@ impl<'a, 'o> Follower<'a, 'o> {
                         && !self.model.is_refused(e.ip, e.ifindex);
                     let Some(id) = self.model.free_id().filter(|_| ok) else { continue };
                     e.id = id;
+                    // The record first: killed after the request, a restart still
+                    // knows the endpoint as its own.
+                    if let Err(err) = self.record.claim(&e) {
+                        self.log.note(format_args!(
+                            "cannot write the ownership record {}: {err}; not adding",
+                            self.record.path()
+                        ));
+                        self.model.refuse(e.ip, e.ifindex);
+                        continue;
+                    }
                     self.log.line(
                         Action::Add,
                         &Subject::endpoint(&e, &self.state),
@@ -324,69 +555,94 @@ impl<'a, 'o> Follower<'a, 'o> {
         log_waiting(self.log, &desired, &self.state, Some(&mut self.waiting));
     }
 
-    /// Takes a worker's outcome into the model.
+    /// Takes a worker's outcome into the model and the record.
     fn finished(&mut self, outcome: Outcome) {
-        match outcome {
+        let settled = match outcome {
             Outcome::Table(t) => {
                 self.model.load(&t);
+                let mut actual = [NO_ENDPOINT; MAX_TABLE];
+                let n = self.model.for_plan(&mut actual);
+                self.record.prune(&actual[..n])
             }
             Outcome::Done(Job::Add(e)) => {
                 self.model.settle(e.id);
+                Ok(())
+            }
+            Outcome::Done(Job::SetFlags(e)) => {
+                self.model.settle_change(e);
+                Ok(())
             }
             Outcome::Done(Job::Delete(e)) => {
                 self.model.remove(e.id);
+                self.record.release(&e)
             }
             Outcome::Refused(Job::Delete(e), k) if k.errno == libc::ENOENT => {
                 self.model.remove(e.id);
+                self.model.want_dump = true;
+                self.record.release(&e)
             }
             Outcome::Refused(job, k) => {
                 report(self.log, &outcome, &self.state);
-                self.job_failed(job, Some(&k));
+                self.job_failed(job, Some(&k))
             }
             Outcome::Failed(job, _) => {
                 report(self.log, &outcome, &self.state);
-                self.job_failed(job, None);
+                self.job_failed(job, None)
             }
-            Outcome::Done(Job::Dump) => {}
+            Outcome::Done(Job::Dump) => Ok(()),
+        };
+        if let Err(e) = settled {
+            self.log.note(format_args!(
+                "cannot write the ownership record {}: {e}",
+                self.record.path()
+            ));
         }
     }
 
-    fn job_failed(&mut self, job: Job, k: Option<&KernelError>) {
-        match job {
+    fn job_failed(&mut self, job: Job, k: Option<&KernelError>) -> Result<(), RecordError> {
+        let settled = match job {
             Job::Add(e) => {
                 self.model.remove(e.id);
                 self.model.refuse(e.ip, e.ifindex);
+                self.record.release(&e)
             }
-            Job::Delete(e) => {
+            Job::Delete(e) | Job::SetFlags(e) => {
                 self.model.settle(e.id);
+                Ok(())
             }
             Job::Dump => {
                 self.model.dumping = false;
+                Ok(())
             }
-        }
-        // Someone else changed the table (a full table, a duplicate, a missing id):
-        // read it again before the next decision.
-        if k.is_some_and(|k| {
-            matches!(k.errno, libc::EEXIST | libc::ERANGE | libc::ENOENT | libc::EINVAL)
-        }) {
+        };
+        // Any refusal (EBUSY, EEXIST, ERANGE, one never seen before): the table is not
+        // what this process believed. Read it again and plan on what is there; a
+        // refusal the new table does not explain is not retried until something changes.
+        if k.is_some() && job != Job::Dump {
             self.model.want_dump = true;
         }
+        settled
     }
 
+    /// SIGHUP: the config again, and every table read afresh (the rules decide which
+    /// links are kept, and the endpoint table may have drifted).
     fn reload(&mut self) {
         match self.args.all_rules() {
             Ok(r) => {
                 self.rules = r;
-                self.model.forget_refusals(None);
                 self.started = false;
                 self.log.note(format_args!("config reloaded: {} rules", self.rules.len()));
             }
             Err(_) => self.log.note(format_args!("config not reloaded: the old rules stay")),
         }
+        self.model.forget_refusals(None);
+        self.model.want_dump = true;
+        self.picture.want_all = true;
+        self.picture.retry_at = None;
     }
 
     /// After a stop signal: finish what is in flight, and with `cleanup` delete every
-    /// endpoint this mode owns.
+    /// endpoint the record says this mode made.
     fn stop(&mut self) -> u8 {
         self.adder.stop();
         self.deleter.stop();
@@ -398,7 +654,7 @@ impl<'a, 'o> Follower<'a, 'o> {
             let mut table = worker::run(&mut self.pm, Job::Dump);
             if let Outcome::Table(t) = &mut table {
                 for e in t.endpoints.iter().flatten() {
-                    if !self.state.owns(&self.rules, e) {
+                    if !self.record.owned().owns(e) {
                         continue;
                     }
                     self.log.line(
@@ -407,11 +663,19 @@ impl<'a, 'o> Follower<'a, 'o> {
                         format_args!("cleanup"),
                     );
                     let outcome = worker::run(&mut self.pm, Job::Delete(*e));
-                    if !matches!(outcome, Outcome::Done(_)) {
+                    let gone = match &outcome {
+                        Outcome::Done(_) => true,
+                        Outcome::Refused(_, k) => k.errno == libc::ENOENT,
+                        _ => false,
+                    };
+                    if gone {
+                        let _ = self.record.release(e);
+                    } else {
                         report(self.log, &outcome, &self.state);
                         status = REFUSED;
                     }
                 }
+                let _ = self.record.prune(&[]);
             } else {
                 report(self.log, &table, &self.state);
                 status = FAILED;
@@ -423,8 +687,21 @@ impl<'a, 'o> Follower<'a, 'o> {
 }
 
 /// Logs what a route notification changed when it is a decision: an address that gets
-/// no endpoint, and why. Also forgets refusals of an address that changed.
-fn note_change(log: &mut Log<'_>, model: &mut Model, state: &State, rules: &Rules, change: Change) {
+/// no endpoint, and why. Also forgets refusals of an address that changed, and asks for
+/// a re-dump where the notification alone cannot tell (a renamed link became usable,
+/// room freed in a full table).
+fn note_change(
+    log: &mut Log,
+    model: &mut Model,
+    picture: &mut Picture,
+    state: &State,
+    rules: &Rules,
+    change: Change,
+) {
+    let freed = matches!(change, Change::AddressGone(..) | Change::LinkGone(_));
+    if freed && state.overflowed().is_some() {
+        picture.want_all = true;
+    }
     match change {
         Change::AddressUp(ifindex, ip) => {
             model.forget_refusals(Some(ip));
@@ -442,10 +719,15 @@ fn note_change(log: &mut Log<'_>, model: &mut Model, state: &State, rules: &Rule
             }
         }
         Change::AddressGone(_, ip) => model.forget_refusals(Some(ip)),
-        Change::TableFull(what) => {
-            log.note(format_args!("too many {what} to track: one was left out"))
-        }
-        Change::Link(_) | Change::LinkGone(_) | Change::Route(_) | Change::None => {}
+        Change::TableFull(what) => log.note(format_args!(
+            "too many {what} to track: one was left out; nothing is deleted until there is room"
+        )),
+        Change::LinkAdmitted(_) => picture.want_all = true,
+        Change::Link(_)
+        | Change::LinkGone(_)
+        | Change::Route(_)
+        | Change::NexthopGone
+        | Change::None => {}
     }
 }
 
@@ -467,10 +749,42 @@ fn delete_reason(state: &State, rules: &Rules, desired: &Desired, e: &Endpoint) 
     }
 }
 
+/// Says once per address that an endpoint this mode did not make holds an address it
+/// would use: that endpoint is left, and no second one is added. `said` remembers what
+/// was said (`None`: say all).
+fn log_foreign(
+    log: &mut Log,
+    desired: &Desired,
+    state: &State,
+    said: Option<&mut [Option<(IpAddr, u8)>; MAX_ENDPOINTS]>,
+) {
+    let mut now = [None; MAX_ENDPOINTS];
+    for (slot, held) in now.iter_mut().zip(desired.held_by_others()) {
+        *slot = Some(held);
+    }
+    let before = said.as_ref().map(|s| **s);
+    for (ip, id) in now.iter().flatten() {
+        if before.is_some_and(|b| b.contains(&Some((*ip, *id)))) {
+            continue;
+        }
+        let ifindex = state.addresses().find(|a| a.ip == *ip).map_or(0, |a| a.ifindex);
+        let mut s = Subject::address(*ip, ifindex, state);
+        s.id = Some(*id);
+        log.line(
+            Action::Skip,
+            &s,
+            format_args!("an endpoint follow did not make holds it: left as it is"),
+        );
+    }
+    if let Some(said) = said {
+        *said = now;
+    }
+}
+
 /// Logs the best waiting address when the waiting set changed (`last` holds what was
 /// logged; `None` logs always).
 fn log_waiting(
-    log: &mut Log<'_>,
+    log: &mut Log,
     desired: &Desired,
     state: &State,
     last: Option<&mut Option<(usize, Option<core::net::IpAddr>)>>,
@@ -499,7 +813,7 @@ fn log_waiting(
 }
 
 /// Says when the limits make the wanted endpoints useless (they stay the user's).
-fn warn_limits(pm: &mut PathManager<Vec<u8>>, desired: &Desired, log: &mut Log<'_>) {
+fn warn_limits(pm: &mut PathManager<Vec<u8>>, desired: &Desired, log: &mut Log) {
     if let Ok(l) = pm.limits() {
         if let Some(text) = limits_warning(l.subflows, desired) {
             log.note(format_args!("{text}"));
@@ -508,7 +822,7 @@ fn warn_limits(pm: &mut PathManager<Vec<u8>>, desired: &Desired, log: &mut Log<'
 }
 
 /// Logs a refused or failed request.
-fn report(log: &mut Log<'_>, outcome: &Outcome, state: &State) {
+fn report(log: &mut Log, outcome: &Outcome, state: &State) {
     let (job, why): (Job, &dyn core::fmt::Display) = match outcome {
         Outcome::Refused(job, k) => (*job, k),
         Outcome::Failed(job, e) => (*job, e),
@@ -520,6 +834,9 @@ fn report(log: &mut Log<'_>, outcome: &Outcome, state: &State) {
         }
         Job::Delete(e) => {
             log.line(Action::DeleteRefused, &Subject::endpoint(&e, state), format_args!("{why}"))
+        }
+        Job::SetFlags(e) => {
+            log.line(Action::ChangeRefused, &Subject::endpoint(&e, state), format_args!("{why}"))
         }
         Job::Dump => log.note(format_args!("cannot read the endpoint table: {why}")),
     }

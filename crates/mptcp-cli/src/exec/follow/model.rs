@@ -16,6 +16,8 @@ pub enum Pending {
     Adding,
     /// A DEL_ADDR is in the kernel.
     Deleting,
+    /// A SET_FLAGS is in the kernel.
+    Changing,
 }
 
 /// One endpoint of the table.
@@ -120,6 +122,19 @@ impl Model {
     /// A delete went to the kernel.
     pub fn begin_delete(&mut self, id: u8) {
         self.set_pending(id, Pending::Deleting);
+    }
+
+    /// A flag change of `e.id` went to the kernel.
+    pub fn begin_change(&mut self, e: Endpoint) {
+        self.set_pending(e.id, Pending::Changing);
+    }
+
+    /// The flag change succeeded: the entry has `e`'s flags.
+    pub fn settle_change(&mut self, e: Endpoint) {
+        for entry in self.entries.iter_mut().flatten().filter(|x| x.ep.id == e.id) {
+            entry.ep.flags = e.flags;
+            entry.pending = Pending::None;
+        }
     }
 
     /// The add of `id` succeeded, or the delete of `id` failed: settled, present.

@@ -1,8 +1,10 @@
 //! The namespace's links, addresses and default routes, from route netlink: one socket
-//! subscribed to their changes, one for dumps, both feeding a [`State`].
+//! subscribed to their changes (and to nexthop objects', whose deletion takes routes
+//! along silently), one for dumps, both feeding a [`State`]. A dump goes into a state
+//! of its own, so a failed one leaves the caller's picture as it was.
 
 use mptcp_follow::rtnl::{Change, apply};
-use mptcp_follow::{Family, State, iff};
+use mptcp_follow::{Family, Rules, State, iff};
 use nlsock::{Conn, Errno, Error, Socket, Wait};
 use nlwire::Messages;
 use nlwire::consts::NETLINK_ROUTE;
@@ -38,6 +40,7 @@ pub fn flushes_routes(state: &State, change: Change) -> bool {
         Change::Link(index) if state.link(index).is_some_and(|l| l.flags & iff::UP != 0) => false,
         Change::Link(index) | Change::LinkGone(index) => through(index),
         Change::AddressGone(index, ip) if ip.is_ipv4() => through(index),
+        Change::NexthopGone => true,
         _ => false,
     }
 }
@@ -50,8 +53,8 @@ pub struct Routes {
 
 impl Routes {
     /// Opens both sockets in the calling thread's namespace; the events socket joins the
-    /// link, IPv4/IPv6 address and IPv4/IPv6 route groups before anything is dumped, so
-    /// no change between the dump and the first notification is missed.
+    /// link, IPv4/IPv6 address, IPv4/IPv6 route and nexthop groups before anything is
+    /// dumped, so no change between the dump and the first notification is missed.
     pub fn open(follow: bool) -> Result<Routes, Errno> {
         let events = Socket::open(NETLINK_ROUTE)?;
         if follow {
@@ -62,6 +65,7 @@ impl Routes {
                 group::IPV6_IFADDR,
                 group::IPV4_ROUTE,
                 group::IPV6_ROUTE,
+                group::NEXTHOP,
             ] {
                 events.join_group(g)?;
             }
@@ -76,24 +80,37 @@ impl Routes {
         self.events.link().fd()
     }
 
-    /// Forgets `state` and reads links, addresses and routes afresh.
-    pub fn dump_all(&mut self, state: &mut State, rx: &mut [u8]) -> Result<(), Error> {
-        state.clear();
-        self.dump(state, rx, &[(Object::Link, AF_UNSPEC), (Object::Addr, AF_UNSPEC)])?;
-        self.dump(state, rx, ROUTES)
+    /// Reads links, addresses and routes afresh into `fresh` (cleared first); the
+    /// caller takes it only when this succeeds.
+    pub fn dump_all(
+        &mut self,
+        fresh: &mut State,
+        rules: &Rules,
+        rx: &mut [u8],
+    ) -> Result<(), Error> {
+        fresh.clear();
+        self.dump(fresh, rules, rx, &[(Object::Link, AF_UNSPEC), (Object::Addr, AF_UNSPEC)])?;
+        self.dump(fresh, rules, rx, ROUTES)
     }
 
-    /// Reads the default routes afresh. The kernel flushes IPv4 routes through a link
-    /// that goes down, and routes through a gateway whose subnet's address goes away,
+    /// Reads the default routes afresh into `fresh` (cleared first). The kernel
+    /// flushes IPv4 routes through a link that goes down, routes through a gateway
+    /// whose subnet's address goes away, and routes through a deleted nexthop object,
     /// without a notification: after such a change the routes are read again.
-    pub fn dump_routes(&mut self, state: &mut State, rx: &mut [u8]) -> Result<(), Error> {
-        state.clear_routes();
-        self.dump(state, rx, ROUTES)
+    pub fn dump_routes(
+        &mut self,
+        fresh: &mut State,
+        rules: &Rules,
+        rx: &mut [u8],
+    ) -> Result<(), Error> {
+        fresh.clear();
+        self.dump(fresh, rules, rx, ROUTES)
     }
 
     fn dump(
         &mut self,
         state: &mut State,
+        rules: &Rules,
         rx: &mut [u8],
         what: &[(Object, u8)],
     ) -> Result<(), Error> {
@@ -104,7 +121,7 @@ impl Routes {
                 .len();
             let mut dump = self.dumps.start_dump(&mut req[..len], rx)?;
             while let Some(m) = dump.next_message() {
-                apply(state, &m?);
+                apply(state, rules, &m?);
             }
         }
         Ok(())
@@ -131,6 +148,7 @@ impl Routes {
     pub fn take(
         &mut self,
         state: &mut State,
+        rules: &Rules,
         rx: &mut [u8],
         mut each: impl FnMut(&State, Change),
     ) -> Result<bool, Error> {
@@ -138,7 +156,7 @@ impl Routes {
         for datagram in batch.from_kernel(rx, SLOT) {
             for m in Messages::new(datagram) {
                 let Ok(m) = m else { break };
-                let change = apply(state, &m);
+                let change = apply(state, rules, &m);
                 each(state, change);
             }
         }
@@ -154,7 +172,7 @@ mod tests {
 
     #[test]
     fn changes_that_flush_routes_silently_ask_for_a_route_dump() {
-        let mut s = State::new();
+        let mut s = Box::new(State::new());
         let ip = IpAddr::from(Ipv4Addr::new(10, 0, 0, 1));
         s.set_link(Link::new(2, "a", Link::UP_WITH_CARRIER)).unwrap();
         s.set_address(Address::new(2, ip, 24, 0)).unwrap();
@@ -169,5 +187,6 @@ mod tests {
         assert!(flushes_routes(&s, Change::LinkGone(2)));
         assert!(!flushes_routes(&s, Change::LinkGone(9)), "no route through it");
         assert!(!flushes_routes(&s, Change::Route(Family::V4)));
+        assert!(flushes_routes(&s, Change::NexthopGone), "routes through it went silently");
     }
 }

@@ -26,6 +26,8 @@ pub enum Job {
     Add(Endpoint),
     /// DEL_ADDR by id.
     Delete(Endpoint),
+    /// SET_FLAGS by id: the endpoint's backup and fullmesh flags become these.
+    SetFlags(Endpoint),
     /// GET_ADDR dump of the whole table.
     Dump,
 }
@@ -141,6 +143,11 @@ pub fn run(pm: &mut PathManager<Vec<u8>>, job: Job) -> Outcome {
     let result = match job {
         Job::Add(e) => pm.add_endpoint(&to_wire(&e)),
         Job::Delete(e) => pm.delete_endpoint(e.id),
+        Job::SetFlags(e) => {
+            let mut by_id = mptcp_netlink::Endpoint::with_id(e.id);
+            by_id.flags = EndpointFlags::from_bits_retain(e.flags);
+            pm.change_endpoint(&by_id)
+        }
         Job::Dump => return dump(pm),
     };
     match result {
