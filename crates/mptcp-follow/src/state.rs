@@ -300,7 +300,7 @@ impl State {
 
     /// Records a unicast default route (RTM_NEWROUTE with destination length 0).
     pub fn add_route(&mut self, route: DefaultRoute) -> Result<(), Error> {
-        if self.routes.iter().any(|r| *r == Some(route)) {
+        if self.routes.contains(&Some(route)) {
             return Ok(());
         }
         match self.routes.iter_mut().find(|r| r.is_none()) {

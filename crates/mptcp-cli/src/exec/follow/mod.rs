@@ -168,12 +168,12 @@ fn once(rules: Rules, state: &State, mut record: Record, log: &mut Log) -> u8 {
         if log.dry_run {
             continue;
         }
-        if let Job::Add(e) = job {
-            if let Err(err) = record.claim(&e) {
-                log.note(format_args!("cannot write the ownership record: {err}; not adding"));
-                status = FAILED;
-                continue;
-            }
+        if let Job::Add(e) = job
+            && let Err(err) = record.claim(&e)
+        {
+            log.note(format_args!("cannot write the ownership record: {err}; not adding"));
+            status = FAILED;
+            continue;
         }
         let outcome = worker::run(&mut pm, job);
         let settled = match (&outcome, job) {
@@ -339,15 +339,15 @@ impl<'a> Follower<'a> {
                 let mut sink = [0u8; 64];
                 while matches!(self.wake.read(&mut sink), Ok(n) if n > 0) {}
             }
-            if ready[2] {
-                if let Some(outcome) = self.adder.take() {
-                    self.finished(outcome);
-                }
+            if ready[2]
+                && let Some(outcome) = self.adder.take()
+            {
+                self.finished(outcome);
             }
-            if ready[3] {
-                if let Some(outcome) = self.deleter.take() {
-                    self.finished(outcome);
-                }
+            if ready[3]
+                && let Some(outcome) = self.deleter.take()
+            {
+                self.finished(outcome);
             }
             if ready[0] {
                 self.read_routes();
@@ -708,14 +708,14 @@ fn note_change(
             let Some(a) = state.addresses().find(|a| a.ifindex == ifindex && a.ip == ip) else {
                 return;
             };
-            if let Err(skip) = state.judge(a, rules) {
-                if skip != Skip::UnknownLink {
-                    log.line(
-                        Action::Skip,
-                        &Subject::address(ip, ifindex, state),
-                        format_args!("{skip}"),
-                    );
-                }
+            if let Err(skip) = state.judge(a, rules)
+                && skip != Skip::UnknownLink
+            {
+                log.line(
+                    Action::Skip,
+                    &Subject::address(ip, ifindex, state),
+                    format_args!("{skip}"),
+                );
             }
         }
         Change::AddressGone(_, ip) => model.forget_refusals(Some(ip)),
@@ -814,10 +814,10 @@ fn log_waiting(
 
 /// Says when the limits make the wanted endpoints useless (they stay the user's).
 fn warn_limits(pm: &mut PathManager<Vec<u8>>, desired: &Desired, log: &mut Log) {
-    if let Ok(l) = pm.limits() {
-        if let Some(text) = limits_warning(l.subflows, desired) {
-            log.note(format_args!("{text}"));
-        }
+    if let Ok(l) = pm.limits()
+        && let Some(text) = limits_warning(l.subflows, desired)
+    {
+        log.note(format_args!("{text}"));
     }
 }
 
