@@ -30,13 +30,14 @@ pub fn is_valid(name: &str) -> bool {
 /// 4294967295 and, where `unsigned long` has 64 bits, `if4294967298` is 2. `None` when
 /// the name does not match; `Some(0)` names no interface either.
 pub fn if_number(name: &str) -> Option<u32> {
-    let rest = name.strip_prefix("if")?;
-    let (negative, digits) = match rest.as_bytes().first() {
-        Some(b'-') => (true, &rest[1..]),
-        Some(b'+') => (false, &rest[1..]),
+    // Bytes, not `str` slices: no char-boundary panic path in the binary.
+    let rest = name.as_bytes().strip_prefix(b"if")?;
+    let (negative, digits) = match rest {
+        [b'-', tail @ ..] => (true, tail),
+        [b'+', tail @ ..] => (false, tail),
         _ => (false, rest),
     };
-    let end = digits.bytes().position(|b| !b.is_ascii_digit()).unwrap_or(digits.len());
+    let end = digits.iter().position(|b| !b.is_ascii_digit()).unwrap_or(digits.len());
     if end == 0 {
         return None;
     }
@@ -44,7 +45,7 @@ pub fn if_number(name: &str) -> Option<u32> {
     #[allow(clippy::unnecessary_cast)]
     let max = core::ffi::c_ulong::MAX as u64;
     let mut value: u64 = 0;
-    for d in digits.bytes().take(end) {
+    for &d in &digits[..end] {
         match value.checked_mul(10).and_then(|v| v.checked_add(u64::from(d - b'0'))) {
             Some(v) if v <= max => value = v,
             // strtoul's overflow: ULONG_MAX, whatever the sign.
