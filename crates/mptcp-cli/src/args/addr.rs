@@ -30,7 +30,7 @@ pub fn get_addr(s: &str) -> Option<Addr> {
 /// most 255; missing trailing parts are zero (`10.1` is 10.1.0.0).
 fn ipv4_legacy(s: &str) -> Option<Ipv4Addr> {
     let mut octets = [0u8; 4];
-    let mut parts = s.split('.');
+    let mut parts = crate::os::text::split_ascii(s, b'.');
     for (i, octet) in octets.iter_mut().enumerate() {
         let Some(part) = parts.next() else { break };
         // A part must start with a digit run that strtoul accepts as a whole.

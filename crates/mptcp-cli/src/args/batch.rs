@@ -34,7 +34,7 @@ impl Words {
 
     /// The words, in order.
     pub fn iter(&self) -> impl Iterator<Item = &str> {
-        self.text.split('\0').take(self.count)
+        crate::os::text::split_ascii(&self.text, 0).take(self.count)
     }
 
     /// Calls `f` with the words as a slice of `&str`, borrowed into a stack array no
@@ -65,7 +65,7 @@ impl Words {
         if self.count > 0 {
             self.text.push('\0');
         }
-        self.text.push_str(&String::from_utf8_lossy(word));
+        crate::os::text::push_lossy(&mut self.text, word);
         self.count += 1;
     }
 }

@@ -76,7 +76,7 @@ impl Name {
             if i > 0 {
                 out.push('.');
             }
-            out.push_str(&String::from_utf8_lossy(label));
+            crate::os::text::push_lossy(&mut out, label);
         }
         out
     }

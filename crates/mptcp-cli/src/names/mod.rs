@@ -35,7 +35,7 @@ pub fn host(a: IpAddr, etc: &Etc) -> Host {
 pub fn reverse_lookup(addr: IpAddr, etc: &Etc) -> Option<String> {
     let text = etc.read(File::Hosts);
     if let Some(n) = hosts::name_in(&text, addr) {
-        return Some(String::from_utf8_lossy(n).into_owned());
+        return Some(crate::os::text::lossy(n));
     }
     #[cfg(feature = "dns")]
     {

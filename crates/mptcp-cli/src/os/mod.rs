@@ -3,3 +3,4 @@
 pub mod io;
 #[allow(unsafe_code)]
 pub mod sys;
+pub mod text;

@@ -287,7 +287,7 @@ pub unsafe fn start(
         }
         run(&words[..args.count()])
     } else {
-        let owned: Vec<String> = args.map(|a| a.to_string_lossy().into_owned()).collect();
+        let owned: Vec<String> = args.map(|a| super::text::lossy(a.to_bytes())).collect();
         let words: Vec<&str> = owned.iter().map(String::as_str).collect();
         run(&words)
     };
