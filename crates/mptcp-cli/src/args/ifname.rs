@@ -60,7 +60,7 @@ pub fn if_number(name: &str) -> Option<u32> {
 
 #[cfg(test)]
 mod tests {
-    use super::{if_number, is_valid};
+    use super::*;
 
     #[test]
     fn names() {
