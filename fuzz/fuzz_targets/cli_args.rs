@@ -151,7 +151,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             let Some(cmd) = cmd else { return };
             if !plain {
                 assert!(
-                    !matches!(cmd, Command::Upm(_) | Command::ConnectionShow),
+                    !matches!(cmd, Command::Upm(_) | Command::ConnectionShow(_) | Command::Stat(_)),
                     "{cmd:?} from ip"
                 );
             }

@@ -3,6 +3,7 @@
 //! The high argument layer, with iproute2's dispatch order, abbreviations, checks and
 //! messages.
 
+pub mod diag;
 #[cfg(feature = "follow")]
 pub mod follow;
 pub mod options;
@@ -43,7 +44,9 @@ pub enum Command {
     /// Userspace path-manager commands (plain `mptcp` only).
     Upm(upm::Upm),
     /// `connection show` (plain `mptcp` only).
-    ConnectionShow,
+    ConnectionShow(diag::ConnectionFilter),
+    /// `stat`: the namespace's MPTcpExt counters (plain `mptcp` only).
+    Stat(diag::StatArgs),
     /// `endpoint follow` (plain `mptcp` only).
     #[cfg(feature = "follow")]
     Follow(Box<follow::FollowArgs>),
@@ -116,14 +119,29 @@ pub fn parse(words: &[&str], ifs: &mut dyn Interfaces, plain: bool) -> Result<Co
     if plain && matches(first, "subflow") {
         return upm::parse_subflow(&mut w, ifs).map(Command::Upm);
     }
-    if plain && matches(first, "connection") {
-        return match w.next() {
-            None => Ok(Command::ConnectionShow),
-            Some(v) if matches(v, "show") && w.is_empty() => Ok(Command::ConnectionShow),
-            Some(v) => Err(fail::unknown_command(v)),
-        };
+    if let Some(cmd) = without_session(words, plain) {
+        return cmd;
     }
     Err(fail::unknown_command(monitor_word))
+}
+
+/// The commands that need no path-manager session (`connection show`, `stat`: plain
+/// `mptcp` only), resolved; `None` for any other line. The runner asks this first, so
+/// these commands open no generic netlink socket.
+pub fn without_session(words: &[&str], plain: bool) -> Option<Result<Command, Exit>> {
+    let first = *words.first()?;
+    if !plain || wants_usage(words) {
+        return None;
+    }
+    let mut w = Words::new(words);
+    w.next();
+    if matches(first, "connection") {
+        return Some(diag::connection(w).map(Command::ConnectionShow));
+    }
+    if first.len() >= 2 && matches(first, "stat") {
+        return Some(diag::stat(w).map(Command::Stat));
+    }
+    None
 }
 
 /// `endpoint follow …`, when this build has it (the `follow` cargo feature); without it

@@ -1,56 +1,232 @@
-//! `connection show` (plain `mptcp` only): every MPTCP connection in the namespace,
-//! with its token, from the kernel's socket diagnostics.
+//! `connection show` (plain `mptcp` only): every MPTCP connection in the namespace with
+//! its subflows, joined by token from two socket-diag dumps, without the heap.
+//!
+//! How the join works in fixed memory: the MPTCP dump (socket A) is read into a batch of
+//! at most [`BATCH`] connections whose expected subflows (`mptcpi_subflows_total`) fit
+//! [`SUBFLOWS`]; the MPTCP dump then waits while one TCP dump per family (socket B) puts
+//! the subflows of that batch's tokens into the subflow table; the batch is printed,
+//! connection by connection with its subflows in dump order, and the MPTCP dump goes
+//! on. A thousand connections of two subflows take one batch: two MPTCP dumps and two
+//! TCP dumps, as `ss -tiM`. A subflow that did not fit (it joined between the dumps and
+//! overflowed the table) is counted under its connection, never dropped silently.
+//! Listeners come first, from a dump of their own.
 
-use core::net::SocketAddr;
+use core::net::{IpAddr, SocketAddr};
 
-use mptcp_diag::Connection;
+use mptcp_diag::{Connection, Subflow};
 use nlsock::{Conn, Socket};
 
-use crate::prelude::*;
-use crate::print::connection::{Row, print};
+use crate::command::diag::ConnectionFilter;
+use crate::exec::session::IfNames;
+use crate::os::sys::Lock;
+use crate::print::connection::{self, Row, SubflowRow};
 use crate::print::fail::say;
 use crate::print::kerr;
 use crate::print::out::Out;
 
-/// Lists the connections (listeners are used only to tell the server side).
-pub fn show(out: &mut Out) -> u8 {
-    let socket = match Socket::open(nlwire::consts::NETLINK_SOCK_DIAG) {
-        Ok(s) => s,
+/// Connections printed per batch (one TCP dump per family per batch).
+pub const BATCH: usize = 1024;
+/// Subflows one batch holds.
+pub const SUBFLOWS: usize = 2048;
+/// Listeners kept to tell a connection's side when its initial subflow is gone.
+const LISTENERS: usize = 64;
+
+/// The batch tables, in zeroed static memory: only the pages a batch reaches are touched.
+struct Tables {
+    conns: [Row; BATCH],
+    /// Subflows not shown per connection (the table was full).
+    missed: [u32; BATCH],
+    /// (token, index into `conns`), sorted by token.
+    tokens: [(u32, u16); BATCH],
+    /// (connection index << 16 | arrival, subflow).
+    subs: [(u32, SubflowRow); SUBFLOWS],
+}
+
+static TABLES: Lock<Tables> = Lock::new(Tables {
+    conns: [Row::EMPTY; BATCH],
+    missed: [0; BATCH],
+    tokens: [(0, 0); BATCH],
+    subs: [(0, SubflowRow::EMPTY); SUBFLOWS],
+});
+
+/// The receive buffers of the two sockets (the MPTCP dump waits in A while B dumps).
+static RX_A: Lock<[u8; nlsock::RECV_BUF]> = Lock::new([0; nlsock::RECV_BUF]);
+static RX_B: Lock<[u8; nlsock::RECV_BUF]> = Lock::new([0; nlsock::RECV_BUF]);
+
+const FAMILIES: [u8; 2] = [libc::AF_INET as u8, libc::AF_INET6 as u8];
+
+fn open() -> Option<Conn<Socket>> {
+    match Socket::open(nlwire::consts::NETLINK_SOCK_DIAG) {
+        Ok(s) => Some(Conn::new(s, 0)),
         Err(e) => {
             say(format_args!("Cannot open sock_diag netlink socket: {e}\n"));
-            return 1;
+            None
         }
+    }
+}
+
+fn wanted(f: &ConnectionFilter, r: &Row) -> bool {
+    let addr_ok = |a: IpAddr| f.addr.is_none_or(|want| want == a);
+    let token_ok = f.token.is_none_or(|t| r.token() == Some(t) && !r.listening);
+    token_ok && (addr_ok(r.local.ip()) || (!r.listening && addr_ok(r.remote.ip())))
+}
+
+/// Prints the listeners and every connection with its subflows.
+pub fn show(out: &mut Out, f: &ConnectionFilter) -> u8 {
+    let (Some(mut a), Some(mut b)) = (open(), open()) else { return 1 };
+    let (Some(mut rx_a), Some(mut rx_b), Some(mut t)) =
+        (RX_A.try_lock(), RX_B.try_lock(), TABLES.try_lock())
+    else {
+        say(format_args!("mptcp: connection show is already running in this process\n"));
+        return 1;
     };
-    let mut conn = Conn::new(socket, 0);
-    let mut rx = vec![0u8; nlsock::RECV_BUF];
-    let mut rows = Vec::new();
-    for family in [libc::AF_INET as u8, libc::AF_INET6 as u8] {
-        let mut buf = [0u8; 128];
-        let Ok(req) = mptcp_diag::build_dump(&mut buf, family, 0) else { return 1 };
-        let r = conn.dump(req, &mut rx, |m| {
-            if let Ok(c) = Connection::parse(&m) {
-                rows.push(Row::of(&c));
+    let t = &mut *t;
+    connection::begin(out);
+    // Listeners first, from their own dump; a few are kept to tell the side.
+    let mut kept = [Row::EMPTY.local; LISTENERS];
+    let mut listeners = 0;
+    for family in FAMILIES {
+        let mut buf = [0u8; mptcp_diag::REQUEST_LEN];
+        let Ok(req) = mptcp_diag::build_dump_states(&mut buf, family, mptcp_diag::LISTEN_STATES, 0)
+        else {
+            return 1;
+        };
+        let r = a.dump(req, &mut rx_a[..], |m| {
+            let Ok(c) = Connection::parse(&m) else { return };
+            let r = Row::of(&c);
+            if listeners < LISTENERS {
+                kept[listeners] = r.local;
+                listeners += 1;
+            }
+            if f.token.is_none() && wanted(f, &r) {
+                connection::listener(out, &r);
             }
         });
         if let Err(e) = r {
+            connection::end(out);
             kerr::print_dump_error(&e);
             return kerr::KERNEL;
         }
     }
-    let listeners: Vec<SocketAddr> = rows.iter().filter(|r| r.listening).map(|r| r.local).collect();
-    let server_side = |r: &Row| {
-        listeners.iter().any(|l| {
-            l.port() == r.local.port() && (l.ip().is_unspecified() || l.ip() == r.local.ip())
-        })
-    };
-    if let Some(j) = &mut out.json {
-        j.start_array(&mut out.w);
+    let listeners = &kept[..listeners];
+    let mut names = IfNames::default();
+    let mut n = 0;
+    let mut expected = 0;
+    for family in FAMILIES {
+        let mut buf = [0u8; mptcp_diag::REQUEST_LEN];
+        let Ok(req) =
+            mptcp_diag::build_dump_states(&mut buf, family, mptcp_diag::CONNECTION_STATES, 0)
+        else {
+            return 1;
+        };
+        let mut dump = match a.start_dump(req, &mut rx_a[..]) {
+            Ok(d) => d,
+            Err(e) => return fail(out, &e),
+        };
+        while let Some(m) = dump.next_message() {
+            let m = match m {
+                Ok(m) => m,
+                Err(e) => return fail(out, &e),
+            };
+            let Ok(c) = Connection::parse(&m) else { continue };
+            let r = Row::of(&c);
+            if r.listening || !wanted(f, &r) {
+                continue;
+            }
+            let subs = r.info().and_then(|i| i.subflow_count()).map_or(1, usize::from);
+            if n == BATCH || (n > 0 && expected + subs > SUBFLOWS) {
+                if let Err(e) = flush(out, &mut b, &mut rx_b[..], t, n, listeners, &mut names) {
+                    return fail(out, &e);
+                }
+                (n, expected) = (0, 0);
+            }
+            t.conns[n] = r;
+            n += 1;
+            expected += subs;
+        }
     }
-    for r in rows.iter().filter(|r| !r.listening) {
-        print(out, r, server_side(r));
+    if n > 0
+        && let Err(e) = flush(out, &mut b, &mut rx_b[..], t, n, listeners, &mut names)
+    {
+        return fail(out, &e);
     }
-    if let Some(j) = &mut out.json {
-        j.end_array(&mut out.w);
-    }
+    connection::end(out);
     0
+}
+
+fn fail(out: &mut Out, e: &nlsock::Error) -> u8 {
+    connection::end(out);
+    kerr::print_dump_error(e);
+    kerr::KERNEL
+}
+
+/// Finds the subflows of the batch's `n` connections with one TCP dump per family,
+/// then prints the batch.
+fn flush(
+    out: &mut Out,
+    b: &mut Conn<Socket>,
+    rx: &mut [u8],
+    t: &mut Tables,
+    n: usize,
+    listeners: &[SocketAddr],
+    names: &mut IfNames,
+) -> Result<(), nlsock::Error> {
+    for (i, r) in t.conns[..n].iter().enumerate() {
+        t.tokens[i] = (r.token().unwrap_or(0), i as u16);
+        t.missed[i] = 0;
+    }
+    let tokens = &mut t.tokens[..n];
+    tokens.sort_unstable();
+    let mut kept = 0;
+    for family in FAMILIES {
+        let mut buf = [0u8; mptcp_diag::REQUEST_LEN];
+        let req = mptcp_diag::build_subflow_dump(&mut buf, family, 0)
+            .map_err(nlsock::Error::Malformed)?;
+        b.dump(req, rx, |m| {
+            let Ok(s) = Subflow::parse(&m) else { return };
+            let Some(token) = s.token() else { return };
+            let Ok(at) = tokens.binary_search_by_key(&token, |&(tk, _)| tk) else { return };
+            let owner = tokens[at].1;
+            if kept == SUBFLOWS {
+                t.missed[usize::from(owner)] += 1;
+                return;
+            }
+            if let Some(row) = SubflowRow::of(&s) {
+                t.subs[kept] = (u32::from(owner) << 16 | kept as u32, row);
+                kept += 1;
+            }
+        })?;
+    }
+    let subs = &mut t.subs[..kept];
+    subs.sort_unstable_by_key(|&(key, _)| key);
+    let mut next = 0;
+    for (i, r) in t.conns[..n].iter().enumerate() {
+        let start = next;
+        while next < kept && (subs[next].0 >> 16) as usize == i {
+            next += 1;
+        }
+        let mine = &subs[start..next];
+        connection::connection(out, r, server_side(r, mine, listeners));
+        for (_, s) in mine {
+            if s.ifindex != 0 {
+                let label = names.get(b.link(), s.ifindex);
+                connection::subflow(out, s, Some(&label));
+            } else {
+                connection::subflow(out, s, None);
+            }
+        }
+        connection::end_connection(out, t.missed[i]);
+    }
+    Ok(())
+}
+
+/// The server side: the initial subflow did not ask for MP_CAPABLE; without an initial
+/// subflow, a listener on the connection's local port (and address) tells.
+fn server_side(r: &Row, subs: &[(u32, SubflowRow)], listeners: &[SocketAddr]) -> bool {
+    if let Some((_, s)) = subs.iter().find(|(_, s)| s.is_initial()) {
+        return !s.asked_mp_capable();
+    }
+    listeners
+        .iter()
+        .any(|l| l.port() == r.local.port() && (l.ip().is_unspecified() || l.ip() == r.local.ip()))
 }

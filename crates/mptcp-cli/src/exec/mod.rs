@@ -9,4 +9,5 @@ pub mod limits;
 pub mod monitor;
 pub mod run;
 pub mod session;
+pub mod stat;
 pub mod upm;

@@ -1,76 +1,573 @@
-//! A connection as `connection show` prints it: token, addresses, ports, subflows, side.
+//! `connection show`'s tree: each connection (token, ends, side, state, the
+//! `mptcp_info` counters) with its subflows (ends, interface, ids, backup flags,
+//! handshake, TCP state, `tcp_info` figures) under it, and the listeners.
 
-use core::net::SocketAddr;
+use core::fmt::Display as Show;
+use core::net::{IpAddr, SocketAddr, SocketAddrV4};
 
-use mptcp_diag::{Connection, TCP_LISTEN};
+use mptcp_diag::{
+    Connection, MPTCP_INFO_LEN, MptcpInfo, Subflow, SubflowRepr, TCP_LISTEN, subflow_flag as sf,
+};
 
 use crate::os::io::Write;
 use crate::print::addr::Display;
 use crate::print::color::Color;
 use crate::print::out::Out;
 
-/// One connection, copied out of the receive buffer.
+/// One MPTCP socket, copied out of the receive buffer (`mptcp_info` kept as the kernel's
+/// bytes, so that the fields an older kernel did not send stay absent).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Row {
-    /// The MPTCP token, when the kernel sent `mptcp_info`.
-    pub token: Option<u32>,
     /// Local address and port.
     pub local: SocketAddr,
     /// Remote address and port.
     pub remote: SocketAddr,
-    /// Subflows, when the kernel sent `mptcp_info`.
-    pub subflows: Option<u8>,
-    /// A listener (used only to tell the server side, not printed).
+    /// TCP state of the MPTCP socket.
+    pub state: u8,
+    /// A listener.
     pub listening: bool,
+    info: [u8; MPTCP_INFO_LEN],
+    info_len: u8,
+    has_info: bool,
 }
+
+/// Nothing yet: the filler of fixed tables.
+const NOWHERE: SocketAddr = SocketAddr::V4(SocketAddrV4::new(core::net::Ipv4Addr::UNSPECIFIED, 0));
 
 impl Row {
+    /// An empty row.
+    pub const EMPTY: Row = Row {
+        local: NOWHERE,
+        remote: NOWHERE,
+        state: 0,
+        listening: false,
+        info: [0; MPTCP_INFO_LEN],
+        info_len: 0,
+        has_info: false,
+    };
+
     /// The row of one diag reply.
     pub fn of(c: &Connection<'_>) -> Row {
-        Row {
-            token: c.info().and_then(|i| i.token()),
+        let mut r = Row {
             local: c.local(),
             remote: c.remote(),
-            subflows: c.info().and_then(|i| i.subflow_count()),
+            state: c.state(),
             listening: c.state() == TCP_LISTEN,
+            ..Row::EMPTY
+        };
+        if let Some(i) = c.info() {
+            let b = i.as_bytes();
+            let n = b.len().min(MPTCP_INFO_LEN);
+            r.info[..n].copy_from_slice(&b[..n]);
+            r.info_len = n as u8;
+            r.has_info = true;
+        }
+        r
+    }
+
+    /// The connection's `mptcp_info`, as long as the kernel sent it (up to
+    /// [`MPTCP_INFO_LEN`] bytes).
+    pub fn info(&self) -> Option<MptcpInfo<'_>> {
+        if !self.has_info {
+            return None;
+        }
+        MptcpInfo::new(&self.info[..usize::from(self.info_len)])
+    }
+
+    /// The local token (`mptcpi_token`).
+    pub fn token(&self) -> Option<u32> {
+        self.info().and_then(|i| i.token())
+    }
+}
+
+/// The `tcp_info` figures `connection show` prints for a subflow.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TcpFigures {
+    /// Smoothed round-trip time, µs.
+    pub rtt: Option<u32>,
+    /// Its variation, µs.
+    pub rttvar: Option<u32>,
+    /// Congestion window, segments.
+    pub cwnd: Option<u32>,
+    /// Bytes the peer acknowledged.
+    pub bytes_acked: Option<u64>,
+    /// Bytes received.
+    pub bytes_received: Option<u64>,
+    /// Segments retransmitted over the subflow's life.
+    pub retrans: Option<u32>,
+    /// ms since data was last sent.
+    pub last_send: Option<u32>,
+    /// ms since data was last received.
+    pub last_recv: Option<u32>,
+}
+
+/// One MPTCP subflow (a TCP socket with the MPTCP ULP), copied out of the receive buffer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SubflowRow {
+    /// Local address and port.
+    pub local: SocketAddr,
+    /// Remote address and port.
+    pub remote: SocketAddr,
+    /// TCP state.
+    pub state: u8,
+    /// The interface the subflow is bound to (0: none).
+    pub ifindex: u32,
+    /// The MPTCP subflow attributes.
+    pub mptcp: SubflowRepr,
+    /// The `tcp_info` figures.
+    pub tcp: TcpFigures,
+}
+
+impl SubflowRow {
+    /// An empty row.
+    pub const EMPTY: SubflowRow = SubflowRow {
+        local: NOWHERE,
+        remote: NOWHERE,
+        state: 0,
+        ifindex: 0,
+        mptcp: SubflowRepr {
+            token_rem: None,
+            token_loc: None,
+            relwrite_seq: None,
+            map_seq: None,
+            map_sfseq: None,
+            ssn_offset: None,
+            map_datalen: None,
+            flags: None,
+            id_rem: None,
+            id_loc: None,
+        },
+        tcp: TcpFigures {
+            rtt: None,
+            rttvar: None,
+            cwnd: None,
+            bytes_acked: None,
+            bytes_received: None,
+            retrans: None,
+            last_send: None,
+            last_recv: None,
+        },
+    };
+
+    /// The row of one TCP diag reply; `None` for a TCP socket that is no MPTCP subflow.
+    pub fn of(s: &Subflow<'_>) -> Option<SubflowRow> {
+        let m = s.mptcp()?;
+        let t = s.tcp_info();
+        let tcp = t.map_or(TcpFigures::default(), |t| TcpFigures {
+            rtt: t.rtt(),
+            rttvar: t.rttvar(),
+            cwnd: t.snd_cwnd(),
+            bytes_acked: t.bytes_acked(),
+            bytes_received: t.bytes_received(),
+            retrans: t.total_retrans(),
+            last_send: t.last_data_sent(),
+            last_recv: t.last_data_recv(),
+        });
+        Some(SubflowRow {
+            local: s.local(),
+            remote: s.remote(),
+            state: s.state(),
+            ifindex: s.ifindex(),
+            mptcp: SubflowRepr::parse(&m),
+            tcp,
+        })
+    }
+
+    fn flag(&self, bit: u32) -> bool {
+        self.mptcp.flags.is_some_and(|f| f & bit != 0)
+    }
+
+    /// The initial subflow (MP_CAPABLE), whose flags tell the connection's side.
+    pub fn is_initial(&self) -> bool {
+        self.flag(sf::MCAP_REM | sf::MCAP_LOC)
+    }
+
+    /// This side asked for MP_CAPABLE: the connection's client side.
+    pub fn asked_mp_capable(&self) -> bool {
+        self.flag(sf::MCAP_LOC)
+    }
+}
+
+/// TCP state names, as `ss` spells them, lower case.
+pub fn state_name(state: u8) -> &'static str {
+    match state {
+        1 => "established",
+        2 => "syn-sent",
+        3 => "syn-recv",
+        4 => "fin-wait-1",
+        5 => "fin-wait-2",
+        6 => "time-wait",
+        7 => "close",
+        8 => "close-wait",
+        9 => "last-ack",
+        10 => "listen",
+        11 => "closing",
+        12 => "new-syn-recv",
+        _ => "unknown",
+    }
+}
+
+fn color_of(a: IpAddr) -> Color {
+    if a.is_ipv4() { Color::Inet } else { Color::Inet6 }
+}
+
+/// `local A lport P remote A rport P ` (text) or the four keys (JSON).
+fn ends<W: Write>(out: &mut Out<W>, local: SocketAddr, remote: SocketAddr, with_remote: bool) {
+    if let Some(j) = &mut out.json {
+        let w = &mut out.w;
+        j.string_fmt(w, "local", format_args!("{}", Display(local.ip())));
+        j.uint(w, "lport", local.port().into());
+        if with_remote {
+            j.string_fmt(w, "remote", format_args!("{}", Display(remote.ip())));
+            j.uint(w, "rport", remote.port().into());
+        }
+        return;
+    }
+    let _ = write!(out.w, "local ");
+    out.colored(color_of(local.ip()), format_args!("{}", Display(local.ip())));
+    let _ = write!(out.w, " lport {} ", local.port());
+    if with_remote {
+        let _ = write!(out.w, "remote ");
+        out.colored(color_of(remote.ip()), format_args!("{}", Display(remote.ip())));
+        let _ = write!(out.w, " rport {} ", remote.port());
+    }
+}
+
+/// A number when present: ` key N` in text, `"key": N` in JSON.
+fn num<W: Write>(out: &mut Out<W>, key: &str, v: Option<u64>) {
+    let Some(v) = v else { return };
+    match &mut out.json {
+        Some(j) => j.uint(&mut out.w, key, v),
+        None => {
+            let _ = write!(out.w, "{key} {v} ");
         }
     }
 }
 
-/// Prints one connection: `token T local A lport P remote A rport P [subflows N ]
-/// [server_side ]`, or its JSON object.
-pub fn print<W: Write>(out: &mut Out<W>, r: &Row, server: bool) {
+/// `key N/M` in text (`key N` without a maximum), `key` and `key_max` in JSON.
+fn of_max<W: Write>(out: &mut Out<W>, key: &str, max_key: &str, v: Option<u8>, max: Option<u8>) {
     if let Some(j) = &mut out.json {
-        let w = &mut out.w;
-        j.start_object(w);
-        if let Some(t) = r.token {
-            j.string_fmt(w, "token", format_args!("{t:08x}"));
+        if let Some(v) = v {
+            j.uint(&mut out.w, key, v.into());
         }
-        j.string_fmt(w, "local", format_args!("{}", Display(r.local.ip())));
-        j.uint(w, "lport", r.local.port().into());
-        j.string_fmt(w, "remote", format_args!("{}", Display(r.remote.ip())));
-        j.uint(w, "rport", r.remote.port().into());
-        if let Some(n) = r.subflows {
-            j.uint(w, "subflows", n.into());
+        if let Some(m) = max {
+            j.uint(&mut out.w, max_key, m.into());
         }
-        j.bool(w, "server_side", server);
-        j.end_object(w);
         return;
     }
-    if let Some(t) = r.token {
-        let _ = write!(out.w, "token {t:08x} ");
+    match (v, max) {
+        (Some(v), Some(m)) => {
+            let _ = write!(out.w, "{key} {v}/{m} ");
+        }
+        (Some(v), None) => {
+            let _ = write!(out.w, "{key} {v} ");
+        }
+        _ => {}
     }
-    let c = |a: core::net::IpAddr| if a.is_ipv4() { Color::Inet } else { Color::Inet6 };
-    let _ = write!(out.w, "local ");
-    out.colored(c(r.local.ip()), format_args!("{} ", Display(r.local.ip())));
-    let _ = write!(out.w, "lport {} remote ", r.local.port());
-    out.colored(c(r.remote.ip()), format_args!("{} ", Display(r.remote.ip())));
-    let _ = write!(out.w, "rport {} ", r.remote.port());
-    if let Some(n) = r.subflows {
-        let _ = write!(out.w, "subflows {n} ");
+}
+
+/// A word when `on` (text), `"key": on` (JSON).
+fn word<W: Write>(out: &mut Out<W>, key: &str, on: Option<bool>) {
+    let Some(on) = on else { return };
+    match &mut out.json {
+        Some(j) => j.bool(&mut out.w, key, on),
+        None if on => {
+            let _ = write!(out.w, "{key} ");
+        }
+        None => {}
     }
-    if server {
-        let _ = write!(out.w, "server_side ");
+}
+
+/// A line break inside a connection's record (`\` with `-o`), then the indent.
+fn next_line<W: Write>(out: &mut Out<W>, indent: &str) {
+    if out.json.is_none() {
+        let _ = out.w.write_all(out.line_end.as_bytes());
+        let _ = out.w.write_all(indent.as_bytes());
     }
-    let _ = out.w.write_all(out.line_end.as_bytes());
+}
+
+/// Opens the output: the JSON array of connections and listeners.
+pub fn begin<W: Write>(out: &mut Out<W>) {
+    if let Some(j) = &mut out.json {
+        j.start_array(&mut out.w);
+    }
+}
+
+/// Closes what [`begin`] opened.
+pub fn end<W: Write>(out: &mut Out<W>) {
+    if let Some(j) = &mut out.json {
+        j.end_array(&mut out.w);
+    }
+}
+
+/// A listener: `listener local A lport P` / `{"listener": true, …}`.
+pub fn listener<W: Write>(out: &mut Out<W>, r: &Row) {
+    match &mut out.json {
+        Some(j) => {
+            j.start_object(&mut out.w);
+            j.bool(&mut out.w, "listener", true);
+        }
+        None => {
+            let _ = write!(out.w, "listener ");
+        }
+    }
+    ends(out, r.local, r.remote, false);
+    match &mut out.json {
+        Some(j) => j.end_object(&mut out.w),
+        None => {
+            let _ = out.w.write_all(b"\n");
+        }
+    }
+}
+
+/// Opens a connection: its first line (token, ends, subflow count, side, state) and its
+/// `mptcp_info` lines, or the JSON object up to its `subflow_list` array, which
+/// [`subflow`] fills and [`end_connection`] closes.
+pub fn connection<W: Write>(out: &mut Out<W>, r: &Row, server: bool) {
+    let info = r.info();
+    if let Some(j) = &mut out.json {
+        j.start_object(&mut out.w);
+    }
+    if let Some(t) = r.token() {
+        match &mut out.json {
+            Some(j) => j.string_fmt(&mut out.w, "token", format_args!("{t:08x}")),
+            None => {
+                let _ = write!(out.w, "token {t:08x} ");
+            }
+        }
+    }
+    ends(out, r.local, r.remote, true);
+    num(out, "subflows", info.and_then(|i| i.subflow_count()).map(u64::from));
+    match &mut out.json {
+        Some(j) => {
+            j.bool(&mut out.w, "server_side", server);
+            j.string(&mut out.w, "state", state_name(r.state));
+        }
+        None => {
+            if server {
+                let _ = write!(out.w, "server_side ");
+            }
+            let _ = write!(out.w, "state {}", state_name(r.state));
+        }
+    }
+    if let Some(i) = info {
+        next_line(out, "    ");
+        let fallback = i.fallback();
+        word(out, "fallback", fallback);
+        word(out, "remote_key", i.flags().map(|f| f & mptcp_diag::FLAG_REMOTE_KEY_RECEIVED != 0));
+        word(out, "checksum", i.csum_enabled());
+        of_max(out, "extra_subflows", "subflows_max", i.subflows(), i.subflows_max());
+        of_max(
+            out,
+            "add_addr_signal",
+            "add_addr_signal_max",
+            i.add_addr_signal(),
+            i.add_addr_signal_max(),
+        );
+        of_max(
+            out,
+            "add_addr_accepted",
+            "add_addr_accepted_max",
+            i.add_addr_accepted(),
+            i.add_addr_accepted_max(),
+        );
+        of_max(out, "local_addr_used", "local_addr_max", i.local_addr_used(), i.local_addr_max());
+        if i.bytes_sent().is_some() || i.last_data_sent().is_some() {
+            next_line(out, "    ");
+            num(out, "bytes_sent", i.bytes_sent());
+            num(out, "bytes_received", i.bytes_received());
+            num(out, "bytes_acked", i.bytes_acked());
+            num(out, "bytes_retrans", i.bytes_retrans());
+            num(out, "retransmits", i.retransmits().map(u64::from));
+            num(out, "last_send_ms", i.last_data_sent().map(u64::from));
+            num(out, "last_recv_ms", i.last_data_recv().map(u64::from));
+            num(out, "last_ack_ms", i.last_ack_recv().map(u64::from));
+        }
+    }
+    if let Some(j) = &mut out.json {
+        j.key(&mut out.w, "subflow_list");
+        j.start_array(&mut out.w);
+    }
+}
+
+/// One subflow under the open connection; `dev` is its interface's label, when bound.
+pub fn subflow<W: Write>(out: &mut Out<W>, s: &SubflowRow, dev: Option<&dyn Show>) {
+    next_line(out, "    ");
+    match &mut out.json {
+        Some(j) => j.start_object(&mut out.w),
+        None => {
+            let _ = write!(out.w, "subflow ");
+        }
+    }
+    ends(out, s.local, s.remote, true);
+    if let Some(d) = dev {
+        match &mut out.json {
+            Some(j) => j.string_fmt(&mut out.w, "dev", format_args!("{d}")),
+            None => {
+                let _ = write!(out.w, "dev {d} ");
+            }
+        }
+    }
+    num(out, "local_id", s.mptcp.id_loc.map(u64::from));
+    num(out, "remote_id", s.mptcp.id_rem.map(u64::from));
+    let f = s.mptcp.flags;
+    let has = |bit: u32| f.map(|f| f & bit != 0);
+    word(out, "backup", has(sf::BKUP_LOC));
+    word(out, "remote_backup", has(sf::BKUP_REM));
+    word(out, "mp_capable", has(sf::MCAP_REM | sf::MCAP_LOC));
+    word(out, "mp_join", has(sf::JOIN_REM | sf::JOIN_LOC));
+    word(out, "fully_established", has(sf::FULLY_ESTABLISHED));
+    match &mut out.json {
+        Some(j) => {
+            j.string(&mut out.w, "state", state_name(s.state));
+            if let Some(t) = s.mptcp.token_rem {
+                j.string_fmt(&mut out.w, "remote_token", format_args!("{t:08x}"));
+            }
+            if let Some(f) = f {
+                j.string_fmt(&mut out.w, "raw_flags", format_args!("{f:#x}"));
+            }
+        }
+        None => {
+            let _ = write!(out.w, "state {}", state_name(s.state));
+        }
+    }
+    let t = &s.tcp;
+    next_line(out, "        ");
+    match (&mut out.json, t.rtt, t.rttvar) {
+        (None, Some(rtt), Some(var)) => {
+            let ms = |us: u32| Millis(us);
+            let _ = write!(out.w, "rtt {}/{}ms ", ms(rtt), ms(var));
+        }
+        (Some(_), _, _) => {
+            num(out, "rtt_us", t.rtt.map(u64::from));
+            num(out, "rttvar_us", t.rttvar.map(u64::from));
+        }
+        _ => {}
+    }
+    num(out, "cwnd", t.cwnd.map(u64::from));
+    num(out, "bytes_acked", t.bytes_acked);
+    num(out, "bytes_received", t.bytes_received);
+    num(out, "retrans", t.retrans.map(u64::from));
+    num(out, "last_send_ms", t.last_send.map(u64::from));
+    num(out, "last_recv_ms", t.last_recv.map(u64::from));
+    if let Some(j) = &mut out.json {
+        j.end_object(&mut out.w);
+    }
+}
+
+/// Closes the connection [`connection`] opened; `missed` subflows did not fit the
+/// table (they are counted, not printed).
+pub fn end_connection<W: Write>(out: &mut Out<W>, missed: u32) {
+    match &mut out.json {
+        Some(j) => {
+            j.end_array(&mut out.w);
+            if missed > 0 {
+                j.uint(&mut out.w, "subflows_not_shown", missed.into());
+            }
+            j.end_object(&mut out.w);
+        }
+        None => {
+            if missed > 0 {
+                next_line(out, "    ");
+                let _ = write!(out.w, "{missed} more subflows not shown (table full)");
+            }
+            let _ = out.w.write_all(b"\n");
+        }
+    }
+}
+
+/// Microseconds as milliseconds with three decimals, as `ss` prints rtt.
+struct Millis(u32);
+
+impl core::fmt::Display for Millis {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{}.{:03}", self.0 / 1000, self.0 % 1000)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prelude::*;
+
+    fn row(info: &[u8]) -> Row {
+        let mut r = Row {
+            local: "10.0.1.2:40000".parse().unwrap(),
+            remote: "10.0.1.1:6000".parse().unwrap(),
+            state: 1,
+            ..Row::EMPTY
+        };
+        r.info[..info.len()].copy_from_slice(info);
+        r.info_len = info.len() as u8;
+        r.has_info = true;
+        r
+    }
+
+    fn sub() -> SubflowRow {
+        SubflowRow {
+            local: "10.0.2.2:40001".parse().unwrap(),
+            remote: "10.0.1.1:6000".parse().unwrap(),
+            state: 1,
+            ifindex: 3,
+            mptcp: SubflowRepr {
+                id_loc: Some(2),
+                id_rem: Some(0),
+                flags: Some(sf::JOIN_LOC | sf::BKUP_LOC | sf::FULLY_ESTABLISHED),
+                ..SubflowRepr::default()
+            },
+            tcp: TcpFigures {
+                rtt: Some(1500),
+                rttvar: Some(250),
+                cwnd: Some(10),
+                ..TcpFigures::default()
+            },
+        }
+    }
+
+    fn print(json: bool, pretty: bool, info: &[u8]) -> String {
+        let mut out = Out::with_writer(Vec::new(), json, pretty, None, false);
+        begin(&mut out);
+        connection(&mut out, &row(info), false);
+        subflow(&mut out, &sub(), Some(&"e2"));
+        end_connection(&mut out, 0);
+        end(&mut out);
+        String::from_utf8(out.w).unwrap()
+    }
+
+    #[test]
+    fn text_is_a_tree_and_absent_fields_are_not_printed() {
+        let mut info = [0u8; 48];
+        info[12..16].copy_from_slice(&0xa907_9844u32.to_ne_bytes());
+        info[3] = 2;
+        let text = print(false, false, &info);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "token a9079844 local 10.0.1.2 lport 40000 remote 10.0.1.1 rport 6000 subflows 1 state established"
+        );
+        assert_eq!(
+            lines[1],
+            "    extra_subflows 0/2 add_addr_signal 0/0 add_addr_accepted 0/0 local_addr_used 0/0 "
+        );
+        assert!(lines[2].starts_with("    subflow local 10.0.2.2 lport 40001 remote 10.0.1.1 rport 6000 dev e2 local_id 2 remote_id 0 backup mp_join fully_established state established"), "{text}");
+        assert_eq!(lines[3], "        rtt 1.500/0.250ms cwnd 10 ");
+        assert!(!text.contains("bytes_sent"), "a 48-byte mptcp_info has no byte counters");
+    }
+
+    #[test]
+    fn json_nests_the_subflows_and_pretty_is_the_same_data() {
+        let mut info = [0u8; 96];
+        info[56] = 5;
+        let compact = print(true, false, &info);
+        assert!(
+            compact.starts_with("[{\"token\":\"00000000\",\"local\":\"10.0.1.2\""),
+            "{compact}"
+        );
+        assert!(compact.contains("\"bytes_sent\":5"));
+        assert!(compact.contains("\"subflow_list\":[{\"local\":\"10.0.2.2\""), "{compact}");
+        assert!(compact.contains("\"backup\":true,\"remote_backup\":false"));
+        let pretty = print(true, true, &info);
+        let squeeze = |s: &str| s.split_whitespace().collect::<String>();
+        assert_eq!(squeeze(&pretty), squeeze(&compact));
+    }
 }

@@ -94,6 +94,12 @@ impl JsonWriter {
         let _ = w.write_all(if self.pretty { b": " } else { b":" });
     }
 
+    /// `"key": ` alone, before a nested [`JsonWriter::start_array`] or
+    /// [`JsonWriter::start_object`] (iproute2's `open_json_array(PRINT_JSON, key)`).
+    pub fn key(&mut self, w: &mut impl Write, key: &str) {
+        self.name(w, key);
+    }
+
     /// `"key": "value"`.
     pub fn string(&mut self, w: &mut impl Write, key: &str, value: &str) {
         self.name(w, key);

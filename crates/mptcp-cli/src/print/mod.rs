@@ -10,5 +10,6 @@ pub mod json;
 pub mod kerr;
 pub mod limits;
 pub mod out;
+pub mod stat;
 pub mod timefmt;
 pub mod usage;

@@ -1,0 +1,130 @@
+//! `stat` (plain `mptcp` only): the namespace's MPTcpExt counters from
+//! `/proc/net/netstat`, non-zero ones (all with `-a`), once or, in watch mode, what
+//! changed every interval until SIGINT or SIGTERM.
+
+use core::time::Duration;
+
+use crate::command::diag::StatArgs;
+use crate::os::sys::{self, Instant, Lock};
+use crate::print::fail::say;
+use crate::print::out::Out;
+use crate::print::stat;
+
+/// Where the kernel lists the counters (this process's network namespace's view).
+const NETSTAT: &str = "/proc/net/netstat";
+/// Bytes of `/proc/net/netstat` read (6.18's file is about 4 KiB).
+const FILE_MAX: usize = 16 * 1024;
+/// Counters a watch remembers (6.18 has 74).
+const COUNTERS: usize = 160;
+
+/// The file's bytes, in zeroed static memory (no heap, no big stack frame).
+static FILE: Lock<[u8; FILE_MAX]> = Lock::new([0; FILE_MAX]);
+
+/// The `MPTcpExt:` pairs of a netstat file: (name, value) in the kernel's order. A line
+/// pair that does not parse yields nothing more.
+pub fn counters(file: &[u8]) -> impl Iterator<Item = (&str, u64)> {
+    let text = core::str::from_utf8(file).unwrap_or("");
+    let mut lines = text.lines().filter(|l| l.starts_with("MPTcpExt:"));
+    let names = lines.next().unwrap_or("");
+    let values = lines.next().unwrap_or("");
+    let names = names.split_ascii_whitespace().skip(1);
+    let values = values.split_ascii_whitespace().skip(1);
+    names.zip(values).map_while(|(n, v)| v.parse::<u64>().ok().map(|v| (n, v)))
+}
+
+/// Reads the file into `buf`; its length.
+fn read(buf: &mut [u8]) -> Result<usize, ()> {
+    let fail = |e| {
+        say(format_args!("mptcp: cannot read {NETSTAT}: {e}\n"));
+    };
+    let fd = sys::open_read(NETSTAT).map_err(fail)?;
+    let mut len = 0;
+    while len < buf.len() {
+        match fd.read(&mut buf[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) => {
+                fail(e);
+                return Err(());
+            }
+        }
+    }
+    Ok(len)
+}
+
+/// Prints the counters, then watches when asked.
+pub fn run(out: &mut Out, a: &StatArgs) -> u8 {
+    let Some(mut file) = FILE.try_lock() else { return 1 };
+    let Ok(len) = read(&mut file[..]) else { return 1 };
+    if counters(&file[..len]).next().is_none() {
+        say(format_args!("mptcp: no MPTcpExt counters in {NETSTAT} (MPTCP not built in?)\n"));
+        return 1;
+    }
+    stat::begin(out);
+    let mut last = [0u64; COUNTERS];
+    for (i, (name, value)) in counters(&file[..len]).enumerate() {
+        if let Some(slot) = last.get_mut(i) {
+            *slot = value;
+        }
+        if a.all || value != 0 {
+            stat::counter(out, name, value, None);
+        }
+    }
+    stat::end(out);
+    let Some(every) = a.watch else { return 0 };
+    let closing = out.json.as_ref().map_or(&b""[..], |_| &b""[..]);
+    sys::install_stop_handlers(closing);
+    let start = Instant::now();
+    loop {
+        let due = Duration::from_secs(u64::from(every));
+        let slept = Instant::now();
+        while slept.elapsed() < due {
+            if sys::stop_requested() {
+                return 0;
+            }
+            sys::sleep(Duration::from_millis(100).min(due.saturating_sub(slept.elapsed())));
+        }
+        let Ok(len) = read(&mut file[..]) else { return 1 };
+        let mut changed = false;
+        for (i, (name, value)) in counters(&file[..len]).enumerate() {
+            let before = last.get(i).copied().unwrap_or(0);
+            if value == before {
+                continue;
+            }
+            if !changed {
+                changed = true;
+                if out.json.is_none() {
+                    let _ = crate::os::io::Write::write_fmt(
+                        &mut out.w,
+                        format_args!("after {}s:\n", start.elapsed().as_secs()),
+                    );
+                }
+                stat::begin(out);
+            }
+            stat::counter(out, name, value, Some(i128::from(value) - i128::from(before)));
+            if let Some(slot) = last.get_mut(i) {
+                *slot = value;
+            }
+        }
+        if changed {
+            stat::end(out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::counters;
+    use crate::prelude::*;
+
+    #[test]
+    fn reads_the_mptcp_pair_only() {
+        let file =
+            b"TcpExt: A B\nTcpExt: 1 2\nMPTcpExt: MPCapableSYNRX MPJoinRejected\nMPTcpExt: 4 1\n";
+        let got: Vec<(&str, u64)> = counters(file).collect();
+        assert_eq!(got, [("MPCapableSYNRX", 4), ("MPJoinRejected", 1)]);
+        assert_eq!(counters(b"MPTcpExt: A B\nMPTcpExt: 1 x\n").count(), 1);
+        assert_eq!(counters(b"IpExt: A\nIpExt: 1\n").count(), 0);
+        assert_eq!(counters(&[0xff, 0xfe]).count(), 0);
+    }
+}

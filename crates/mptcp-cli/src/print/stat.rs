@@ -1,0 +1,142 @@
+//! `stat`'s lines: each MPTcpExt counter with its value (and, in watch mode, its change),
+//! and a short explanation for the counters that explain a failure.
+
+use crate::os::io::Write;
+use crate::print::out::Out;
+
+/// What a counter that explains a failure means, in a few words; `None` for the others.
+pub fn explain(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "MPCapableSYNTXDrop" => {
+            "MP_CAPABLE SYN retransmitted without the option: MPTCP given up (middlebox?)"
+        }
+        "MPCapableSYNTXDisabled" => {
+            "MPTCP not tried: blackhole protection turned it off for a while"
+        }
+        "MPCapableFallbackACK" => "fallback to TCP: the third ACK had no MP_CAPABLE (server side)",
+        "MPCapableFallbackSYNACK" => {
+            "fallback to TCP: the SYN-ACK had no MP_CAPABLE (peer or middlebox)"
+        }
+        "MPCapableEndpAttempt" => {
+            "a client connected to the server's own endpoint address with the C flag set"
+        }
+        "MPFallbackTokenInit" => "fallback to TCP: no token could be allocated",
+        "MPJoinNoTokenFound" => "join refused: its token names no connection here",
+        "MPJoinSynAckHMacFailure" => "join failed: the SYN-ACK's HMAC was wrong",
+        "MPJoinAckHMacFailure" => "join failed: the third ACK's HMAC was wrong",
+        "MPJoinRejected" => {
+            "join refused by the path manager: the subflows limit, or no such address id"
+        }
+        "MPJoinSynTxCreatSkErr" => "join not sent: the subflow socket could not be created",
+        "MPJoinSynTxBindErr" => "join not sent: binding the local address failed",
+        "MPJoinSynTxConnectErr" => "join not sent: connect failed (no route?)",
+        "DSSNotMatching" => "a DSS mapping did not match the data: the subflow was reset",
+        "DSSCorruptionFallback" => "data corruption detected: fallback to TCP",
+        "DSSCorruptionReset" => "data corruption detected: the subflow was reset",
+        "DSSNoMatchTCP" => "a DSS mapping did not match the TCP data",
+        "DataCsumErr" => "DSS checksum errors (the path changes the payload)",
+        "InfiniteMapTx" | "InfiniteMapRx" => {
+            "infinite mapping: the connection fell back to TCP mid-stream"
+        }
+        "AddAddrDrop" => "ADD_ADDR ignored: the add_addr_accepted limit, or a bad option",
+        "AddAddrTxDrop" => "ADD_ADDR not sent: no room in the option space or memory",
+        "EchoAddTxDrop" => "ADD_ADDR echo not sent",
+        "RmAddrDrop" => "RM_ADDR ignored: no such address id",
+        "RmAddrTxDrop" => "RM_ADDR not sent",
+        "MismatchPortSynRx" | "MismatchPortAckRx" => {
+            "join to a port the address was not announced with"
+        }
+        "MPFailTx" | "MPFailRx" => "MP_FAIL: a checksum failure ended in fallback or reset",
+        "MPFastcloseTx" | "MPFastcloseRx" => "MP_FASTCLOSE: a connection was aborted",
+        "MPRstTx" | "MPRstRx" => "MP_TCPRST: a subflow was reset, with a reason",
+        "SubflowStale" => "a subflow stopped making progress: marked stale, other paths used",
+        "RcvWndConflict" => "receive window updates raced between subflows",
+        "Blackhole" => "MPTCP SYNs seem dropped on the way: blackhole detected",
+        "MPCapableDataFallback" => "fallback to TCP: the first data had no DSS option",
+        "MD5SigFallback" => "fallback to TCP: the socket uses TCP MD5 signatures",
+        "DssFallback" => "fallback to TCP: a DSS option was missing",
+        "SimultConnectFallback" => "fallback to TCP: simultaneous connect",
+        "FallbackFailed" => "fallback was needed but impossible: the connection was reset",
+        _ => return None,
+    })
+}
+
+/// The counters' widest name, for the text column.
+const NAME_WIDTH: usize = 24;
+
+/// Opens the output (the JSON array of counters).
+pub fn begin<W: Write>(out: &mut Out<W>) {
+    if let Some(j) = &mut out.json {
+        j.start_array(&mut out.w);
+    }
+}
+
+/// Closes what [`begin`] opened and flushes (watch mode prints every interval).
+pub fn end<W: Write>(out: &mut Out<W>) {
+    if let Some(j) = &mut out.json {
+        j.end_array(&mut out.w);
+    }
+    out.flush();
+}
+
+/// One counter: `NAME VALUE [+DELTA] [explanation]`, or
+/// `{"counter": NAME, "value": V[, "delta": D][, "meaning": TEXT]}`.
+pub fn counter<W: Write>(out: &mut Out<W>, name: &str, value: u64, delta: Option<i128>) {
+    let why = explain(name);
+    if let Some(j) = &mut out.json {
+        let w = &mut out.w;
+        j.start_object(w);
+        j.string(w, "counter", name);
+        j.uint(w, "value", value);
+        if let Some(d) = delta {
+            j.int(w, "delta", d.clamp(i64::MIN.into(), i64::MAX.into()) as i64);
+        }
+        if let Some(why) = why {
+            j.string(w, "meaning", why);
+        }
+        j.end_object(w);
+        return;
+    }
+    let _ = write!(out.w, "{name:<NAME_WIDTH$} {value:>10}");
+    if let Some(d) = delta {
+        let _ = write!(out.w, " {d:>+8}");
+    }
+    if let Some(why) = why {
+        let _ = write!(out.w, "  {why}");
+    }
+    let _ = out.w.write_all(b"\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prelude::*;
+
+    fn run(json: bool, pretty: bool) -> String {
+        let mut out = Out::with_writer(Vec::new(), json, pretty, None, false);
+        begin(&mut out);
+        counter(&mut out, "MPJoinSynRx", 3, None);
+        counter(&mut out, "MPJoinRejected", 1, Some(1));
+        end(&mut out);
+        String::from_utf8(out.w).unwrap()
+    }
+
+    #[test]
+    fn text_explains_failure_counters_only() {
+        let text = run(false, false);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "MPJoinSynRx                       3");
+        assert!(
+            lines[1].starts_with("MPJoinRejected                    1       +1  join refused"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn json_carries_the_same_data() {
+        let compact = run(true, false);
+        assert!(compact.starts_with(r#"[{"counter":"MPJoinSynRx","value":3},{"counter":"MPJoinRejected","value":1,"delta":1,"meaning":"join refused"#), "{compact}");
+        let squeeze = |s: &str| s.split_whitespace().collect::<String>();
+        assert_eq!(squeeze(&run(true, true)), squeeze(&compact));
+    }
+}
