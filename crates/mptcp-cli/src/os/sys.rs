@@ -651,14 +651,25 @@ impl Drop for Fd {
     }
 }
 
-/// Opens `path` read-only (close-on-exec).
+/// Opens `path` read-only (close-on-exec). A path under 256 bytes is made
+/// NUL-terminated on the stack (`mptcp stat` opens `/proc/net/netstat` without the
+/// heap); a longer one on the heap.
 pub fn open_read(path: &str) -> io::Result<Fd> {
-    let mut c = Vec::with_capacity(path.len() + 1);
-    c.extend_from_slice(path.as_bytes());
-    if c.contains(&0) {
+    if path.as_bytes().contains(&0) {
         return Err(io::Error(libc::EINVAL));
     }
-    c.push(0);
+    let mut short = [0u8; 256];
+    let long;
+    let c: &[u8] = if path.len() < short.len() {
+        short[..path.len()].copy_from_slice(path.as_bytes());
+        &short[..=path.len()]
+    } else {
+        let mut v = Vec::with_capacity(path.len() + 1);
+        v.extend_from_slice(path.as_bytes());
+        v.push(0);
+        long = v;
+        &long
+    };
     // SAFETY: `c` is NUL-terminated and outlives the call.
     let fd = unsafe { libc::open(c.as_ptr().cast(), libc::O_RDONLY | libc::O_CLOEXEC) };
     if fd < 0 { Err(io::Error(errno())) } else { Ok(Fd(fd)) }
