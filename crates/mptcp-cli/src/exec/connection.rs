@@ -9,7 +9,9 @@
 //! on. A thousand connections of two subflows take one batch: two MPTCP dumps and two
 //! TCP dumps, as `ss -tiM`. A subflow that did not fit (it joined between the dumps and
 //! overflowed the table) is counted under its connection, never dropped silently.
-//! Listeners come first, from a dump of their own.
+//! Listeners come from a dump of their own, first (the first [`LISTENERS`] are kept to
+//! tell a connection's side when its initial subflow is gone), and are printed after
+//! the connections: from the table, or from a second dump when there were more.
 
 use core::net::{IpAddr, SocketAddr};
 
@@ -81,7 +83,6 @@ pub fn show(out: &mut Out, f: &ConnectionFilter) -> u8 {
         return 1;
     };
     let t = &mut *t;
-    connection::begin(out);
     // Listeners first, from their own dump; a few are kept to tell the side.
     let mut kept = [Row::EMPTY.local; LISTENERS];
     let mut listeners = 0;
@@ -93,22 +94,19 @@ pub fn show(out: &mut Out, f: &ConnectionFilter) -> u8 {
         };
         let r = a.dump(req, &mut rx_a[..], |m| {
             let Ok(c) = Connection::parse(&m) else { return };
-            let r = Row::of(&c);
             if listeners < LISTENERS {
-                kept[listeners] = r.local;
-                listeners += 1;
+                kept[listeners] = c.local();
             }
-            if f.token.is_none() && wanted(f, &r) {
-                connection::listener(out, &r);
-            }
+            listeners += 1;
         });
         if let Err(e) = r {
-            connection::end(out);
             kerr::print_dump_error(&e);
             return kerr::KERNEL;
         }
     }
-    let listeners = &kept[..listeners];
+    let all_kept = listeners <= LISTENERS;
+    let listeners = &kept[..listeners.min(LISTENERS)];
+    connection::begin(out);
     let mut names = IfNames::default();
     let mut n = 0;
     let mut expected = 0;
@@ -149,6 +147,31 @@ pub fn show(out: &mut Out, f: &ConnectionFilter) -> u8 {
         && let Err(e) = flush(out, &mut b, &mut rx_b[..], t, n, listeners, &mut names)
     {
         return fail(out, &e);
+    }
+    if f.token.is_none() {
+        let wanted = |l: &SocketAddr| f.addr.is_none_or(|a| a == l.ip());
+        if all_kept {
+            for l in listeners.iter().filter(|l| wanted(l)) {
+                connection::listener(out, *l);
+            }
+        } else {
+            for family in FAMILIES {
+                let mut buf = [0u8; mptcp_diag::REQUEST_LEN];
+                let states = mptcp_diag::LISTEN_STATES;
+                let Ok(req) = mptcp_diag::build_dump_states(&mut buf, family, states, 0) else {
+                    return 1;
+                };
+                let r = a.dump(req, &mut rx_a[..], |m| {
+                    let local = Connection::parse(&m).map(|c| c.local());
+                    if let Some(l) = local.ok().filter(|l| wanted(l)) {
+                        connection::listener(out, l);
+                    }
+                });
+                if let Err(e) = r {
+                    return fail(out, &e);
+                }
+            }
+        }
     }
     connection::end(out);
     0

@@ -300,8 +300,8 @@ pub fn end<W: Write>(out: &mut Out<W>) {
     }
 }
 
-/// A listener: `listener local A lport P` / `{"listener": true, …}`.
-pub fn listener<W: Write>(out: &mut Out<W>, r: &Row) {
+/// A listener: `listener local A lport P` / `{"listener": true, "local", "lport"}`.
+pub fn listener<W: Write>(out: &mut Out<W>, local: SocketAddr) {
     match &mut out.json {
         Some(j) => {
             j.start_object(&mut out.w);
@@ -311,7 +311,7 @@ pub fn listener<W: Write>(out: &mut Out<W>, r: &Row) {
             let _ = write!(out.w, "listener ");
         }
     }
-    ends(out, r.local, r.remote, false);
+    ends(out, local, local, false);
     match &mut out.json {
         Some(j) => j.end_object(&mut out.w),
         None => {
