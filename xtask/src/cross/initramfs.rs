@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! /init                     the script below
+//! /var/run                  a link to /run (where `ip netns add` puts its names)
 //! /bin/busybox              and its applets, installed at boot
 //! /guest/mptcp-guest        the runner; /guest/ip and /guest/timeout link to it
 //! /guest/mptcp-fixture      MPTCP_LISTEN, MPTCP_CONN, MPTCP_SERVER, MPTCP_CLIENT
@@ -55,6 +56,10 @@ pub fn pack(c: &Contents, out: &Path) -> Result<u64> {
     }
     // The kernel opens /dev/console for init before anything is mounted.
     a.char_dev("dev/console", 5, 1);
+    // As on every distribution: `ip -n NAME` (ours as iproute2's) opens
+    // /var/run/netns/NAME, which `ip netns add` makes under /run.
+    a.dir("var");
+    a.symlink("var/run", "../run");
     a.file("etc/hosts", cpio::FILE, HOSTS.as_bytes());
     a.file("bin/busybox", cpio::EXEC, &read(c.busybox)?);
     for m in c.modules {
