@@ -186,13 +186,13 @@ impl Apt {
         std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
         let qualified = self.qualified(name, arch);
         let mut known = self.candidate(&qualified);
-        if known.is_none() && !self.updated {
-            self.update()?;
-            known = self.candidate(&qualified);
-        }
         if let Some(p) = cached(dir, name, arch, known.as_ref()) {
             println!("cached (SHA-256 checked): {}", p.display());
             return Ok(p);
+        }
+        if known.is_none() && !self.updated {
+            self.update()?;
+            known = self.candidate(&qualified);
         }
         let Some((version, sha)) = known else {
             return Err(self.explain(format!("apt knows no {qualified} and none is cached")));
