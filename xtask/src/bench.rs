@@ -5,6 +5,7 @@
 
 mod batch;
 mod build;
+mod connections;
 mod follow;
 mod machine;
 mod micro;
@@ -53,16 +54,19 @@ pub enum Part {
     Micro,
     /// Section 6: the libraries side by side (`benches/peers`).
     Peers,
+    /// Section 7: `connection show` against `ss -tiM` (`bench/connections.sh`).
+    Connections,
 }
 
 impl Part {
-    const ALL: [(&'static str, Part); 6] = [
+    const ALL: [(&'static str, Part); 7] = [
         ("oneshot", Part::Oneshot),
         ("batch", Part::Batch),
         ("storm", Part::Storm),
         ("follow", Part::Follow),
         ("micro", Part::Micro),
         ("peers", Part::Peers),
+        ("connections", Part::Connections),
     ];
 
     fn parse(list: &str) -> Result<Vec<Part>, String> {
@@ -85,7 +89,7 @@ usage: cargo xtask bench [--quick] [--only LIST] [--follow-only] [--runs N] [--s
   --quick            50 one-shot runs, 3 s storms, short criterion runs, 40 follow
                      changes per family and 2 follow storm runs (a smoke test)
   --only LIST        only these sections (comma-separated: oneshot, batch, storm, follow,
-                     micro, peers): their sections and target rows are replaced in the
+                     micro, peers, connections): their sections and target rows are replaced in the
                      existing report, the rest is left as it is
   --follow-only      the same as `--only follow` (`endpoint follow` against mptcpd)
   --runs N           interleaved runs per program and one-shot case (default 500)
@@ -210,6 +214,7 @@ fn section(
         Part::Follow => follow::run(bins, work, opts.quick)?,
         Part::Micro => micro::run(root, opts.measure)?,
         Part::Peers => peers::run(root, if opts.quick { 300 } else { 3000 })?,
+        Part::Connections => connections::run(root, bins, opts.runs)?,
     };
     let md = s.md.trim_end();
     s.md = format!(
