@@ -64,7 +64,7 @@ for _ in $(seq 600); do
   sleep 0.1
 done
 conns=$(ip netns exec $C ss -MH state established | wc -l)
-echo "connections $conns, subflows $subs (client namespace)"
+echo "connections $conns, subflows $subs (client namespace)"; echo
 [ "$conns" -eq $N ] && [ "$subs" -eq $((2 * N)) ] || { echo "setup incomplete" >&2; exit 1; }
 lines=$(ip netns exec $C "$BIN" connection show | grep -c '^    subflow ')
 [ "$lines" -eq $((2 * N)) ] || { echo "mptcp connection show listed $lines subflows" >&2; exit 1; }
