@@ -110,7 +110,7 @@ fn client(ns: &Netns, to: SocketAddr) -> (mpsc::Sender<()>, mpsc::Receiver<()>) 
     let (done_tx, done) = mpsc::channel();
     ns.spawn(move || {
         let mut s = connect(to, None).expect("connect");
-        let mut echo = |s: &mut std::net::TcpStream, data: &[u8]| {
+        let echo = |s: &mut std::net::TcpStream, data: &[u8]| {
             s.write_all(data).unwrap();
             let mut back = vec![0u8; data.len()];
             s.read_exact(&mut back).unwrap();
