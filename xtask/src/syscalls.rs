@@ -28,6 +28,17 @@ const BUDGETS: &[Budget] = &[
         most: 15,
         why: "start-up 3, netns 3, socket 3, family 2, request 2, one write; no heap",
     },
+    Budget {
+        args: &["connection", "show"],
+        most: 20,
+        why: "start-up 3, netns 3, two sock_diag sockets 2 (closed 2), the listener and \
+              connection dumps of both families 8 (no TCP dump without a connection); no heap",
+    },
+    Budget {
+        args: &["stat"],
+        most: 12,
+        why: "start-up 3, netns 3, /proc/net/netstat open, read 2, close; no heap",
+    },
 ];
 
 /// Calls that only the heap makes: a one-shot command has none.
