@@ -33,7 +33,8 @@ pub fn wrapper(dir: &Path, linker: &str, flavor: Flavor) -> Result<PathBuf, Stri
         Flavor::Gcc => "static-pie-gcc",
     };
     let path = dir.join(name);
-    std::fs::write(&path, script(linker, flavor)).map_err(|e| format!("{}: {e}", path.display()))?;
+    std::fs::write(&path, script(linker, flavor))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -74,7 +75,8 @@ mod tests {
 
     /// Runs the wrapper with `echo` standing in for the linker: the arguments it would pass.
     fn rewritten(flavor: Flavor, args: &[&str]) -> Vec<String> {
-        let dir = std::env::temp_dir().join(format!("static-pie-{}-{flavor:?}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("static-pie-{}-{flavor:?}", std::process::id()));
         let path = wrapper(&dir, "/bin/echo", flavor).unwrap();
         let out = Command::new(&path).args(args).output().unwrap();
         let _ = std::fs::remove_dir_all(&dir);
@@ -84,7 +86,8 @@ mod tests {
 
     #[test]
     fn start_files_and_link_mode_become_static_pie() {
-        let args = ["-static", "/sc/crt1.o", "/sc/crti.o", "/sc/crtbegin.o", "a b.o", "/sc/crtend.o"];
+        let args =
+            ["-static", "/sc/crt1.o", "/sc/crti.o", "/sc/crtbegin.o", "a b.o", "/sc/crtend.o"];
         assert_eq!(
             rewritten(Flavor::Ld, &args),
             [
