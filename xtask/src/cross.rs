@@ -210,6 +210,11 @@ impl Arch {
         }
     }
 
+    /// 32-bit (`unsigned long` of 32 bits, as iproute2's `strtoul` sees it).
+    fn bits32(self) -> bool {
+        matches!(self, Arch::Armv7 | Arch::Mipsel)
+    }
+
     fn big_endian(self) -> bool {
         self == Arch::S390x
     }
@@ -224,6 +229,10 @@ const REFERENCE: Arch = Arch::Amd64;
 
 /// Where the kernel-dependent scenarios are listed, relative to the root.
 const KERNEL_LIST: &str = "tests/cross/kernel-6.1.txt";
+/// Where the scenarios whose output depends on the width of C's `unsigned long` are
+/// listed (same format): on the 32-bit guests each must differ from the amd64 guest and
+/// be the same on every 32-bit guest.
+const WORD_SIZE_LIST: &str = "tests/cross/word-size.txt";
 /// The recorded scenario files and the flows, relative to the root.
 const RECORDED: [&str; 2] = ["tests/conformance/scenarios.json", "tests/conformance/extra.json"];
 const FLOWS: &str = "tests/cross/flows.json";
@@ -305,6 +314,7 @@ pub fn main(args: &[String]) -> Result {
     let root = root();
     let cache = target_dir().join("cross");
     let kernel_list = kernel_dependent(&root.join(KERNEL_LIST))?;
+    let word_size = kernel_dependent(&root.join(WORD_SIZE_LIST))?;
 
     section("install and download");
     fetch::host_tools(&o.archs)?;
@@ -433,7 +443,8 @@ pub fn main(args: &[String]) -> Result {
                 errors.push(format!("{label}: no transcript"));
                 continue;
             };
-            let (row, mut errs) = compare(label, run, reference, &recorded, &kernel_list);
+            let word = g.arch.bits32().then_some(&word_size);
+            let (row, mut errs) = compare(label, run, reference, &recorded, &kernel_list, word);
             errors.append(&mut errs);
             let secs = b.runs.iter().find(|(l, _)| l == label).map(|(_, s)| *s).unwrap_or_default();
             rows.push(Row {
@@ -444,6 +455,27 @@ pub fn main(args: &[String]) -> Result {
                 row,
             });
         }
+    }
+
+    // The word-size scenarios: the same on every 32-bit guest.
+    let runs32: Vec<(&String, &Run)> = booted
+        .iter()
+        .filter(|(g, _, _)| g.arch.bits32())
+        .flat_map(|(g, _, runs)| g.labels.iter().filter_map(|l| Some((l, runs.get(l)?))))
+        .collect();
+    if let Some((first, base)) = runs32.first() {
+        for (label, run) in &runs32[1..] {
+            for id in word_size.keys() {
+                if base.cases.get(id).zip(run.cases.get(id)).is_some_and(|(a, b)| !a.same(b)) {
+                    errors.push(format!(
+                        "{label} {id}: differs from {first} (listed in {WORD_SIZE_LIST})"
+                    ));
+                }
+            }
+        }
+    }
+    for id in word_size.keys().filter(|id| !recorded.contains_key(*id)) {
+        errors.push(format!("{WORD_SIZE_LIST}: {id} is no recorded scenario"));
     }
 
     section("result");
@@ -512,6 +544,7 @@ fn build_and_pack(
     let labels = builds.iter().map(|(l, _)| l.clone()).collect();
     let contents = initramfs::Contents {
         busybox: &parts.busybox,
+        bash: &parts.bash,
         modules: &parts.modules,
         guest: &programs.guest,
         fixture: &programs.fixture,
@@ -569,6 +602,8 @@ struct Compared {
     kernel: usize,
     /// Cases equal to the reference run.
     as_reference: usize,
+    /// Word-size scenarios of a 32-bit run (listed, and different from the reference).
+    word_size: usize,
     flows: usize,
 }
 
@@ -587,6 +622,7 @@ fn compare(
     reference: &Run,
     recorded: &BTreeMap<String, Outcome>,
     kernel_list: &BTreeMap<String, String>,
+    word_size: Option<&BTreeMap<String, String>>,
 ) -> (Compared, Vec<String>) {
     let mut c = Compared { cases: run.cases.len(), ..Compared::default() };
     let mut errors = Vec::new();
@@ -608,12 +644,19 @@ fn compare(
         errors.push(format!("{label} {id}: missing (the reference ran it)"));
     }
     for (id, got) in &run.cases {
+        let word = word_size.is_some_and(|w| w.contains_key(id));
         match reference.cases.get(id) {
+            Some(r) if word && r.same(got) => errors.push(format!(
+                "{label} {id}: listed in {WORD_SIZE_LIST} but equal to the amd64 guest; remove it from the list"
+            )),
+            Some(_) if word => c.word_size += 1,
             Some(r) if r.same(got) => c.as_reference += 1,
             Some(r) => errors.push(differ(id, "differs from the amd64 guest", r, got)),
             None => errors.push(format!("{label} {id}: not in the reference run")),
         }
         match (recorded.get(id), kernel_list.get(id)) {
+            // Judged against the amd64 guest above and the other 32-bit guests after.
+            (Some(_), _) if word => c.recorded += 1,
             (Some(want), None) => {
                 c.recorded += 1;
                 if want.same(got) {
@@ -659,20 +702,30 @@ fn table(rows: &[Row], kvm: bool) -> String {
             _ => "TCG",
         };
         t += &format!(
-            "| {} ({}) | {} ({}) | {} | {} | {} of {}: {} + {} | {} of {} ({} flows) | {:.1} s | {:.1} s |\n",
+            "| {} ({}) | {} ({}) | {} | {} | {} of {}: {} + {}{} | {} of {} ({} flows{}) | {:.1} s | {:.1} s |\n",
             g.arch.name(),
             emulation,
             g.parts.kernel_pkg.trim_start_matches("linux-image-"),
             g.parts.kernel_version,
             if g.arch.big_endian() { "big" } else { "little" },
             r.label.rsplit('-').next().unwrap_or_default(),
-            r.row.as_recorded + r.row.kernel,
+            r.row.as_recorded + r.row.kernel + r.row.word_size,
             r.row.recorded,
             r.row.as_recorded,
             r.row.kernel,
+            if r.row.word_size > 0 {
+                format!(" + {} word-size", r.row.word_size)
+            } else {
+                String::new()
+            },
             r.row.as_reference,
             r.row.cases,
             r.row.flows,
+            if r.row.word_size > 0 {
+                format!("; {} word-size differs on purpose", r.row.word_size)
+            } else {
+                String::new()
+            },
             r.boot_secs,
             r.test_secs,
         );
@@ -725,9 +778,10 @@ mod tests {
         assert!(all.len() >= 136 + 69, "{}", all.len());
         assert_eq!(all["A01"].status, 255);
         assert!(String::from_utf8_lossy(&all["A01"].stderr).starts_with("Usage:\tip mptcp"));
-        let listed = kernel_dependent(&root.join(KERNEL_LIST)).unwrap();
-        for id in listed.keys() {
-            assert!(all.contains_key(id), "{KERNEL_LIST}: {id} is no recorded scenario");
+        for list in [KERNEL_LIST, WORD_SIZE_LIST] {
+            for id in kernel_dependent(&root.join(list)).unwrap().keys() {
+                assert!(all.contains_key(id), "{list}: {id} is no recorded scenario");
+            }
         }
     }
 
@@ -738,7 +792,7 @@ mod tests {
         let kernel: BTreeMap<String, String> = [("K".to_string(), "why".to_string())].into();
         let reference =
             run(&[("A", outcome(0, "a\n")), ("K", outcome(0, "old\n")), ("F", outcome(0, "f"))]);
-        let (c, errs) = compare("ref", &reference, &reference, &recorded, &kernel);
+        let (c, errs) = compare("ref", &reference, &reference, &recorded, &kernel, None);
         assert!(errs.is_empty(), "{errs:?}");
         assert_eq!(
             c,
@@ -748,6 +802,7 @@ mod tests {
                 as_recorded: 1,
                 kernel: 1,
                 as_reference: 3,
+                word_size: 0,
                 flows: 1
             }
         );
@@ -755,10 +810,27 @@ mod tests {
         // A byte off the reference fails, and so does a listed scenario that matches.
         let guest =
             run(&[("A", outcome(0, "a\n")), ("K", outcome(0, "new\n")), ("F", outcome(0, "g"))]);
-        let (_, errs) = compare("g", &guest, &reference, &recorded, &kernel);
+        let (_, errs) = compare("g", &guest, &reference, &recorded, &kernel, None);
         assert_eq!(errs.len(), 3, "{errs:?}");
         assert!(errs.iter().any(|e| e.contains("g F: differs from the amd64 guest")));
         assert!(errs.iter().any(|e| e.contains("g K: listed in")));
+    }
+
+    #[test]
+    fn word_size_scenarios_must_differ_from_amd64_on_32_bit() {
+        let recorded: BTreeMap<String, Outcome> = [("W".to_string(), outcome(0, "if2\n"))].into();
+        let listed: BTreeMap<String, String> = [("W".to_string(), "why".to_string())].into();
+        let none = BTreeMap::new();
+        let reference = run(&[("W", outcome(0, "if2\n"))]);
+        let arm = run(&[("W", outcome(0, "if4294967295\n"))]);
+        let (c, errs) = compare("armv7", &arm, &reference, &recorded, &none, Some(&listed));
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!((c.word_size, c.as_reference, c.recorded), (1, 0, 1));
+        // Not listed: a difference; listed but equal: a stale entry.
+        let (_, errs) = compare("armv7", &arm, &reference, &recorded, &none, None);
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        let (_, errs) = compare("x", &reference, &reference, &recorded, &none, Some(&listed));
+        assert!(errs[0].contains("but equal to the amd64 guest"), "{errs:?}");
     }
 
     #[test]

@@ -196,9 +196,14 @@ fn run(o: &Opts, s: &Scenario, n: usize) -> (i32, Vec<u8>, Vec<u8>) {
     (got.status, got.stdout, got.stderr)
 }
 
-/// `sh -c script` as the host's suite runs bash: C locale, stdin from /dev/null.
+/// The shell of the scripts: bash, as on the host (the scenarios use brace ranges such
+/// as `{1..250}`), where the guest has it; busybox's `sh` else.
+const BASH: &str = "/bin/bash";
+
+/// `bash -c script` as the host's suite runs it: C locale, stdin from /dev/null.
 fn sh(script: &str) -> mptcp_stack::Captured {
-    let mut cmd = Command::new("/bin/sh");
+    let shell = if Path::new(BASH).is_file() { BASH } else { "/bin/sh" };
+    let mut cmd = Command::new(shell);
     cmd.args(["-c", script]).env("LC_ALL", "C");
     capture(&mut cmd, DEADLINE)
 }

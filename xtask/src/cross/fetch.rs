@@ -1,8 +1,8 @@
 //! What the guests are made of, from Debian: the emulators and the cross linkers on the
 //! host, and per architecture the kernel package (the current dependency of
-//! `linux-image-FLAVOUR`) and `busybox-static`, downloaded once into `target/cross/debs/`
+//! `linux-image-FLAVOUR`), `busybox-static` and `bash-static`, downloaded once into `target/cross/debs/`
 //! (checked by SHA-256 whenever used, see [`Apt::download`]) and unpacked (only the
-//! kernel, the [`MODULES`] and busybox) into `target/cross/ARCH/`.
+//! kernel, the [`MODULES`], busybox and bash) into `target/cross/ARCH/`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,7 +20,10 @@ pub struct Parts {
     /// [`MODULES`], in that order.
     pub modules: Vec<PathBuf>,
     pub busybox: PathBuf,
-    /// Bytes of the two `.deb` files.
+    /// `bash-static`'s bash: the scenarios are bash scripts (brace ranges, `$'…'`), as
+    /// on the host.
+    pub bash: PathBuf,
+    /// Bytes of the three `.deb` files.
     pub download: u64,
 }
 
@@ -60,6 +63,7 @@ pub fn guests(archs: &[Arch], cache: &Path) -> Result<Vec<Parts>> {
     for (a, k) in archs.iter().zip(&kernels) {
         wanted.push(apt.qualified(k, a.debian()));
         wanted.push(apt.qualified("busybox-static", a.debian()));
+        wanted.push(apt.qualified("bash-static", a.debian()));
     }
     apt.learn(&wanted);
     archs
@@ -68,6 +72,7 @@ pub fn guests(archs: &[Arch], cache: &Path) -> Result<Vec<Parts>> {
         .map(|(&a, kernel_pkg)| {
             let kernel_deb = apt.download(&kernel_pkg, a.debian(), &debs)?;
             let busybox_deb = apt.download("busybox-static", a.debian(), &debs)?;
+            let bash_deb = apt.download("bash-static", a.debian(), &debs)?;
             let dir = cache.join(a.name()).join("debian");
             let release = kernel_pkg.trim_start_matches("linux-image-").to_string();
             let kernel = dir.join(format!("boot/vmlinuz-{release}"));
@@ -76,6 +81,7 @@ pub fn guests(archs: &[Arch], cache: &Path) -> Result<Vec<Parts>> {
                 .map(|m| dir.join(format!("lib/modules/{release}/kernel/{m}")))
                 .collect();
             let busybox = dir.join("bin/busybox");
+            let bash = dir.join("bin/bash-static");
             // Unpacked afresh from the checked packages every run (a second at most):
             // a file left by an interrupted run is never booted.
             let _ = std::fs::remove_dir_all(&dir);
@@ -84,7 +90,8 @@ pub fn guests(archs: &[Arch], cache: &Path) -> Result<Vec<Parts>> {
             let members: Vec<&str> = members.iter().map(String::as_str).collect();
             unpack(&kernel_deb, &dir, &members)?;
             unpack(&busybox_deb, &dir, &["./bin/busybox"])?;
-            for p in modules.iter().chain([&kernel, &busybox]) {
+            unpack(&bash_deb, &dir, &["./bin/bash-static"])?;
+            for p in modules.iter().chain([&kernel, &busybox, &bash]) {
                 if !p.is_file() {
                     return Err(format!("{} is not in the unpacked packages", p.display()));
                 }
@@ -102,7 +109,8 @@ pub fn guests(archs: &[Arch], cache: &Path) -> Result<Vec<Parts>> {
                 kernel,
                 modules,
                 busybox,
-                download: size(&kernel_deb)? + size(&busybox_deb)?,
+                bash,
+                download: size(&kernel_deb)? + size(&busybox_deb)? + size(&bash_deb)?,
             })
         })
         .collect()

@@ -6,6 +6,7 @@
 //! /init                     the script below
 //! /var/run                  a link to /run (where `ip netns add` puts its names)
 //! /bin/busybox              and its applets, installed at boot
+//! /bin/bash                 Debian's bash-static: the scenario scripts are bash
 //! /guest/mptcp-guest        the runner; /guest/ip and /guest/timeout link to it
 //! /guest/mptcp-fixture      MPTCP_LISTEN, MPTCP_CONN, MPTCP_SERVER, MPTCP_CLIENT
 //! /opt/LABEL/mptcp          one build under test; /opt/LABEL/ip links to it
@@ -22,6 +23,8 @@ use crate::util::Result;
 /// Everything that goes into one initramfs.
 pub struct Contents<'a> {
     pub busybox: &'a Path,
+    /// A static bash for the scenario scripts.
+    pub bash: &'a Path,
     pub modules: &'a [PathBuf],
     pub guest: &'a Path,
     pub fixture: &'a Path,
@@ -62,6 +65,7 @@ pub fn pack(c: &Contents, out: &Path) -> Result<u64> {
     a.symlink("var/run", "../run");
     a.file("etc/hosts", cpio::FILE, HOSTS.as_bytes());
     a.file("bin/busybox", cpio::EXEC, &read(c.busybox)?);
+    a.file("bin/bash", cpio::EXEC, &read(c.bash)?);
     for m in c.modules {
         a.file(&format!("lib/{}", base(m)?), cpio::FILE, &read(m)?);
     }
