@@ -302,17 +302,14 @@ fn stat_watch_prints_what_changed() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // The first array is the snapshot; the connection comes after it, so that its
-    // counters show as changes, however slowly the watch started.
-    let mut rd = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut out = String::new();
-    std::io::BufRead::read_line(&mut rd, &mut out).unwrap();
+    thread::sleep(Duration::from_millis(300));
     let _srv = echo_server(&srv, "10.0.1.1:6002".parse().unwrap(), 1);
     let (_go, _done) = client(&c, "10.0.1.1:6002".parse().unwrap());
-    thread::sleep(Duration::from_millis(2500));
+    thread::sleep(Duration::from_millis(1800));
     // SAFETY (test helper): a signal to our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-    rd.read_to_string(&mut out).unwrap();
+    let mut out = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
     assert!(child.wait().unwrap().success());
     let docs = json::parse_stream(&out).expect("one JSON array per interval");
     assert!(docs.len() >= 2, "{out}");

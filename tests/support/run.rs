@@ -85,10 +85,10 @@ fn wait(child: &mut Child, timeout: Duration, drained: impl Fn() -> bool) -> i32
     let deadline = Instant::now() + timeout;
     let mut status = None;
     while Instant::now() < deadline {
-        if status.is_none() {
-            if let Ok(Some(st)) = child.try_wait() {
-                status = Some(st.code().or(st.signal().map(|s| 128 + s)).unwrap_or(-1));
-            }
+        if status.is_none()
+            && let Ok(Some(st)) = child.try_wait()
+        {
+            status = Some(st.code().or(st.signal().map(|s| 128 + s)).unwrap_or(-1));
         }
         if let Some(st) = status.filter(|_| drained()) {
             return st;

@@ -57,15 +57,13 @@ proptest! {
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
-        if let Ok(m) = Message::parse(&bytes) {
-            if let Ok(g) = m.genl() {
-                if let Ok(f) = Family::parse(&g) {
+        if let Ok(m) = Message::parse(&bytes)
+            && let Ok(g) = m.genl()
+                && let Ok(f) = Family::parse(&g) {
                     let steps = f.groups().take(bytes.len() / 4 + 2).count();
                     prop_assert!(steps <= bytes.len() / 4 + 1);
                     let _ = f.group("mptcp_pm_events");
                 }
-            }
-        }
     }
 
     #[test]

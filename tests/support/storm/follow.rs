@@ -473,10 +473,11 @@ fn expectations(rt: &mut Rt) -> Expected {
     let mut routed = [false; 2];
     for family in [AF_INET, AF_INET6] {
         rt.dump(Object::Route, family, |m| {
-            if let RtMessage::Route(r) = m {
-                if r.is_default() && r.route_type() == rtn::UNICAST {
-                    routed[usize::from(r.family() == AF_INET6)] = true;
-                }
+            if let RtMessage::Route(r) = m
+                && r.is_default()
+                && r.route_type() == rtn::UNICAST
+            {
+                routed[usize::from(r.family() == AF_INET6)] = true;
             }
         });
     }
