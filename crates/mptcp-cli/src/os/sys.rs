@@ -948,12 +948,11 @@ fn c_path(path: &str) -> io::Result<Vec<u8>> {
     Ok(c)
 }
 
-/// Replaces the file at `path` with `data` atomically: written to `PATH.tmp` (mode
-/// 0600), then renamed over `path`, so a reader (or a restart after `kill -9`) sees the
-/// old or the new content, never a mix. Not synced: what it records (endpoints) does
-/// not outlive a reboot either, and an fsync cost 0.5-3 ms per add where `/run` is on
-/// disk. The directory above is made (0700) when missing.
-pub fn write_file_atomic(path: &str, data: &[u8]) -> io::Result<()> {
+/// Opens `path` for reading and writing, made (mode 0600) when missing, with the
+/// directory above made (0700) when missing; close-on-exec, and a symbolic link at
+/// `path` is refused (`ELOOP`). `endpoint follow` keeps its ownership record open this
+/// way and rewrites it in place with [`Fd::write_at`].
+pub fn open_rw_create(path: &str) -> io::Result<Fd> {
     if let Some(dir) = path.rfind('/').map(|i| &path[..i]).filter(|d| !d.is_empty()) {
         let c = c_path(dir)?;
         // SAFETY: `c` is NUL-terminated and outlives the call.
@@ -962,23 +961,36 @@ pub fn write_file_atomic(path: &str, data: &[u8]) -> io::Result<()> {
             return Err(io::Error(errno()));
         }
     }
-    let mut tmp = String::with_capacity(path.len() + 4);
-    tmp.push_str(path);
-    tmp.push_str(".tmp");
-    let ct = c_path(&tmp)?;
-    let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC | libc::O_CLOEXEC;
-    // SAFETY: `ct` is NUL-terminated and outlives the call.
-    let fd = unsafe { libc::open(ct.as_ptr().cast(), flags, 0o600) };
-    if fd < 0 {
-        return Err(io::Error(errno()));
+    let c = c_path(path)?;
+    let flags = libc::O_RDWR | libc::O_CREAT | libc::O_CLOEXEC | libc::O_NOFOLLOW;
+    // SAFETY: `c` is NUL-terminated and outlives the call.
+    let fd = unsafe { libc::open(c.as_ptr().cast(), flags, 0o600) };
+    if fd < 0 { Err(io::Error(errno())) } else { Ok(Fd(fd)) }
+}
+
+impl Fd {
+    /// Writes all of `data` at byte `offset` of the file (`pwrite`, retried on `EINTR`
+    /// and after a short write); the file offset is left alone.
+    pub fn write_at(&self, mut data: &[u8], mut offset: u64) -> io::Result<()> {
+        while !data.is_empty() {
+            let at = libc::off_t::try_from(offset).map_err(|_| io::Error(libc::EFBIG))?;
+            // SAFETY: the pointer and length describe `data`, which outlives the call.
+            let n = unsafe { libc::pwrite(self.0, data.as_ptr().cast(), data.len(), at) };
+            if n < 0 {
+                match errno() {
+                    libc::EINTR => continue,
+                    e => return Err(io::Error(e)),
+                }
+            }
+            let n = n as usize;
+            if n == 0 {
+                return Err(io::Error(libc::EIO));
+            }
+            data = data.get(n..).unwrap_or_default();
+            offset += n as u64;
+        }
+        Ok(())
     }
-    let fd = Fd(fd);
-    fd.write_all(data)?;
-    drop(fd);
-    let cp = c_path(path)?;
-    // SAFETY: both paths are NUL-terminated and outlive the call.
-    let rc = unsafe { libc::rename(ct.as_ptr().cast(), cp.as_ptr().cast()) };
-    if rc < 0 { Err(io::Error(errno())) } else { Ok(()) }
 }
 
 /// Removes the file at `path` (`ENOENT` when there is none).
