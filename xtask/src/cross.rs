@@ -833,6 +833,25 @@ mod tests {
         assert!(errs[0].contains("but equal to the amd64 guest"), "{errs:?}");
     }
 
+    /// A case is known by its id in the guest's lines: a flow named like a recorded
+    /// scenario would be "reported twice".
+    #[test]
+    fn flow_ids_are_not_scenario_ids() {
+        let root = root();
+        let all = recordings(&root).unwrap();
+        let text = std::fs::read_to_string(root.join(FLOWS)).unwrap();
+        let json::Value::List(flows) = json::Parser::new(&text).value().unwrap() else {
+            panic!("{FLOWS}: not a list");
+        };
+        assert!(!flows.is_empty());
+        for f in &flows {
+            let Some(json::Value::Str(id)) = f.get("id") else {
+                panic!("{FLOWS}: a flow without id")
+            };
+            assert!(!all.contains_key(id), "{FLOWS}: {id} is also a recorded scenario");
+        }
+    }
+
     #[test]
     fn readme_has_the_markers() {
         let text = std::fs::read_to_string(root().join("README.md")).unwrap();
