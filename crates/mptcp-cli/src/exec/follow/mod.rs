@@ -212,6 +212,8 @@ struct Picture {
     want_all: bool,
     /// A re-dump of the routes is due (a change that flushes routes silently).
     want_routes: bool,
+    /// That re-dump must read the IPv6 routes too (a deleted nexthop object).
+    want_v6_routes: bool,
     /// The last re-dump failed: the picture is old, so nothing is deleted.
     failed: bool,
     /// When the next try may run.
@@ -288,6 +290,7 @@ impl<'a> Follower<'a> {
             picture: Picture {
                 want_all: false,
                 want_routes: false,
+                want_v6_routes: false,
                 failed: false,
                 retry_at: None,
                 backoff: FIRST_BACKOFF,
@@ -385,6 +388,7 @@ impl<'a> Follower<'a> {
             let rules = &self.rules;
             let got = routes.take(state, rules, rx, |st, change| {
                 picture.want_routes |= route::flushes_routes(st, change);
+                picture.want_v6_routes |= route::flushes_v6_routes(change);
                 note_change(log, model, picture, st, rules, change);
             });
             match got {
@@ -421,7 +425,8 @@ impl<'a> Follower<'a> {
         let got = if all {
             self.routes.dump_all(&mut self.spare, &self.rules, &mut self.rx)
         } else {
-            self.routes.dump_routes(&mut self.spare, &self.rules, &mut self.rx)
+            let v6 = p.want_v6_routes;
+            self.routes.dump_routes(&mut self.spare, &self.state, v6, &self.rules, &mut self.rx)
         };
         let what = if all { "links, addresses and routes" } else { "routes" };
         match got {
@@ -444,6 +449,7 @@ impl<'a> Follower<'a> {
                 let p = &mut self.picture;
                 p.want_all = false;
                 p.want_routes = false;
+                p.want_v6_routes = false;
                 p.failed = false;
                 p.retry_at = None;
                 p.backoff = FIRST_BACKOFF;

@@ -33,6 +33,16 @@ const ROUTES: &[(Object, u8)] = &[(Object::Route, AF_INET), (Object::Route, AF_I
 /// Only when an IPv4 default route could be one of them: through that link, or through
 /// no single link (multipath).
 pub fn flushes_routes(state: &State, change: Change) -> bool {
+    flushes_v6_routes(change) || flushes_v4_routes(state, change)
+}
+
+/// Whether a change may have flushed IPv6 routes without a notification: only a
+/// deleted nexthop object does.
+pub fn flushes_v6_routes(change: Change) -> bool {
+    matches!(change, Change::NexthopGone)
+}
+
+fn flushes_v4_routes(state: &State, change: Change) -> bool {
     let through = |index: u32| {
         state.routes().any(|r| r.family == Family::V4 && (r.oif == index || r.oif == 0))
     };
@@ -96,15 +106,25 @@ impl Routes {
     /// Reads the default routes afresh into `fresh` (cleared first). The kernel
     /// flushes IPv4 routes through a link that goes down, routes through a gateway
     /// whose subnet's address goes away, and routes through a deleted nexthop object,
-    /// without a notification: after such a change the routes are read again.
+    /// without a notification: after such a change the routes are read again. IPv6
+    /// says what it deletes, except for a nexthop object: without `v6`, only the IPv4
+    /// routes are dumped and `current`'s IPv6 routes are kept (half the dump, which
+    /// every IPv4 address removal on a link with a default route costs).
     pub fn dump_routes(
         &mut self,
         fresh: &mut State,
+        current: &State,
+        v6: bool,
         rules: &Rules,
         rx: &mut [u8],
     ) -> Result<(), Error> {
         fresh.clear();
-        self.dump(fresh, rules, rx, ROUTES)
+        if !v6 {
+            for r in current.routes().filter(|r| r.family == Family::V6) {
+                let _ = fresh.add_route(*r);
+            }
+        }
+        self.dump(fresh, rules, rx, if v6 { ROUTES } else { &ROUTES[..1] })
     }
 
     fn dump(
@@ -188,5 +208,9 @@ mod tests {
         assert!(!flushes_routes(&s, Change::LinkGone(9)), "no route through it");
         assert!(!flushes_routes(&s, Change::Route(Family::V4)));
         assert!(flushes_routes(&s, Change::NexthopGone), "routes through it went silently");
+        // Only a nexthop object takes IPv6 routes silently: the rest re-read IPv4 alone.
+        assert!(flushes_v6_routes(Change::NexthopGone));
+        assert!(!flushes_v6_routes(Change::AddressGone(2, ip)));
+        assert!(!flushes_v6_routes(Change::LinkGone(2)));
     }
 }
