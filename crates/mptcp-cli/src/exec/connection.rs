@@ -205,7 +205,7 @@ fn flush(
         let mut buf = [0u8; mptcp_diag::REQUEST_LEN];
         let req = mptcp_diag::build_subflow_dump(&mut buf, family, 0)
             .map_err(nlsock::Error::Malformed)?;
-        b.dump(req, rx, |m| {
+        let r = b.dump(req, rx, |m| {
             let Ok(s) = Subflow::parse(&m) else { return };
             let Some(token) = s.token() else { return };
             let Ok(at) = tokens.binary_search_by_key(&token, |&(tk, _)| tk) else { return };
@@ -218,7 +218,21 @@ fn flush(
                 t.subs[kept] = (u32::from(owner) << 16 | kept as u32, row);
                 kept += 1;
             }
-        })?;
+        });
+        match r {
+            // No TCP socket diagnostics (`tcp_diag` not built or not loaded, and no
+            // module loader): the connections are still worth printing.
+            Err(nlsock::Error::Kernel(k)) if k.errno().0 == libc::ENOENT => {
+                say(format_args!(
+                    "mptcp: no subflows: the kernel has no TCP socket diagnostics \
+                     (modprobe tcp_diag)\n"
+                ));
+                break;
+            }
+            r => {
+                r?;
+            }
+        }
     }
     let subs = &mut t.subs[..kept];
     subs.sort_unstable_by_key(|&(key, _)| key);
