@@ -22,14 +22,63 @@ static FILE: Lock<[u8; FILE_MAX]> = Lock::new([0; FILE_MAX]);
 
 /// The `MPTcpExt:` pairs of a netstat file: (name, value) in the kernel's order. A line
 /// pair that does not parse yields nothing more.
-pub fn counters(file: &[u8]) -> impl Iterator<Item = (&str, u64)> {
+pub fn counters(file: &[u8]) -> Counters<'_> {
     let text = core::str::from_utf8(file).unwrap_or("");
-    let mut lines = text.lines().filter(|l| l.starts_with("MPTcpExt:"));
-    let names = lines.next().unwrap_or("");
-    let values = lines.next().unwrap_or("");
-    let names = names.split_ascii_whitespace().skip(1);
-    let values = values.split_ascii_whitespace().skip(1);
-    names.zip(values).map_while(|(n, v)| v.parse::<u64>().ok().map(|v| (n, v)))
+    let mut lines = crate::os::text::split_ascii(text, b'\n');
+    let mut pair = || lines.find(|l| l.starts_with("MPTcpExt:")).unwrap_or("");
+    let (mut names, mut values) = (pair(), pair());
+    // The first word of each line is the `MPTcpExt:` label.
+    next_word(&mut names);
+    next_word(&mut values);
+    Counters { names, values, done: false }
+}
+
+/// The iterator of [`counters`] (byte searches: no generic iterator adapters, no
+/// core integer parser in the binary).
+pub struct Counters<'a> {
+    names: &'a str,
+    values: &'a str,
+    done: bool,
+}
+
+impl<'a> Iterator for Counters<'a> {
+    type Item = (&'a str, u64);
+
+    fn next(&mut self) -> Option<(&'a str, u64)> {
+        if self.done {
+            return None;
+        }
+        let pair = next_word(&mut self.names)
+            .zip(next_word(&mut self.values))
+            .and_then(|(n, v)| Some((n, decimal(v)?)));
+        self.done = pair.is_none();
+        pair
+    }
+}
+
+/// The next word of `rest` between ASCII white space (as `split_ascii_whitespace`).
+fn next_word<'a>(rest: &mut &'a str) -> Option<&'a str> {
+    let b = rest.as_bytes();
+    let start = b.iter().position(|c| !c.is_ascii_whitespace())?;
+    let end = b[start..].iter().position(u8::is_ascii_whitespace).map_or(b.len(), |e| start + e);
+    // Both ends are at ASCII bytes (or the end), so char boundaries.
+    let word = rest.get(start..end)?;
+    *rest = rest.get(end..)?;
+    Some(word)
+}
+
+/// `u64`'s `FromStr`: an optional `+`, then one or more decimal digits, no overflow.
+fn decimal(word: &str) -> Option<u64> {
+    let digits = word.strip_prefix('+').unwrap_or(word);
+    if digits.is_empty() {
+        return None;
+    }
+    digits.bytes().try_fold(0u64, |v, b| {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        v.checked_mul(10)?.checked_add(u64::from(b - b'0'))
+    })
 }
 
 /// Reads the file into `buf`; its length.
@@ -116,6 +165,41 @@ pub fn run(out: &mut Out, a: &StatArgs) -> u8 {
 mod tests {
     use super::counters;
     use crate::prelude::*;
+
+    /// What `counters` was written as first (core's iterator adapters and `u64`
+    /// parser), stopping at the first pair that does not parse.
+    fn reference(file: &[u8]) -> Vec<(&str, u64)> {
+        let text = core::str::from_utf8(file).unwrap_or("");
+        let mut lines = text.lines().filter(|l| l.starts_with("MPTcpExt:"));
+        let names = lines.next().unwrap_or("").split_ascii_whitespace().skip(1);
+        let values = lines.next().unwrap_or("").split_ascii_whitespace().skip(1);
+        names.zip(values).map_while(|(n, v)| v.parse::<u64>().ok().map(|v| (n, v))).collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn counters_read_as_core_reads_them(
+            text in r"(MPTcpExt:|TcpExt:| |\t|\r|\n|\x0b|[ABx]|[0-9]|\+|-|é){0,40}",
+        ) {
+            let got: Vec<(&str, u64)> = counters(text.as_bytes()).collect();
+            proptest::prop_assert_eq!(got, reference(text.as_bytes()));
+        }
+    }
+
+    #[test]
+    fn counters_edges() {
+        for text in [
+            "MPTcpExt:A B\nMPTcpExt:1 2\n",
+            "MPTcpExt: A B\r\nMPTcpExt: +1 18446744073709551615\r\n",
+            "MPTcpExt: A B C\nMPTcpExt: 1 18446744073709551616 3\n",
+            "MPTcpExt: A\nMPTcpExt: +\n",
+            "MPTcpExt: A B\n",
+            "",
+        ] {
+            let got: Vec<(&str, u64)> = counters(text.as_bytes()).collect();
+            assert_eq!(got, reference(text.as_bytes()), "{text:?}");
+        }
+    }
 
     #[test]
     fn reads_the_mptcp_pair_only() {
