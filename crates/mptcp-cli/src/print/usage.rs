@@ -16,7 +16,7 @@ CHANGE-OPT := [ backup | nobackup | fullmesh | nofullmesh ]\n";
 
 /// `mptcp help`, `mptcp -h`, `mptcp --help` (stdout, exit 0; a missing command prints
 /// it on stderr with status 255).
-pub const PLAIN: &str = "Usage:\tmptcp [ OPTIONS ] { endpoint | limits | monitor | subflow | connection | help }\n\
+pub const PLAIN: &str = "Usage:\tmptcp [ OPTIONS ] { endpoint | limits | monitor | subflow | connection | stat | help }\n\
 \tmptcp endpoint add ADDRESS [ dev NAME ] [ id ID ] [ port NR ] [ FLAG-LIST ]\n\
 \tmptcp endpoint delete id ID [ ADDRESS ]\n\
 \tmptcp endpoint change [ id ID ] [ ADDRESS ] [ port NR ] CHANGE-OPT\n\
@@ -25,7 +25,8 @@ pub const PLAIN: &str = "Usage:\tmptcp [ OPTIONS ] { endpoint | limits | monitor
 \tmptcp limits set [ subflows NR ] [ add_addr_accepted NR ]\n\
 \tmptcp limits show\n\
 \tmptcp monitor\n\
-\tmptcp connection show\n\
+\tmptcp connection show [ token TOKEN ] [ ADDRESS ]\n\
+\tmptcp stat [ -a ] [ watch [ SECONDS ] ]\n\
 \tmptcp endpoint announce ADDRESS id ID token TOKEN [ port NR ] [ dev NAME ]\n\
 \tmptcp endpoint remove id ID token TOKEN\n\
 \tmptcp endpoint show token TOKEN\n\
@@ -34,7 +35,8 @@ pub const PLAIN: &str = "Usage:\tmptcp [ OPTIONS ] { endpoint | limits | monitor
 \tmptcp subflow delete token TOKEN ADDRESS port NR raddr RADDR rport NR\n\
 \tmptcp subflow change token TOKEN ADDRESS port NR raddr RADDR rport NR\n\
 \t\t\t{ backup | nobackup }\n\
-\tmptcp endpoint follow [ once | dry-run ] [ cleanup ] [ config FILE ] [ RULE ]...\n\
+\tmptcp endpoint follow [ once | dry-run ] [ cleanup ] [ config FILE ] [ check SECONDS ]\n\
+\t\t\t[ state FILE ] [ RULE ]...\n\
 RULE := dev PATTERN { FLAG-LIST | ignore } [ port PORT ] [ allow CLASS ]...\n\
 CLASS := { loopback | linklocal | ula | temporary | deprecated | nocarrier | noroute }\n\
 FLAG-LIST := [ FLAG-LIST ] FLAG\n\
