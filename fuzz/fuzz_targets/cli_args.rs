@@ -27,12 +27,12 @@ fn parse(
     netns: &mut Vec<String>,
 ) -> Result<Option<Command>, Exit> {
     let plain = personality == Personality::Plain;
-    let first = match opts::parse(args, |ns| {
+    let first = match opts::parse(args, plain, |ns| {
         netns.push(ns.to_owned());
         Ok(())
     })? {
         Parsed::Run(_, first) => first,
-        Parsed::Version | Parsed::Usage => return Ok(None),
+        Parsed::Version | Parsed::Usage | Parsed::Help => return Ok(None),
     };
     match run::classify(personality, &args[first..]) {
         Line::Mptcp(words) if command::wants_usage(words) => Ok(None),
