@@ -242,7 +242,8 @@ impl State {
             }
             Err(_) if self.nlinks == MAX_LINKS => self.full("links"),
             Err(i) => {
-                self.links[i..=self.nlinks].rotate_right(1);
+                // A move (memmove), not `rotate_right`: core's rotation code is larger.
+                self.links.copy_within(i..self.nlinks, i + 1);
                 self.links[i] = link;
                 self.nlinks += 1;
                 Ok(())
@@ -253,8 +254,9 @@ impl State {
     /// Forgets a link and its addresses (RTM_DELLINK, or a link no rule can use).
     pub fn remove_link(&mut self, index: u32) {
         if let Ok(i) = self.links[..self.nlinks].binary_search_by_key(&index, |l| l.index) {
-            self.links[i..self.nlinks].rotate_left(1);
+            self.links.copy_within(i + 1..self.nlinks, i);
             self.nlinks -= 1;
+            self.links[self.nlinks] = Link::default();
         }
         self.retain_addresses(|a| a.ifindex != index);
     }
