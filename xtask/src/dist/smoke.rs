@@ -55,7 +55,8 @@ const CASES: &[Case] = &[
             stderr: Text::Exact(""),
         }],
     },
-    Case { argv0: "mptcp", args: &["help"], expect: &[native(255)] },
+    // Under the plain name, help is asked for: the usage on stdout, status 0.
+    Case { argv0: "mptcp", args: &["help"], expect: &[native(0)] },
     Case { argv0: "ip", args: &["help"], expect: &[native(255)] },
     Case { argv0: "ip", args: &["mptcp"], expect: &[native(255)] },
     Case { argv0: "ip", args: &["mptcp", "help"], expect: &[native(255)] },
