@@ -99,7 +99,7 @@ pub fn counter<W: Write>(out: &mut Out<W>, name: &str, value: u64, delta: Option
     }
     let _ = write!(out.w, "{name:<NAME_WIDTH$} {value:>10}");
     if let Some(d) = delta {
-        let _ = write!(out.w, " {d:>+8}");
+        let _ = write!(out.w, " {:>8}", Signed::of(d).as_str());
     }
     if let Some(why) = why {
         let _ = write!(out.w, "  {why}");
@@ -107,10 +107,53 @@ pub fn counter<W: Write>(out: &mut Out<W>, name: &str, value: u64, delta: Option
     let _ = out.w.write_all(b"\n");
 }
 
+/// A delta as `{:+}` writes it (`+0`, `-3`), built in place: a difference of two `u64`
+/// needs `i128`, whose formatting would bring core's 128-bit division into the binary.
+struct Signed {
+    buf: [u8; 21],
+    start: usize,
+}
+
+impl Signed {
+    fn of(d: i128) -> Signed {
+        // |d| fits a u64: it is a difference of two u64 values.
+        let mut magnitude = d.unsigned_abs() as u64;
+        let mut s = Signed { buf: [0; 21], start: 21 };
+        loop {
+            s.start -= 1;
+            s.buf[s.start] = b'0' + (magnitude % 10) as u8;
+            magnitude /= 10;
+            if magnitude == 0 {
+                break;
+            }
+        }
+        s.start -= 1;
+        s.buf[s.start] = if d < 0 { b'-' } else { b'+' };
+        s
+    }
+
+    fn as_str(&self) -> &str {
+        // Only ASCII digits and a sign.
+        core::str::from_utf8(&self.buf[self.start..]).unwrap_or_default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::prelude::*;
+
+    #[test]
+    fn deltas_read_as_signed_display() {
+        let edges = [0, 1, -1, 9, -10, 12345678, i128::from(u64::MAX), -i128::from(u64::MAX)];
+        for d in edges {
+            assert_eq!(Signed::of(d).as_str(), format!("{d:+}"));
+            let mut out = Out::with_writer(Vec::new(), false, false, None, false);
+            counter(&mut out, "X", 5, Some(d));
+            let got = String::from_utf8(out.w).unwrap();
+            assert!(got.ends_with(&format!(" {d:>+8}\n")), "{got:?}");
+        }
+    }
 
     fn run(json: bool, pretty: bool) -> String {
         let mut out = Out::with_writer(Vec::new(), json, pretty, None, false);

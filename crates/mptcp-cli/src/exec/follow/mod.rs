@@ -458,7 +458,9 @@ impl<'a> Follower<'a> {
                 let p = &mut self.picture;
                 p.failed = true;
                 p.retry_at = Some(Instant::now().after(p.backoff));
-                let ms = p.backoff.as_millis();
+                // u64, not `as_millis`' u128: no 128-bit formatting in the binary (the backoff is
+                // at most MAX_BACKOFF).
+                let ms = p.backoff.as_millis() as u64;
                 p.backoff = (p.backoff * 2).min(MAX_BACKOFF);
                 self.log.note(format_args!(
                     "cannot read the {what}: {e}; keeping the last picture, deleting nothing, trying again in {ms} ms"
