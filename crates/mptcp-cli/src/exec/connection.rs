@@ -40,15 +40,25 @@ struct Tables {
     missed: [u32; BATCH],
     /// (token, index into `conns`), sorted by token.
     tokens: [(u32, u16); BATCH],
-    /// (connection index << 16 | arrival, subflow).
-    subs: [(u32, SubflowRow); SUBFLOWS],
+    /// The subflows, in arrival order.
+    subs: [SubflowRow; SUBFLOWS],
+    /// Per connection, its first and last subflow in `subs` ([`NONE`]: none).
+    chain: [(u16, u16); BATCH],
+    /// Per subflow, the next one of its connection ([`NONE`]: the last).
+    next: [u16; SUBFLOWS],
 }
+
+/// No subflow (an index `subs` never reaches: [`SUBFLOWS`] fits below it).
+const NONE: u16 = u16::MAX;
 
 static TABLES: Lock<Tables> = Lock::new(Tables {
     conns: [Row::EMPTY; BATCH],
     missed: [0; BATCH],
     tokens: [(0, 0); BATCH],
-    subs: [(0, SubflowRow::EMPTY); SUBFLOWS],
+    subs: [SubflowRow::EMPTY; SUBFLOWS],
+    // Zeros, so that the tables stay in .bss: `flush` sets what it reads.
+    chain: [(0, 0); BATCH],
+    next: [0; SUBFLOWS],
 });
 
 /// The receive buffers of the two sockets (the MPTCP dump waits in A while B dumps).
@@ -197,9 +207,10 @@ fn flush(
     for (i, r) in t.conns[..n].iter().enumerate() {
         t.tokens[i] = (r.token().unwrap_or(0), i as u16);
         t.missed[i] = 0;
+        t.chain[i] = (NONE, NONE);
     }
     let tokens = &mut t.tokens[..n];
-    tokens.sort_unstable();
+    heapsort(tokens);
     let mut kept = 0;
     for family in FAMILIES {
         let mut buf = [0u8; mptcp_diag::REQUEST_LEN];
@@ -215,7 +226,14 @@ fn flush(
                 return;
             }
             if let Some(row) = SubflowRow::of(&s) {
-                t.subs[kept] = (u32::from(owner) << 16 | kept as u32, row);
+                // Appended to its connection's chain: dump order within a connection.
+                let k = kept as u16;
+                (t.subs[kept], t.next[kept]) = (row, NONE);
+                let chain = &mut t.chain[usize::from(owner)];
+                match chain.1 {
+                    NONE => *chain = (k, k),
+                    last => (t.next[usize::from(last)], chain.1) = (k, k),
+                }
                 kept += 1;
             }
         });
@@ -234,17 +252,17 @@ fn flush(
             }
         }
     }
-    let subs = &mut t.subs[..kept];
-    subs.sort_unstable_by_key(|&(key, _)| key);
-    let mut next = 0;
     for (i, r) in t.conns[..n].iter().enumerate() {
-        let start = next;
-        while next < kept && (subs[next].0 >> 16) as usize == i {
-            next += 1;
-        }
-        let mine = &subs[start..next];
-        connection::connection(out, r, server_side(r, mine, listeners));
-        for (_, s) in mine {
+        // The connection's subflows, in dump order, along its chain.
+        let (subs, next) = (&t.subs, &t.next);
+        let mut at = t.chain[i].0;
+        let mine = core::iter::from_fn(move || {
+            let s = subs.get(usize::from(at))?;
+            at = next[usize::from(at)];
+            Some(s)
+        });
+        connection::connection(out, r, server_side(r, mine.clone(), listeners));
+        for s in mine {
             if s.ifindex != 0 {
                 let label = names.get(b.link(), s.ifindex);
                 connection::subflow(out, s, Some(&label));
@@ -259,11 +277,64 @@ fn flush(
 
 /// The server side: the initial subflow did not ask for MP_CAPABLE; without an initial
 /// subflow, a listener on the connection's local port (and address) tells.
-fn server_side(r: &Row, subs: &[(u32, SubflowRow)], listeners: &[SocketAddr]) -> bool {
-    if let Some((_, s)) = subs.iter().find(|(_, s)| s.is_initial()) {
+fn server_side<'a>(
+    r: &Row,
+    mut subs: impl Iterator<Item = &'a SubflowRow>,
+    listeners: &[SocketAddr],
+) -> bool {
+    if let Some(s) = subs.find(|s| s.is_initial()) {
         return !s.asked_mp_capable();
     }
     listeners
         .iter()
         .any(|l| l.port() == r.local.port() && (l.ip().is_unspecified() || l.ip() == r.local.ip()))
+}
+
+/// Sorts `v` ascending: a heapsort (O(n log n), no recursion, a few hundred bytes of
+/// code, where `sort_unstable` brings core's 9 KB quicksort). The pairs are distinct
+/// (the index is), so the order is the one `sort_unstable` gives.
+fn heapsort(v: &mut [(u32, u16)]) {
+    fn sift(v: &mut [(u32, u16)], mut root: usize, end: usize) {
+        loop {
+            let mut child = 2 * root + 1;
+            if child >= end {
+                return;
+            }
+            if child + 1 < end && v[child] < v[child + 1] {
+                child += 1;
+            }
+            if v[root] >= v[child] {
+                return;
+            }
+            v.swap(root, child);
+            root = child;
+        }
+    }
+    for root in (0..v.len() / 2).rev() {
+        sift(v, root, v.len());
+    }
+    for end in (1..v.len()).rev() {
+        v.swap(0, end);
+        sift(v, 0, end);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::heapsort;
+    use crate::prelude::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn heapsort_sorts_as_sort_unstable(tokens in proptest::collection::vec(0u32..8, 0..300)) {
+            // Distinct pairs, as flush makes them: (token, index).
+            let mut v: Vec<(u32, u16)> =
+                tokens.iter().enumerate().map(|(i, &t)| (t, i as u16)).collect();
+            let mut want = v.clone();
+            want.sort_unstable();
+            heapsort(&mut v);
+            prop_assert_eq!(v, want);
+        }
+    }
 }
