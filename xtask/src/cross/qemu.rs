@@ -38,8 +38,9 @@ pub fn command(arch: Arch, kernel: &Path, initrd: &Path, kvm: bool) -> Command {
         Arch::Amd64 if kvm => c.args(["-M", "q35", "-enable-kvm", "-cpu", "host"]),
         Arch::Amd64 => c.args(["-M", "q35", "-cpu", "max"]),
     };
-    let (cpus, mem) = if arch == Arch::Mipsel { ("1", "256") } else { ("2", "1024") };
-    c.args(["-smp", cpus, "-m", mem, "-nodefaults", "-display", "none", "-no-reboot"])
+    let mem = if arch == Arch::Mipsel { "256" } else { "1024" };
+    c.args(["-smp", &arch.cpus().to_string(), "-m", mem])
+        .args(["-nodefaults", "-display", "none", "-no-reboot"])
         .args(["-serial", "stdio"])
         .arg("-kernel")
         .arg(kernel)
