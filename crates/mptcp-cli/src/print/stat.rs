@@ -4,60 +4,53 @@
 use crate::os::io::Write;
 use crate::print::out::Out;
 
+/// What the counters that explain a failure mean: a line `NAME[|NAME…]=MEANING` each, in
+/// one string (a table of `&str` pairs would be pointers that a static-pie relocates at
+/// start, and a `match` on names compiles to a long chain of compares).
+const MEANINGS: &str = "\
+MPCapableSYNTXDrop=MP_CAPABLE SYN retransmitted without the option: MPTCP given up (middlebox?)\n\
+MPCapableSYNTXDisabled=MPTCP not tried: blackhole protection turned it off for a while\n\
+MPCapableFallbackACK=fallback to TCP: the third ACK had no MP_CAPABLE (server side)\n\
+MPCapableFallbackSYNACK=fallback to TCP: the SYN-ACK had no MP_CAPABLE (peer or middlebox)\n\
+MPCapableEndpAttempt=a client connected to the server's own endpoint address with the C flag set\n\
+MPFallbackTokenInit=fallback to TCP: no token could be allocated\n\
+MPJoinNoTokenFound=join refused: its token names no connection here\n\
+MPJoinSynAckHMacFailure=join failed: the SYN-ACK's HMAC was wrong\n\
+MPJoinAckHMacFailure=join failed: the third ACK's HMAC was wrong\n\
+MPJoinRejected=join refused by the path manager: the subflows limit, or no such address id\n\
+MPJoinSynTxCreatSkErr=join not sent: the subflow socket could not be created\n\
+MPJoinSynTxBindErr=join not sent: binding the local address failed\n\
+MPJoinSynTxConnectErr=join not sent: connect failed (no route?)\n\
+DSSNotMatching=a DSS mapping did not match the data: the subflow was reset\n\
+DSSCorruptionFallback=data corruption detected: fallback to TCP\n\
+DSSCorruptionReset=data corruption detected: the subflow was reset\n\
+DSSNoMatchTCP=a DSS mapping did not match the TCP data\n\
+DataCsumErr=DSS checksum errors (the path changes the payload)\n\
+InfiniteMapTx|InfiniteMapRx=infinite mapping: the connection fell back to TCP mid-stream\n\
+AddAddrDrop=ADD_ADDR ignored: the add_addr_accepted limit, or a bad option\n\
+AddAddrTxDrop=ADD_ADDR not sent: no room in the option space or memory\n\
+EchoAddTxDrop=ADD_ADDR echo not sent\n\
+RmAddrDrop=RM_ADDR ignored: no such address id\n\
+RmAddrTxDrop=RM_ADDR not sent\n\
+MismatchPortSynRx|MismatchPortAckRx=join to a port the address was not announced with\n\
+MPFailTx|MPFailRx=MP_FAIL: a checksum failure ended in fallback or reset\n\
+MPFastcloseTx|MPFastcloseRx=MP_FASTCLOSE: a connection was aborted\n\
+MPRstTx|MPRstRx=MP_TCPRST: a subflow was reset, with a reason\n\
+SubflowStale=a subflow stopped making progress: marked stale, other paths used\n\
+RcvWndConflict=receive window updates raced between subflows\n\
+Blackhole=MPTCP SYNs seem dropped on the way: blackhole detected\n\
+MPCapableDataFallback=fallback to TCP: the first data had no DSS option\n\
+MD5SigFallback=fallback to TCP: the socket uses TCP MD5 signatures\n\
+DssFallback=fallback to TCP: a DSS option was missing\n\
+SimultConnectFallback=fallback to TCP: simultaneous connect\n\
+FallbackFailed=fallback was needed but impossible: the connection was reset\n";
+
 /// What a counter that explains a failure means, in a few words; `None` for the others.
 pub fn explain(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "MPCapableSYNTXDrop" => {
-            "MP_CAPABLE SYN retransmitted without the option: MPTCP given up (middlebox?)"
-        }
-        "MPCapableSYNTXDisabled" => {
-            "MPTCP not tried: blackhole protection turned it off for a while"
-        }
-        "MPCapableFallbackACK" => "fallback to TCP: the third ACK had no MP_CAPABLE (server side)",
-        "MPCapableFallbackSYNACK" => {
-            "fallback to TCP: the SYN-ACK had no MP_CAPABLE (peer or middlebox)"
-        }
-        "MPCapableEndpAttempt" => {
-            "a client connected to the server's own endpoint address with the C flag set"
-        }
-        "MPFallbackTokenInit" => "fallback to TCP: no token could be allocated",
-        "MPJoinNoTokenFound" => "join refused: its token names no connection here",
-        "MPJoinSynAckHMacFailure" => "join failed: the SYN-ACK's HMAC was wrong",
-        "MPJoinAckHMacFailure" => "join failed: the third ACK's HMAC was wrong",
-        "MPJoinRejected" => {
-            "join refused by the path manager: the subflows limit, or no such address id"
-        }
-        "MPJoinSynTxCreatSkErr" => "join not sent: the subflow socket could not be created",
-        "MPJoinSynTxBindErr" => "join not sent: binding the local address failed",
-        "MPJoinSynTxConnectErr" => "join not sent: connect failed (no route?)",
-        "DSSNotMatching" => "a DSS mapping did not match the data: the subflow was reset",
-        "DSSCorruptionFallback" => "data corruption detected: fallback to TCP",
-        "DSSCorruptionReset" => "data corruption detected: the subflow was reset",
-        "DSSNoMatchTCP" => "a DSS mapping did not match the TCP data",
-        "DataCsumErr" => "DSS checksum errors (the path changes the payload)",
-        "InfiniteMapTx" | "InfiniteMapRx" => {
-            "infinite mapping: the connection fell back to TCP mid-stream"
-        }
-        "AddAddrDrop" => "ADD_ADDR ignored: the add_addr_accepted limit, or a bad option",
-        "AddAddrTxDrop" => "ADD_ADDR not sent: no room in the option space or memory",
-        "EchoAddTxDrop" => "ADD_ADDR echo not sent",
-        "RmAddrDrop" => "RM_ADDR ignored: no such address id",
-        "RmAddrTxDrop" => "RM_ADDR not sent",
-        "MismatchPortSynRx" | "MismatchPortAckRx" => {
-            "join to a port the address was not announced with"
-        }
-        "MPFailTx" | "MPFailRx" => "MP_FAIL: a checksum failure ended in fallback or reset",
-        "MPFastcloseTx" | "MPFastcloseRx" => "MP_FASTCLOSE: a connection was aborted",
-        "MPRstTx" | "MPRstRx" => "MP_TCPRST: a subflow was reset, with a reason",
-        "SubflowStale" => "a subflow stopped making progress: marked stale, other paths used",
-        "RcvWndConflict" => "receive window updates raced between subflows",
-        "Blackhole" => "MPTCP SYNs seem dropped on the way: blackhole detected",
-        "MPCapableDataFallback" => "fallback to TCP: the first data had no DSS option",
-        "MD5SigFallback" => "fallback to TCP: the socket uses TCP MD5 signatures",
-        "DssFallback" => "fallback to TCP: a DSS option was missing",
-        "SimultConnectFallback" => "fallback to TCP: simultaneous connect",
-        "FallbackFailed" => "fallback was needed but impossible: the connection was reset",
-        _ => return None,
+    crate::os::text::split_ascii(MEANINGS, b'\n').find_map(|line| {
+        let at = line.bytes().position(|b| b == b'=')?;
+        let names = line.get(..at)?;
+        crate::os::text::split_ascii(names, b'|').any(|n| n == name).then(|| line.get(at + 1..))?
     })
 }
 
@@ -142,6 +135,21 @@ impl Signed {
 mod tests {
     use super::*;
     use crate::prelude::*;
+
+    #[test]
+    fn meanings_are_found_by_whole_name() {
+        assert_eq!(
+            explain("MPJoinRejected"),
+            Some("join refused by the path manager: the subflows limit, or no such address id")
+        );
+        assert_eq!(explain("InfiniteMapTx"), explain("InfiniteMapRx"));
+        assert!(explain("FallbackFailed").is_some());
+        for no in ["", "MPJoin", "InfiniteMapTx|InfiniteMapRx", "MPJoinRejected=", "CurrEstab"] {
+            assert_eq!(explain(no), None, "{no:?}");
+        }
+        let names = MEANINGS.lines().flat_map(|l| l.split('=').next().unwrap().split('|'));
+        assert_eq!(names.filter(|n| explain(n).is_some()).count(), 41);
+    }
 
     #[test]
     fn deltas_read_as_signed_display() {
