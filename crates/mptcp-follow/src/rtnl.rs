@@ -183,7 +183,11 @@ mod tests {
         let m = Message::parse(not_default.emit(&mut buf, Op::New, 0, 0).unwrap()).unwrap();
         assert_eq!(apply(&mut s, &m), Change::None);
         assert_eq!(apply(&mut s, &Message::parse(&[0u8; 16][..]).unwrap_or(m)), Change::None);
-        let nh = [24, 0, 0, 0, 105, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        // An RTM_DELNEXTHOP header (24 bytes, type 105) in host order, as the kernel
+        // sends it: the test runs on big-endian targets under Miri too.
+        let mut nh = [0u8; 24];
+        nh[..4].copy_from_slice(&24u32.to_ne_bytes());
+        nh[4..6].copy_from_slice(&105u16.to_ne_bytes());
         assert_eq!(apply(&mut s, &Message::parse(&nh[..]).unwrap()), Change::NexthopGone);
     }
 
