@@ -29,9 +29,14 @@ pub struct Parts {
 
 /// The modules the guest loads, in an order that satisfies their dependencies (Debian's
 /// packages ship no `modules.dep`): veth for the scenarios' links, and the socket
-/// diagnostics that `mptcp connection show` reads (`mptcp_diag` needs `inet_diag`).
-pub const MODULES: [&str; 3] =
-    ["drivers/net/veth.ko", "net/ipv4/inet_diag.ko", "net/mptcp/mptcp_diag.ko"];
+/// diagnostics that `mptcp connection show` reads: `mptcp_diag` for the connections,
+/// `tcp_diag` for their subflows (both need `inet_diag`).
+pub const MODULES: [&str; 4] = [
+    "drivers/net/veth.ko",
+    "net/ipv4/inet_diag.ko",
+    "net/ipv4/tcp_diag.ko",
+    "net/mptcp/mptcp_diag.ko",
+];
 
 /// Installs the host packages the guests need: each emulator, and the cross gcc and C
 /// library the guest programs of s390x, armv7 and mipsel link with (static glibc).
