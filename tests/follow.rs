@@ -31,22 +31,7 @@ impl Host {
         let ns = Netns::new(tag);
         let peer = Netns::new(&format!("{tag}-p"));
         for (i, name) in links.iter().enumerate() {
-            let p = format!("p{i}");
-            ns.sh(&[
-                "ip",
-                "link",
-                "add",
-                name,
-                "type",
-                "veth",
-                "peer",
-                "name",
-                &p,
-                "netns",
-                peer.name(),
-            ]);
-            ns.sh(&["ip", "link", "set", name, "up"]);
-            peer.sh(&["ip", "link", "set", &p, "up"]);
+            ns.veth(name, &peer, &format!("p{i}"));
         }
         Host { ns, _peer: peer }
     }

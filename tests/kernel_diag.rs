@@ -55,23 +55,9 @@ fn topology(tag: &str) -> (Netns, Netns) {
     let server = Netns::named(&format!("{}-peer", client.name()));
     for i in 1..=2 {
         let (e, p) = (format!("e{i}"), format!("p{i}"));
-        client.sh(&[
-            "ip",
-            "link",
-            "add",
-            &e,
-            "type",
-            "veth",
-            "peer",
-            "name",
-            &p,
-            "netns",
-            server.name(),
-        ]);
+        client.veth(&e, &server, &p);
         client.sh(&["ip", "addr", "add", &format!("10.0.{i}.2/24"), "dev", &e]);
         server.sh(&["ip", "addr", "add", &format!("10.0.{i}.1/24"), "dev", &p]);
-        client.sh(&["ip", "link", "set", &e, "up"]);
-        server.sh(&["ip", "link", "set", &p, "up"]);
     }
     client.sh(&["ip", "addr", "add", "dead:1::2/64", "dev", "e1", "nodad"]);
     server.sh(&["ip", "addr", "add", "dead:1::1/64", "dev", "p1", "nodad"]);

@@ -610,22 +610,7 @@ fn follow_host() -> (Netns, Netns) {
     let ns = Netns::new("trust-fl");
     let peer = Netns::new("trust-fl-p");
     for (i, link) in ["wan0", "lte0"].iter().enumerate() {
-        let p = format!("p{i}");
-        ns.sh(&[
-            "ip",
-            "link",
-            "add",
-            link,
-            "type",
-            "veth",
-            "peer",
-            "name",
-            &p,
-            "netns",
-            peer.name(),
-        ]);
-        ns.sh(&["ip", "link", "set", link, "up"]);
-        peer.sh(&["ip", "link", "set", &p, "up"]);
+        ns.veth(link, &peer, &format!("p{i}"));
     }
     ns.sh(&["ip", "addr", "add", "10.1.0.2/24", "dev", "wan0"]);
     ns.sh(&["ip", "route", "add", "default", "via", "10.1.0.1"]);

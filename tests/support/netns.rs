@@ -45,6 +45,14 @@ impl Netns {
         &self.name
     }
 
+    /// A veth pair: `name` here, `peer_name` in `peer`, both up (so each has carrier).
+    pub fn veth(&self, name: &str, peer: &Netns, peer_name: &str) {
+        let cmd = ["ip", "link", "add", name, "type", "veth", "peer", "name", peer_name];
+        self.sh(&[&cmd[..], &["netns", peer.name()]].concat());
+        self.sh(&["ip", "link", "set", name, "up"]);
+        peer.sh(&["ip", "link", "set", peer_name, "up"]);
+    }
+
     /// Runs a command inside the namespace and asserts that it succeeded.
     pub fn sh(&self, cmd: &[&str]) {
         let st = Command::new("ip").args(["netns", "exec", &self.name]).args(cmd).status();
