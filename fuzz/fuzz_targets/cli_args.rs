@@ -97,9 +97,13 @@ fn check_error(msg: &str, status: u8, args: &[&str], plain: bool) {
     } else {
         "\" is unknown, try \"ip mptcp help\".\n"
     };
-    let option = msg
-        .strip_prefix("Option \"")
-        .and_then(|r| r.strip_suffix("\" is unknown, try \"ip -help\".\n"));
+    // Under the plain name an unknown option points at `mptcp help` (058d8dc).
+    let option_help = if plain {
+        "\" is unknown, try \"mptcp help\".\n"
+    } else {
+        "\" is unknown, try \"ip -help\".\n"
+    };
+    let option = msg.strip_prefix("Option \"").and_then(|r| r.strip_suffix(option_help));
     let known = invarg(args)
         || invarg(KEYS)
         || names(msg, "Error: argument \"", KEYS, "\" is required\n")
