@@ -148,6 +148,21 @@ impl Owned {
 
     /// Reads a record's text. Never panics; errors name the line, not its content.
     pub fn parse(text: &[u8]) -> Result<Owned, OwnedError> {
+        Owned::parse_with(
+            text,
+            |id| core::str::from_utf8(id).ok()?.parse().ok(),
+            |ip| core::str::from_utf8(ip).ok()?.parse().ok(),
+        )
+    }
+
+    /// [`Owned::parse`] with the caller's readers for the id and the address of each
+    /// line (a `no_std` binary that keeps core's integer and address parsers out of its
+    /// image passes its own); the record's layout is checked here either way.
+    pub fn parse_with(
+        text: &[u8],
+        id_of: impl Fn(&[u8]) -> Option<u8>,
+        ip_of: impl Fn(&[u8]) -> Option<IpAddr>,
+    ) -> Result<Owned, OwnedError> {
         let mut lines = text.split(|&b| b == b'\n');
         if lines.next() != Some(HEADER.trim_end().as_bytes()) {
             return Err(OwnedError::Header);
@@ -158,10 +173,9 @@ impl Owned {
                 continue;
             }
             let bad = OwnedError::Line { line: i + 2 };
-            let line = core::str::from_utf8(line).map_err(|_| bad)?;
-            let (id, ip) = line.split_once(' ').ok_or(bad)?;
-            let id: u8 = id.parse().map_err(|_| bad)?;
-            let ip: IpAddr = ip.parse().map_err(|_| bad)?;
+            let space = line.iter().position(|&b| b == b' ').ok_or(bad)?;
+            let id = id_of(&line[..space]).ok_or(bad)?;
+            let ip = ip_of(&line[space + 1..]).ok_or(bad)?;
             own.insert(id, ip)?;
         }
         Ok(own)

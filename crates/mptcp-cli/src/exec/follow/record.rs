@@ -181,26 +181,11 @@ fn write(owned: &Owned, out: &mut [u8]) -> usize {
     len
 }
 
-/// Reads a record's text (`Owned::parse`'s rules, with `inet_pton` for the address):
-/// never panics, and an error names the line, not its content.
+/// Reads a record's text (`Owned::parse`'s rules, with `inet_pton` for the address and
+/// plain decimal digits for the id): never panics, and an error names the line, not its
+/// content.
 fn parse(text: &[u8]) -> Result<Owned, OwnedError> {
-    let mut lines = text.split(|&b| b == b'\n');
-    if lines.next() != Some(&HEADER[..HEADER.len() - 1]) {
-        return Err(OwnedError::Header);
-    }
-    let mut own = Owned::new();
-    for (i, line) in lines.enumerate() {
-        if line.is_empty() {
-            continue;
-        }
-        let bad = OwnedError::Line { line: i + 2 };
-        let space = line.iter().position(|&b| b == b' ').ok_or(bad)?;
-        let (id, ip) = (&line[..space], &line[space + 1..]);
-        let id = decimal_u8(id).ok_or(bad)?;
-        let ip = inet_pton(ip).ok_or(bad)?;
-        own.insert(id, ip)?;
-    }
-    Ok(own)
+    Owned::parse_with(text, decimal_u8, inet_pton)
 }
 
 /// 1 to 3 decimal digits up to 255.
