@@ -453,17 +453,7 @@ pub fn nightly_source() -> Result<(), String> {
 /// immediate-abort. A nightly without `rust-std` for a musl target (not every nightly
 /// has every target) borrows musl's start files and libc.a from stable's copy.
 fn nightly() -> Result<(ImmediateAbort, BorrowedMusl), String> {
-    toolchain("nightly")?;
-    let components = Cmd::new("rustup")
-        .args(["component", "list", "--installed", "--toolchain", "nightly"])
-        .read()?;
-    if components.lines().any(|l| l.trim() == "rust-src") {
-        println!("ok: nightly rust-src");
-    } else {
-        Cmd::new("rustup")
-            .args(["component", "add", "rust-src", "--toolchain", "nightly"])
-            .run()?;
-    }
+    nightly_source()?;
 
     let installed = Cmd::new("rustup")
         .args(["target", "list", "--installed", "--toolchain", "nightly"])
