@@ -14,7 +14,7 @@
 //! netlink socket) from the moment it is spawned. Every loop is bounded in count and time.
 
 use std::collections::{BTreeMap, HashSet};
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::path::{Path, PathBuf};
@@ -26,6 +26,7 @@ use std::thread::{self, JoinHandle, sleep};
 use std::time::{Duration, Instant};
 
 use mptcp_pm_wire::consts::{addr_attr, cmd, event, event_attr};
+use mptcp_stack::lines::Lines;
 use mptcp_stack::mptcp_sock::listen_once;
 use mptcp_stack::{Captured, Netns, mptcp_bin};
 use nlsock::{Conn, Socket};
@@ -307,8 +308,7 @@ fn wait_child(child: &mut Child, timeout: Duration) -> i32 {
 /// kept; killed on drop.
 struct Daemon {
     child: Child,
-    lines: Receiver<String>,
-    seen: Vec<String>,
+    lines: Lines,
     stderr: Option<JoinHandle<Vec<u8>>>,
 }
 
@@ -319,18 +319,9 @@ impl Daemon {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start mptcp {args:?}: {e}"));
-        let out = child.stdout.take().expect("stdout is piped");
-        let (tx, lines) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(out).lines() {
-                let Ok(line) = line else { return };
-                if tx.send(line).is_err() {
-                    return;
-                }
-            }
-        });
+        let lines = Lines::read(child.stdout.take().expect("stdout is piped"));
         let stderr = Some(drain(child.stderr.take()));
-        Daemon { child, lines, seen: Vec::new(), stderr }
+        Daemon { child, lines, stderr }
     }
 
     fn pid(&self) -> u32 {
@@ -343,43 +334,17 @@ impl Daemon {
 
     /// Every line printed so far.
     fn printed(&mut self) -> &[String] {
-        while let Ok(line) = self.lines.try_recv() {
-            self.seen.push(line);
-        }
-        &self.seen
+        self.lines.printed()
     }
 
     /// Waits up to `timeout` until `n` lines were printed in all.
     fn wait_lines(&mut self, n: usize, timeout: Duration) -> &[String] {
-        let end = Instant::now() + timeout;
-        while self.seen.len() < n {
-            let Some(left) = end.checked_duration_since(Instant::now()) else { break };
-            match self.lines.recv_timeout(left) {
-                Ok(line) => self.seen.push(line),
-                Err(_) => break,
-            }
-        }
-        &self.seen
+        self.lines.wait_lines(n, timeout)
     }
 
     /// Waits up to `timeout` for a line for which `want` holds.
     fn wait_for(&mut self, timeout: Duration, want: impl Fn(&str) -> bool) -> String {
-        let end = Instant::now() + timeout;
-        if let Some(l) = self.seen.iter().find(|l| want(l)) {
-            return l.clone();
-        }
-        while let Some(left) = end.checked_duration_since(Instant::now()) {
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    if want(&line) {
-                        return line;
-                    }
-                }
-                Err(_) => break,
-            }
-        }
-        panic!("no such line within {timeout:?}; printed so far:\n{}", self.seen.join("\n"))
+        self.lines.wait_for(timeout, want)
     }
 
     /// SIGTERM, then its exit status, every line it printed and its stderr.
@@ -387,11 +352,9 @@ impl Daemon {
         // SAFETY: signals a child we spawned and have not reaped.
         assert_eq!(unsafe { libc::kill(self.pid() as i32, libc::SIGTERM) }, 0);
         let status = wait_child(&mut self.child, SETTLE);
-        while let Ok(line) = self.lines.recv_timeout(Duration::from_millis(500)) {
-            self.seen.push(line);
-        }
+        let lines = self.lines.finish();
         let err = self.stderr.take().map(|h| h.join().unwrap_or_default()).unwrap_or_default();
-        (status, std::mem::take(&mut self.seen), String::from_utf8_lossy(&err).into_owned())
+        (status, lines, String::from_utf8_lossy(&err).into_owned())
     }
 }
 

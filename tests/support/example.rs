@@ -1,14 +1,13 @@
 //! [`Running`]: a library example (or any program) running in a namespace, whose output
 //! lines a test can wait for while it acts on the kernel.
 
-use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::lines::Lines;
 use crate::{Netns, workspace};
 
 /// The built example program `name`: `$MPTCP_EXAMPLES/NAME`, else the debug build's
@@ -38,8 +37,7 @@ pub fn example_bin(name: &str) -> PathBuf {
 #[derive(Debug)]
 pub struct Running {
     child: Child,
-    lines: Receiver<String>,
-    seen: Vec<String>,
+    lines: Lines,
     stdin: Option<ChildStdin>,
 }
 
@@ -56,39 +54,15 @@ impl Running {
             .process_group(0)
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
-        let out = child.stdout.take().expect("stdout is piped");
-        let (tx, lines) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(out).lines() {
-                let Ok(line) = line else { return };
-                if tx.send(line).is_err() {
-                    return;
-                }
-            }
-        });
+        let lines = Lines::read(child.stdout.take().expect("stdout is piped"));
         let stdin = child.stdin.take();
-        Running { child, lines, seen: Vec::new(), stdin }
+        Running { child, lines, stdin }
     }
 
     /// Waits up to `timeout` for a line for which `want` holds and returns it; panics
     /// with everything printed so far otherwise.
     pub fn wait_for(&mut self, timeout: Duration, want: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + timeout;
-        if let Some(l) = self.seen.iter().find(|l| want(l)) {
-            return l.clone();
-        }
-        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    self.seen.push(line.clone());
-                    if want(&line) {
-                        return line;
-                    }
-                }
-                Err(_) => break,
-            }
-        }
-        panic!("no such line within {timeout:?}; printed so far:\n{}", self.seen.join("\n"))
+        self.lines.wait_for(timeout, want)
     }
 
     /// Sends `signal` to the program.
@@ -101,10 +75,7 @@ impl Running {
 
     /// Every line read so far (after [`Running::wait_for`] calls).
     pub fn printed(&mut self) -> &[String] {
-        while let Ok(line) = self.lines.try_recv() {
-            self.seen.push(line);
-        }
-        &self.seen
+        self.lines.printed()
     }
 
     /// Closes the program's standard input.
@@ -118,19 +89,15 @@ impl Running {
         let deadline = Instant::now() + timeout;
         loop {
             if let Some(status) = self.child.try_wait().expect("wait for the example") {
-                // The reader thread ends at end of file; take what is left.
-                while let Ok(line) = self.lines.recv_timeout(Duration::from_millis(500)) {
-                    self.seen.push(line);
-                }
                 // Killed by a signal: minus its number, so that a failure names it.
                 let code = status.code().unwrap_or_else(|| {
                     -std::os::unix::process::ExitStatusExt::signal(&status).unwrap_or(1)
                 });
-                return (code, std::mem::take(&mut self.seen));
+                return (code, self.lines.finish());
             }
             if Instant::now() > deadline {
                 let _ = self.child.kill();
-                panic!("still running after {timeout:?}; printed:\n{}", self.seen.join("\n"));
+                panic!("still running after {timeout:?}; printed:\n{}", self.lines.joined());
             }
             thread::sleep(Duration::from_millis(20));
         }

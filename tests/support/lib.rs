@@ -6,6 +6,7 @@
 pub mod diff;
 pub mod example;
 pub mod json;
+pub mod lines;
 pub mod mptcp_sock;
 pub mod netns;
 pub mod run;
