@@ -24,12 +24,14 @@ tasks:
   demo                         MPTCP endpoints, limits and a live connection in throw-away
                                namespaces (as root)
   dist [--release-only] [--no-test]
-                               static musl binaries for x86_64 and aarch64, sizes and budgets
+                               static musl binaries for x86_64, aarch64, armv7 and mipsel,
+                               sizes, budgets and hardening
   fuzz [--execs N] [--target NAME]
                                every fuzz target to N executions (default 10,000,000), seeded
                                from the repository; corpus minimised; execs/s and coverage
   cross [--arch ARCH]... [--serial] [--keep]
-                               aarch64 and big-endian s390x kernels under qemu-system, amd64 6.1 as the reference
+                               aarch64, big-endian s390x, armv7 and mipsel kernels under
+                               qemu-system, amd64 6.1 as the reference
   bench [--quick] [--only LIST] [--follow-only] [--runs N] [--storm-seconds S]
         [--storm-runs N] [--out FILE]
                                side-by-side benchmarks against /usr/sbin/ip, mptcpd and the
