@@ -11,6 +11,8 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use crate::dist::group;
@@ -102,16 +104,29 @@ fn fuzz_dir() -> PathBuf {
 /// any target found something, after all ran.
 pub fn run(plan: &[(String, Limit)], minimise: bool) -> Result {
     Cmd::cargo().args(["+nightly", "fuzz", "build", "-s", "none"]).dir(fuzz_dir()).run()?;
-    let mut reports = Vec::new();
-    for (t, limit) in plan {
-        let limit = *limit;
-        let seeds = write_seeds(t)?;
-        let mut r = run_one(t, &seeds, limit)?;
-        if minimise && !r.failed {
-            minimise_corpus(t)?;
+    // libFuzzer runs a target on one thread: as many targets at once as there are cores,
+    // each for its whole limit, so the step takes a fraction of the sum of the limits.
+    let lanes = std::thread::available_parallelism().map_or(1, |n| n.get()).min(plan.len());
+    println!("fuzzing {} targets, {lanes} at a time", plan.len());
+    let next = AtomicUsize::new(0);
+    let done: Mutex<Vec<(usize, Result<Report>)>> = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..lanes {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some((t, limit)) = plan.get(i) else { return };
+                    let r = fuzz_one(t, *limit, minimise);
+                    done.lock().unwrap_or_else(|p| p.into_inner()).push((i, r));
+                }
+            });
         }
-        (r.corpus, r.corpus_bytes) = dir_size(&corpus_dir(t));
-        reports.push(r);
+    });
+    let mut done = done.into_inner().unwrap_or_else(|p| p.into_inner());
+    done.sort_by_key(|(i, _)| *i);
+    let mut reports = Vec::new();
+    for (_, r) in done {
+        reports.push(r?);
     }
     print_table(&reports);
     let failed: Vec<&str> =
@@ -121,6 +136,17 @@ pub fn run(plan: &[(String, Limit)], minimise: bool) -> Result {
     } else {
         Err(format!("fuzz findings in {} (inputs under fuzz/artifacts/)", failed.join(", ")))
     }
+}
+
+/// Seeds, runs and (when asked) minimises one target; reports its corpus after.
+fn fuzz_one(t: &str, limit: Limit, minimise: bool) -> Result<Report> {
+    let seeds = write_seeds(t)?;
+    let mut r = run_one(t, &seeds, limit)?;
+    if minimise && !r.failed {
+        minimise_corpus(t)?;
+    }
+    (r.corpus, r.corpus_bytes) = dir_size(&corpus_dir(t));
+    Ok(r)
 }
 
 /// Where a target's corpus grows (not kept in git; seeds are regenerated each run).
@@ -163,7 +189,7 @@ fn run_one(target: &str, seeds: &Path, limit: Limit) -> Result<Report> {
             // Progress lines and messages; not every new input, nor the dictionary.
             let progress = line.contains("\tpulse ") || line.contains("\tDONE ");
             if progress || !line.starts_with(['#', '"']) {
-                println!("{line}");
+                println!("{target}: {line}");
             }
         }
     }
