@@ -134,6 +134,10 @@ impl Routes {
         rx: &mut [u8],
         what: &[(Object, u8)],
     ) -> Result<(), Error> {
+        #[cfg(debug_assertions)]
+        if what.first().is_some_and(|w| w.0 == Object::Route) {
+            injected_fault()?;
+        }
         for &(object, family) in what {
             let mut req = [0u8; rtnl_wire::DUMP_REQUEST_LEN];
             let len = rtnl_wire::dump_request(&mut req, object, family, 0)
@@ -181,6 +185,20 @@ impl Routes {
             }
         }
         Ok(!batch.is_empty())
+    }
+}
+
+/// Test only, and only in debug builds (tests/follow_faults.rs; release builds have no
+/// trace of it): with `MPTCP_FOLLOW_FAULT=route-dump:PATH` in the environment, every
+/// route dump fails with `EIO` while the file PATH exists, as a dump the kernel cut
+/// short would.
+#[cfg(debug_assertions)]
+fn injected_fault() -> Result<(), Error> {
+    let path =
+        crate::os::sys::getenv(c"MPTCP_FOLLOW_FAULT").and_then(|v| v.strip_prefix(b"route-dump:"));
+    match path.and_then(|p| core::str::from_utf8(p).ok()) {
+        Some(p) if crate::os::sys::open_read(p).is_ok() => Err(Error::Os(Errno(libc::EIO))),
+        _ => Ok(()),
     }
 }
 
