@@ -211,20 +211,34 @@ pub struct SubflowRepr {
 }
 
 impl SubflowRepr {
-    /// Copies every field out of a view.
+    /// Copies every field out of a view, in one pass over the nest: each field is what
+    /// [`SubflowInfo`]'s reader of it gives (the first attribute of its kind decides,
+    /// and a malformed attribute ends the nest).
     pub fn parse(v: &SubflowInfo<'_>) -> Self {
-        SubflowRepr {
-            token_rem: v.token_rem(),
-            token_loc: v.token_loc(),
-            relwrite_seq: v.relwrite_seq(),
-            map_seq: v.map_seq(),
-            map_sfseq: v.map_sfseq(),
-            ssn_offset: v.ssn_offset(),
-            map_datalen: v.map_datalen(),
-            flags: v.flags(),
-            id_rem: v.id_rem(),
-            id_loc: v.id_loc(),
+        let mut r = SubflowRepr::default();
+        let mut seen = 0u32;
+        for a in v.attrs() {
+            let Ok(a) = a else { break };
+            let kind = a.kind();
+            if kind > attr::ID_LOC || seen & 1 << kind != 0 {
+                continue;
+            }
+            seen |= 1 << kind;
+            match kind {
+                attr::TOKEN_REM => r.token_rem = a.u32().ok(),
+                attr::TOKEN_LOC => r.token_loc = a.u32().ok(),
+                attr::RELWRITE_SEQ => r.relwrite_seq = a.u32().ok(),
+                attr::MAP_SEQ => r.map_seq = a.u64().ok(),
+                attr::MAP_SFSEQ => r.map_sfseq = a.u32().ok(),
+                attr::SSN_OFFSET => r.ssn_offset = a.u32().ok(),
+                attr::MAP_DATALEN => r.map_datalen = a.u16().ok(),
+                attr::FLAGS => r.flags = a.u32().ok(),
+                attr::ID_REM => r.id_rem = a.u8().ok(),
+                attr::ID_LOC => r.id_loc = a.u8().ok(),
+                _ => {}
+            }
         }
+        r
     }
 
     /// Appends `INET_DIAG_ULP_INFO` with these attributes to a message (at most 120

@@ -2,10 +2,29 @@
 //! bytes never panic.
 
 use mptcp_diag::{
-    Connection, INET_DIAG_INFO, MptcpInfo, SOCK_DIAG_BY_FAMILY, Subflow, SubflowRepr, TcpInfo,
+    Connection, INET_DIAG_INFO, MptcpInfo, SOCK_DIAG_BY_FAMILY, Subflow, SubflowInfo, SubflowRepr,
+    TcpInfo,
 };
 use nlwire::{Message, MessageBuilder, Messages};
 use proptest::prelude::*;
+
+/// A subflow attribute nest: attributes of every kind (unknown ones and repeats
+/// included) with payloads of any length, then maybe bytes that are no attribute.
+fn nest_bytes() -> impl Strategy<Value = Vec<u8>> {
+    let one = (0u16..14, proptest::collection::vec(any::<u8>(), 0..10));
+    let tail = proptest::collection::vec(any::<u8>(), 0..6);
+    (proptest::collection::vec(one, 0..16), tail).prop_map(|(attrs, tail)| {
+        let mut out = Vec::new();
+        for (kind, payload) in attrs {
+            out.extend_from_slice(&(4 + payload.len() as u16).to_ne_bytes());
+            out.extend_from_slice(&kind.to_ne_bytes());
+            out.extend_from_slice(&payload);
+            out.resize(out.len().next_multiple_of(4), 0);
+        }
+        out.extend_from_slice(&tail);
+        out
+    })
+}
 
 fn config() -> ProptestConfig {
     ProptestConfig {
@@ -127,6 +146,24 @@ proptest! {
             prop_assert_eq!(t.bytes_acked(), want);
             prop_assert_eq!(t.rtt(), raw.get(68..72).map(|b| u32::from_ne_bytes(b.try_into().unwrap())));
         }
+    }
+
+    #[test]
+    fn repr_parse_reads_each_field_as_its_reader(nest in nest_bytes()) {
+        let v = SubflowInfo::new(&nest);
+        let want = SubflowRepr {
+            token_rem: v.token_rem(),
+            token_loc: v.token_loc(),
+            relwrite_seq: v.relwrite_seq(),
+            map_seq: v.map_seq(),
+            map_sfseq: v.map_sfseq(),
+            ssn_offset: v.ssn_offset(),
+            map_datalen: v.map_datalen(),
+            flags: v.flags(),
+            id_rem: v.id_rem(),
+            id_loc: v.id_loc(),
+        };
+        prop_assert_eq!(SubflowRepr::parse(&v), want);
     }
 
     #[test]
