@@ -4,12 +4,15 @@
 //! `fuzz/`, and change with the binary.
 //!
 //! ```
-//! // A whole command line, program name first, as the binary runs it: the exit status.
-//! assert_eq!(mptcp_cli::run_main(&["mptcp", "-V"]), 0);
+//! // A whole command line, program name first, as the binary runs it (the bytes of
+//! // `argv`): the exit status.
+//! assert_eq!(mptcp_cli::run_main(&[&b"mptcp"[..], b"-V"]), 0);
 //! // A word the grammar does not know: iproute2's usage status, 255.
-//! assert_eq!(mptcp_cli::run_main(&["mptcp", "bogus"]), 255);
+//! assert_eq!(mptcp_cli::run_main(&[&b"mptcp"[..], b"bogus"]), 255);
+//! // Words need not be UTF-8: this one is echoed as its bytes (`Option "-\xff" is unknown`).
+//! assert_eq!(mptcp_cli::run_main(&[&b"mptcp"[..], b"-\xff"]), 255);
 //! // Help asked for under the plain name is an answer (on stdout), not an error.
-//! assert_eq!(mptcp_cli::run_main(&["mptcp", "--help"]), 0);
+//! assert_eq!(mptcp_cli::run_main(&[&b"mptcp"[..], b"--help"]), 0);
 //! ```
 //!
 //! The process starts at the C `main` that `main.rs` gets from [`c_main!`] (no Rust
@@ -48,13 +51,14 @@ use print::fail::{self, Exit, say};
 use print::out::Out;
 use print::{color, usage};
 
-/// Runs the program with `args` (program name first) and returns the exit status.
-pub fn run_main(args: &[&str]) -> u8 {
-    // The last path component (a byte search: no generic str searcher in the binary).
-    let program = args.first().map_or("", |a| {
-        a.bytes().rposition(|b| b == b'/').and_then(|i| a.get(i + 1..)).unwrap_or(a)
+/// Runs the program with `args` (program name first; bytes, as `argv` holds them) and
+/// returns the exit status.
+pub fn run_main(args: &[&[u8]]) -> u8 {
+    // The last path component.
+    let program = args.first().map_or(&b""[..], |a| {
+        a.iter().rposition(|&b| b == b'/').and_then(|i| a.get(i + 1..)).unwrap_or(a)
     });
-    let personality = if program == "ip" { Personality::Ip } else { Personality::Plain };
+    let personality = if program == b"ip" { Personality::Ip } else { Personality::Plain };
     fail::set_plain(personality == Personality::Plain);
     match start(personality, args.get(1..).unwrap_or(&[])) {
         Ok(s) | Err(Exit(s)) => s,
@@ -63,7 +67,7 @@ pub fn run_main(args: &[&str]) -> u8 {
 
 /// Parses the global options, then runs one command or a batch. Stdout is flushed on
 /// every way out, as C's `exit()` flushes stdio.
-fn start(personality: Personality, args: &[&str]) -> Result<u8, Exit> {
+fn start(personality: Personality, args: &[&[u8]]) -> Result<u8, Exit> {
     let plain = personality == Personality::Plain;
     let parsed = opts::parse(args, plain, enter_netns)?;
     let (opts, first) = match parsed {
@@ -129,18 +133,27 @@ fn start(personality: Personality, args: &[&str]) -> Result<u8, Exit> {
     result
 }
 
-/// `-n NAME`: enter the namespace before any socket opens (errors exit 255).
-fn enter_netns(name: &str) -> Result<(), Exit> {
+/// `-n NAME`: enter the namespace before any socket opens (errors exit 255). The name
+/// is bytes, echoed as typed.
+fn enter_netns(name: &[u8]) -> Result<(), Exit> {
     nlsock::enter_netns(name).map_err(|e| {
-        match e {
-            nlsock::NetnsError::Open(errno) => {
-                say(format_args!("Cannot open network namespace \"{name}\": {errno}\n"))
-            }
-            other => say(format_args!(
-                "setting the network namespace \"{name}\" failed: {}\n",
-                other.errno()
-            )),
-        }
+        fail::emit(|w| {
+            let errno = match e {
+                nlsock::NetnsError::Open(errno) => {
+                    let _ = w.write_all(b"Cannot open network namespace \"");
+                    errno
+                }
+                other => {
+                    let _ = w.write_all(b"setting the network namespace \"");
+                    other.errno()
+                }
+            };
+            let _ = w.write_all(name);
+            let _ = match e {
+                nlsock::NetnsError::Open(_) => writeln!(w, "\": {errno}"),
+                _ => writeln!(w, "\" failed: {errno}"),
+            };
+        });
         Exit(fail::USAGE)
     })
 }

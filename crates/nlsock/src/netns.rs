@@ -60,14 +60,22 @@ impl core::error::Error for NetnsError {
 /// (`EINVAL`), a name with `/` may leave the directory, and a name too long for a path
 /// is cut, the kernel answering for what is left (`ENOENT`, or `ENAMETOOLONG` for a
 /// component over 255 bytes). A name holding a NUL byte, which no C string can, is `EINVAL`.
-pub fn enter_netns(name: &str) -> Result<(), NetnsError> {
-    if name.as_bytes().contains(&0) {
+///
+/// The name is bytes (`&str`, `&[u8]`, `&String`…): a namespace name, like a file name,
+/// need not be UTF-8.
+pub fn enter_netns(name: impl AsRef<[u8]>) -> Result<(), NetnsError> {
+    enter(name.as_ref())
+}
+
+/// [`enter_netns`], not generic.
+fn enter(name: &[u8]) -> Result<(), NetnsError> {
+    if name.contains(&0) {
         return Err(NetnsError::Open(Errno(libc::EINVAL)));
     }
     let fd = if NETNS_DIR.len() + name.len() < SHORT_PATH {
-        open_in::<SHORT_PATH>(name.as_bytes())
+        open_in::<SHORT_PATH>(name)
     } else {
-        open_long(name.as_bytes())
+        open_long(name)
     }
     .map_err(NetnsError::Open)?;
     let r = sys::setns(fd, libc::CLONE_NEWNET).map_err(NetnsError::Setns);

@@ -19,7 +19,12 @@ pub struct Datagram {
     pub truncated: bool,
 }
 
-/// An interface name read back from the kernel (at most 15 bytes).
+/// An interface name read back from the kernel (at most 15 bytes, no NUL).
+///
+/// Linux names are bytes: any byte but NUL, `/` and white space, so a name need not be
+/// UTF-8 (`ip link add $'w\xff' type dummy` makes one). [`IfName::as_bytes`] gives the
+/// name exactly as the kernel keeps it, which is what to print, compare or send back;
+/// [`IfName::as_str`] is the text of a UTF-8 name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IfName {
     bytes: [u8; 16],
@@ -27,9 +32,22 @@ pub struct IfName {
 }
 
 impl IfName {
-    /// The name as text (interface names are bytes; invalid UTF-8 reads as empty).
+    /// The name's bytes, as the kernel keeps them (1 to 15 bytes; empty only if the
+    /// kernel gave an empty name).
+    pub fn as_bytes(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
+    }
+
+    /// The name as text when it is UTF-8. A name that is not UTF-8 reads as the empty
+    /// string (never a lossy or made-up name): use [`IfName::as_bytes`] for those, or
+    /// [`IfName::to_str`] to tell the two cases apart.
     pub fn as_str(&self) -> &str {
-        core::str::from_utf8(&self.bytes[..self.len]).unwrap_or("")
+        self.to_str().unwrap_or("")
+    }
+
+    /// The name as text, or `None` when it is not UTF-8.
+    pub fn to_str(&self) -> Option<&str> {
+        core::str::from_utf8(self.as_bytes()).ok()
     }
 }
 
@@ -113,8 +131,10 @@ impl Socket {
     }
 
     /// The index of interface `name` in this socket's namespace (`SIOCGIFINDEX`).
-    pub fn ifindex(&self, name: &str) -> Result<i32, Errno> {
-        sys::ifindex(self.fd, name.as_bytes())
+    /// The name is bytes (`&str`, `&[u8]`, an [`IfName`]'s `as_bytes()`): a name need
+    /// not be UTF-8. An empty name, or one of 16 bytes or more, is `ENODEV`.
+    pub fn ifindex(&self, name: impl AsRef<[u8]>) -> Result<i32, Errno> {
+        sys::ifindex(self.fd, name.as_ref())
     }
 
     /// The name of interface `index` in this socket's namespace (`SIOCGIFNAME`).
@@ -148,5 +168,28 @@ impl Link for Socket {
 impl Drop for Socket {
     fn drop(&mut self) {
         sys::close(self.fd);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(b: &[u8]) -> IfName {
+        let mut bytes = [0u8; 16];
+        bytes[..b.len()].copy_from_slice(b);
+        IfName { bytes, len: b.len() }
+    }
+
+    /// A name that is not UTF-8 keeps its bytes; only `as_str` has no text for it.
+    #[test]
+    fn names_are_bytes() {
+        let w = name(b"w\xff");
+        assert_eq!(w.as_bytes(), b"w\xff");
+        assert_eq!((w.as_str(), w.to_str()), ("", None));
+        let lo = name(b"lo");
+        assert_eq!((lo.as_bytes(), lo.as_str(), lo.to_str()), (&b"lo"[..], "lo", Some("lo")));
+        let long = name(b"012345678901234");
+        assert_eq!(long.as_bytes().len(), 15);
     }
 }

@@ -16,21 +16,21 @@ pub enum Addr {
 }
 
 /// iproute2 `get_addr(…, AF_UNSPEC)`.
-pub fn get_addr(s: &str) -> Option<Addr> {
-    if s == "default" || s == "any" || s == "all" {
+pub fn get_addr(s: &[u8]) -> Option<Addr> {
+    if s == b"default" || s == b"any" || s == b"all" {
         return Some(Addr::Unspec);
     }
-    if s.contains(':') {
-        return inet_pton6(s.as_bytes()).map(|a| Addr::Ip(IpAddr::V6(Ipv6Addr::from(a))));
+    if s.contains(&b':') {
+        return inet_pton6(s).map(|a| Addr::Ip(IpAddr::V6(Ipv6Addr::from(a))));
     }
     ipv4_legacy(s).map(|a| Addr::Ip(IpAddr::V4(a)))
 }
 
 /// iproute2 `get_addr_ipv4`: up to four dot-separated `strtoul` base-0 parts, each at
 /// most 255; missing trailing parts are zero (`10.1` is 10.1.0.0).
-fn ipv4_legacy(s: &str) -> Option<Ipv4Addr> {
+fn ipv4_legacy(s: &[u8]) -> Option<Ipv4Addr> {
     let mut octets = [0u8; 4];
-    let mut parts = crate::os::text::split_ascii(s, b'.');
+    let mut parts = s.split(|&b| b == b'.');
     for (i, octet) in octets.iter_mut().enumerate() {
         let Some(part) = parts.next() else { break };
         // A part must start with a digit run that strtoul accepts as a whole.
@@ -48,7 +48,7 @@ mod tests {
     use crate::print::addr::Display;
 
     fn v4(s: &str) -> Option<String> {
-        match get_addr(s)? {
+        match get_addr(s.as_bytes())? {
             Addr::Ip(a) => Some(Display(a).to_string()),
             Addr::Unspec => Some("unspec".into()),
         }

@@ -1,10 +1,10 @@
 //! Batch input as iproute2 reads it: `getcmdline` (comments, continuations, line
 //! numbers) and `makeargs` (words and quotes).
 //!
-//! Lines are bytes, as in C: a line that is not UTF-8 is still read (its words are
-//! converted lossily), and a NUL byte ends a physical line's text as it ends a C string.
+//! Lines are bytes, as in C: a line that is not UTF-8 is read and its words kept as
+//! they are (never converted), and a NUL byte ends a physical line's text as it ends a
+//! C string.
 
-use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::os::io::{self, BufRead};
@@ -15,14 +15,14 @@ use crate::print::fail::{Exit, say};
 /// iproute2's `largv[100]`: at most 99 words per command.
 pub const MAX_WORDS: usize = 99;
 
-/// Words of a line that [`Words::with_strs`] lends from its short array.
+/// Words of a line that [`Words::with_words`] lends from its short array.
 const SHORT_LINE: usize = 16;
 
-/// The words of one command line in one allocation: each word's text (invalid UTF-8
-/// replaced), NUL between words. No word holds a NUL: a NUL ends a line's text.
+/// The words of one command line in one allocation: each word's bytes, NUL between
+/// words. No word holds a NUL: a NUL ends a line's text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Words {
-    text: String,
+    text: Vec<u8>,
     count: usize,
 }
 
@@ -33,26 +33,26 @@ impl Words {
     }
 
     /// The words, in order.
-    pub fn iter(&self) -> impl Iterator<Item = &str> {
-        crate::os::text::split_ascii(&self.text, 0).take(self.count)
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        self.text.split(|&b| b == 0).take(self.count)
     }
 
-    /// Calls `f` with the words as a slice of `&str`, borrowed into a stack array no
-    /// longer than the line needs (most lines fit the short one): no allocation.
-    pub fn with_strs<T>(&self, f: impl FnOnce(&[&str]) -> T) -> T {
+    /// Calls `f` with the words as a slice of byte strings, borrowed into a stack array
+    /// no longer than the line needs (most lines fit the short one): no allocation.
+    pub fn with_words<T>(&self, f: impl FnOnce(&[&[u8]]) -> T) -> T {
         if self.count <= SHORT_LINE {
-            let mut slots = [""; SHORT_LINE];
+            let mut slots: [&[u8]; SHORT_LINE] = [&[]; SHORT_LINE];
             let n = self.fill(&mut slots);
             f(&slots[..n])
         } else {
-            let mut slots = [""; MAX_WORDS];
+            let mut slots: [&[u8]; MAX_WORDS] = [&[]; MAX_WORDS];
             let n = self.fill(&mut slots);
             f(&slots[..n])
         }
     }
 
     /// Puts the words into `slots`; returns how many.
-    fn fill<'w>(&'w self, slots: &mut [&'w str]) -> usize {
+    fn fill<'w>(&'w self, slots: &mut [&'w [u8]]) -> usize {
         let mut n = 0;
         for (slot, word) in slots.iter_mut().zip(self.iter()) {
             *slot = word;
@@ -63,9 +63,9 @@ impl Words {
 
     fn push(&mut self, word: &[u8]) {
         if self.count > 0 {
-            self.text.push('\0');
+            self.text.push(0);
         }
-        crate::os::text::push_lossy(&mut self.text, word);
+        self.text.extend_from_slice(word);
         self.count += 1;
     }
 }
@@ -136,9 +136,8 @@ fn is_blank(b: u8) -> bool {
 /// a quote runs to the next same quote, and the text right after the closing quote
 /// starts the next word (`'a b'c` is `a b`, `c`). At most 99 words.
 fn makeargs(line: &[u8]) -> Result<Words, Exit> {
-    // One allocation per line: the words and their separators fit in the line's length
-    // (only invalid UTF-8, each byte turned into a 3-byte U+FFFD, can grow it).
-    let mut words = Words { text: String::with_capacity(line.len()), count: 0 };
+    // One allocation per line: the words and their separators fit in the line's length.
+    let mut words = Words { text: Vec::with_capacity(line.len()), count: 0 };
     let mut rest = line;
     loop {
         let skip = rest.iter().take_while(|&&b| is_blank(b)).count();
@@ -217,20 +216,22 @@ impl BufRead for FdReader {
 mod tests {
     use super::*;
 
+    /// The commands, each word as text (the tests' words are UTF-8 unless they say so).
     fn all(text: &[u8]) -> Vec<(usize, Vec<String>)> {
         let mut r = Reader::new(text);
         core::iter::from_fn(|| r.read_command().unwrap())
-            .map(|(n, w)| (n, w.iter().map(String::from).collect()))
+            .map(|(n, w)| (n, w.iter().map(|w| String::from_utf8(w.to_vec()).unwrap()).collect()))
             .collect()
     }
 
     #[test]
     fn words_borrow_without_allocating() {
         let (_, w) = Reader::new(&b"a '' b\xffc\n"[..]).read_command().unwrap().unwrap();
-        w.with_strs(|words| assert_eq!(words, ["a", "", "b\u{fffd}c"]));
+        w.with_words(|words| assert_eq!(words, [&b"a"[..], b"", b"b\xffc"]));
         let long: String = (0..40).map(|i| format!("w{i} ")).collect();
         let (_, w) = Reader::new(long.as_bytes()).read_command().unwrap().unwrap();
-        w.with_strs(|words| assert_eq!(words, long.split_whitespace().collect::<Vec<_>>()));
+        let want: Vec<&[u8]> = long.split_whitespace().map(str::as_bytes).collect();
+        w.with_words(|words| assert_eq!(words, want));
         let (_, blank) = Reader::new(&b"  # only a comment\n"[..]).read_command().unwrap().unwrap();
         assert!(blank.is_empty());
         assert_eq!(blank.iter().count(), 0);
@@ -285,7 +286,7 @@ mod tests {
     fn missing_continuation_ends_the_batch() {
         let mut r = Reader::new(&b"a\nb \\\n"[..]);
         let (n, w) = r.read_command().unwrap().unwrap();
-        assert_eq!((n, w.iter().collect::<Vec<_>>()), (1, vec!["a"]));
+        assert_eq!((n, w.iter().collect::<Vec<_>>()), (1, vec![&b"a"[..]]));
         assert_eq!(r.read_command().unwrap(), None);
     }
 
@@ -317,8 +318,12 @@ mod tests {
 
     #[test]
     fn bytes_not_utf8() {
-        // A Latin-1 comment does not stop the batch; other bytes become U+FFFD.
-        assert_eq!(words(b"a # caf\xe9\nb \xff\n"), vec![vec!["a"], vec!["b", "\u{fffd}"]]);
+        // A Latin-1 comment does not stop the batch; other bytes are kept as they are.
+        let mut r = Reader::new(&b"a # caf\xe9\nb \xff 'sh\xe9w'\n"[..]);
+        let (_, a) = r.read_command().unwrap().unwrap();
+        let (_, b) = r.read_command().unwrap().unwrap();
+        assert_eq!(a.iter().collect::<Vec<_>>(), [b"a"]);
+        assert_eq!(b.iter().collect::<Vec<_>>(), [&b"b"[..], b"\xff", b"sh\xe9w"]);
         // A NUL ends the line's text, as it ends a C string.
         assert_eq!(words(b"a\0b \\\nc\n"), vec![vec!["a"], vec!["c"]]);
     }

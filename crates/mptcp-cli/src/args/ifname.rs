@@ -3,8 +3,9 @@
 
 /// Looks up interface names while parsing, as iproute2 does (errors come in order).
 pub trait Interfaces {
-    /// The index of `name`, or 0 when there is no such interface.
-    fn index_of(&mut self, name: &str) -> u32;
+    /// The index of `name` (bytes, as the kernel keeps names), or 0 when there is no
+    /// such interface.
+    fn index_of(&mut self, name: &[u8]) -> u32;
 }
 
 /// `IFNAMSIZ`: names are shorter than this.
@@ -13,14 +14,14 @@ const IFNAMSIZ: usize = 16;
 /// `check_ifname` of iproute2 7.0 and later, the kernel's `dev_valid_name` less its `:`
 /// rule: non-empty, shorter than 16 bytes, neither `.` nor `..`, no `/` and no white
 /// space (C's `isspace`). Up to 6.x `.` and `..` passed it.
-pub fn is_valid(name: &str) -> bool {
+pub fn is_valid(name: &[u8]) -> bool {
     !name.is_empty()
         && name.len() < IFNAMSIZ
-        && name != "."
-        && name != ".."
+        && name != b"."
+        && name != b".."
         && !name
-            .bytes()
-            .any(|b| b == b'/' || matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
+            .iter()
+            .any(|&b| b == b'/' || matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
 }
 
 /// The index iproute2 reads from a name no link has: `sscanf(name, "if%u")`. After the
@@ -29,9 +30,8 @@ pub fn is_valid(name: &str) -> bool {
 /// long` for `-`, that width's maximum on overflow), cut to 32 bits. So `if-1` is
 /// 4294967295 and, where `unsigned long` has 64 bits, `if4294967298` is 2. `None` when
 /// the name does not match; `Some(0)` names no interface either.
-pub fn if_number(name: &str) -> Option<u32> {
-    // Bytes, not `str` slices: no char-boundary panic path in the binary.
-    let rest = name.as_bytes().strip_prefix(b"if")?;
+pub fn if_number(name: &[u8]) -> Option<u32> {
+    let rest = name.strip_prefix(b"if")?;
     let (negative, digits) = match rest {
         [b'-', tail @ ..] => (true, tail),
         [b'+', tail @ ..] => (false, tail),
@@ -64,43 +64,44 @@ mod tests {
 
     #[test]
     fn names() {
-        assert!(is_valid("lo"));
-        assert!(is_valid("012345678901234"));
-        assert!(!is_valid("0123456789abcdef"));
-        assert!(!is_valid(""));
-        assert!(!is_valid("."));
-        assert!(!is_valid(".."));
-        assert!(is_valid("..."));
-        assert!(is_valid(".a"));
-        assert!(is_valid("a:b"));
-        assert!(!is_valid("a/b"));
-        assert!(!is_valid("a b"));
-        assert!(!is_valid("a\u{b}b"));
+        assert!(is_valid(b"lo"));
+        assert!(is_valid(b"012345678901234"));
+        assert!(!is_valid(b"0123456789abcdef"));
+        assert!(!is_valid(b""));
+        assert!(!is_valid(b"."));
+        assert!(!is_valid(b".."));
+        assert!(is_valid(b"..."));
+        assert!(is_valid(b".a"));
+        assert!(is_valid(b"a:b"));
+        assert!(!is_valid(b"a/b"));
+        assert!(!is_valid(b"a b"));
+        assert!(!is_valid(b"a\x0bb"));
+        assert!(is_valid(b"w\xff"));
     }
 
     #[test]
     fn if_numbers_read_as_sscanf_reads_them() {
-        assert_eq!(if_number("if99"), Some(99));
-        assert_eq!(if_number("if007"), Some(7));
-        assert_eq!(if_number("if7x"), Some(7));
-        assert_eq!(if_number("if+2"), Some(2));
-        assert_eq!(if_number("if-1"), Some(u32::MAX));
-        assert_eq!(if_number("if-0"), Some(0));
-        assert_eq!(if_number("if0x10"), Some(0));
-        assert_eq!(if_number("if4294967295"), Some(u32::MAX));
+        assert_eq!(if_number(b"if99"), Some(99));
+        assert_eq!(if_number(b"if007"), Some(7));
+        assert_eq!(if_number(b"if7x"), Some(7));
+        assert_eq!(if_number(b"if+2"), Some(2));
+        assert_eq!(if_number(b"if-1"), Some(u32::MAX));
+        assert_eq!(if_number(b"if-0"), Some(0));
+        assert_eq!(if_number(b"if0x10"), Some(0));
+        assert_eq!(if_number(b"if4294967295"), Some(u32::MAX));
         for no in ["ifx", "if", "if-", "if+", "if+-1", "eth0", "IF1", " if1"] {
-            assert_eq!(if_number(no), None, "{no:?}");
+            assert_eq!(if_number(no.as_bytes()), None, "{no:?}");
         }
     }
 
     #[cfg(target_pointer_width = "64")]
     #[test]
     fn if_numbers_wrap_as_a_64_bit_unsigned_long() {
-        assert_eq!(if_number("if4294967298"), Some(2));
-        assert_eq!(if_number("if-4294967297"), Some(u32::MAX));
-        assert_eq!(if_number("if18446744073709551615"), Some(u32::MAX));
-        assert_eq!(if_number("if18446744073709551617"), Some(u32::MAX));
-        assert_eq!(if_number("if-18446744073709551615"), Some(1));
-        assert_eq!(if_number("if-99999999999999999999"), Some(u32::MAX));
+        assert_eq!(if_number(b"if4294967298"), Some(2));
+        assert_eq!(if_number(b"if-4294967297"), Some(u32::MAX));
+        assert_eq!(if_number(b"if18446744073709551615"), Some(u32::MAX));
+        assert_eq!(if_number(b"if18446744073709551617"), Some(u32::MAX));
+        assert_eq!(if_number(b"if-18446744073709551615"), Some(1));
+        assert_eq!(if_number(b"if-99999999999999999999"), Some(u32::MAX));
     }
 }

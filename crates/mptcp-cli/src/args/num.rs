@@ -4,8 +4,7 @@
 /// sign are allowed, `0x` means hex and a leading `0` octal, there must be at least one
 /// digit and nothing after the digits, and overflow fails. A minus sign negates modulo
 /// 2^64, as C does, so `-1` fails every range check below while `-0` is 0.
-pub fn strtoul(s: &str) -> Option<u64> {
-    let b = s.as_bytes();
+pub fn strtoul(b: &[u8]) -> Option<u64> {
     let mut i =
         b.iter().take_while(|c| matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')).count();
     let negative = match b.get(i) {
@@ -37,17 +36,17 @@ pub fn strtoul(s: &str) -> Option<u64> {
 }
 
 /// iproute2 `get_u8`.
-pub fn get_u8(s: &str) -> Option<u8> {
+pub fn get_u8(s: &[u8]) -> Option<u8> {
     strtoul(s).and_then(|v| u8::try_from(v).ok())
 }
 
 /// iproute2 `get_u16`.
-pub fn get_u16(s: &str) -> Option<u16> {
+pub fn get_u16(s: &[u8]) -> Option<u16> {
     strtoul(s).and_then(|v| u16::try_from(v).ok())
 }
 
 /// iproute2 `get_u32` (and `get_unsigned`).
-pub fn get_u32(s: &str) -> Option<u32> {
+pub fn get_u32(s: &[u8]) -> Option<u32> {
     strtoul(s).and_then(|v| u32::try_from(v).ok())
 }
 
@@ -57,13 +56,13 @@ mod tests {
 
     #[test]
     fn bases() {
-        assert_eq!(get_u8("035"), Some(29));
-        assert_eq!(get_u8("0x10"), Some(16));
-        assert_eq!(get_u8("0X1f"), Some(31));
-        assert_eq!(get_u32("010"), Some(8));
-        assert_eq!(get_u8("0"), Some(0));
-        assert_eq!(get_u8(" +7"), Some(7));
-        assert_eq!(get_u8("-0"), Some(0));
+        assert_eq!(get_u8(b"035"), Some(29));
+        assert_eq!(get_u8(b"0x10"), Some(16));
+        assert_eq!(get_u8(b"0X1f"), Some(31));
+        assert_eq!(get_u32(b"010"), Some(8));
+        assert_eq!(get_u8(b"0"), Some(0));
+        assert_eq!(get_u8(b" +7"), Some(7));
+        assert_eq!(get_u8(b"-0"), Some(0));
     }
 
     #[test]
@@ -71,20 +70,20 @@ mod tests {
         for bad in
             ["", "abc", "256", "-1", "1x", "0x", "08", "99999999999999999999999", " ", "+", "5 "]
         {
-            assert_eq!(get_u8(bad), None, "{bad:?}");
+            assert_eq!(get_u8(bad.as_bytes()), None, "{bad:?}");
         }
-        assert_eq!(get_u32("4294967296"), None);
-        assert_eq!(get_u32("4294967295"), Some(u32::MAX));
-        assert_eq!(get_u16("70000"), None);
+        assert_eq!(get_u32(b"4294967296"), None);
+        assert_eq!(get_u32(b"4294967295"), Some(u32::MAX));
+        assert_eq!(get_u16(b"70000"), None);
     }
 
     /// C negates modulo 2^64 after reading the digits, so this is 1 for glibc too.
     #[test]
     fn minus_wraps_like_c() {
-        assert_eq!(get_u8("-18446744073709551615"), Some(1));
-        assert_eq!(get_u8("-18446744073709551616"), None);
-        assert_eq!(get_u32(" \t\n\x0b\x0c\r-0"), Some(0));
+        assert_eq!(get_u8(b"-18446744073709551615"), Some(1));
+        assert_eq!(get_u8(b"-18446744073709551616"), None);
+        assert_eq!(get_u32(b" \t\n\x0b\x0c\r-0"), Some(0));
         // No C23 `0b` prefix: glibc 2.36's strtoul reads `0` and stops at `b`.
-        assert_eq!(get_u8("0b1"), None);
+        assert_eq!(get_u8(b"0b1"), None);
     }
 }

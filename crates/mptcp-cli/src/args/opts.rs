@@ -5,7 +5,7 @@ use crate::args::words::matches;
 use crate::names::etc::Etc;
 use crate::prelude::*;
 use crate::print::color::ColorOpt;
-use crate::print::fail::{Exit, USAGE, invarg, missarg, say};
+use crate::print::fail::{Exit, USAGE, invarg, missarg, say_bytes};
 
 /// What the global options asked for. Options without effect on `mptcp` are accepted
 /// and dropped, as `ip` does.
@@ -25,8 +25,8 @@ pub struct Opts {
     pub resolve: bool,
     /// `-force`: a batch goes on after a failed command.
     pub force: bool,
-    /// `-batch FILE`.
-    pub batch: Option<String>,
+    /// `-batch FILE` (bytes, as typed).
+    pub batch: Option<Vec<u8>>,
     /// `-c`, `-color[=WHEN]`.
     pub color: ColorOpt,
     /// `-rc SIZE`: the socket receive buffer.
@@ -124,11 +124,11 @@ const OPTIONS: [(Spelling, Kind); 30] = {
     ]
 };
 
-fn lookup(opt: &str) -> Option<Kind> {
+fn lookup(opt: &[u8]) -> Option<Kind> {
     OPTIONS.iter().find_map(|(spelling, kind)| {
         let hit = match spelling {
             Spelling::Prefix(word) => matches(opt, word),
-            Spelling::Exact(word) => opt == *word,
+            Spelling::Exact(word) => opt == word.as_bytes(),
             Spelling::ColorOption => color_option(opt).is_some(),
         };
         hit.then_some(*kind)
@@ -139,34 +139,35 @@ fn lookup(opt: &str) -> Option<Kind> {
 /// runs as soon as `-n NAME` is met, so its errors come in iproute2's order. `plain`
 /// (called as `mptcp`) makes `-h` and `--help` ask for help, accepts `--version`, and
 /// names `mptcp help` in errors; otherwise every option is `ip`'s, byte for byte.
+/// Arguments are bytes, as `argv` holds them, and are echoed as they are.
 pub fn parse(
-    args: &[&str],
+    args: &[&[u8]],
     plain: bool,
-    mut enter_netns: impl FnMut(&str) -> Result<(), Exit>,
+    mut enter_netns: impl FnMut(&[u8]) -> Result<(), Exit>,
 ) -> Result<Parsed, Exit> {
     let mut o = Opts::default();
     let mut i = 0;
-    while let Some(arg) = args.get(i) {
-        if *arg == "--" {
+    while let Some(&arg) = args.get(i) {
+        if arg == b"--" {
             i += 1;
             break;
         }
-        if !arg.starts_with('-') {
+        if arg.first() != Some(&b'-') {
             break;
         }
-        // `--x` is `-x` (`strip_prefix` rather than `&arg[1..]`: no str-slicing panic path).
-        let opt = arg.strip_prefix('-').filter(|o| o.starts_with('-')).unwrap_or(arg);
+        // `--x` is `-x`.
+        let opt = arg.strip_prefix(b"-").filter(|o| o.first() == Some(&b'-')).unwrap_or(arg);
         let value = args.get(i + 1).copied();
         if plain {
             match opt {
-                "-h" => return Ok(Parsed::Help),
-                "-version" => return Ok(Parsed::Version),
+                b"-h" => return Ok(Parsed::Help),
+                b"-version" => return Ok(Parsed::Version),
                 _ => {}
             }
         }
         let Some(kind) = lookup(opt) else {
-            let help = if plain { "mptcp help" } else { "ip -help" };
-            say(format_args!("Option \"{opt}\" is unknown, try \"{help}\".\n"));
+            let help: &[u8] = if plain { b"mptcp help" } else { b"ip -help" };
+            say_bytes(&[b"Option \"", opt, b"\" is unknown, try \"", help, b"\".\n"]);
             return Err(Exit(USAGE));
         };
         let mut takes_value = false;
@@ -177,10 +178,10 @@ pub fn parse(
             Kind::Loops => takes_value = true,
             Kind::Family => {
                 let v = value.unwrap_or_default();
-                if v == "help" {
+                if v == b"help" {
                     return Ok(Parsed::Usage);
                 }
-                if !FAMILIES.contains(&v) {
+                if !FAMILIES.iter().any(|f| f.as_bytes() == v) {
                     return Err(invarg("invalid protocol family", v));
                 }
                 takes_value = true;
@@ -199,7 +200,7 @@ pub fn parse(
                 let Some(v) = value else {
                     return Err(missarg("batch file"));
                 };
-                o.batch = Some(v.to_owned());
+                o.batch = Some(v.to_vec());
                 takes_value = true;
             }
             Kind::Json => o.json = true,
@@ -207,7 +208,7 @@ pub fn parse(
             Kind::Rcvbuf => {
                 let v = value.unwrap_or_default();
                 let Some(size) = num::get_u32(v) else {
-                    say(format_args!("Invalid rcvbuf size '{v}'\n"));
+                    say_bytes(&[b"Invalid rcvbuf size '", v, b"'\n"]);
                     return Err(Exit(USAGE));
                 };
                 o.rcvbuf = Some(size);
@@ -218,7 +219,7 @@ pub fn parse(
             Kind::Help => return Ok(Parsed::Usage),
             Kind::Netns => {
                 // `ip -n` with no name passes NULL on, which prints as "(null)".
-                let v = value.unwrap_or("(null)");
+                let v = value.unwrap_or(b"(null)");
                 enter_netns(v)?;
                 o.etc.enter(v);
                 takes_value = value.is_some();
@@ -231,18 +232,18 @@ pub fn parse(
 
 /// iproute2 `matches_color`: a prefix of `-color`, optionally `=always|auto|never`;
 /// no value (or an empty one) means always.
-pub fn color_option(opt: &str) -> Option<ColorOpt> {
-    let (name, value) = match opt.split_once('=') {
-        Some((n, v)) => (n, v),
-        None => (opt, ""),
+pub fn color_option(opt: &[u8]) -> Option<ColorOpt> {
+    let (name, value) = match opt.iter().position(|&b| b == b'=') {
+        Some(at) => (&opt[..at], &opt[at + 1..]),
+        None => (opt, &b""[..]),
     };
     if !matches(name, "-color") {
         return None;
     }
     match value {
-        "" | "always" => Some(ColorOpt::Always),
-        "auto" => Some(ColorOpt::Auto),
-        "never" => Some(ColorOpt::Never),
+        b"" | b"always" => Some(ColorOpt::Always),
+        b"auto" => Some(ColorOpt::Auto),
+        b"never" => Some(ColorOpt::Never),
         _ => None,
     }
 }
@@ -253,22 +254,27 @@ mod tests {
 
     #[test]
     fn option_forms() {
-        assert_eq!(color_option("-c"), Some(ColorOpt::Always));
-        assert_eq!(color_option("-color=never"), Some(ColorOpt::Never));
-        assert_eq!(color_option("-col=auto"), Some(ColorOpt::Auto));
-        assert_eq!(color_option("-c="), Some(ColorOpt::Always));
-        assert_eq!(color_option("-c=bogus"), None);
-        assert_eq!(color_option("-colour=auto"), None);
+        assert_eq!(color_option(b"-c"), Some(ColorOpt::Always));
+        assert_eq!(color_option(b"-color=never"), Some(ColorOpt::Never));
+        assert_eq!(color_option(b"-col=auto"), Some(ColorOpt::Auto));
+        assert_eq!(color_option(b"-c="), Some(ColorOpt::Always));
+        assert_eq!(color_option(b"-c=bogus"), None);
+        assert_eq!(color_option(b"-colour=auto"), None);
     }
 
     fn run(args: &[&str]) -> (Opts, usize) {
         run_in(args).0
     }
 
+    /// `args` as the bytes `argv` holds.
+    fn b<'a>(args: &[&'a str]) -> Vec<&'a [u8]> {
+        args.iter().map(|a| a.as_bytes()).collect()
+    }
+
     /// Also the namespaces entered, in order.
-    fn run_in(args: &[&str]) -> ((Opts, usize), Vec<String>) {
+    fn run_in(args: &[&str]) -> ((Opts, usize), Vec<Vec<u8>>) {
         let mut entered = Vec::new();
-        let parsed = parse(args, false, |ns| {
+        let parsed = parse(&b(args), false, |ns| {
             entered.push(ns.to_owned());
             Ok(())
         });
@@ -287,7 +293,7 @@ mod tests {
         assert!(o.json);
         assert_eq!(
             (o.rcvbuf, netns, o.batch.as_deref(), i),
-            (Some(256), vec!["x".into()], Some("f"), 7)
+            (Some(256), vec![b"x".to_vec()], Some(&b"f"[..]), 7)
         );
         let (_, i) =
             run(&["-4", "-f", "inet6", "-l", "3", "-h", "-s", "-d", "-a", "-N", "-echo", "mptcp"]);
@@ -298,8 +304,8 @@ mod tests {
 
     #[test]
     fn version_and_help_stop_parsing() {
-        assert!(matches!(parse(&["-Ve", "-zzz"], false, |_| Ok(())), Ok(Parsed::Version)));
-        assert!(matches!(parse(&["-help"], false, |_| Ok(())), Ok(Parsed::Usage)));
+        assert!(matches!(parse(&b(&["-Ve", "-zzz"]), false, |_| Ok(())), Ok(Parsed::Version)));
+        assert!(matches!(parse(&b(&["-help"]), false, |_| Ok(())), Ok(Parsed::Usage)));
     }
 
     /// Under the plain name `-h`, `--help` and `-help` ask for help and `--version`
@@ -307,20 +313,23 @@ mod tests {
     #[test]
     fn the_plain_name_has_help_and_version() {
         for help in ["-h", "--help", "-help", "-he"] {
-            assert!(matches!(parse(&["-j", help], true, |_| Ok(())), Ok(Parsed::Help)), "{help}");
+            assert!(
+                matches!(parse(&b(&["-j", help]), true, |_| Ok(())), Ok(Parsed::Help)),
+                "{help}"
+            );
         }
-        assert!(matches!(parse(&["--version"], true, |_| Ok(())), Ok(Parsed::Version)));
-        assert!(matches!(parse(&["-h", "mptcp"], false, |_| Ok(())), Ok(Parsed::Run(_, 1))));
+        assert!(matches!(parse(&b(&["--version"]), true, |_| Ok(())), Ok(Parsed::Version)));
+        assert!(matches!(parse(&b(&["-h", "mptcp"]), false, |_| Ok(())), Ok(Parsed::Run(_, 1))));
         let (version, said) =
-            crate::print::fail::captured(|| parse(&["--version"], false, |_| Ok(())));
+            crate::print::fail::captured(|| parse(&b(&["--version"]), false, |_| Ok(())));
         assert_eq!(version.unwrap_err(), Exit(255));
         assert_eq!(said, "Option \"-version\" is unknown, try \"ip -help\".\n");
-        let (_, said) = crate::print::fail::captured(|| parse(&["-zzz"], true, |_| Ok(())));
+        let (_, said) = crate::print::fail::captured(|| parse(&b(&["-zzz"]), true, |_| Ok(())));
         assert_eq!(said, "Option \"-zzz\" is unknown, try \"mptcp help\".\n");
     }
 
     #[test]
     fn unknown_option_is_fatal() {
-        assert_eq!(parse(&["-zzz"], false, |_| Ok(())).unwrap_err(), Exit(255));
+        assert_eq!(parse(&b(&["-zzz"]), false, |_| Ok(())).unwrap_err(), Exit(255));
     }
 }

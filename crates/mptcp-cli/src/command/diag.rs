@@ -5,7 +5,7 @@ use core::net::IpAddr;
 
 use crate::args::addr::{self, Addr};
 use crate::args::num::get_u32;
-use crate::args::words::{Words, matches};
+use crate::args::words::{Args, matches};
 use crate::command::upm::parse_token;
 use crate::print::fail::{self, Exit};
 
@@ -29,7 +29,7 @@ pub struct StatArgs {
 }
 
 /// `connection [show [token TOKEN] [ADDRESS]]`; `w` is after `connection`.
-pub fn connection(mut w: Words<'_>) -> Result<ConnectionFilter, Exit> {
+pub fn connection(mut w: Args<'_>) -> Result<ConnectionFilter, Exit> {
     let mut f = ConnectionFilter::default();
     let Some(verb) = w.next() else { return Ok(f) };
     if !matches(verb, "show") {
@@ -53,16 +53,16 @@ pub fn connection(mut w: Words<'_>) -> Result<ConnectionFilter, Exit> {
 }
 
 /// `stat [-a|all] [watch [SECONDS]]`; `w` is after `stat`.
-pub fn stat(mut w: Words<'_>) -> Result<StatArgs, Exit> {
+pub fn stat(mut w: Args<'_>) -> Result<StatArgs, Exit> {
     let mut s = StatArgs::default();
     while let Some(word) = w.next() {
-        if word == "-a" || matches(word, "all") {
+        if word == b"-a" || matches(word, "all") {
             s.all = true;
-        } else if word == "-w" || matches(word, "watch") {
+        } else if word == b"-w" || matches(word, "watch") {
             s.watch = Some(1);
             if let Some(n) = w.peek().and_then(get_u32) {
                 if n == 0 {
-                    return Err(fail::invarg("watch interval must be at least 1 second", "0"));
+                    return Err(fail::invarg("watch interval must be at least 1 second", b"0"));
                 }
                 w.next();
                 s.watch = Some(n);
@@ -79,8 +79,12 @@ mod tests {
     use super::*;
     use core::net::Ipv4Addr;
 
+    fn bytes<'a>(words: &[&'a str]) -> Vec<&'a [u8]> {
+        words.iter().map(|w| w.as_bytes()).collect()
+    }
+
     fn conn(words: &[&str]) -> Result<ConnectionFilter, Exit> {
-        connection(Words::new(words))
+        connection(Args::new(&bytes(words)))
     }
 
     #[test]
@@ -102,7 +106,7 @@ mod tests {
 
     #[test]
     fn stat_words() {
-        let st = |w: &[&str]| fail::captured(|| stat(Words::new(w))).0;
+        let st = |w: &[&str]| fail::captured(|| stat(Args::new(&bytes(w)))).0;
         assert_eq!(st(&[]), Ok(StatArgs::default()));
         assert_eq!(st(&["-a"]), Ok(StatArgs { all: true, watch: None }));
         assert_eq!(st(&["watch"]), Ok(StatArgs { all: false, watch: Some(1) }));

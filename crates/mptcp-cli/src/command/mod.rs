@@ -11,7 +11,7 @@ pub mod pm;
 pub mod upm;
 
 use crate::args::ifname::Interfaces;
-use crate::args::words::{Words, matches};
+use crate::args::words::{Args, matches};
 #[cfg(feature = "follow")]
 use crate::prelude::*;
 use crate::print::fail::{self, Exit};
@@ -53,7 +53,7 @@ pub enum Command {
 }
 
 /// Whether `words` ask for help: checked before anything talks to the kernel.
-pub fn wants_usage(words: &[&str]) -> bool {
+pub fn wants_usage(words: &[&[u8]]) -> bool {
     match words.first() {
         None => true,
         Some(w) => matches(w, "help"),
@@ -62,11 +62,11 @@ pub fn wants_usage(words: &[&str]) -> bool {
 
 /// Resolves the words after the object (`endpoint …`, `limits …`, `monitor`); `plain`
 /// (called as `mptcp`) adds the userspace-PM and connection commands.
-pub fn parse(words: &[&str], ifs: &mut dyn Interfaces, plain: bool) -> Result<Command, Exit> {
+pub fn parse(words: &[&[u8]], ifs: &mut dyn Interfaces, plain: bool) -> Result<Command, Exit> {
     if wants_usage(words) {
         return Ok(Command::Usage);
     }
-    let mut w = Words::new(words);
+    let mut w = Args::new(words);
     let first = w.next().unwrap_or_default();
     let mut monitor_word = first;
     if matches(first, "endpoint") {
@@ -128,12 +128,12 @@ pub fn parse(words: &[&str], ifs: &mut dyn Interfaces, plain: bool) -> Result<Co
 /// The commands that need no path-manager session (`connection show`, `stat`: plain
 /// `mptcp` only), resolved; `None` for any other line. The runner asks this first, so
 /// these commands open no generic netlink socket.
-pub fn without_session(words: &[&str], plain: bool) -> Option<Result<Command, Exit>> {
+pub fn without_session(words: &[&[u8]], plain: bool) -> Option<Result<Command, Exit>> {
     let first = *words.first()?;
     if !plain || wants_usage(words) {
         return None;
     }
-    let mut w = Words::new(words);
+    let mut w = Args::new(words);
     w.next();
     if matches(first, "connection") {
         return Some(diag::connection(w).map(Command::ConnectionShow));
@@ -145,11 +145,21 @@ pub fn without_session(words: &[&str], plain: bool) -> Option<Result<Command, Ex
 }
 
 /// `endpoint follow …`, when this build has it (the `follow` cargo feature); without it
-/// the verb is unknown, as any other.
-fn follow(verb: &str, w: Words<'_>) -> Result<Command, Exit> {
+/// the verb is unknown, as any other. Its command-line words are text (a rule naming
+/// an interface whose name is not UTF-8 goes in its config file, which is read as
+/// bytes): a word that is not UTF-8 is refused, echoed as its bytes.
+fn follow(verb: &[u8], w: Args<'_>) -> Result<Command, Exit> {
     #[cfg(feature = "follow")]
     {
         let _ = verb;
+        let mut text = Vec::with_capacity(w.rest().len());
+        for &word in w.rest() {
+            let word = core::str::from_utf8(word).map_err(|_| {
+                fail::invarg("not UTF-8 (name such an interface in a config file)", word)
+            })?;
+            text.push(word);
+        }
+        let w = crate::args::words::Words::new(&text);
         crate::command::follow::parse(w).map(|a| Command::Follow(Box::new(a)))
     }
     #[cfg(not(feature = "follow"))]
@@ -168,16 +178,21 @@ mod tests {
 
     struct OnlyLo;
 
+    fn bytes<'a>(words: &[&'a str]) -> Vec<&'a [u8]> {
+        words.iter().map(|w| w.as_bytes()).collect()
+    }
+
     impl Interfaces for OnlyLo {
-        fn index_of(&mut self, name: &str) -> u32 {
-            u32::from(name == "lo")
+        fn index_of(&mut self, name: &[u8]) -> u32 {
+            u32::from(name == b"lo")
         }
     }
 
     #[test]
     fn follow_is_an_unknown_verb_without_the_feature() {
-        let (r, said) =
-            fail::captured(|| parse(&["endpoint", "fo", "dev", "x", "subflow"], &mut OnlyLo, true));
+        let (r, said) = fail::captured(|| {
+            parse(&bytes(&["endpoint", "fo", "dev", "x", "subflow"]), &mut OnlyLo, true)
+        });
         #[cfg(feature = "follow")]
         assert!(matches!(r, Ok(Command::Follow(_))), "{said}");
         #[cfg(not(feature = "follow"))]
@@ -188,7 +203,7 @@ mod tests {
     }
 
     fn parse_words(line: &str) -> Result<Command, Exit> {
-        let words: Vec<&str> = line.split_whitespace().collect();
+        let words: Vec<&[u8]> = line.split_whitespace().map(str::as_bytes).collect();
         parse(&words, &mut OnlyLo, false)
     }
 
@@ -254,11 +269,32 @@ mod tests {
     /// Fuzz finding (`cli_args`): `mptcp subflow` said `Command "" is unknown`.
     #[test]
     fn subflow_without_a_verb_is_incomplete() {
-        let (got, said) = fail::captured(|| parse(&["subflow"], &mut OnlyLo, true));
+        let (got, said) = fail::captured(|| parse(&bytes(&["subflow"]), &mut OnlyLo, true));
         assert_eq!(got, Err(Exit(255)));
         assert_eq!(said, "Command line is not complete. Try option \"help\"\n");
-        let (got, said) = fail::captured(|| parse(&["sub", "x"], &mut OnlyLo, true));
+        let (got, said) = fail::captured(|| parse(&bytes(&["sub", "x"]), &mut OnlyLo, true));
         assert_eq!(got, Err(Exit(255)));
         assert_eq!(said, "Command \"x\" is unknown, try \"ip mptcp help\".\n");
+    }
+
+    /// A word that is not UTF-8 is echoed as its bytes, as iproute2 7.1 echoes it.
+    #[test]
+    fn words_are_echoed_as_bytes() {
+        let (r, said) =
+            fail::captured_bytes(|| parse(&[&b"limits"[..], b"set", b"\xff"], &mut OnlyLo, false));
+        assert_eq!(r, Err(Exit(255)));
+        assert_eq!(said, b"Error: argument \"\xff\" is wrong: unknown limit\n");
+        let (r, said) = fail::captured_bytes(|| {
+            parse(&[&b"endpoint"[..], b"add", b"sh\xe9w"], &mut OnlyLo, false)
+        });
+        assert_eq!(r, Err(Exit(1)));
+        assert_eq!(said, b"Error: any valid address is expected rather than \"sh\xe9w\".\n");
+        let (r, said) = fail::captured_bytes(|| {
+            parse(&[&b"endpoint"[..], b"show", b"dev", b"veth\xff"], &mut OnlyLo, false)
+        });
+        assert_eq!(r, Err(Exit(255)));
+        assert_eq!(said, b"Error: argument \"veth\xff\" is wrong: device does not exist\n\n");
+        let (_, said) = fail::captured_bytes(|| parse(&[b"\xe9"], &mut OnlyLo, true));
+        assert_eq!(said, b"Command \"\xe9\" is unknown, try \"ip mptcp help\".\n");
     }
 }

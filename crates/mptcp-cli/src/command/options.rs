@@ -3,7 +3,7 @@
 use crate::args::addr::{self, Addr};
 use crate::args::ifname::{self, Interfaces};
 use crate::args::num;
-use crate::args::words::{Words, matches};
+use crate::args::words::{Args, matches};
 use crate::print::endpoint::{FLAG_WORDS, flag};
 use crate::print::fail::{self, Exit, invarg, missarg};
 
@@ -46,13 +46,13 @@ pub struct LimitArgs {
 
 /// iproute2's endpoint option parser, with its post-checks in iproute2's order.
 pub fn endpoint(
-    mut w: Words<'_>,
+    mut w: Args<'_>,
     verb: Verb,
     ifs: &mut dyn Interfaces,
 ) -> Result<EndpointArgs, Exit> {
     let mut a = EndpointArgs::default();
     while let Some(word) = w.next() {
-        if let Some(&(_, bits)) = FLAG_WORDS.iter().find(|(name, _)| *name == word) {
+        if let Some(&(_, bits)) = FLAG_WORDS.iter().find(|(name, _)| name.as_bytes() == word) {
             a.flags |= bits;
             check_flags(verb, a.flags, word)?;
         } else if matches(word, "id") {
@@ -81,27 +81,27 @@ pub fn endpoint(
         match a.id {
             None => return Err(missarg("ID")),
             Some(id) if id != 0 && a.addr.is_some() => {
-                return Err(invarg("invalid for non-zero id address\n", "ADDRESS"));
+                return Err(invarg("invalid for non-zero id address\n", b"ADDRESS"));
             }
             Some(0) if a.addr.is_none() => {
-                return Err(invarg("address is needed for deleting id 0 address\n", "ID"));
+                return Err(invarg("address is needed for deleting id 0 address\n", b"ID"));
             }
             _ => {}
         }
     }
     if verb != Verb::Delete && a.id == Some(0) {
-        return Err(invarg("cannot be 0\n", "ID"));
+        return Err(invarg("cannot be 0\n", b"ID"));
     }
     if verb == Verb::Add && a.port != 0 && a.flags & flag::SIGNAL == 0 {
-        return Err(invarg("flags must have signal when using port", "port"));
+        return Err(invarg("flags must have signal when using port", b"port"));
     }
     if verb == Verb::Change && a.id.is_some() && a.port != 0 {
-        return Err(invarg("port can't be used with id", "port"));
+        return Err(invarg("port can't be used with id", b"port"));
     }
     Ok(a)
 }
 
-fn check_flags(verb: Verb, flags: u32, word: &str) -> Result<(), Exit> {
+fn check_flags(verb: Verb, flags: u32, word: &[u8]) -> Result<(), Exit> {
     match verb {
         Verb::Add if flags & flag::SIGNAL != 0 && flags & flag::FULLMESH != 0 => {
             Err(invarg("flags mustn't have both signal and fullmesh", word))
@@ -114,7 +114,7 @@ fn check_flags(verb: Verb, flags: u32, word: &str) -> Result<(), Exit> {
 }
 
 /// iproute2's limits parser (used by both `set` and `show`).
-pub fn limits(mut w: Words<'_>) -> Result<LimitArgs, Exit> {
+pub fn limits(mut w: Args<'_>) -> Result<LimitArgs, Exit> {
     let mut l = LimitArgs::default();
     while let Some(word) = w.next() {
         if matches(word, "subflows") {

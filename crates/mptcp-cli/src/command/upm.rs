@@ -8,7 +8,7 @@ use crate::args::addr::{self, Addr};
 use crate::args::ifname;
 use crate::args::ifname::Interfaces;
 use crate::args::num;
-use crate::args::words::{Words, matches};
+use crate::args::words::{Args, matches};
 use crate::command::pm::{self, Endpoint, Request};
 use crate::print::endpoint::flag;
 use crate::print::fail::{self, Exit, invarg, missarg};
@@ -44,27 +44,27 @@ struct Fields {
 }
 
 /// A token as printed by `monitor` and `connection show`: hexadecimal, `0x` optional.
-pub fn parse_token(s: &str) -> Option<u32> {
-    let hex = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")).unwrap_or(s);
-    // Hex digits only: `from_str_radix` alone would take a leading `+`.
-    if hex.is_empty() || hex.len() > 8 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+pub fn parse_token(s: &[u8]) -> Option<u32> {
+    let hex = s.strip_prefix(b"0x").or_else(|| s.strip_prefix(b"0X")).unwrap_or(s);
+    // Hex digits only (no sign), at most eight.
+    if hex.is_empty() || hex.len() > 8 {
         return None;
     }
-    u32::from_str_radix(hex, 16).ok()
+    hex.iter().try_fold(0u32, |v, &b| Some(v << 4 | char::from(b).to_digit(16)?))
 }
 
-fn ip(word: &str) -> Result<IpAddr, Exit> {
+fn ip(word: &[u8]) -> Result<IpAddr, Exit> {
     match addr::get_addr(word) {
         Some(Addr::Ip(a)) => Ok(a),
         _ => Err(fail::bad_address(word)),
     }
 }
 
-fn fields(mut w: Words<'_>, ifs: &mut dyn Interfaces) -> Result<Fields, Exit> {
+fn fields(mut w: Args<'_>, ifs: &mut dyn Interfaces) -> Result<Fields, Exit> {
     let mut f = Fields::default();
     while let Some(word) = w.next() {
-        if word == "backup" || word == "nobackup" {
-            f.backup = Some(word == "backup");
+        if word == b"backup" || word == b"nobackup" {
+            f.backup = Some(word == b"backup");
         } else if matches(word, "token") {
             let v = w.value()?;
             f.token =
@@ -107,7 +107,7 @@ fn need_port(p: u16, key: &str) -> Result<u16, Exit> {
 }
 
 /// `endpoint announce|remove|show token …` (the endpoint verb is `verb`).
-pub fn parse_endpoint(verb: &str, w: Words<'_>, ifs: &mut dyn Interfaces) -> Result<Upm, Exit> {
+pub fn parse_endpoint(verb: &[u8], w: Args<'_>, ifs: &mut dyn Interfaces) -> Result<Upm, Exit> {
     let f = fields(w, ifs)?;
     let token = need(f.token, "TOKEN")?;
     if matches(verb, "announce") {
@@ -122,7 +122,7 @@ pub fn parse_endpoint(verb: &str, w: Words<'_>, ifs: &mut dyn Interfaces) -> Res
 }
 
 /// `subflow add|delete|change …`.
-pub fn parse_subflow(w: &mut Words<'_>, ifs: &mut dyn Interfaces) -> Result<Upm, Exit> {
+pub fn parse_subflow(w: &mut Args<'_>, ifs: &mut dyn Interfaces) -> Result<Upm, Exit> {
     // No verb: nothing to name, so not `Command "" is unknown` (found by `cli_args`).
     let Some(verb) = w.next() else { return Err(fail::incomplete()) };
     let kind = if matches(verb, "add") {
@@ -183,11 +183,11 @@ mod tests {
 
     #[test]
     fn tokens_are_hex() {
-        assert_eq!(parse_token("a9079844"), Some(0xa907_9844));
-        assert_eq!(parse_token("0xA9079844"), Some(0xa907_9844));
-        assert_eq!(parse_token("123456789"), None);
-        assert_eq!(parse_token("xyz"), None);
-        assert_eq!(parse_token(""), None);
-        assert_eq!((parse_token("+a"), parse_token("0x+a")), (None, None), "a sign is no digit");
+        assert_eq!(parse_token(b"a9079844"), Some(0xa907_9844));
+        assert_eq!(parse_token(b"0xA9079844"), Some(0xa907_9844));
+        assert_eq!(parse_token(b"123456789"), None);
+        assert_eq!(parse_token(b"xyz"), None);
+        assert_eq!(parse_token(b""), None);
+        assert_eq!((parse_token(b"+a"), parse_token(b"0x+a")), (None, None), "a sign is no digit");
     }
 }

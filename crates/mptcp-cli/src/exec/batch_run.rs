@@ -12,7 +12,6 @@
 //! with `-j` at the end of each line's JSON document.
 
 use alloc::collections::VecDeque;
-use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::args::batch::FdReader;
@@ -22,7 +21,7 @@ use crate::os::sys;
 use crate::args::batch::{Reader, Words};
 use crate::command::pm::{self, Request};
 use crate::exec::run::Runner;
-use crate::print::fail::{self, Exit, say};
+use crate::print::fail::{self, Exit, say_bytes};
 
 /// The most requests sent in one datagram. Their answers wait in the socket's receive
 /// queue until their lines run, and 32 fit the default queue many times over; the gain
@@ -31,18 +30,22 @@ const AHEAD: usize = 32;
 
 /// Runs every command of `name` (`-` is stdin). The status is 1 if any command failed;
 /// a fatal error inside a command ends the batch at once with its own status.
-pub fn run(runner: &mut Runner, name: &str) -> Result<u8, Exit> {
+pub fn run(runner: &mut Runner, name: &[u8]) -> Result<u8, Exit> {
     // Lines are read ahead only from a regular file: from a pipe or a terminal, reading
     // ahead would wait for lines a writer may send only after it saw earlier output.
-    let file = if name == "-" {
+    let file = if name == b"-" {
         // A closed stdin reads as empty, as `getline` on it fails at once.
         let Some(fd) = sys::stdin() else { return Ok(0) };
         fd
     } else {
-        match sys::open_read(name) {
+        match sys::open_read_at(name) {
             Ok(fd) => fd,
             Err(e) => {
-                say(format_args!("Cannot open file \"{name}\" for reading: {e}\n"));
+                fail::emit(|w| {
+                    let _ = w.write_all(b"Cannot open file \"");
+                    let _ = w.write_all(name);
+                    let _ = writeln!(w, "\" for reading: {e}");
+                });
                 return Ok(1);
             }
         }
@@ -59,7 +62,7 @@ pub fn run(runner: &mut Runner, name: &str) -> Result<u8, Exit> {
         if line.is_empty() {
             continue;
         }
-        let failed = line.with_strs(|words| {
+        let failed = line.with_words(|words| {
             if runner.opts.force && from_file {
                 send_ahead(runner, &mut lines, &mut scratch, line_no, words);
             }
@@ -77,7 +80,11 @@ pub fn run(runner: &mut Runner, name: &str) -> Result<u8, Exit> {
             status.map(|status| status != 0)
         })?;
         if failed {
-            say(format_args!("Command failed {name}:{line_no}\n"));
+            fail::emit(|w| {
+                let _ = w.write_all(b"Command failed ");
+                let _ = w.write_all(name);
+                let _ = writeln!(w, ":{line_no}");
+            });
             status = 1;
             if !runner.opts.force {
                 break;
@@ -91,7 +98,7 @@ pub fn run(runner: &mut Runner, name: &str) -> Result<u8, Exit> {
 /// kept until that point of the batch).
 enum Ahead {
     Line(usize, Words),
-    End(String, Result<(), Exit>),
+    End(Vec<u8>, Result<(), Exit>),
 }
 
 /// The batch's lines, with those read ahead of their turn.
@@ -107,7 +114,7 @@ impl<R: BufRead> Lines<R> {
             Some(Ahead::Line(n, words)) => Ok(Some((n, words))),
             Some(Ahead::End(said, result)) => {
                 if !said.is_empty() {
-                    say(format_args!("{said}"));
+                    say_bytes(&[&said]);
                 }
                 result.map(|()| None)
             }
@@ -118,7 +125,7 @@ impl<R: BufRead> Lines<R> {
     /// Reads until `count` lines wait (or the input ends), saying nothing yet.
     fn read_ahead(&mut self, count: usize) {
         while self.ahead.len() < count && !matches!(self.ahead.back(), Some(Ahead::End(..))) {
-            let (read, said) = fail::captured(|| self.reader.read_command());
+            let (read, said) = fail::captured_bytes(|| self.reader.read_command());
             self.ahead.push_back(match read {
                 Ok(Some((n, words))) => Ahead::Line(n, words),
                 Ok(None) => Ahead::End(said, Ok(())),
@@ -157,7 +164,7 @@ fn send_ahead<R: BufRead>(
     lines: &mut Lines<R>,
     scratch: &mut Scratch,
     line: usize,
-    words: &[&str],
+    words: &[&[u8]],
 ) {
     if runner.session().is_none_or(|s| s.has_sent_ahead()) {
         return;
@@ -173,7 +180,7 @@ fn send_ahead<R: BufRead>(
         if line.is_empty() {
             continue;
         }
-        match line.with_strs(|words| runner.request_ahead(words)) {
+        match line.with_words(|words| runner.request_ahead(words)) {
             Some(r) if requests.len() < AHEAD => {
                 requests.push(r);
                 line_nos.push(n);

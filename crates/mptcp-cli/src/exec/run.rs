@@ -10,7 +10,7 @@ use crate::exec::session::Session;
 use crate::exec::{connection, endpoint, limits, stat, upm};
 use crate::os::io::Write;
 use crate::print::event::Timestamps;
-use crate::print::fail::{self, Exit, USAGE, say};
+use crate::print::fail::{self, Exit, USAGE, say, say_bytes};
 use crate::print::out::Out;
 use crate::print::usage;
 
@@ -67,17 +67,17 @@ const IP_OBJECTS: [&str; 36] = [
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Line<'w> {
     /// An `mptcp` command: the words after the object.
-    Mptcp(&'w [&'w str]),
+    Mptcp(&'w [&'w [u8]]),
     /// `ip` alone, or `ip help`: `ip`'s own usage.
     IpUsage,
     /// Another object of `ip` (or no object at all): not ours.
-    UnknownObject(&'w str),
+    UnknownObject(&'w [u8]),
 }
 
 /// Finds the object of a command line: with the `ip` personality `words[0]`, matched
 /// in `ip`'s order; plain `mptcp` needs none but takes a leading `mptcp` word (batch
 /// files written for `ip` may keep it).
-pub fn classify<'w>(personality: Personality, words: &'w [&'w str]) -> Line<'w> {
+pub fn classify<'w>(personality: Personality, words: &'w [&'w [u8]]) -> Line<'w> {
     match personality {
         Personality::Ip => {
             let Some(object) = words.first() else {
@@ -90,7 +90,7 @@ pub fn classify<'w>(personality: Personality, words: &'w [&'w str]) -> Line<'w> 
             }
         }
         Personality::Plain => match words.first() {
-            Some(&"mptcp") => Line::Mptcp(&words[1..]),
+            Some(&b"mptcp") => Line::Mptcp(&words[1..]),
             _ => Line::Mptcp(words),
         },
     }
@@ -116,12 +116,12 @@ impl Runner {
     /// Runs one command line: with the `ip` personality `words[0]` is the object.
     /// `Ok(status)` is the command's status (non-zero fails a batch line);
     /// `Err(Exit)` must end the process at once.
-    pub fn run_line(&mut self, words: &[&str]) -> Result<u8, Exit> {
+    pub fn run_line(&mut self, words: &[&[u8]]) -> Result<u8, Exit> {
         match classify(self.personality, words) {
             Line::Mptcp(words) => self.run_mptcp(words),
             Line::IpUsage => Err(ip_usage()),
             Line::UnknownObject(object) => {
-                say(format_args!("Object \"{object}\" is unknown, try \"ip help\".\n"));
+                say_bytes(&[b"Object \"", object, b"\" is unknown, try \"ip help\".\n"]);
                 Ok(1)
             }
         }
@@ -129,7 +129,7 @@ impl Runner {
 
     /// The words after the object, as [`Runner::run_line`] finds them; `None` when the
     /// line is not an `mptcp` command.
-    fn mptcp_words<'w>(&self, words: &'w [&'w str]) -> Option<&'w [&'w str]> {
+    fn mptcp_words<'w>(&self, words: &'w [&'w [u8]]) -> Option<&'w [&'w [u8]]> {
         match classify(self.personality, words) {
             Line::Mptcp(words) => Some(words),
             _ => None,
@@ -140,14 +140,14 @@ impl Runner {
     /// it: the line parses without error and is one request answered by one ACK or one
     /// reply (no dump, no monitor, nothing of the userspace PM). Prints nothing; the
     /// line says its own errors when it runs.
-    pub fn request_ahead(&mut self, words: &[&str]) -> Option<Request> {
+    pub fn request_ahead(&mut self, words: &[&[u8]]) -> Option<Request> {
         let words = self.mptcp_words(words)?;
         if command::wants_usage(words) {
             return None;
         }
         let plain = self.personality == Personality::Plain;
         let s = self.session.as_mut()?;
-        let (cmd, _said) = fail::captured(|| command::parse(words, s, plain));
+        let (cmd, _said) = fail::captured_bytes(|| command::parse(words, s, plain));
         Some(match cmd.ok()? {
             Command::Add(a) => Request::AddAddr(pm::endpoint(&a)),
             Command::Delete(a) => Request::DelAddr(pm::endpoint(&a)),
@@ -165,7 +165,7 @@ impl Runner {
         self.session.as_mut()
     }
 
-    fn run_mptcp(&mut self, words: &[&str]) -> Result<u8, Exit> {
+    fn run_mptcp(&mut self, words: &[&[u8]]) -> Result<u8, Exit> {
         if command::wants_usage(words) {
             return Err(self.usage(!words.is_empty()));
         }

@@ -179,7 +179,8 @@ impl Session {
     /// Interface index of `name` in the session's namespace as iproute2's
     /// `ll_name_to_index` finds it: the link of that name (alternative names included),
     /// else `if<N>` read as `sscanf("if%u")` does ([`ifname::if_number`]); 0 when unknown.
-    pub fn ifindex(&self, name: &str) -> u32 {
+    /// The name is bytes, looked up as typed.
+    pub fn ifindex(&self, name: &[u8]) -> u32 {
         match self.conn.link().ifindex(name) {
             Ok(i) if i > 0 => i as u32,
             _ => ifname::if_number(name).unwrap_or(0),
@@ -187,23 +188,7 @@ impl Session {
     }
 }
 
-/// An interface as `ip` prints it: its name, or `if<N>` when the kernel has none.
-#[derive(Debug, Clone, Copy)]
-pub enum IfLabel {
-    /// The name the kernel gave.
-    Name(IfName),
-    /// No such interface: the index.
-    Number(u32),
-}
-
-impl core::fmt::Display for IfLabel {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            IfLabel::Name(n) => f.write_str(n.as_str()),
-            IfLabel::Number(i) => write!(f, "if{i}"),
-        }
-    }
-}
+pub use crate::print::label::IfLabel;
 
 /// How many interface names an [`IfNames`] keeps.
 const IFNAMES_KEPT: usize = 8;
@@ -220,20 +205,21 @@ pub struct IfNames {
 }
 
 impl IfNames {
-    /// The name of interface `index`, or iproute2's `if<N>` when it has none.
+    /// The name of interface `index` as the kernel keeps it (bytes), or iproute2's
+    /// `if<N>` when it has none.
     pub fn get(&mut self, socket: &Socket, index: u32) -> IfLabel {
         let known = self.known[..self.len].iter().find(|(i, _)| *i == index);
         let name = match known {
             Some(&(_, name)) => name,
             None => {
-                let name = socket.ifname(index as i32).ok().filter(|n| !n.as_str().is_empty());
+                let name = socket.ifname(index as i32).ok().filter(|n| !n.as_bytes().is_empty());
                 self.remember(index, name);
                 name
             }
         };
         match name {
-            Some(n) => IfLabel::Name(n),
-            None => IfLabel::Number(index),
+            Some(n) => IfLabel::name(&n),
+            None => IfLabel::number(index),
         }
     }
 
@@ -251,7 +237,7 @@ impl IfNames {
 }
 
 impl Interfaces for Session {
-    fn index_of(&mut self, name: &str) -> u32 {
+    fn index_of(&mut self, name: &[u8]) -> u32 {
         self.ifindex(name)
     }
 }
@@ -264,10 +250,10 @@ mod tests {
     fn if_names_ask_once_per_interface_and_keep_the_last_eight() {
         let socket = Socket::generic().unwrap();
         let mut names = IfNames::default();
-        assert_eq!(names.get(&socket, 1).to_string(), "lo");
-        assert_eq!(names.get(&socket, 999_999).to_string(), "if999999");
+        assert_eq!(names.get(&socket, 1).as_bytes(), b"lo");
+        assert_eq!(names.get(&socket, 999_999).as_bytes(), b"if999999");
         assert_eq!(names.len, 2);
-        assert_eq!((names.get(&socket, 1).to_string().as_str(), names.len), ("lo", 2));
+        assert_eq!((names.get(&socket, 1).as_bytes(), names.len), (&b"lo"[..], 2));
         for i in 0..7 {
             names.remember(100 + i, None);
         }

@@ -57,18 +57,17 @@ struct Name {
 }
 
 impl Name {
-    /// `name`, or `None` when `bind_etc` would bind nothing for it (too long).
-    fn new(name: &str) -> Option<Name> {
-        let bytes = name.as_bytes();
+    /// `name` (bytes, as typed), or `None` when `bind_etc` would bind nothing for it
+    /// (too long).
+    fn new(bytes: &[u8]) -> Option<Name> {
         let mut n = Name { buf: [0; NAME_MAX - 1], len: 0 };
         n.buf.get_mut(..bytes.len())?.copy_from_slice(bytes);
         n.len = bytes.len() as u8;
         Some(n)
     }
 
-    fn as_str(&self) -> &str {
-        // Copied whole from a `str`, so always UTF-8.
-        core::str::from_utf8(&self.buf[..usize::from(self.len)]).unwrap_or_default()
+    fn as_bytes(&self) -> &[u8] {
+        &self.buf[..usize::from(self.len)]
     }
 }
 
@@ -82,8 +81,8 @@ pub struct Etc {
 }
 
 impl Etc {
-    /// Records `-n NAME`, once the namespace is entered.
-    pub fn enter(&mut self, name: &str) {
+    /// Records `-n NAME` (bytes, as typed), once the namespace is entered.
+    pub fn enter(&mut self, name: &[u8]) {
         let Some(name) = Name::new(name) else { return };
         if let Some(before) = self.last.replace(name) {
             self.before.push(before);
@@ -97,13 +96,14 @@ impl Etc {
 
     /// [`Etc::read`] with `root` for `/etc` (tests use a directory of their own).
     fn read_under(&self, root: &str, file: File) -> Vec<u8> {
-        let read = |path: &str| sys::read_file(path, MAX_FILE).ok();
-        let etc = concat(&[root, "/", file.name()]);
+        let read = |path: &[u8]| sys::read_file_at(path, MAX_FILE).ok();
+        let (root, name_of) = (root.as_bytes(), file.name().as_bytes());
+        let etc = concat(&[root, b"/", name_of]);
         for name in self.last.iter().chain(self.before.iter().rev()) {
-            let path = concat(&[root, "/netns/", name.as_str(), "/", file.name()]);
+            let path = concat(&[root, b"/netns/", name.as_bytes(), b"/", name_of]);
             if let Some(text) = read(&path) {
                 // Bound over `/etc`'s only if that exists; else `ip` has no such file.
-                return if sys::open_read(&etc).is_ok() { text } else { Vec::new() };
+                return if sys::open_read_at(&etc).is_ok() { text } else { Vec::new() };
             }
         }
         read(&etc).unwrap_or_default()
@@ -111,10 +111,10 @@ impl Etc {
 }
 
 /// The pieces joined (plain pushes: no `format!` machinery in the binary).
-fn concat(pieces: &[&str]) -> String {
-    let mut out = String::with_capacity(pieces.iter().map(|p| p.len()).sum());
+fn concat(pieces: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(pieces.iter().map(|p| p.len()).sum());
     for p in pieces {
-        out.push_str(p);
+        out.extend_from_slice(p);
     }
     out
 }
@@ -155,7 +155,7 @@ mod tests {
     fn entered(names: &[&str]) -> Etc {
         let mut etc = Etc::default();
         for n in names {
-            etc.enter(n);
+            etc.enter(n.as_bytes());
         }
         etc
     }
@@ -215,7 +215,22 @@ mod tests {
         let long = "n".repeat(NAME_MAX);
         root.write(&format!("netns/{}/hosts", &long[1..]), "254 hosts");
         assert_eq!(root.read(&entered(&[&long[1..]]), File::Hosts), "254 hosts");
-        assert!(Name::new(&long).is_none());
+        assert!(Name::new(long.as_bytes()).is_none());
         assert_eq!(root.read(&entered(&["a", &long]), File::Hosts), "a hosts");
+    }
+
+    /// A name that is not UTF-8 leads to its own directory, byte for byte.
+    #[test]
+    fn names_are_bytes() {
+        let root = Root::new("bytes");
+        root.write("hosts", "root hosts");
+        let dir = root
+            .0
+            .join(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(b"netns/n\xff"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("hosts"), "n hosts").unwrap();
+        let mut etc = Etc::default();
+        etc.enter(b"n\xff");
+        assert_eq!(root.read(&etc, File::Hosts), "n hosts");
     }
 }

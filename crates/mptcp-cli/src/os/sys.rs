@@ -3,7 +3,6 @@
 //! terminals and the UDP sockets of `-r`. The CLI is `#![no_std]`: this is what std gave it.
 
 use alloc::boxed::Box;
-use alloc::string::String;
 use alloc::vec::Vec;
 use core::ffi::CStr;
 use core::mem::zeroed;
@@ -263,11 +262,13 @@ pub struct LocalTime {
 ///
 /// # Safety
 /// Called once by the C runtime with `argv` holding `argc` NUL-terminated strings.
-/// `run` gets the arguments, program name first, and returns the exit status.
+/// `run` gets the arguments, program name first, as the bytes `argv` holds (never
+/// converted: a word that is not UTF-8 is echoed and looked up as it is), and returns
+/// the exit status.
 pub unsafe fn start(
     argc: libc::c_int,
     argv: *const *const libc::c_char,
-    run: fn(&[&str]) -> u8,
+    run: fn(&[&[u8]]) -> u8,
 ) -> ! {
     let argc = argc.max(0) as usize;
     let arg = |i: usize| {
@@ -279,16 +280,15 @@ pub unsafe fn start(
         }
     };
     let args = (0..argc).map_while(arg);
-    let status = if argc <= STACK_ARGS && args.clone().all(|a| a.to_str().is_ok()) {
+    let status = if argc <= STACK_ARGS {
         // The usual case borrows every argument in place: no heap at all.
-        let mut words = [""; STACK_ARGS];
+        let mut words: [&[u8]; STACK_ARGS] = [&[]; STACK_ARGS];
         for (word, a) in words.iter_mut().zip(args.clone()) {
-            *word = a.to_str().unwrap_or_default();
+            *word = a.to_bytes();
         }
         run(&words[..args.count()])
     } else {
-        let owned: Vec<String> = args.map(|a| super::text::lossy(a.to_bytes())).collect();
-        let words: Vec<&str> = owned.iter().map(String::as_str).collect();
+        let words: Vec<&[u8]> = args.map(CStr::to_bytes).collect();
         run(&words)
     };
     // `exit` without the teardown: nothing is left to flush or close.
@@ -655,17 +655,22 @@ impl Drop for Fd {
 /// NUL-terminated on the stack (`mptcp stat` opens `/proc/net/netstat` without the
 /// heap); a longer one on the heap.
 pub fn open_read(path: &str) -> io::Result<Fd> {
-    if path.as_bytes().contains(&0) {
+    open_read_at(path.as_bytes())
+}
+
+/// [`open_read`] for a path of any bytes (a name the user typed).
+pub fn open_read_at(path: &[u8]) -> io::Result<Fd> {
+    if path.contains(&0) {
         return Err(io::Error(libc::EINVAL));
     }
     let mut short = [0u8; 256];
     let long;
     let c: &[u8] = if path.len() < short.len() {
-        short[..path.len()].copy_from_slice(path.as_bytes());
+        short[..path.len()].copy_from_slice(path);
         &short[..=path.len()]
     } else {
         let mut v = Vec::with_capacity(path.len() + 1);
-        v.extend_from_slice(path.as_bytes());
+        v.extend_from_slice(path);
         v.push(0);
         long = v;
         &long
@@ -685,7 +690,12 @@ pub fn stdin() -> Option<Fd> {
 /// The whole contents of the file at `path`, which must be at most `limit` bytes
 /// (`EFBIG` otherwise: `/dev/zero` given as a config file must not eat the memory).
 pub fn read_file(path: &str, limit: usize) -> io::Result<Vec<u8>> {
-    let fd = open_read(path)?;
+    read_file_at(path.as_bytes(), limit)
+}
+
+/// [`read_file`] for a path of any bytes (a name the user typed).
+pub fn read_file_at(path: &[u8], limit: usize) -> io::Result<Vec<u8>> {
+    let fd = open_read_at(path)?;
     let mut out = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {

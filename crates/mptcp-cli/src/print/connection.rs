@@ -2,7 +2,6 @@
 //! `mptcp_info` counters) with its subflows (ends, interface, ids, backup flags,
 //! handshake, TCP state, `tcp_info` figures) under it, and the listeners.
 
-use core::fmt::Display as Show;
 use core::net::{IpAddr, SocketAddr, SocketAddrV4};
 
 use mptcp_diag::{
@@ -12,6 +11,7 @@ use mptcp_diag::{
 use crate::os::io::Write;
 use crate::print::addr::Display;
 use crate::print::color::Color;
+use crate::print::label::Label;
 use crate::print::out::Out;
 
 /// One MPTCP socket, copied out of the receive buffer (`mptcp_info` kept as the kernel's
@@ -391,7 +391,7 @@ pub fn connection<W: Write>(out: &mut Out<W>, r: &Row, server: bool) {
 }
 
 /// One subflow under the open connection; `dev` is its interface's label, when bound.
-pub fn subflow<W: Write>(out: &mut Out<W>, s: &SubflowRow, dev: Option<&dyn Show>) {
+pub fn subflow<W: Write>(out: &mut Out<W>, s: &SubflowRow, dev: Option<&dyn Label>) {
     next_line(out, "    ");
     match &mut out.json {
         Some(j) => j.start_object(&mut out.w),
@@ -402,9 +402,11 @@ pub fn subflow<W: Write>(out: &mut Out<W>, s: &SubflowRow, dev: Option<&dyn Show
     ends(out, s.local, s.remote, true);
     if let Some(d) = dev {
         match &mut out.json {
-            Some(j) => j.string_fmt(&mut out.w, "dev", format_args!("{d}")),
+            Some(j) => j.string_bytes(&mut out.w, "dev", d.label()),
             None => {
-                let _ = write!(out.w, "dev {d} ");
+                for piece in [&b"dev "[..], d.label(), b" "] {
+                    let _ = out.w.write_all(piece);
+                }
             }
         }
     }

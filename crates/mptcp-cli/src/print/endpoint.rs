@@ -6,6 +6,7 @@ use mptcp_pm_wire::Endpoint;
 use crate::os::io::Write;
 use crate::print::addr::Host;
 use crate::print::color::Color;
+use crate::print::label::Label;
 use crate::print::out::Out;
 
 /// Endpoint flag bits (`MPTCP_PM_ADDR_FLAG_*`) as the parser accumulates them.
@@ -40,12 +41,13 @@ pub const FLAG_WORDS: [(&str, u32); 8] = [
 
 /// Prints one endpoint: `ADDR [port P ]id I FLAGS… [rawflags X ][dev NAME ]`, or its
 /// JSON object with the keys in the same order. `address` is the address as text (given
-/// when the endpoint has one), `name` the interface (given when its index is not 0).
+/// when the endpoint has one), `name` the interface (given when its index is not 0),
+/// printed as its bytes.
 pub fn print<W: Write>(
     out: &mut Out<W>,
     e: &Endpoint,
     address: Option<&Host>,
-    name: Option<impl core::fmt::Display>,
+    name: Option<impl Label>,
 ) {
     let ip = e.ip();
     let flags = e.flags.bits();
@@ -72,7 +74,7 @@ pub fn print<W: Write>(
             j.string_fmt(w, "rawflags", format_args!("{:02x}", flags & !known));
         }
         if let Some(name) = name {
-            j.string_fmt(w, "dev", format_args!("{name}"));
+            j.string_bytes(w, "dev", name.label());
         }
         j.end_object(w);
         return;
@@ -96,8 +98,9 @@ pub fn print<W: Write>(
         let _ = write!(out.w, "rawflags {:02x} ", flags & !known);
     }
     if let Some(name) = name {
-        let _ = write!(out.w, "dev ");
-        out.colored(Color::Ifname, format_args!("{name} "));
+        let _ = out.w.write_all(b"dev ");
+        // iproute2 colours the name with its trailing space.
+        out.colored_bytes(Color::Ifname, &[name.label(), b" "]);
     }
     let _ = out.w.write_all(out.line_end.as_bytes());
 }

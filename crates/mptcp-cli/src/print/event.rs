@@ -105,7 +105,7 @@ pub enum Timestamps {
 
 /// Prints one event, in text or JSON as `out` says: `now` is the time to stamp it with
 /// (when `ts` asks for one), `name` the interface of a non-zero `ifindex`.
-pub fn write_event<W: Write, D: core::fmt::Display>(
+pub fn write_event<W: Write, D: crate::print::label::Label>(
     out: &mut Out<W>,
     f: &Fields,
     ts: Timestamps,
@@ -124,7 +124,7 @@ fn print_text<W: Write>(
     f: &Fields,
     ts: Timestamps,
     now: Option<&LocalTime>,
-    name: Option<impl core::fmt::Display>,
+    name: Option<impl crate::print::label::Label>,
 ) {
     if let Some(t) = now {
         match ts {
@@ -187,7 +187,7 @@ fn print_text<W: Write>(
         if let Some(name) = name.filter(|_| i != 0) {
             line.push(b" dev=");
             line.flush_into(&mut out.w);
-            out.colored(Color::Ifname, format_args!("{name}"));
+            out.colored_bytes(Color::Ifname, &[name.label()]);
         }
     }
     line.field(b" reset_reason=", f.reset_reason.map(u64::from));
@@ -286,7 +286,7 @@ fn print_json<W: Write>(
     f: &Fields,
     ts: Timestamps,
     now: Option<&LocalTime>,
-    name: Option<impl core::fmt::Display>,
+    name: Option<impl crate::print::label::Label>,
 ) {
     let Some(j) = &mut out.json else { return };
     let w = &mut out.w;
@@ -342,7 +342,7 @@ fn print_json<W: Write>(
     if let Some(i) = f.ifindex {
         j.int(w, "ifindex", i as i64);
         if let Some(name) = name.filter(|_| i != 0) {
-            j.string_fmt(w, "dev", format_args!("{name}"));
+            j.string_bytes(w, "dev", name.label());
         }
     }
     if let Some(v) = f.reset_reason {

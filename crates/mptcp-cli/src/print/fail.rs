@@ -21,57 +21,84 @@ pub struct Exit(pub u8);
 /// Exit status of usage and argument errors (`exit(-1)`).
 pub const USAGE: u8 = 255;
 
-/// Where [`say`] writes while [`captured`] runs: a static under a lock, not a
+/// Where [`say`] writes while [`captured_bytes`] runs: a static under a lock, not a
 /// thread-local, because a thread-local with a destructor costs a static binary 3 KB; the
 /// lock keeps it sound should a thread other than the main one (`endpoint follow`'s
 /// workers) ever `say`, at the price of one capture for the whole process. Unit tests run
 /// on many threads at once, each capturing its own, so there each thread keeps its own.
-fn with_capture<T>(f: impl FnOnce(&mut Option<String>) -> T) -> T {
+fn with_capture<T>(f: impl FnOnce(&mut Option<Vec<u8>>) -> T) -> T {
     #[cfg(not(test))]
     {
-        static CAPTURE: crate::os::sys::Lock<Option<String>> = crate::os::sys::Lock::new(None);
+        static CAPTURE: crate::os::sys::Lock<Option<Vec<u8>>> = crate::os::sys::Lock::new(None);
         f(&mut CAPTURE.lock())
     }
     #[cfg(test)]
     {
-        std::thread_local!(static CAPTURE: core::cell::RefCell<Option<String>> = const { core::cell::RefCell::new(None) });
+        std::thread_local!(static CAPTURE: core::cell::RefCell<Option<Vec<u8>>> = const { core::cell::RefCell::new(None) });
         CAPTURE.with_borrow_mut(f)
     }
 }
 
 /// Writes one message to stderr (unbuffered, as C's stderr is), or to the capture of
-/// [`captured`].
+/// [`captured_bytes`].
 pub fn say(args: core::fmt::Arguments<'_>) {
-    let kept = with_capture(|capture| match capture {
-        Some(text) => {
-            let _ = core::fmt::Write::write_fmt(text, args);
-            true
-        }
-        None => false,
+    emit(|w| {
+        let _ = w.write_fmt(args);
     });
-    if kept {
-        return;
+}
+
+/// [`say`] for a message made of byte pieces: a word the user typed is echoed as its
+/// bytes, as C's `fprintf("%s")` echoes them, whatever they are (never U+FFFD).
+pub fn say_bytes(pieces: &[&[u8]]) {
+    emit(|w| {
+        for p in pieces {
+            let _ = w.write_all(p);
+        }
+    });
+}
+
+/// Writes what `put` writes (one message, of bytes and formatted pieces) to the capture
+/// of [`captured_bytes`], else to stderr: into a small buffer first so that a message is
+/// one write, as C's unbuffered stderr writes each fprintf's pieces; longer ones go out
+/// in pieces.
+pub fn emit(put: impl FnOnce(&mut dyn Write)) {
+    let mut put = Some(put);
+    with_capture(|capture| {
+        if let Some(kept) = capture
+            && let Some(put) = put.take()
+        {
+            put(kept);
+        }
+    });
+    if let Some(put) = put {
+        let mut e = crate::print::out::Stderr::default();
+        put(&mut e);
+        let _ = e.flush();
     }
-    // Formatted into a small buffer first so that a message is one write, as C's
-    // unbuffered stderr writes each fprintf's pieces; longer ones go out in pieces.
-    let mut e = crate::print::out::Stderr::default();
-    let _ = e.write_fmt(args);
-    let _ = e.flush();
 }
 
 /// Runs `f` with every [`say`] kept instead of written; returns `f`'s result and what it
-/// said. A batch reads and parses lines ahead with this, and says it when their turn comes.
-pub fn captured<T>(f: impl FnOnce() -> T) -> (T, String) {
-    let outer = with_capture(|capture| capture.replace(String::new()));
+/// said, as bytes. A batch reads and parses lines ahead with this, and says it when
+/// their turn comes.
+pub fn captured_bytes<T>(f: impl FnOnce() -> T) -> (T, Vec<u8>) {
+    let outer = with_capture(|capture| capture.replace(Vec::new()));
     let result = f();
     let text = with_capture(|capture| core::mem::replace(capture, outer)).unwrap_or_default();
     (result, text)
 }
 
+/// [`captured_bytes`] as text, for tests (a message that is not UTF-8 fails them).
+#[cfg(test)]
+pub fn captured<T>(f: impl FnOnce() -> T) -> (T, String) {
+    let (result, said) = captured_bytes(f);
+    (result, String::from_utf8(said).expect("a message that is not UTF-8"))
+}
+
 /// `invarg`: `Error: argument "ARG" is wrong: MSG`, exit 255. Some iproute2 messages
-/// end with their own `\n`, which shows as an empty second line.
-pub fn invarg(msg: &str, arg: &str) -> Exit {
-    say(format_args!("Error: argument \"{arg}\" is wrong: {msg}\n"));
+/// end with their own `\n`, which shows as an empty second line. `ARG` is echoed as
+/// its bytes.
+pub fn invarg(msg: &str, arg: &[u8]) -> Exit {
+    say_bytes(&[b"Error: argument \"", arg, b"\" is wrong: ", msg.as_bytes(), b"\n"]);
     Exit(USAGE)
 }
 
@@ -87,16 +114,16 @@ pub fn incomplete() -> Exit {
     Exit(USAGE)
 }
 
-/// An unknown `ip mptcp` command word, exit 255.
-pub fn unknown_command(word: &str) -> Exit {
-    let help = if PLAIN.load(Ordering::Relaxed) { "mptcp help" } else { "ip mptcp help" };
-    say(format_args!("Command \"{word}\" is unknown, try \"{help}\".\n"));
+/// An unknown `ip mptcp` command word (echoed as its bytes), exit 255.
+pub fn unknown_command(word: &[u8]) -> Exit {
+    let help: &[u8] = if PLAIN.load(Ordering::Relaxed) { b"mptcp help" } else { b"ip mptcp help" };
+    say_bytes(&[b"Command \"", word, b"\" is unknown, try \"", help, b"\".\n"]);
     Exit(USAGE)
 }
 
-/// `get_addr` failure: exit status 1.
-pub fn bad_address(word: &str) -> Exit {
-    say(format_args!("Error: any valid address is expected rather than \"{word}\".\n"));
+/// `get_addr` failure (the word echoed as its bytes): exit status 1.
+pub fn bad_address(word: &[u8]) -> Exit {
+    say_bytes(&[b"Error: any valid address is expected rather than \"", word, b"\".\n"]);
     Exit(1)
 }
 

@@ -90,7 +90,7 @@ impl JsonWriter {
         self.eor(w);
         self.eol(w);
         self.sep = false;
-        put_str(w, key);
+        put_str(w, key.as_bytes());
         let _ = w.write_all(if self.pretty { b": " } else { b":" });
     }
 
@@ -102,6 +102,13 @@ impl JsonWriter {
 
     /// `"key": "value"`.
     pub fn string(&mut self, w: &mut impl Write, key: &str, value: &str) {
+        self.string_bytes(w, key, value.as_bytes());
+    }
+
+    /// `"key": "value"` for a value of any bytes (an interface name), escaped as
+    /// iproute2's `jsonw_puts` escapes: bytes from 0x80 up go out as they are, so a name
+    /// that is not UTF-8 is carried raw, as iproute2 writes it.
+    pub fn string_bytes(&mut self, w: &mut impl Write, key: &str, value: &[u8]) {
         self.name(w, key);
         self.eor(w);
         put_str(w, value);
@@ -140,7 +147,7 @@ impl JsonWriter {
 }
 
 /// A quoted string with iproute2 7.1's escapes (control characters as `\u00XX`).
-fn put_str(w: &mut impl Write, s: &str) {
+fn put_str(w: &mut impl Write, s: &[u8]) {
     let _ = w.write_all(b"\"");
     put_escaped(w, s);
     let _ = w.write_all(b"\"");
@@ -151,14 +158,15 @@ struct Escaped<'w, W>(&'w mut W);
 
 impl<W: Write> core::fmt::Write for Escaped<'_, W> {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        put_escaped(self.0, s);
+        put_escaped(self.0, s.as_bytes());
         Ok(())
     }
 }
 
-/// The body of a JSON string: `s` with iproute2's escapes, no quotes.
-fn put_escaped(w: &mut impl Write, s: &str) {
-    let bytes = s.as_bytes();
+/// The body of a JSON string: `bytes` with iproute2 7.1's escapes, no quotes: `\t \n
+/// \r \f \b \\ \"` by name, the other control characters (below 0x20, and 0x7f) as
+/// `\u00XX` (since 7.0); every other byte, 0x80 and up included, as it is.
+fn put_escaped(w: &mut impl Write, bytes: &[u8]) {
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let esc: Option<&[u8]> = match b {
@@ -274,7 +282,18 @@ mod tests {
     #[test]
     fn escapes() {
         let mut out = Vec::new();
-        put_str(&mut out, "a\"b\\c\td\x01\x7f/");
+        put_str(&mut out, b"a\"b\\c\td\x01\x7f/");
         assert_eq!(String::from_utf8(out).unwrap(), "\"a\\\"b\\\\c\\td\\u0001\\u007f/\"");
+    }
+
+    /// Bytes that are not UTF-8 are carried raw, as iproute2's writer carries them.
+    #[test]
+    fn bytes_pass_through() {
+        let mut out = Vec::new();
+        let mut j = JsonWriter::new(false);
+        j.start_object(&mut out);
+        j.string_bytes(&mut out, "dev", b"w\xff\xe9\"\n");
+        j.end_object(&mut out);
+        assert_eq!(out, b"{\"dev\":\"w\xff\xe9\\\"\\n\"}");
     }
 }

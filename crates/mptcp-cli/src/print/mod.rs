@@ -8,6 +8,7 @@ pub mod event;
 pub mod fail;
 pub mod json;
 pub mod kerr;
+pub mod label;
 pub mod limits;
 pub mod out;
 pub mod stat;

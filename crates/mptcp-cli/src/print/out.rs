@@ -54,6 +54,21 @@ impl<W: Write> Out<W> {
         }
     }
 
+    /// Writes `pieces` (an interface name: bytes, as they are) wrapped in colour `c` when
+    /// colours are on.
+    pub fn colored_bytes(&mut self, c: Color, pieces: &[&[u8]]) {
+        let palette = self.palette;
+        if let Some(p) = palette {
+            let _ = self.w.write_all(p.start(c).as_bytes());
+        }
+        for piece in pieces {
+            let _ = self.w.write_all(piece);
+        }
+        if let Some(p) = palette {
+            let _ = self.w.write_all(p.end().as_bytes());
+        }
+    }
+
     /// Flushes stdout, ignoring a closed pipe as C stdio does.
     pub fn flush(&mut self) {
         let _ = self.w.flush();
