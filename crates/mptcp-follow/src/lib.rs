@@ -73,7 +73,7 @@ pub use name::{Escaped, IfName};
 pub use own::{MAX_OWNED, Owned, OwnedError};
 pub use plan::{Endpoint, FIRST_ID, LAST_ID, MAX_ENDPOINTS, Op, SETTABLE, plan};
 pub use policy::{Desired, Skip, Want, limits_warning};
-pub use rules::{Action, Allow, FLAG_WORDS, MAX_RULES, Rule, Rules, flag};
+pub use rules::{Action, Allow, FLAG_WORDS, MAX_RULES, Rule, Rules, decimal, flag};
 pub use state::{
     Address, DefaultRoute, Family, Link, MAX_ADDRESSES, MAX_LINKS, MAX_ROUTES, State, ifa, iff,
 };

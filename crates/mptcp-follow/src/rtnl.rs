@@ -23,8 +23,8 @@ const CHANGE_NEW: u32 = !0;
 pub enum Change {
     /// An address appeared or changed.
     AddressUp(u32, IpAddr),
-    /// An address went away.
-    AddressGone(u32, IpAddr),
+    /// An address went away: link, address and prefix length.
+    AddressGone(u32, IpAddr, u8),
     /// A link appeared or changed.
     Link(u32),
     /// A link that existed already became usable under the rules (renamed): its
@@ -80,7 +80,7 @@ pub fn apply(state: &mut State, rules: &Rules, m: &Message<'_>) -> Change {
             }
             if a.op() == Op::Del {
                 state.remove_address(a.ifindex(), ip, a.prefix_len());
-                return Change::AddressGone(a.ifindex(), ip);
+                return Change::AddressGone(a.ifindex(), ip, a.prefix_len());
             }
             match state.set_address(Address::new(a.ifindex(), ip, a.prefix_len(), a.flags())) {
                 Ok(()) => Change::AddressUp(a.ifindex(), ip),
@@ -101,6 +101,7 @@ pub fn apply(state: &mut State, rules: &Rules, m: &Message<'_>) -> Change {
                 table: r.table(),
                 oif: r.oif().unwrap_or(0),
                 gateway: r.gateway(),
+                prefsrc: r.prefsrc(),
                 priority: r.priority().unwrap_or(0),
             };
             if r.op() == Op::Del {
@@ -164,7 +165,7 @@ mod tests {
         assert_eq!(apply(&mut s, &m), Change::AddressUp(2, ip));
         assert_eq!(s.addresses().count(), 1);
         let m = Message::parse(addr.emit(&mut buf, Op::Del, 0, 0).unwrap()).unwrap();
-        assert_eq!(apply(&mut s, &m), Change::AddressGone(2, ip));
+        assert_eq!(apply(&mut s, &m), Change::AddressGone(2, ip, 24));
         assert_eq!(s.addresses().count(), 0);
         let route = Route {
             family: AF_INET,

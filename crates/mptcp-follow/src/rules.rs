@@ -132,9 +132,19 @@ impl Rules {
 
     /// Appends the rules in `words`, after those already here.
     pub fn extend_from_words<W: AsRef<[u8]>>(&mut self, words: &[W]) -> Result<(), Error> {
+        self.extend_from(words.len(), &|i| words.get(i).map(AsRef::as_ref))
+    }
+
+    /// [`Rules::extend_from_words`] with the words behind one accessor: one copy of the
+    /// parser in a binary, whatever word types its callers hold.
+    fn extend_from<'w>(
+        &mut self,
+        n: usize,
+        word: &dyn Fn(usize) -> Option<&'w [u8]>,
+    ) -> Result<(), Error> {
         let mut at = 0;
-        while at < words.len() {
-            let (rule, next) = parse_rule(words, at)?;
+        while at < n {
+            let (rule, next) = parse_rule(word, at)?;
             self.push(rule)?;
             at = next;
         }
@@ -192,6 +202,22 @@ impl Rules {
     }
 }
 
+/// A decimal number as `str::parse::<u32>` reads one (ASCII digits, an optional leading
+/// `+`), without its generic machinery; `None` when it is not one or exceeds `u32`.
+pub fn decimal(word: &[u8]) -> Option<u32> {
+    let digits = word.strip_prefix(b"+").unwrap_or(word);
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u32, |n, &d| {
+        let d = d.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        n.checked_mul(10)?.checked_add(u32::from(d))
+    })
+}
+
 impl IfName {
     /// The pattern `*`.
     pub const STAR: IfName = {
@@ -202,8 +228,10 @@ impl IfName {
 }
 
 /// Reads the rule starting at word `at`; returns it and the index after it.
-fn parse_rule<W: AsRef<[u8]>>(words: &[W], at: usize) -> Result<(Rule, usize), Error> {
-    let word = |i: usize| words.get(i).map(AsRef::as_ref);
+fn parse_rule<'w>(
+    word: &dyn Fn(usize) -> Option<&'w [u8]>,
+    at: usize,
+) -> Result<(Rule, usize), Error> {
     if word(at) != Some(b"dev") {
         return Err(Error::ExpectedDev { at });
     }
@@ -238,9 +266,8 @@ fn parse_rule<W: AsRef<[u8]>>(words: &[W], at: usize) -> Result<(Rule, usize), E
         match w {
             b"port" if port == 0 => {
                 let v = word(i + 1).ok_or(Error::MissingWord { at: i + 1, what: "PORT" })?;
-                port = core::str::from_utf8(v)
-                    .ok()
-                    .and_then(|v| v.parse::<u16>().ok())
+                port = decimal(v)
+                    .and_then(|p| u16::try_from(p).ok())
                     .filter(|p| *p != 0)
                     .ok_or(Error::BadPort { at: i + 1 })?;
                 i += 2;
@@ -301,6 +328,14 @@ mod tests {
         assert!(!r.manages(&name("wan0")) && r.manages(&name("wan1")));
         let none = Rules::new();
         assert_eq!(none.rule_for(&name("eth0")), Some((0, Rules::IMPLICIT)));
+    }
+
+    #[test]
+    fn decimal_reads_what_parse_reads() {
+        for w in ["0", "+7", "65535", "4294967295", "4294967296", "", "+", "-1", "1a", " 1", "++1"]
+        {
+            assert_eq!(decimal(w.as_bytes()), w.parse::<u32>().ok(), "{w:?}");
+        }
     }
 
     #[test]

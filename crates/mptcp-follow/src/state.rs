@@ -139,6 +139,9 @@ pub struct DefaultRoute {
     pub oif: u32,
     /// Its gateway, if any.
     pub gateway: Option<IpAddr>,
+    /// Its preferred source address (`RTA_PREFSRC`), if any: the kernel deletes the
+    /// route, without a notification, when that address goes.
+    pub prefsrc: Option<IpAddr>,
     /// Its metric (`RTA_PRIORITY`).
     pub priority: u32,
 }
@@ -146,12 +149,12 @@ pub struct DefaultRoute {
 impl DefaultRoute {
     /// An IPv4 default route in `table` through interface `oif`.
     pub fn v4(table: u32, oif: u32) -> DefaultRoute {
-        DefaultRoute { family: Family::V4, table, oif, gateway: None, priority: 0 }
+        DefaultRoute { family: Family::V4, table, oif, gateway: None, prefsrc: None, priority: 0 }
     }
 
     /// An IPv6 default route in `table` through interface `oif`.
     pub fn v6(table: u32, oif: u32) -> DefaultRoute {
-        DefaultRoute { family: Family::V6, table, oif, gateway: None, priority: 0 }
+        DefaultRoute { family: Family::V6, table, oif, gateway: None, prefsrc: None, priority: 0 }
     }
 }
 
@@ -353,12 +356,63 @@ impl State {
     pub fn has_default_route(&self, family: Family) -> bool {
         self.routes().any(|r| r.family == family)
     }
+
+    /// Whether the kernel may have deleted an IPv4 default route without a notification
+    /// when IPv4 address `ip`/`prefix_len` left link `ifindex` (this state no longer
+    /// holds it). IPv4 drops, silently, the routes through a link that lost its last
+    /// IPv4 address, the routes whose gateway was in the lost address's subnet, and the
+    /// routes whose preferred source it was. A route through no single link (multipath)
+    /// may be any of these; so may every route when a full table left addresses out.
+    pub fn v4_route_may_have_gone(&self, ifindex: u32, ip: IpAddr, prefix_len: u8) -> bool {
+        let IpAddr::V4(gone) = ip else { return false };
+        let last = self.overflowed.is_some()
+            || !self.addresses().any(|a| a.ifindex == ifindex && a.ip.is_ipv4());
+        let mask = u32::MAX.checked_shl(32 - u32::from(prefix_len.min(32))).unwrap_or(0);
+        let in_subnet = |g: Option<IpAddr>| matches!(g, Some(IpAddr::V4(g)) if (u32::from(g) ^ u32::from(gone)) & mask == 0);
+        self.routes().any(|r| {
+            r.family == Family::V4
+                && (r.prefsrc == Some(ip)
+                    || r.oif == 0
+                    || (r.oif == ifindex && (last || in_subnet(r.gateway))))
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use core::net::Ipv4Addr;
+
+    #[test]
+    fn only_an_address_a_default_route_leans_on_can_take_it_silently() {
+        let mut s = std::boxed::Box::new(State::new());
+        let v4 = |a, b, c, d| IpAddr::V4(Ipv4Addr::new(a, b, c, d));
+        let primary = v4(10, 220, 0, 1);
+        let extra = v4(10, 221, 0, 1);
+        s.set_address(Address::new(2, primary, 24, 0)).unwrap();
+        let mut r = DefaultRoute::v4(254, 2);
+        r.gateway = Some(v4(10, 220, 0, 254));
+        s.add_route(r).unwrap();
+        // A /32 beside the gateway's subnet: the route stays.
+        assert!(!s.v4_route_may_have_gone(2, extra, 32));
+        assert!(!s.v4_route_may_have_gone(3, primary, 24), "another link");
+        // The gateway's subnet, whatever else the link keeps.
+        assert!(s.v4_route_may_have_gone(2, v4(10, 220, 0, 9), 24));
+        assert!(s.v4_route_may_have_gone(2, v4(10, 0, 0, 9), 8));
+        // The link's last IPv4 address.
+        s.remove_address(2, primary, 24);
+        assert!(s.v4_route_may_have_gone(2, extra, 32));
+        // The route's preferred source, on any link.
+        s.set_address(Address::new(2, primary, 24, 0)).unwrap();
+        s.remove_route(&r);
+        r.prefsrc = Some(extra);
+        s.add_route(r).unwrap();
+        assert!(s.v4_route_may_have_gone(5, extra, 32));
+        // Multipath: no single link to tell by.
+        s.add_route(DefaultRoute::v4(254, 0)).unwrap();
+        assert!(s.v4_route_may_have_gone(3, v4(192, 0, 2, 1), 32));
+        assert!(!s.v4_route_may_have_gone(2, IpAddr::V6(core::net::Ipv6Addr::LOCALHOST), 128));
+    }
 
     #[test]
     fn the_prefix_is_part_of_an_address_and_ages_survive_a_redump() {

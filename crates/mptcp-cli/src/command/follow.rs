@@ -6,7 +6,7 @@
 //! RULE := dev PATTERN { FLAG-LIST | ignore } [ port PORT ] [ allow CLASS ]...
 //! ```
 
-use mptcp_follow::{Error, Rules};
+use mptcp_follow::{Error, Rules, decimal};
 
 use crate::args::words::Words;
 use crate::prelude::*;
@@ -81,7 +81,7 @@ pub fn parse(mut w: Words<'_>) -> Result<FollowArgs, Exit> {
             "check" if rest.is_empty() && !check_given => {
                 let v = w.value()?;
                 check_given = true;
-                args.check = v.parse::<u32>().ok().filter(|s| *s <= 86_400).ok_or_else(|| {
+                args.check = decimal(v.as_bytes()).filter(|s| *s <= 86_400).ok_or_else(|| {
                     say(format_args!(
                         "Error: argument \"{v}\" is wrong: check takes seconds from 0 (off) to 86400\n"
                     ));

@@ -242,6 +242,9 @@ struct Follower<'a> {
     picture: Picture,
     next_check: Option<Instant>,
     pm: PathManager<Vec<u8>>,
+    /// The last [`Follower::decide`] left a request undone that a worker's outcome may
+    /// unblock: the workers must ring when they are done.
+    blocked: bool,
 }
 
 impl<'a> Follower<'a> {
@@ -297,6 +300,7 @@ impl<'a> Follower<'a> {
             },
             next_check: None,
             pm,
+            blocked: false,
         };
         f.schedule_check();
         f.log.note(format_args!(
@@ -328,7 +332,21 @@ impl<'a> Follower<'a> {
                 self.model.want_dump = true;
                 self.schedule_check();
             }
+            // Outcomes the workers left without ringing (plain successes).
+            for outcome in [self.adder.take(false), self.deleter.take(false)].into_iter().flatten()
+            {
+                self.finished(outcome);
+            }
             self.decide();
+            if self.blocked {
+                let ready = [self.adder.want_outcome(), self.deleter.want_outcome()];
+                if ready.iter().any(Option::is_some) {
+                    for outcome in ready.into_iter().flatten() {
+                        self.finished(outcome);
+                    }
+                    continue;
+                }
+            }
             self.log.flush();
             let fds = [self.routes.fd(), self.wake.raw(), self.adder.fd(), self.deleter.fd()];
             let ready = match sys::poll_readable(fds, self.timeout_ms()) {
@@ -342,14 +360,10 @@ impl<'a> Follower<'a> {
                 let mut sink = [0u8; 64];
                 while matches!(self.wake.read(&mut sink), Ok(n) if n > 0) {}
             }
-            if ready[2]
-                && let Some(outcome) = self.adder.take()
-            {
+            if let Some(outcome) = self.adder.take(ready[2]) {
                 self.finished(outcome);
             }
-            if ready[3]
-                && let Some(outcome) = self.deleter.take()
-            {
+            if let Some(outcome) = self.deleter.take(ready[3]) {
                 self.finished(outcome);
             }
             if ready[0] {
@@ -476,8 +490,10 @@ impl<'a> Follower<'a> {
 
     /// Plans and hands requests to idle workers.
     fn decide(&mut self) {
+        self.blocked = false;
         if self.model.want_dump {
             if self.adder.is_busy() || self.deleter.is_busy() || self.model.dumping {
+                self.blocked = true;
                 return;
             }
             self.model.want_dump = false;
@@ -528,7 +544,10 @@ impl<'a> Follower<'a> {
                         && self.model.occupied() < MAX_ENDPOINTS
                         && !self.model.holds_ip(e.ip)
                         && !self.model.is_refused(e.ip, e.ifindex);
-                    let Some(id) = self.model.free_id().filter(|_| ok) else { continue };
+                    let Some(id) = self.model.free_id().filter(|_| ok) else {
+                        self.blocked = true;
+                        continue;
+                    };
                     e.id = id;
                     // The record first: killed after the request, a restart still
                     // knows the endpoint as its own.
@@ -538,6 +557,7 @@ impl<'a> Follower<'a> {
                             self.record.path()
                         ));
                         self.model.refuse(e.ip, e.ifindex);
+                        self.blocked = true;
                         continue;
                     }
                     self.log.line(
@@ -557,7 +577,7 @@ impl<'a> Follower<'a> {
                         self.finished(outcome);
                     }
                 }
-                _ => {}
+                _ => self.blocked = true,
             }
         }
         log_waiting(self.log, &desired, &self.state, Some(&mut self.waiting));
@@ -654,7 +674,7 @@ impl<'a> Follower<'a> {
     fn stop(&mut self) -> u8 {
         self.adder.stop();
         self.deleter.stop();
-        for outcome in [self.adder.take(), self.deleter.take()].into_iter().flatten() {
+        for outcome in [self.adder.take(false), self.deleter.take(false)].into_iter().flatten() {
             self.finished(outcome);
         }
         let mut status = 0;
@@ -726,7 +746,7 @@ fn note_change(
                 );
             }
         }
-        Change::AddressGone(_, ip) => model.forget_refusals(Some(ip)),
+        Change::AddressGone(_, ip, _) => model.forget_refusals(Some(ip)),
         Change::TableFull(what) => log.note(format_args!(
             "too many {what} to track: one was left out; nothing is deleted until there is room"
         )),

@@ -28,10 +28,11 @@ const ROUTES: &[(Object, u8)] = &[(Object::Route, AF_INET), (Object::Route, AF_I
 
 /// Whether a change may have flushed routes without a notification, so that the routes
 /// must be read again: IPv4 drops the routes through a link that goes down or away, the
-/// routes through it when it loses its last IPv4 address, and those whose gateway's
-/// subnet loses its address, all without an RTM_DELROUTE (IPv6 says what it deletes).
-/// Only when an IPv4 default route could be one of them: through that link, or through
-/// no single link (multipath).
+/// routes through it when it loses its last IPv4 address, those whose gateway's subnet
+/// loses its address and those whose preferred source goes, all without an
+/// RTM_DELROUTE (IPv6 says what it deletes). Only when an IPv4 default route could be
+/// one of them ([`State::v4_route_may_have_gone`]): an extra address beside the
+/// gateway's subnet costs no dump.
 pub fn flushes_routes(state: &State, change: Change) -> bool {
     flushes_v6_routes(change) || flushes_v4_routes(state, change)
 }
@@ -49,7 +50,7 @@ fn flushes_v4_routes(state: &State, change: Change) -> bool {
     match change {
         Change::Link(index) if state.link(index).is_some_and(|l| l.flags & iff::UP != 0) => false,
         Change::Link(index) | Change::LinkGone(index) => through(index),
-        Change::AddressGone(index, ip) if ip.is_ipv4() => through(index),
+        Change::AddressGone(index, ip, len) => state.v4_route_may_have_gone(index, ip, len),
         Change::NexthopGone => true,
         _ => false,
     }
@@ -166,9 +167,11 @@ impl Routes {
         }
     }
 
-    /// Takes every queued notification (up to [`BATCH`] datagrams per call, without
-    /// blocking) and applies it to `state`; `each` hears what changed. `Ok(false)` when
-    /// nothing was queued. [`Error::EventsLost`] means a re-dump is due.
+    /// Takes the queued notifications (up to [`BATCH`] datagrams per call, without
+    /// blocking) and applies them to `state`; `each` hears what changed. `Ok(true)` when
+    /// the batch was full, so more may wait; a shorter batch emptied the queue, and what
+    /// comes later makes the socket readable again (no empty read to find that out).
+    /// [`Error::EventsLost`] means a re-dump is due.
     pub fn take(
         &mut self,
         state: &mut State,
@@ -184,7 +187,7 @@ impl Routes {
                 each(state, change);
             }
         }
-        Ok(!batch.is_empty())
+        Ok(batch.len() == BATCH)
     }
 }
 
@@ -216,10 +219,14 @@ mod tests {
         s.set_address(Address::new(2, ip, 24, 0)).unwrap();
         s.add_route(DefaultRoute::v4(254, 2)).unwrap();
         assert!(!flushes_routes(&s, Change::Link(2)), "an up link keeps its routes");
-        assert!(flushes_routes(&s, Change::AddressGone(2, ip)), "maybe its last address");
-        assert!(!flushes_routes(&s, Change::AddressGone(3, ip)), "another link's routes");
+        s.remove_address(2, ip, 24);
+        assert!(flushes_routes(&s, Change::AddressGone(2, ip, 24)), "its last address");
+        assert!(!flushes_routes(&s, Change::AddressGone(3, ip, 24)), "another link's routes");
+        s.set_address(Address::new(2, ip, 24, 0)).unwrap();
+        let extra = IpAddr::from(Ipv4Addr::new(10, 9, 0, 1));
+        assert!(!flushes_routes(&s, Change::AddressGone(2, extra, 32)), "an extra address");
         let v6 = IpAddr::from(core::net::Ipv6Addr::LOCALHOST);
-        assert!(!flushes_routes(&s, Change::AddressGone(2, v6)), "IPv6 says what it deletes");
+        assert!(!flushes_routes(&s, Change::AddressGone(2, v6, 64)), "IPv6 says what it deletes");
         s.set_link(Link::new(2, "a", 0)).unwrap();
         assert!(flushes_routes(&s, Change::Link(2)));
         assert!(flushes_routes(&s, Change::LinkGone(2)));
@@ -228,7 +235,7 @@ mod tests {
         assert!(flushes_routes(&s, Change::NexthopGone), "routes through it went silently");
         // Only a nexthop object takes IPv6 routes silently: the rest re-read IPv4 alone.
         assert!(flushes_v6_routes(Change::NexthopGone));
-        assert!(!flushes_v6_routes(Change::AddressGone(2, ip)));
+        assert!(!flushes_v6_routes(Change::AddressGone(2, ip, 24)));
         assert!(!flushes_v6_routes(Change::LinkGone(2)));
     }
 }

@@ -4,8 +4,10 @@
 //! Two workers, each with its own `mptcp_pm` socket: one for deletes (and table dumps),
 //! one for adds, so an add does not queue behind a slow delete. Each takes one job at a
 //! time: the job and its outcome pass through a one-slot mailbox, and a byte over a
-//! socket pair says that one is there (the main loop polls the socket). Nothing is
-//! allocated per job.
+//! socket pair says that one is there (the main loop polls the socket). A plain success
+//! rings back only when the main loop asked for it ([`Worker::want_outcome`]): otherwise
+//! the main loop finds it in the mailbox when it next wakes, and a delete costs one
+//! thread wake-up less. Nothing is allocated per job.
 
 use alloc::sync::Arc;
 use core::net::IpAddr;
@@ -61,6 +63,8 @@ pub enum Outcome {
 struct Mailbox {
     job: Option<Job>,
     outcome: Option<Outcome>,
+    /// The main loop waits for this job's outcome: ring even for a plain success.
+    ring: bool,
 }
 
 /// One worker thread, its mailbox and the main loop's end of its socket pair.
@@ -94,23 +98,44 @@ impl Worker {
         self.busy
     }
 
-    /// Hands over `job`; the worker must be idle.
+    /// Hands over `job`; the worker must be idle. A dump always rings back; other jobs
+    /// ring back when they fail, or when [`Worker::want_outcome`] asks.
     pub fn send(&mut self, job: Job) {
-        self.mailbox.lock().job = Some(job);
+        {
+            let mut m = self.mailbox.lock();
+            m.job = Some(job);
+            m.ring = job == Job::Dump;
+        }
         self.busy = self.bell.as_ref().is_some_and(|b| b.ring().is_ok());
     }
 
-    /// The outcome of the job in flight, once it is ready (after [`Worker::fd`] turned
-    /// readable); the worker is idle again then.
-    pub fn take(&mut self) -> Option<Outcome> {
-        if let Some(bell) = &self.bell {
-            let mut sink = [0u8; 8];
-            while matches!(bell.read(&mut sink), Ok(n) if n > 0) {}
+    /// Asks the busy worker to ring when its job is done, whatever the outcome; `None`
+    /// then, or the outcome when it is ready already (the worker is idle again then).
+    pub fn want_outcome(&mut self) -> Option<Outcome> {
+        if !self.busy {
+            return None;
+        }
+        let outcome = {
+            let mut m = self.mailbox.lock();
+            m.ring = m.outcome.is_none();
+            m.outcome.take()
+        };
+        self.busy &= outcome.is_none();
+        outcome
+    }
+
+    /// The outcome of the job in flight, if it is ready; the worker is idle again then.
+    /// `rung` says [`Worker::fd`] turned readable: the bell is emptied first (one read:
+    /// at most one ring per job is in it).
+    pub fn take(&mut self, rung: bool) -> Option<Outcome> {
+        if rung && let Some(bell) = &self.bell {
+            let _ = bell.read(&mut [0u8; 8]);
+        }
+        if !self.busy {
+            return None;
         }
         let outcome = self.mailbox.lock().outcome.take();
-        if outcome.is_some() {
-            self.busy = false;
-        }
+        self.busy &= outcome.is_none();
         outcome
     }
 
@@ -129,9 +154,14 @@ fn serve(mut pm: PathManager<Vec<u8>>, mailbox: &Lock<Mailbox>, bell: &Fd) {
     while matches!(bell.read(&mut byte), Ok(1)) {
         let Some(job) = mailbox.lock().job.take() else { continue };
         let outcome = run(&mut pm, job);
-        mailbox.lock().outcome = Some(outcome);
+        let ring = {
+            let mut m = mailbox.lock();
+            let ring = m.ring || !matches!(outcome, Outcome::Done(_));
+            m.outcome = Some(outcome);
+            ring
+        };
         // The main thread may have stopped meanwhile: its end is closed (EPIPE).
-        if bell.ring().is_err() {
+        if ring && bell.ring().is_err() {
             return;
         }
     }
