@@ -1,8 +1,9 @@
 //! The `ip mptcp` conformance suite: every recorded scenario of iproute2 7.1
 //! (`tests/conformance/scenarios.json`) and our extra recordings (`extra.json`, when
-//! present) run against the binary under test, reached through a symlink named `ip`,
-//! each in a fresh network namespace. stdout, stderr and the exit status must match
-//! byte for byte.
+//! present, and `bytes.json`: words and interface names that are not UTF-8, whose
+//! expected outputs use the `_bytes` fields of `mptcp_stack::scenario`) run against the
+//! binary under test, reached through a symlink named `ip`, each in a fresh network
+//! namespace. stdout, stderr and the exit status must match byte for byte.
 //!
 //! `MPTCP_BIN` selects the binary (e.g. a static build); `CONFORMANCE_FILTER=B0` runs
 //! only the scenarios whose id starts with `B0`.
@@ -11,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use mptcp_stack::scenario::{self, Expect, Scenario, substitute};
+use mptcp_stack::scenario::{self, Expect, Scenario, escaped_text, substitute};
 use mptcp_stack::{Captured, Netns, bash, diff::diff, json, mptcp_bin};
 
 /// How many scenarios run at once: most of their time is spent sleeping.
@@ -70,10 +71,11 @@ fn report(s: &Scenario, got: &Captured) -> String {
     r += &format!("  cmd:   {}\n", s.cmd);
     let want = expect(s);
     for (name, want, got) in
-        [("stdout", &want.stdout, &got.stdout_text()), ("stderr", &want.stderr, &got.stderr_text())]
+        [("stdout", &want.stdout, &got.stdout), ("stderr", &want.stderr, &got.stderr)]
     {
         if want != got {
-            r += &format!("  {name} (- expected, + actual):\n{}", diff(want, got, "    "));
+            let (want, got) = (escaped_text(want), escaped_text(got));
+            r += &format!("  {name} (- expected, + actual):\n{}", diff(&want, &got, "    "));
         }
     }
     if got.status != want.rc {
@@ -91,6 +93,7 @@ fn conformance() {
     if extra.exists() {
         scenarios.extend(load(&extra));
     }
+    scenarios.extend(load(&root.join("bytes.json")));
     let mut ids: Vec<&str> = scenarios.iter().map(|s| s.id.as_str()).collect();
     ids.sort_unstable();
     if let Some(w) = ids.windows(2).find(|w| w[0] == w[1]) {
@@ -111,8 +114,8 @@ fn conformance() {
                 while let Some(s) = scenarios.get(next.fetch_add(1, Ordering::Relaxed)) {
                     let got = run(s, &ip, fixture);
                     let want = expect(s);
-                    let same = got.stdout == want.stdout.as_bytes()
-                        && got.stderr == want.stderr.as_bytes()
+                    let same = got.stdout == want.stdout
+                        && got.stderr == want.stderr
                         && got.status == want.rc;
                     if !same {
                         failures.lock().unwrap().push((s, got));
@@ -156,16 +159,18 @@ fn json_outputs_are_strict_json() {
             continue;
         }
         if words.iter().any(|w| "limits".starts_with(w) && w.starts_with('l')) {
-            assert!(!expect(s).stdout.starts_with(['{', '[']), "{}: limits printed JSON", s.id);
+            assert!(!expect(s).stdout.starts_with(b"{"), "{}: limits printed JSON", s.id);
+            assert!(!expect(s).stdout.starts_with(b"["), "{}: limits printed JSON", s.id);
             continue;
         }
-        let docs = json::parse_stream(&expect(s).stdout)
-            .unwrap_or_else(|e| panic!("{}: not strict JSON: {e}\n{}", s.id, expect(s).stdout));
+        let stdout = std::str::from_utf8(&expect(s).stdout).expect("a recorded -j output is UTF-8");
+        let docs = json::parse_stream(stdout)
+            .unwrap_or_else(|e| panic!("{}: not strict JSON: {e}\n{stdout}", s.id));
         assert!(!docs.is_empty(), "{}", s.id);
         let pretty = words.iter().any(|w| "-pretty".starts_with(w) && w.len() >= 2);
         let layout: String =
             docs.iter().map(|d| if pretty { json::pretty(d) } else { json::compact(d) }).collect();
-        assert_eq!(layout, expect(s).stdout, "{}: not iproute2's layout", s.id);
+        assert_eq!(layout, stdout, "{}: not iproute2's layout", s.id);
         checked += 1;
     }
     assert!(checked >= 12, "only {checked} JSON outputs checked");
@@ -222,7 +227,7 @@ fn failure_report_shows_the_differences() {
         title: "t".into(),
         setup: vec!["ip link".into()],
         cmd: "IP x".into(),
-        expect: Some(Expect { stdout: "a \n".into(), stderr: String::new(), rc: 0 }),
+        expect: Some(Expect { stdout: b"a \n".to_vec(), stderr: Vec::new(), rc: 0 }),
     };
     let got = Captured { stdout: b"a\n".to_vec(), stderr: Vec::new(), status: 255 };
     assert_eq!(
