@@ -100,13 +100,16 @@ impl Host {
 impl Drop for Host {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.fault);
-        let _ = std::fs::remove_file(self.record_path());
+        let record = self.record_path();
+        let _ = std::fs::remove_file(format!("{record}.netns"));
+        let _ = std::fs::remove_file(record);
     }
 }
 
 /// Waits for the `n`-th line (1-based) that contains `what`; returns it.
 fn nth_line(f: &mut Running, what: &str, n: usize) -> String {
-    let hint = "(no such line: is MPTCP_BIN a release build? the fault hook is in debug builds only)";
+    let hint =
+        "(no such line: is MPTCP_BIN a release build? the fault hook is in debug builds only)";
     let deadline = Instant::now() + SETTLE;
     loop {
         if let Some(l) = f.printed().iter().filter(|l| l.contains(what)).nth(n - 1) {
@@ -204,4 +207,49 @@ fn a_failed_route_redump_after_a_link_change_holds_deletes_until_it_heals() {
     h.settles("", &mut f);
     let log = stop(f);
     assert!(!log.iter().any(|l| l.contains("refused")), "{log:#?}");
+}
+
+/// `follow once` in the host namespace; must exit 0. Returns what it printed.
+fn once(h: &Host) -> String {
+    let bin = mptcp_stack::mptcp_bin();
+    let out = h.ns.exec(&[bin.to_str().unwrap(), "-j", "endpoint", "follow", "once"]);
+    assert_eq!(out.status, 0, "{}{}", out.stdout_text(), out.stderr_text());
+    out.stdout_text()
+}
+
+/// A namespace that is gone leaves its record behind, and the kernel gives its inode
+/// number, so the record's name, to a later namespace. The record's birth mark (the
+/// namespace's route socket, `PATH.netns`) tells them apart: the later namespace does
+/// not inherit the claims (here on an endpoint an admin made with the same id and
+/// address) and removes the record; its own record it keeps across runs.
+#[test]
+fn a_record_a_gone_namespace_left_is_removed_not_inherited() {
+    let h = Host::new("flf-rec", &["wan0"]);
+    h.ip("addr add 10.1.0.2/24 dev wan0");
+    h.ip("mptcp endpoint add 10.1.0.2 id 7 dev wan0 subflow");
+    let record = h.record_path();
+    let mark = format!("{record}.netns");
+    std::fs::create_dir_all("/run/mptcp-follow").unwrap();
+    std::fs::write(&record, "mptcp-follow 1\n7 10.1.0.2\n").unwrap();
+    std::fs::write(&mark, "1").unwrap();
+    // No default route: were the record believed, id 7 would be deleted as follow's.
+    let said = once(&h);
+    assert!(!said.contains("\"delete\""), "{said}");
+    assert_eq!(h.show(), "10.1.0.2 id 7 subflow dev wan0 \n");
+    assert!(!std::path::Path::new(&record).exists(), "the stale record stays");
+    assert!(!std::path::Path::new(&mark).exists(), "its mark stays");
+
+    // Its own record, with its own mark, it believes on the next run.
+    h.ip("route add default via 10.1.0.1");
+    h.ip("addr add 10.1.0.3/24 dev wan0");
+    let said = once(&h);
+    assert!(said.contains("\"add\"") && said.contains("10.1.0.3"), "{said}");
+    assert!(std::path::Path::new(&mark).exists(), "no mark beside the record");
+    let two = "10.1.0.2 id 7 subflow dev wan0 \n10.1.0.3 id 200 subflow dev wan0 \n";
+    assert_eq!(h.show(), two);
+    h.ip("route del default via 10.1.0.1");
+    let said = once(&h);
+    assert!(said.contains("\"delete\"") && said.contains("10.1.0.3"), "{said}");
+    assert_eq!(h.show(), "10.1.0.2 id 7 subflow dev wan0 \n");
+    assert!(!std::path::Path::new(&record).exists() && !std::path::Path::new(&mark).exists());
 }

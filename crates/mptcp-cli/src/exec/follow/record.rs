@@ -20,6 +20,12 @@
 //! file renamed over the record, cost an `open`, a `mkdir`, a `rename` and, on ext4
 //! (`/run` on disk), a writeback forced by the rename: about half of `follow`'s CPU time
 //! per change (perf, `cargo xtask bench --follow-only`).
+//!
+//! A record outlives its namespace (follow stopped or killed, then the namespace
+//! deleted), and the kernel hands the namespace's inode number to a later namespace:
+//! that one must not inherit the record. Beside the record, `PATH.netns` holds the
+//! namespace's birth mark ([`birth`]); a record whose mark is another namespace's is
+//! removed at start, and a new one is written in its place.
 
 use mptcp_follow::{Endpoint, MAX_OWNED, Owned, OwnedError};
 
@@ -53,6 +59,10 @@ pub struct Record {
     /// The length of the file: each write covers at least this much.
     len: usize,
     text: Vec<u8>,
+    /// This namespace's birth mark (`None`: unknown, no mark is written or checked).
+    birth: Option<Vec<u8>>,
+    /// The path of the record's birth mark.
+    mark: String,
 }
 
 /// Why the record could not be used.
@@ -80,14 +90,26 @@ impl Record {
         Ok(format!("{RUN_DIR}/netns-{dev}-{ino}"))
     }
 
-    /// Reads the record at `path` (none yet: nothing owned).
+    /// Reads the record at `path` (none yet: nothing owned). A record another
+    /// namespace left (its birth mark is not this namespace's) owns nothing, and is
+    /// removed unless `write` is off.
     pub fn open(path: String, write: bool) -> Result<Record, RecordError> {
+        let mark = format!("{path}.netns");
+        let ours = birth();
+        let stale =
+            ours.is_some() && sys::read_file(&mark, 32).is_ok_and(|theirs| Some(theirs) != ours);
+        if stale && write {
+            let _ = sys::remove_file(&path);
+            let _ = sys::remove_file(&mark);
+        }
         let (owned, len) = match sys::read_file(&path, Owned::MAX_TEXT + 1) {
+            Ok(_) if stale => (Owned::new(), 0),
             Ok(bytes) => (parse(&bytes).map_err(RecordError::Bad)?, bytes.len()),
             Err(e) if e.0 == libc::ENOENT => (Owned::new(), 0),
             Err(e) => return Err(RecordError::Io(e.0)),
         };
-        Ok(Record { path, owned, write, file: None, len, text: vec![0u8; Owned::MAX_TEXT + 1] })
+        let text = vec![0u8; Owned::MAX_TEXT + 1];
+        Ok(Record { path, owned, write, file: None, len, text, birth: ours, mark })
     }
 
     /// The path.
@@ -129,6 +151,10 @@ impl Record {
         let file = match &self.file {
             Some(f) => f,
             None => {
+                if let Some(b) = &self.birth {
+                    let m = sys::open_rw_create(&self.mark).map_err(|e| RecordError::Io(e.0))?;
+                    m.write_at(b, 0).map_err(|e| RecordError::Io(e.0))?;
+                }
                 self.file.insert(sys::open_rw_create(&self.path).map_err(|e| RecordError::Io(e.0))?)
             }
         };
@@ -147,8 +173,31 @@ impl Drop for Record {
     fn drop(&mut self) {
         if self.write && self.owned.is_empty() && (self.file.is_some() || self.len > 0) {
             let _ = sys::remove_file(&self.path);
+            let _ = sys::remove_file(&self.mark);
         }
     }
+}
+
+/// The calling process's network namespace's birth mark: the inode number of the
+/// namespace's own route-netlink socket (protocol 0, port id 0 in
+/// `/proc/self/net/netlink`: user sockets are listed only once bound, with a port id),
+/// which the kernel makes with the namespace and drops with it. Socket inode numbers
+/// come from a counter, so a later namespace with the same inode number has another
+/// mark. `None` when the file cannot be read.
+fn birth() -> Option<Vec<u8>> {
+    let text = sys::read_file("/proc/self/net/netlink", 1 << 20).ok()?;
+    birth_in(&text)
+}
+
+/// [`birth`] from the file's text: the last column of the first line whose second and
+/// third are `0`.
+fn birth_in(text: &[u8]) -> Option<Vec<u8>> {
+    text.split(|&b| b == b'\n').skip(1).find_map(|line| {
+        let mut words = line.split(|&b| b == b' ').filter(|w| !w.is_empty());
+        let (eth, pid) = (words.nth(1)?, words.next()?);
+        let inode = words.nth(6)?;
+        (eth == b"0" && pid == b"0" && inode.iter().all(u8::is_ascii_digit)).then(|| inode.to_vec())
+    })
 }
 
 const HEADER: &[u8] = b"mptcp-follow 1\n";
@@ -261,6 +310,47 @@ mod tests {
         assert_eq!(parse(b"mptcp-follow 1\n256 10.0.0.1\n"), Err(OwnedError::Line { line: 2 }));
         assert_eq!(parse(b"mptcp-follow 1\n1 \xff\n"), Err(OwnedError::Line { line: 2 }));
         assert_eq!(parse(b"mptcp-follow 1\n1 10.0.0.1 \n"), Err(OwnedError::Line { line: 2 }));
+    }
+
+    #[test]
+    fn the_birth_mark_is_the_kernel_route_sockets_inode() {
+        let text = b"sk               Eth Pid        Groups   Rmem     Wmem     Dump  Locks    Drops    Inode\n\
+            00000000aa 0   4021       00000551 0        0        0     2        0        88\n\
+            00000000bb 0   0          00000000 0        0        0     2        0        1216262 \n\
+            00000000cc 9   0          00000000 0        0        0     2        0        1216264\n";
+        assert_eq!(birth_in(text), Some(b"1216262".to_vec()));
+        assert_eq!(birth_in(b"sk Eth Pid\n0 0 0\n"), None, "a short line");
+        assert_eq!(birth_in(b""), None);
+        assert!(birth().is_some(), "this namespace has a route socket");
+    }
+
+    /// A record whose birth mark is another namespace's owns nothing and goes (with its
+    /// mark); one written here carries this namespace's mark and is read back.
+    #[test]
+    fn a_record_another_namespace_left_is_removed() {
+        let dir = std::env::temp_dir().join(std::format!("mptcp-birth-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("rec").to_str().unwrap().to_string();
+        let mark = std::format!("{path}.netns");
+        std::fs::write(&path, b"mptcp-follow 1\n7 10.0.0.1\n").unwrap();
+        std::fs::write(&mark, b"1").unwrap();
+        let r = Record::open(path.clone(), false).unwrap();
+        assert!(r.owned().is_empty());
+        assert!(std::path::Path::new(&path).exists(), "a dry run removes nothing");
+        drop(r);
+        let mut r = Record::open(path.clone(), true).unwrap();
+        assert!(r.owned().is_empty());
+        assert!(!std::path::Path::new(&path).exists() && !std::path::Path::new(&mark).exists());
+        let e = Endpoint { id: 7, ip: "10.0.0.1".parse().unwrap(), ifindex: 2, flags: 2, port: 0 };
+        r.claim(&e).unwrap();
+        assert_eq!(std::fs::read(&mark).unwrap(), birth().unwrap());
+        drop(r);
+        let r = Record::open(path.clone(), true).unwrap();
+        assert!(r.owned().owns(&e), "this namespace's own record");
+        drop(r);
+        let _ = std::fs::remove_file(&path);
+        let _ = std::fs::remove_file(&mark);
+        let _ = std::fs::remove_dir(&dir);
     }
 
     /// Rewritten in place, a shorter text leaves no tail of the longer one, the file
