@@ -96,23 +96,15 @@ pub fn show(out: &mut Out, f: &ConnectionFilter) -> u8 {
     // Listeners first, from their own dump; a few are kept to tell the side.
     let mut kept = [Row::EMPTY.local; LISTENERS];
     let mut listeners = 0;
-    for family in FAMILIES {
-        let mut buf = [0u8; mptcp_diag::REQUEST_LEN];
-        let Ok(req) = mptcp_diag::build_dump_states(&mut buf, family, mptcp_diag::LISTEN_STATES, 0)
-        else {
-            return 1;
-        };
-        let r = a.dump(req, &mut rx_a[..], |m| {
-            let Ok(c) = Connection::parse(&m) else { return };
-            if listeners < LISTENERS {
-                kept[listeners] = c.local();
-            }
-            listeners += 1;
-        });
-        if let Err(e) = r {
-            kerr::print_dump_error(&e);
-            return kerr::KERNEL;
+    let r = each_listener(&mut a, &mut rx_a[..], &mut |local| {
+        if listeners < LISTENERS {
+            kept[listeners] = local;
         }
+        listeners += 1;
+    });
+    if let Err(e) = r {
+        kerr::print_dump_error(&e);
+        return kerr::KERNEL;
     }
     let all_kept = listeners <= LISTENERS;
     let listeners = &kept[..listeners.min(LISTENERS)];
@@ -165,26 +157,39 @@ pub fn show(out: &mut Out, f: &ConnectionFilter) -> u8 {
                 connection::listener(out, *l);
             }
         } else {
-            for family in FAMILIES {
-                let mut buf = [0u8; mptcp_diag::REQUEST_LEN];
-                let states = mptcp_diag::LISTEN_STATES;
-                let Ok(req) = mptcp_diag::build_dump_states(&mut buf, family, states, 0) else {
-                    return 1;
-                };
-                let r = a.dump(req, &mut rx_a[..], |m| {
-                    let local = Connection::parse(&m).map(|c| c.local());
-                    if let Some(l) = local.ok().filter(|l| wanted(l)) {
-                        connection::listener(out, l);
-                    }
-                });
-                if let Err(e) = r {
-                    return fail(out, &e);
+            let r = each_listener(&mut a, &mut rx_a[..], &mut |local| {
+                if wanted(&local) {
+                    connection::listener(out, local);
                 }
+            });
+            if let Err(e) = r {
+                return fail(out, &e);
             }
         }
     }
     connection::end(out);
     0
+}
+
+/// Dumps the listeners of both families and hands `each` their local ends (one
+/// non-generic loop for the two dumps of [`show`]).
+fn each_listener(
+    a: &mut Conn<Socket>,
+    rx: &mut [u8],
+    each: &mut dyn FnMut(SocketAddr),
+) -> Result<(), nlsock::Error> {
+    for family in FAMILIES {
+        let mut buf = [0u8; mptcp_diag::REQUEST_LEN];
+        let states = mptcp_diag::LISTEN_STATES;
+        let req = mptcp_diag::build_dump_states(&mut buf, family, states, 0)
+            .map_err(nlsock::Error::Malformed)?;
+        a.dump(req, rx, |m| {
+            if let Ok(c) = Connection::parse(&m) {
+                each(c.local());
+            }
+        })?;
+    }
+    Ok(())
 }
 
 fn fail(out: &mut Out, e: &nlsock::Error) -> u8 {
