@@ -139,44 +139,41 @@ fn u16_at(msg: &[u8], at: usize) -> Option<u16> {
 /// with `id` into `buf`, recursion desired; its length.
 pub fn query(addr: IpAddr, id: u16, buf: &mut [u8; MAX_QUERY]) -> usize {
     const HEX: &[u8; 16] = b"0123456789abcdef";
+    // The zone, the root, then type PTR and class IN.
+    const V4_TAIL: &[u8] = b"\x07in-addr\x04arpa\0\0\x0c\0\x01";
+    const V6_TAIL: &[u8] = b"\x03ip6\x04arpa\0\0\x0c\0\x01";
     buf[..12].copy_from_slice(&[0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
     buf[..2].copy_from_slice(&id.to_be_bytes());
     let mut at = 12;
-    let mut label = |buf: &mut [u8; MAX_QUERY], text: &[u8]| {
-        buf[at] = text.len() as u8;
-        buf[at + 1..at + 1 + text.len()].copy_from_slice(text);
-        at += 1 + text.len();
+    let v6 = match addr {
+        IpAddr::V4(a) => a.to_ipv6_mapped(),
+        IpAddr::V6(a) => a,
     };
-    let v4 = match addr {
-        IpAddr::V4(a) => Ok(a),
-        IpAddr::V6(a) => a.to_ipv4_mapped().ok_or(a),
+    let octets = v6.octets();
+    let tail = if v6.to_ipv4_mapped().is_some() {
+        // One label per octet, in decimal without leading zeros, last octet first.
+        for &o in octets[12..].iter().rev() {
+            let len = 1 + usize::from(o >= 10) + usize::from(o >= 100);
+            buf[at] = len as u8;
+            let mut n = o;
+            for d in buf[at + 1..at + 1 + len].iter_mut().rev() {
+                *d = b'0' + n % 10;
+                n /= 10;
+            }
+            at += 1 + len;
+        }
+        V4_TAIL
+    } else {
+        // One label per nibble, low nibble first, last octet first.
+        for &o in octets.iter().rev() {
+            let nibbles = [1, HEX[usize::from(o & 15)], 1, HEX[usize::from(o >> 4)]];
+            buf[at..at + 4].copy_from_slice(&nibbles);
+            at += 4;
+        }
+        V6_TAIL
     };
-    match v4 {
-        Ok(a) => {
-            for o in a.octets().into_iter().rev() {
-                let digits = [b'0' + o / 100, b'0' + o / 10 % 10, b'0' + o % 10];
-                let skip = if o >= 100 {
-                    0
-                } else if o >= 10 {
-                    1
-                } else {
-                    2
-                };
-                label(buf, &digits[skip..]);
-            }
-            label(buf, b"in-addr");
-        }
-        Err(a) => {
-            for o in a.octets().into_iter().rev() {
-                label(buf, &[HEX[usize::from(o & 15)]]);
-                label(buf, &[HEX[usize::from(o >> 4)]]);
-            }
-            label(buf, b"ip6");
-        }
-    }
-    label(buf, b"arpa");
-    buf[at..at + 5].copy_from_slice(&[0, 0, PTR as u8, 0, IN as u8]);
-    at + 5
+    buf[at..at + tail.len()].copy_from_slice(tail);
+    at + tail.len()
 }
 
 /// What a datagram from the server means for the lookup.
@@ -326,16 +323,33 @@ fn server(word: &[u8], if_index: &impl Fn(&str) -> Option<u32>) -> Option<Server
     if let Some(a) = inet_pton4(word) {
         return Some(Server { addr: IpAddr::from(a), scope: 0 });
     }
-    let text = core::str::from_utf8(word).ok()?;
-    let (addr, scope) = text.split_once('%').unwrap_or((text, ""));
-    let addr = core::net::Ipv6Addr::from(inet_pton6(addr.as_bytes())?);
+    let (addr, scope) = match word.iter().position(|&b| b == b'%') {
+        Some(at) => (&word[..at], &word[at + 1..]),
+        None => (word, &b""[..]),
+    };
+    // A word that is not UTF-8 names no server (only the scope can be other than ASCII).
+    let scope_name = core::str::from_utf8(scope).ok()?;
+    let addr = core::net::Ipv6Addr::from(inet_pton6(addr)?);
     // Scope errors are ignored, as glibc does.
-    let scope = match scope.parse::<u32>() {
-        Ok(n) => n,
-        Err(_) if scope.is_empty() => 0,
-        Err(_) => if_index(scope).unwrap_or(0),
+    let scope = match number(scope) {
+        Some(n) => n,
+        None if scope.is_empty() => 0,
+        None => if_index(scope_name).unwrap_or(0),
     };
     Some(Server { addr: IpAddr::V6(addr), scope })
+}
+
+/// A `u32` as `str::parse` reads one: an optional `+`, then only digits, at least one,
+/// no overflow.
+fn number(text: &[u8]) -> Option<u32> {
+    let digits = text.strip_prefix(b"+").unwrap_or(text);
+    if digits.is_empty() {
+        return None;
+    }
+    digits.iter().try_fold(0u32, |n, &d| {
+        let d = d.checked_sub(b'0').filter(|&d| d < 10)?;
+        n.checked_mul(10)?.checked_add(u32::from(d))
+    })
 }
 
 /// C's `atoi`: white space, a sign, then digits up to the first other byte (0 if none);
@@ -742,6 +756,30 @@ mod tests {
             prop_assert_eq!(got, valid.then_some(target));
         }
 
+        /// The query names the address's reverse zone, spelled from its text.
+        #[test]
+        fn queries_spell_the_reverse_name(addr in address(), id in any::<u16>()) {
+            let v4 = match addr {
+                IpAddr::V6(a) => a.to_ipv4_mapped(),
+                IpAddr::V4(a) => Some(a),
+            };
+            let name = match v4.map_or(addr, IpAddr::V4) {
+                IpAddr::V4(a) => {
+                    let [a, b, c, d] = a.octets();
+                    format!("{d}.{c}.{b}.{a}.in-addr.arpa")
+                }
+                IpAddr::V6(a) => {
+                    let hex: String = a.octets().iter().map(|o| format!("{o:02x}")).collect();
+                    let nibbles: Vec<String> = hex.chars().rev().map(String::from).collect();
+                    format!("{}.ip6.arpa", nibbles.join("."))
+                }
+            };
+            let q = query_for(&addr.to_string(), id);
+            prop_assert_eq!(&q[..2], &id.to_be_bytes()[..]);
+            prop_assert_eq!(&q[12..q.len() - 4], &wire(&name)[..]);
+            prop_assert_eq!(&q[q.len() - 4..], &[0, 12, 0, 1][..]);
+        }
+
         /// Any bytes: no panic, and a name found is a host name.
         #[test]
         fn arbitrary_replies_are_judged_safely(
@@ -761,6 +799,23 @@ mod tests {
                 prop_assert!(n.is_host_name());
                 prop_assert!(n.text().len() <= 253);
             }
+        }
+
+        /// A scope is a number as `str::parse::<u32>` reads it, else an interface name.
+        #[test]
+        fn scopes_read_as_str_parse(scope in "[+0-9a-z%-]{0,12}|[0-9]{9,11}|\\PC{0,4}") {
+            let idx = |n: &str| (n == "eth0").then_some(2);
+            let word = format!("fe80::1%{scope}");
+            let want = match scope.parse::<u32>() {
+                Ok(n) => n,
+                Err(_) if scope.is_empty() => 0,
+                Err(_) => idx(&scope).unwrap_or(0),
+            };
+            let got = server(word.as_bytes(), &idx).map(|s| s.scope);
+            prop_assert_eq!(got, Some(want));
+            let mut bytes = word.into_bytes();
+            bytes.push(0xff);
+            prop_assert_eq!(server(&bytes, &idx), None, "a word that is not UTF-8");
         }
 
         /// Any resolv.conf: no panic, every value within its bounds.

@@ -36,7 +36,9 @@ pub fn lookup(addr: IpAddr, resolv_conf: &[u8]) -> Option<String> {
             let start = sys::Instant::now();
             // Until this server's time is up, or it answered.
             'wait: while let Some(left) = wait.checked_sub(start.elapsed()) {
-                let ms = left.as_millis().clamp(1, i32::MAX as u128) as i32;
+                // At most 30 s: milliseconds in 64 bits (no 128-bit arithmetic).
+                let ms = left.as_secs().saturating_mul(1000) + u64::from(left.subsec_millis());
+                let ms = ms.clamp(1, i32::MAX as u64) as i32;
                 match sys::poll_readable([fd.raw()], ms) {
                     Ok([true]) => {}
                     Ok([false]) => continue,
