@@ -136,7 +136,9 @@ impl Rules {
     }
 
     /// [`Rules::extend_from_words`] with the words behind one accessor: one copy of the
-    /// parser in a binary, whatever word types its callers hold.
+    /// parser in a binary, whatever word types its callers hold (never inlined: under
+    /// LTO each caller would get a copy).
+    #[inline(never)]
     fn extend_from<'w>(
         &mut self,
         n: usize,

@@ -124,8 +124,21 @@ impl Log {
         Log { buf, dropped: 0, closed: false, json, timestamps, dry_run }
     }
 
+    /// A line about endpoint `e`, its interface named by `state` (one out-of-line call
+    /// for every such line).
+    #[inline(never)]
+    pub fn endpoint(
+        &mut self,
+        action: Action,
+        e: &Endpoint,
+        state: &State,
+        reason: &dyn fmt::Display,
+    ) {
+        self.line(action, &Subject::endpoint(e, state), reason);
+    }
+
     /// `ACTION ADDRESS [id ID] [dev NAME] [FLAGS…] [port P] (REASON)`.
-    pub fn line(&mut self, action: Action, s: &Subject<'_>, reason: fmt::Arguments<'_>) {
+    pub fn line(&mut self, action: Action, s: &Subject<'_>, reason: &dyn fmt::Display) {
         let now = self.timestamps.then(sys::now_local);
         let mark = self.buf.len();
         if self.json {
@@ -214,7 +227,7 @@ impl Log {
         &mut self,
         action: Action,
         s: &Subject<'_>,
-        reason: fmt::Arguments<'_>,
+        reason: &dyn fmt::Display,
         now: Option<&LocalTime>,
     ) {
         let w = &mut self.buf;
@@ -246,7 +259,7 @@ impl Log {
         &mut self,
         action: Action,
         s: &Subject<'_>,
-        reason: fmt::Arguments<'_>,
+        reason: &dyn fmt::Display,
         now: Option<&LocalTime>,
     ) {
         let w = &mut self.buf;
@@ -276,7 +289,7 @@ impl Log {
         if s.port != 0 {
             j.uint(w, "port", s.port.into());
         }
-        j.string_fmt(w, "reason", reason);
+        j.string_fmt(w, "reason", format_args!("{reason}"));
         j.end_object(w);
         let _ = w.write_all(b"\n");
     }
@@ -293,7 +306,7 @@ mod tests {
         let e =
             Endpoint { id: 200, ip: "10.0.0.1".parse().unwrap(), ifindex: 2, flags: 3, port: 0 };
         let mut log = Log::new(json, false, dry_run, false);
-        log.line(Action::Add, &Subject::endpoint(&e, &state), format_args!("start"));
+        log.endpoint(Action::Add, &e, &state, &"start");
         log.note(format_args!("limits: x"));
         String::from_utf8(log.buf.clone()).unwrap()
     }
@@ -305,7 +318,7 @@ mod tests {
         let ip: IpAddr = "10.0.0.1".parse().unwrap();
         for json in [false, true] {
             let mut log = Log::new(json, false, false, false);
-            log.line(Action::Skip, &Subject::address(ip, 2, &state), format_args!("x"));
+            log.line(Action::Skip, &Subject::address(ip, 2, &state), &"x");
             let line = String::from_utf8(log.buf.clone()).unwrap();
             // Text: `lan\xff\x1b[2J`; JSON: the same text, its backslashes escaped.
             let want = if json { "lan\\\\xff\\\\x1b[2J" } else { "lan\\xff\\x1b[2J" };

@@ -23,7 +23,7 @@ use core::time::Duration;
 use mptcp_follow::{
     Desired, Endpoint, MAX_ENDPOINTS, Op, Owned, Rules, Skip, State, limits_warning, plan,
 };
-use mptcp_netlink::{KernelError, PathManager, RECV_BUF};
+use mptcp_netlink::{PathManager, RECV_BUF};
 
 pub use crate::command::follow::{FollowArgs, Mode};
 use log::{Action, Log, Subject};
@@ -72,20 +72,13 @@ pub fn run(args: &FollowArgs, out: &mut Out, json: bool, timestamps: bool) -> u8
                 return RUNNING;
             }
             Err(e) => {
-                say(format_args!(
-                    "Cannot take the one-instance guard: {}\n",
-                    crate::os::io::Error(e)
-                ));
-                return FAILED;
+                return failed("Cannot take the one-instance guard: ", &crate::os::io::Error(e));
             }
         }
     };
     let path = match args.state.clone().map_or_else(Record::default_path, Ok) {
         Ok(p) => p,
-        Err(e) => {
-            say(format_args!("Cannot name the ownership record: {e}\n"));
-            return FAILED;
-        }
+        Err(e) => return failed("Cannot name the ownership record: ", &e),
     };
     let record = match Record::open(path.clone(), !dry_run) {
         Ok(r) => r,
@@ -96,16 +89,12 @@ pub fn run(args: &FollowArgs, out: &mut Out, json: bool, timestamps: bool) -> u8
     };
     let mut routes = match Routes::open(follow) {
         Ok(r) => r,
-        Err(e) => {
-            say(format_args!("Cannot open route netlink socket: {e}\n"));
-            return FAILED;
-        }
+        Err(e) => return failed("Cannot open route netlink socket: ", &e),
     };
     let mut rx = vec![0u8; route::SLOT * route::BATCH];
     let mut state = Box::new(State::new());
     if let Err(e) = routes.dump_all(&mut state, &rules, &mut rx) {
-        say(format_args!("Cannot read links, addresses and routes: {e}\n"));
-        return FAILED;
+        return failed("Cannot read links, addresses and routes: ", &e);
     }
     let mut log = Log::new(json, timestamps, dry_run, follow);
     if let Some(what) = state.overflowed() {
@@ -123,14 +112,18 @@ pub fn run(args: &FollowArgs, out: &mut Out, json: bool, timestamps: bool) -> u8
     status
 }
 
+/// Says `what` and `e` on a line of standard error; the status of a failed start.
+#[inline(never)]
+fn failed(what: &str, e: &dyn core::fmt::Display) -> u8 {
+    say(format_args!("{what}{e}\n"));
+    FAILED
+}
+
 /// `once` and `dry-run`: one reconciliation on this thread.
 fn once(rules: Rules, state: &State, mut record: Record, log: &mut Log) -> u8 {
     let mut pm = match PathManager::open(vec![0u8; RECV_BUF]) {
         Ok(pm) => pm,
-        Err(e) => {
-            say(format_args!("{e}\n"));
-            return FAILED;
-        }
+        Err(e) => return failed("", &e),
     };
     let table = match worker::run(&mut pm, Job::Dump) {
         Outcome::Table(t) => t,
@@ -164,7 +157,7 @@ fn once(rules: Rules, state: &State, mut record: Record, log: &mut Log) -> u8 {
             Op::Add(e) => (e, Job::Add(e), Action::Add, "start"),
             Op::Nothing => continue,
         };
-        log.line(action, &Subject::endpoint(&e, state), format_args!("{reason}"));
+        log.endpoint(action, &e, state, &reason);
         if log.dry_run {
             continue;
         }
@@ -176,15 +169,7 @@ fn once(rules: Rules, state: &State, mut record: Record, log: &mut Log) -> u8 {
             continue;
         }
         let outcome = worker::run(&mut pm, job);
-        let settled = match (&outcome, job) {
-            (Outcome::Done(_), Job::Delete(e)) => record.release(&e),
-            (Outcome::Refused(_, k), Job::Delete(e)) if k.errno == libc::ENOENT => {
-                record.release(&e)
-            }
-            (Outcome::Refused(..) | Outcome::Failed(..), Job::Add(e)) => record.release(&e),
-            _ => Ok(()),
-        };
-        if let Err(err) = settled {
+        if let Err(err) = settle(&mut record, &outcome) {
             log.note(format_args!("cannot write the ownership record: {err}"));
         }
         if !matches!(outcome, Outcome::Done(_)) {
@@ -194,6 +179,17 @@ fn once(rules: Rules, state: &State, mut record: Record, log: &mut Log) -> u8 {
     }
     log_waiting(log, &desired, state, None);
     status
+}
+
+/// Settles the record after `outcome`: an endpoint deleted (or found gone), or an add
+/// that did not happen, is no longer this mode's.
+fn settle(record: &mut Record, outcome: &Outcome) -> Result<(), RecordError> {
+    match *outcome {
+        Outcome::Done(Job::Delete(e)) | Outcome::Refused(Job::Add(e), _) => record.release(&e),
+        Outcome::Refused(Job::Delete(e), k) if k.errno == libc::ENOENT => record.release(&e),
+        Outcome::Failed(Job::Add(e), _) => record.release(&e),
+        _ => Ok(()),
+    }
 }
 
 const NO_ENDPOINT: Endpoint = Endpoint {
@@ -351,10 +347,7 @@ impl<'a> Follower<'a> {
             let fds = [self.routes.fd(), self.wake.raw(), self.adder.fd(), self.deleter.fd()];
             let ready = match sys::poll_readable(fds, self.timeout_ms()) {
                 Ok(r) => r,
-                Err(e) => {
-                    say(format_args!("poll: {e}\n"));
-                    return FAILED;
-                }
+                Err(e) => return failed("poll: ", &e),
             };
             if ready[1] {
                 let mut sink = [0u8; 64];
@@ -522,20 +515,12 @@ impl<'a> Follower<'a> {
                     if complete && !self.deleter.is_busy() && !self.model.is_pending(e.id) =>
                 {
                     let reason = delete_reason(&self.state, &self.rules, &desired, &e);
-                    self.log.line(
-                        Action::Delete,
-                        &Subject::endpoint(&e, &self.state),
-                        format_args!("{reason}"),
-                    );
+                    self.log.endpoint(Action::Delete, &e, &self.state, &reason);
                     self.model.begin_delete(e.id);
                     self.deleter.send(Job::Delete(e));
                 }
                 Op::SetFlags(e) if !self.deleter.is_busy() && !self.model.is_pending(e.id) => {
-                    self.log.line(
-                        Action::Change,
-                        &Subject::endpoint(&e, &self.state),
-                        format_args!("flags changed in place"),
-                    );
+                    self.log.endpoint(Action::Change, &e, &self.state, &"flags changed in place");
                     self.model.begin_change(e);
                     self.deleter.send(Job::SetFlags(e));
                 }
@@ -560,11 +545,7 @@ impl<'a> Follower<'a> {
                         self.blocked = true;
                         continue;
                     }
-                    self.log.line(
-                        Action::Add,
-                        &Subject::endpoint(&e, &self.state),
-                        format_args!("address usable"),
-                    );
+                    self.log.endpoint(Action::Add, &e, &self.state, &"address usable");
                     self.model.begin_add(e);
                     if self.deleter.is_busy() {
                         // A DEL_ADDR may hold the kernel's lock for an RCU grace period:
@@ -585,40 +566,27 @@ impl<'a> Follower<'a> {
 
     /// Takes a worker's outcome into the model and the record.
     fn finished(&mut self, outcome: Outcome) {
-        let settled = match outcome {
+        let mut settled = settle(&mut self.record, &outcome);
+        match outcome {
             Outcome::Table(t) => {
                 self.model.load(&t);
                 let mut actual = [NO_ENDPOINT; MAX_TABLE];
                 let n = self.model.for_plan(&mut actual);
-                self.record.prune(&actual[..n])
+                settled = self.record.prune(&actual[..n]);
             }
-            Outcome::Done(Job::Add(e)) => {
-                self.model.settle(e.id);
-                Ok(())
-            }
-            Outcome::Done(Job::SetFlags(e)) => {
-                self.model.settle_change(e);
-                Ok(())
-            }
-            Outcome::Done(Job::Delete(e)) => {
-                self.model.remove(e.id);
-                self.record.release(&e)
-            }
+            Outcome::Done(Job::Add(e)) => self.model.settle(e.id),
+            Outcome::Done(Job::SetFlags(e)) => self.model.settle_change(e),
+            Outcome::Done(Job::Delete(e)) => self.model.remove(e.id),
             Outcome::Refused(Job::Delete(e), k) if k.errno == libc::ENOENT => {
                 self.model.remove(e.id);
                 self.model.want_dump = true;
-                self.record.release(&e)
             }
-            Outcome::Refused(job, k) => {
+            Outcome::Refused(job, _) | Outcome::Failed(job, _) => {
                 report(self.log, &outcome, &self.state);
-                self.job_failed(job, Some(&k))
+                self.job_failed(job, matches!(outcome, Outcome::Refused(..)));
             }
-            Outcome::Failed(job, _) => {
-                report(self.log, &outcome, &self.state);
-                self.job_failed(job, None)
-            }
-            Outcome::Done(Job::Dump) => Ok(()),
-        };
+            Outcome::Done(Job::Dump) => {}
+        }
         if let Err(e) = settled {
             self.log.note(format_args!(
                 "cannot write the ownership record {}: {e}",
@@ -627,29 +595,23 @@ impl<'a> Follower<'a> {
         }
     }
 
-    fn job_failed(&mut self, job: Job, k: Option<&KernelError>) -> Result<(), RecordError> {
-        let settled = match job {
+    /// A refused (`refused`) or failed job: the model as it was before it (the record
+    /// is settled by [`settle`]).
+    fn job_failed(&mut self, job: Job, refused: bool) {
+        match job {
             Job::Add(e) => {
                 self.model.remove(e.id);
                 self.model.refuse(e.ip, e.ifindex);
-                self.record.release(&e)
             }
-            Job::Delete(e) | Job::SetFlags(e) => {
-                self.model.settle(e.id);
-                Ok(())
-            }
-            Job::Dump => {
-                self.model.dumping = false;
-                Ok(())
-            }
-        };
+            Job::Delete(e) | Job::SetFlags(e) => self.model.settle(e.id),
+            Job::Dump => self.model.dumping = false,
+        }
         // Any refusal (EBUSY, EEXIST, ERANGE, one never seen before): the table is not
         // what this process believed. Read it again and plan on what is there; a
         // refusal the new table does not explain is not retried until something changes.
-        if k.is_some() && job != Job::Dump {
+        if refused && job != Job::Dump {
             self.model.want_dump = true;
         }
-        settled
     }
 
     /// SIGHUP: the config again, and every table read afresh (the rules decide which
@@ -685,20 +647,15 @@ impl<'a> Follower<'a> {
                     if !self.record.owned().owns(e) {
                         continue;
                     }
-                    self.log.line(
-                        Action::Delete,
-                        &Subject::endpoint(e, &self.state),
-                        format_args!("cleanup"),
-                    );
+                    self.log.endpoint(Action::Delete, e, &self.state, &"cleanup");
                     let outcome = worker::run(&mut self.pm, Job::Delete(*e));
                     let gone = match &outcome {
                         Outcome::Done(_) => true,
                         Outcome::Refused(_, k) => k.errno == libc::ENOENT,
                         _ => false,
                     };
-                    if gone {
-                        let _ = self.record.release(e);
-                    } else {
+                    let _ = settle(&mut self.record, &outcome);
+                    if !gone {
                         report(self.log, &outcome, &self.state);
                         status = REFUSED;
                     }
@@ -739,11 +696,7 @@ fn note_change(
             if let Err(skip) = state.judge(a, rules)
                 && skip != Skip::UnknownLink
             {
-                log.line(
-                    Action::Skip,
-                    &Subject::address(ip, ifindex, state),
-                    format_args!("{skip}"),
-                );
+                log.line(Action::Skip, &Subject::address(ip, ifindex, state), &skip);
             }
         }
         Change::AddressGone(_, ip, _) => model.forget_refusals(Some(ip)),
@@ -798,11 +751,7 @@ fn log_foreign(
         let ifindex = state.addresses().find(|a| a.ip == *ip).map_or(0, |a| a.ifindex);
         let mut s = Subject::address(*ip, ifindex, state);
         s.id = Some(*id);
-        log.line(
-            Action::Skip,
-            &s,
-            format_args!("an endpoint follow did not make holds it: left as it is"),
-        );
+        log.line(Action::Skip, &s, &"an endpoint follow did not make holds it: left as it is");
     }
     if let Some(said) = said {
         *said = now;
@@ -835,7 +784,7 @@ fn log_waiting(
         log.line(
             Action::Wait,
             &s,
-            format_args!("no free endpoint slot; {} address(es) waiting", desired.waiting()),
+            &format_args!("no free endpoint slot; {} address(es) waiting", desired.waiting()),
         );
     }
 }
@@ -856,16 +805,11 @@ fn report(log: &mut Log, outcome: &Outcome, state: &State) {
         Outcome::Failed(job, e) => (*job, e),
         Outcome::Done(_) | Outcome::Table(_) => return,
     };
-    match job {
-        Job::Add(e) => {
-            log.line(Action::AddRefused, &Subject::endpoint(&e, state), format_args!("{why}"))
-        }
-        Job::Delete(e) => {
-            log.line(Action::DeleteRefused, &Subject::endpoint(&e, state), format_args!("{why}"))
-        }
-        Job::SetFlags(e) => {
-            log.line(Action::ChangeRefused, &Subject::endpoint(&e, state), format_args!("{why}"))
-        }
-        Job::Dump => log.note(format_args!("cannot read the endpoint table: {why}")),
-    }
+    let (action, e) = match job {
+        Job::Add(e) => (Action::AddRefused, e),
+        Job::Delete(e) => (Action::DeleteRefused, e),
+        Job::SetFlags(e) => (Action::ChangeRefused, e),
+        Job::Dump => return log.note(format_args!("cannot read the endpoint table: {why}")),
+    };
+    log.endpoint(action, &e, state, why);
 }
