@@ -87,8 +87,17 @@ impl Netns {
 }
 
 impl Drop for Netns {
+    /// Deletes the namespace and its twin, and the ownership record (with its birth
+    /// mark) `endpoint follow` may have left for either: a later namespace given the
+    /// same inode number must start without them.
     fn drop(&mut self) {
         for name in [self.name.clone(), format!("{}-peer", self.name)] {
+            if let Ok(ns) = std::fs::metadata(format!("/run/netns/{name}")) {
+                use std::os::unix::fs::MetadataExt;
+                let record = format!("/run/mptcp-follow/netns-{}-{}", ns.dev(), ns.ino());
+                let _ = std::fs::remove_file(format!("{record}.netns"));
+                let _ = std::fs::remove_file(record);
+            }
             let _ = Command::new("ip").args(["netns", "del", &name]).output();
         }
     }

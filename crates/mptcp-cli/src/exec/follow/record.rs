@@ -94,7 +94,8 @@ impl Record {
     /// namespace left (its birth mark is not this namespace's) owns nothing, and is
     /// removed unless `write` is off.
     pub fn open(path: String, write: bool) -> Result<Record, RecordError> {
-        let mark = format!("{path}.netns");
+        let mut mark = path.clone();
+        mark.push_str(".netns");
         let ours = birth();
         let stale =
             ours.is_some() && sys::read_file(&mark, 32).is_ok_and(|theirs| Some(theirs) != ours);
@@ -189,14 +190,14 @@ fn birth() -> Option<Vec<u8>> {
     birth_in(&text)
 }
 
-/// [`birth`] from the file's text: the last column of the first line whose second and
-/// third are `0`.
+/// [`birth`] from the file's text: the last word of the line whose protocol and port
+/// id (the columns after the socket's address, `%-3d %-10u`) are both 0.
 fn birth_in(text: &[u8]) -> Option<Vec<u8>> {
-    text.split(|&b| b == b'\n').skip(1).find_map(|line| {
-        let mut words = line.split(|&b| b == b' ').filter(|w| !w.is_empty());
-        let (eth, pid) = (words.nth(1)?, words.next()?);
-        let inode = words.nth(6)?;
-        (eth == b"0" && pid == b"0" && inode.iter().all(u8::is_ascii_digit)).then(|| inode.to_vec())
+    text.split(|&b| b == b'\n').find_map(|line| {
+        let line = line.trim_ascii_end();
+        let first = line.iter().position(|&b| b == b' ')?;
+        let last = line.iter().rposition(|&b| b == b' ')?;
+        line[first..].starts_with(b" 0   0 ").then(|| line[last + 1..].to_vec())
     })
 }
 
