@@ -137,22 +137,14 @@ fn start(personality: Personality, args: &[&[u8]]) -> Result<u8, Exit> {
 /// is bytes, echoed as typed.
 fn enter_netns(name: &[u8]) -> Result<(), Exit> {
     nlsock::enter_netns(name).map_err(|e| {
-        fail::emit(|w| {
-            let errno = match e {
-                nlsock::NetnsError::Open(errno) => {
-                    let _ = w.write_all(b"Cannot open network namespace \"");
-                    errno
-                }
-                other => {
-                    let _ = w.write_all(b"setting the network namespace \"");
-                    other.errno()
-                }
-            };
+        let (lead, tail, errno): (&[u8], &str, _) = match e {
+            nlsock::NetnsError::Open(errno) => (b"Cannot open network namespace \"", "\": ", errno),
+            other => (b"setting the network namespace \"", "\" failed: ", other.errno()),
+        };
+        fail::emit(&mut |w| {
+            let _ = w.write_all(lead);
             let _ = w.write_all(name);
-            let _ = match e {
-                nlsock::NetnsError::Open(_) => writeln!(w, "\": {errno}"),
-                _ => writeln!(w, "\" failed: {errno}"),
-            };
+            let _ = writeln!(w, "{tail}{errno}");
         });
         Exit(fail::USAGE)
     })

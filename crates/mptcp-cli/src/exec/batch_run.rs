@@ -41,7 +41,7 @@ pub fn run(runner: &mut Runner, name: &[u8]) -> Result<u8, Exit> {
         match sys::open_read_at(name) {
             Ok(fd) => fd,
             Err(e) => {
-                fail::emit(|w| {
+                fail::emit(&mut |w| {
                     let _ = w.write_all(b"Cannot open file \"");
                     let _ = w.write_all(name);
                     let _ = writeln!(w, "\" for reading: {e}");
@@ -80,7 +80,7 @@ pub fn run(runner: &mut Runner, name: &[u8]) -> Result<u8, Exit> {
             status.map(|status| status != 0)
         })?;
         if failed {
-            fail::emit(|w| {
+            fail::emit(&mut |w| {
                 let _ = w.write_all(b"Command failed ");
                 let _ = w.write_all(name);
                 let _ = writeln!(w, ":{line_no}");

@@ -41,16 +41,18 @@ fn with_capture<T>(f: impl FnOnce(&mut Option<Vec<u8>>) -> T) -> T {
 
 /// Writes one message to stderr (unbuffered, as C's stderr is), or to the capture of
 /// [`captured_bytes`].
+#[inline(never)]
 pub fn say(args: core::fmt::Arguments<'_>) {
-    emit(|w| {
+    emit(&mut |w| {
         let _ = w.write_fmt(args);
     });
 }
 
 /// [`say`] for a message made of byte pieces: a word the user typed is echoed as its
 /// bytes, as C's `fprintf("%s")` echoes them, whatever they are (never U+FFFD).
+#[inline(never)]
 pub fn say_bytes(pieces: &[&[u8]]) {
-    emit(|w| {
+    emit(&mut |w| {
         for p in pieces {
             let _ = w.write_all(p);
         }
@@ -60,17 +62,17 @@ pub fn say_bytes(pieces: &[&[u8]]) {
 /// Writes what `put` writes (one message, of bytes and formatted pieces) to the capture
 /// of [`captured_bytes`], else to stderr: into a small buffer first so that a message is
 /// one write, as C's unbuffered stderr writes each fprintf's pieces; longer ones go out
-/// in pieces.
-pub fn emit(put: impl FnOnce(&mut dyn Write)) {
-    let mut put = Some(put);
-    with_capture(|capture| {
-        if let Some(kept) = capture
-            && let Some(put) = put.take()
-        {
+/// in pieces. (Not generic, and never inlined: one copy serves every message.)
+#[inline(never)]
+pub fn emit(put: &mut dyn FnMut(&mut dyn Write)) {
+    let kept = with_capture(|capture| match capture {
+        Some(kept) => {
             put(kept);
+            true
         }
+        None => false,
     });
-    if let Some(put) = put {
+    if !kept {
         let mut e = crate::print::out::Stderr::default();
         put(&mut e);
         let _ = e.flush();
@@ -122,6 +124,7 @@ pub fn unknown_command(word: &[u8]) -> Exit {
 }
 
 /// `get_addr` failure (the word echoed as its bytes): exit status 1.
+#[inline(never)]
 pub fn bad_address(word: &[u8]) -> Exit {
     say_bytes(&[b"Error: any valid address is expected rather than \"", word, b"\".\n"]);
     Exit(1)
