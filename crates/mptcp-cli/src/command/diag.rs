@@ -60,13 +60,15 @@ pub fn stat(mut w: Args<'_>) -> Result<StatArgs, Exit> {
             s.all = true;
         } else if word == b"-w" || matches(word, "watch") {
             s.watch = Some(1);
-            if let Some(n) = w.peek().and_then(get_u32) {
-                if n == 0 {
-                    return Err(fail::invarg("watch interval must be at least 1 second", b"0"));
-                }
-                w.next();
-                s.watch = Some(n);
+            let Some((typed, n)) = w.peek().and_then(|t| Some((t, get_u32(t)?))) else {
+                continue;
+            };
+            if n == 0 {
+                // The word as typed (`00`, `0x0`), as every argument error echoes it.
+                return Err(fail::invarg("watch interval must be at least 1 second", typed));
             }
+            w.next();
+            s.watch = Some(n);
         } else {
             return Err(fail::unknown_command(word));
         }
@@ -112,6 +114,13 @@ mod tests {
         assert_eq!(st(&["watch"]), Ok(StatArgs { all: false, watch: Some(1) }));
         assert_eq!(st(&["all", "w", "5"]), Ok(StatArgs { all: true, watch: Some(5) }));
         assert_eq!(st(&["watch", "0"]), Err(Exit(255)));
+        // Fuzz finding (`cli_args`): `watch 00` said `"0" is wrong`, naming no word.
+        let (r, said) = fail::captured(|| stat(Args::new(&bytes(&["watch", "0x0"]))));
+        assert_eq!(r, Err(Exit(255)));
+        assert_eq!(
+            said,
+            "Error: argument \"0x0\" is wrong: watch interval must be at least 1 second\n"
+        );
         assert!(st(&["junk"]).is_err());
     }
 }

@@ -1,7 +1,7 @@
 //! `-batch FILE`: runs one command per line, reporting `Command failed FILE:LINE`.
 //!
 //! With `-force` every line runs whatever the lines before it did, so the requests of
-//! up to [`AHEAD`] consecutive lines that each make one request (endpoint add, delete,
+//! up to `AHEAD` consecutive lines that each make one request (endpoint add, delete,
 //! change, flush, show by id; limits set and show) go to the kernel in one datagram.
 //! The kernel runs them in order and answers each on its own, and each line still
 //! prints its own output and errors when its turn comes. Without `-force` a failed
