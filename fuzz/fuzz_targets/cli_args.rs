@@ -1,12 +1,14 @@
 //! Fuzz the CLI's argument layers, as the binary runs them, without a kernel: global
 //! options (`opts::parse`), the `ip` object, then the `mptcp` words (`command::parse`),
-//! in both personalities. Input: one byte of settings, then the words, NUL-separated.
+//! in both personalities. Input: one byte of settings, then the words, NUL-separated,
+//! as raw bytes (a word need not be UTF-8, as `argv`'s need not).
 //!
 //! Checked: an error prints exactly one message, of a known kind, that names a word
 //! of the line (or the key of what is missing), with iproute2's exit status for that
 //! kind (1 for an address, 255 otherwise); success prints nothing; commands of plain
 //! `mptcp` never come out of the `ip` personality; and every resolved request survives
-//! the library's builder and request parser unchanged.
+//! the library's builder and request parser unchanged. A word is echoed as its bytes:
+//! no message holds U+FFFD unless the input did.
 #![no_main]
 
 use mptcp_cli::args::opts::{self, Parsed};
@@ -14,21 +16,30 @@ use mptcp_cli::command::pm::{self, Request};
 use mptcp_cli::command::{self, Command};
 use mptcp_cli::exec::run::{self, Line, Personality};
 use mptcp_cli::print::fail::{self, Exit};
-use mptcp_stack_fuzz::FakeInterfaces;
+use mptcp_stack_fuzz::{FakeInterfaces, assert_no_replacement};
 
 /// Keys that messages may name instead of a word of the line.
-const KEYS: &[&str] =
-    &["ADDRESS", "ID", "TOKEN", "RADDR", "RPORT", "PORT", "port", "backup|nobackup", "batch file"];
+const KEYS: &[&[u8]] = &[
+    b"ADDRESS",
+    b"ID",
+    b"TOKEN",
+    b"RADDR",
+    b"RPORT",
+    b"PORT",
+    b"port",
+    b"backup|nobackup",
+    b"batch file",
+];
 
 /// The parse as the binary does it, up to the point where it would open a socket.
 fn parse(
     personality: Personality,
-    args: &[&str],
-    netns: &mut Vec<String>,
+    args: &[&[u8]],
+    netns: &mut Vec<Vec<u8>>,
 ) -> Result<Option<Command>, Exit> {
     let plain = personality == Personality::Plain;
     let first = match opts::parse(args, plain, |ns| {
-        netns.push(ns.to_owned());
+        netns.push(ns.to_vec());
         Ok(())
     })? {
         Parsed::Run(_, first) => first,
@@ -64,54 +75,61 @@ const INVARG: &[&str] = &[
     "invalid add_addr_accepted\n",
     "unknown limit",
     "invalid token (hexadecimal, as monitor prints it)",
+    "not UTF-8 (name such an interface in a config file)",
+    "watch interval must be at least 1 second",
 ];
 
 /// Whether `msg` is `before`, then one of `words`, then `after` (exactly).
-fn names(msg: &str, before: &str, words: &[&str], after: &str) -> bool {
+fn names(msg: &[u8], before: &[u8], words: &[&[u8]], after: &[u8]) -> bool {
     msg.strip_prefix(before).is_some_and(|rest| {
-        words.iter().any(|w| rest.strip_prefix(w).is_some_and(|tail| tail == after))
+        words.iter().any(|w| rest.strip_prefix(*w).is_some_and(|tail| tail == after))
     })
 }
 
 /// Checks one error message and its status against the words of the line: the
-/// message is exactly one of the known forms around a word of the line (or a key).
-fn check_error(msg: &str, status: u8, args: &[&str], plain: bool) {
-    if msg.starts_with("Error: any valid address is expected") {
-        assert_eq!(status, 1, "{msg:?}");
-        let ok = names(msg, "Error: any valid address is expected rather than \"", args, "\".\n");
-        assert!(ok, "{msg:?} names no word of {args:?}");
+/// message is exactly one of the known forms around a word of the line (or a key),
+/// the word as its bytes.
+fn check_error(msg: &[u8], status: u8, args: &[&[u8]], plain: bool) {
+    let text = String::from_utf8_lossy(msg);
+    if msg.starts_with(b"Error: any valid address is expected") {
+        assert_eq!(status, 1, "{text:?}");
+        let ok = names(msg, b"Error: any valid address is expected rather than \"", args, b"\".\n");
+        assert!(ok, "{text:?} names no word of {args:?}");
         return;
     }
-    assert_eq!(status, 255, "{msg:?} with status {status}");
-    let invarg = |words: &[&str]| {
-        msg.strip_prefix("Error: argument \"").is_some_and(|rest| {
+    assert_eq!(status, 255, "{text:?} with status {status}");
+    let invarg = |words: &[&[u8]]| {
+        msg.strip_prefix(b"Error: argument \"").is_some_and(|rest| {
             words.iter().any(|w| {
-                rest.strip_prefix(w)
-                    .and_then(|t| t.strip_prefix("\" is wrong: "))
-                    .is_some_and(|m| m.strip_suffix('\n').is_some_and(|m| INVARG.contains(&m)))
+                rest.strip_prefix(*w).and_then(|t| t.strip_prefix(b"\" is wrong: ")).is_some_and(
+                    |m| {
+                        m.strip_suffix(b"\n")
+                            .is_some_and(|m| INVARG.iter().any(|i| i.as_bytes() == m))
+                    },
+                )
             })
         })
     };
-    let help = if plain {
-        "\" is unknown, try \"mptcp help\".\n"
+    let help: &[u8] = if plain {
+        b"\" is unknown, try \"mptcp help\".\n"
     } else {
-        "\" is unknown, try \"ip mptcp help\".\n"
+        b"\" is unknown, try \"ip mptcp help\".\n"
     };
     // Under the plain name an unknown option points at `mptcp help` (058d8dc).
-    let option_help = if plain {
-        "\" is unknown, try \"mptcp help\".\n"
+    let option_help: &[u8] = if plain {
+        b"\" is unknown, try \"mptcp help\".\n"
     } else {
-        "\" is unknown, try \"ip -help\".\n"
+        b"\" is unknown, try \"ip -help\".\n"
     };
-    let option = msg.strip_prefix("Option \"").and_then(|r| r.strip_suffix(option_help));
+    let option = msg.strip_prefix(b"Option \"").and_then(|r| r.strip_suffix(option_help));
     let known = invarg(args)
         || invarg(KEYS)
-        || names(msg, "Error: argument \"", KEYS, "\" is required\n")
-        || msg == "Command line is not complete. Try option \"help\"\n"
-        || names(msg, "Command \"", args, help)
-        || option.is_some_and(|o| args.iter().any(|w| *w == o || w.strip_prefix('-') == Some(o)))
-        || names(msg, "Invalid rcvbuf size '", args, "'\n");
-    assert!(known, "{msg:?} (status {status}) is no known message naming a word of {args:?}");
+        || names(msg, b"Error: argument \"", KEYS, b"\" is required\n")
+        || msg == b"Command line is not complete. Try option \"help\"\n"
+        || names(msg, b"Command \"", args, help)
+        || option.is_some_and(|o| args.iter().any(|w| *w == o || w.strip_prefix(b"-") == Some(o)))
+        || names(msg, b"Invalid rcvbuf size '", args, b"'\n");
+    assert!(known, "{text:?} (status {status}) is no known message naming a word of {args:?}");
 }
 
 /// Builds the request of `cmd` with the library and parses it back.
@@ -136,22 +154,20 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let Some((&settings, rest)) = data.split_first() else { return };
     let personality = if settings & 1 == 0 { Personality::Ip } else { Personality::Plain };
     let plain = personality == Personality::Plain;
-    let owned: Vec<String> = if rest.is_empty() {
-        Vec::new()
-    } else {
-        rest.split(|&b| b == 0).take(128).map(|w| String::from_utf8_lossy(w).into_owned()).collect()
-    };
-    let args: Vec<&str> = owned.iter().map(String::as_str).collect();
+    // The words as `argv` holds them: bytes, never converted.
+    let args: Vec<&[u8]> =
+        if rest.is_empty() { Vec::new() } else { rest.split(|&b| b == 0).take(128).collect() };
     fail::set_plain(plain);
     let mut netns = Vec::new();
-    let (result, said) = fail::captured(|| parse(personality, &args, &mut netns));
+    let (result, said) = fail::captured_bytes(|| parse(personality, &args, &mut netns));
+    assert_no_replacement(data, &said);
     for ns in &netns {
-        assert!(args.contains(&ns.as_str()) || ns == "(null)", "entered {ns:?}");
+        assert!(args.contains(&ns.as_slice()) || ns == b"(null)", "entered {ns:?}");
     }
     match result {
         Err(Exit(status)) => check_error(&said, status, &args, plain),
         Ok(cmd) => {
-            assert!(said.is_empty(), "success said {said:?}");
+            assert!(said.is_empty(), "success said {:?}", String::from_utf8_lossy(&said));
             let Some(cmd) = cmd else { return };
             if !plain {
                 assert!(

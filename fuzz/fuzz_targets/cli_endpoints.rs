@@ -4,9 +4,11 @@
 //!
 //! Checked: every JSON document is strict JSON laid out as iproute2 lays it out, the
 //! same document with and without `-p`, and holds exactly the values printed (address,
-//! port, id, flags, unknown flags, interface name with any bytes); the text of an
+//! port, id, flags, unknown flags, interface name with any bytes: read through a
+//! Latin-1 view, so a name that is not UTF-8 is compared byte for byte); the text of an
 //! endpoint that `endpoint add` could have made, fed back to `endpoint add`, gives the
-//! same endpoint, and the text of limits fed to `limits set` the same limits.
+//! same endpoint (its interface found by the name's bytes), and the text of limits fed
+//! to `limits set` the same limits. No output holds U+FFFD unless the input did.
 #![no_main]
 
 use mptcp_cli::command::pm;
@@ -20,19 +22,23 @@ use mptcp_cli::print::out::Out;
 use mptcp_pm_wire::{Endpoint, EndpointAddr, EndpointFlags, Limits, Request};
 use mptcp_stack_fuzz::json::Json;
 use mptcp_stack_fuzz::{
-    Cursor, FakeInterfaces, Mode, flag_of, ip_of, json_both, keys, out, str_of, uint_of,
+    Cursor, FakeInterfaces, Mode, assert_no_replacement, flag_of, holds, ip_of, json_both,
+    json_both_bytes, keys, latin1, out, str_of, uint_of,
 };
 
 const FAMILY: u16 = 0x1b;
 
 /// The interface label printed for `e`: the chosen name, or `if<N>` as `IfNames` gives
 /// when the kernel has no name (or an empty one).
-fn label(e: &Endpoint, name: &str) -> Option<String> {
-    (e.ifindex != 0)
-        .then(|| if name.is_empty() { format!("if{}", e.ifindex as u32) } else { name.to_owned() })
+fn label(e: &Endpoint, name: &[u8]) -> Option<Vec<u8>> {
+    (e.ifindex != 0).then(|| {
+        if name.is_empty() { format!("if{}", e.ifindex as u32).into_bytes() } else { name.to_vec() }
+    })
 }
 
-fn print_endpoints(out: &mut Out<Vec<u8>>, eps: &[(Endpoint, Option<Host>, Option<String>)]) {
+type Printed = (Endpoint, Option<Host>, Option<Vec<u8>>);
+
+fn print_endpoints(out: &mut Out<Vec<u8>>, eps: &[Printed]) {
     if let Some(j) = &mut out.json {
         j.start_array(&mut out.w);
     }
@@ -44,8 +50,9 @@ fn print_endpoints(out: &mut Out<Vec<u8>>, eps: &[(Endpoint, Option<Host>, Optio
     }
 }
 
-/// The JSON object of one endpoint holds exactly its values, in print order.
-fn check_object(o: &Json, e: &Endpoint, host: Option<&Host>, name: Option<&str>) {
+/// The JSON object of one endpoint (read through [`latin1`]) holds exactly its values,
+/// in print order.
+fn check_object(o: &Json, e: &Endpoint, host: Option<&Host>, name: Option<&[u8]>) {
     let mut want_keys = Vec::new();
     match host {
         Some(Host::Addr(ip)) => {
@@ -55,7 +62,7 @@ fn check_object(o: &Json, e: &Endpoint, host: Option<&Host>, name: Option<&str>)
             want_keys.push("address");
         }
         Some(Host::Name(n)) => {
-            assert_eq!(str_of(o, "address"), Some(n.as_str()));
+            assert_eq!(str_of(o, "address"), Some(latin1(n.as_bytes()).as_str()));
             want_keys.push("address");
         }
         None => {}
@@ -82,7 +89,7 @@ fn check_object(o: &Json, e: &Endpoint, host: Option<&Host>, name: Option<&str>)
     if raw.is_some() {
         want_keys.push("rawflags");
     }
-    assert_eq!(str_of(o, "dev"), name);
+    assert_eq!(str_of(o, "dev").map(str::to_owned), name.map(latin1));
     if name.is_some() {
         want_keys.push("dev");
     }
@@ -90,7 +97,7 @@ fn check_object(o: &Json, e: &Endpoint, host: Option<&Host>, name: Option<&str>)
 }
 
 /// Whether `endpoint add` could have made `e` with the words `print` writes for it.
-fn addable(e: &Endpoint, name: Option<&str>) -> bool {
+fn addable(e: &Endpoint, name: Option<&[u8]>) -> bool {
     let known: u32 = FLAG_WORDS.iter().fold(0, |acc, (_, b)| acc | b);
     let f = e.flags;
     matches!(e.addr, Some(EndpointAddr::V4(_) | EndpointAddr::V6(_)))
@@ -98,24 +105,25 @@ fn addable(e: &Endpoint, name: Option<&str>) -> bool {
         && f.bits() & !known == 0
         && !(f.contains(EndpointFlags::SIGNAL) && f.contains(EndpointFlags::FULLMESH))
         && (e.port == 0 || f.contains(EndpointFlags::SIGNAL))
-        && name.is_none_or(mptcp_cli::args::ifname::is_valid)
+        && name.is_none_or(|n| mptcp_cli::args::ifname::is_valid(n))
 }
 
-/// `endpoint show` text fed to `endpoint add` gives the endpoint back.
-fn check_text_round_trip(e: &Endpoint, name: Option<&str>) {
+/// `endpoint show` text fed to `endpoint add` gives the endpoint back: the words as
+/// bytes, the interface found by its name's bytes.
+fn check_text_round_trip(e: &Endpoint, name: Option<&[u8]>) {
     let host = e.ip().map(Host::Addr);
     let mut o = out(Mode::Text);
     endpoint::print(&mut o, e, host.as_ref(), name);
-    let text = String::from_utf8(o.w).expect("UTF-8 text");
-    let line = text.strip_suffix(" \n").expect("an endpoint line ends with a space and newline");
-    let mut words = vec!["endpoint", "add"];
-    words.extend(line.split(' '));
-    let extra = name.map(|n| (n.to_owned(), e.ifindex as u32));
+    let text = String::from_utf8_lossy(&o.w).into_owned();
+    let line = o.w.strip_suffix(b" \n").expect("an endpoint line ends with a space and newline");
+    let mut words: Vec<&[u8]> = vec![b"endpoint", b"add"];
+    words.extend(line.split(|&b| b == b' '));
+    let extra = name.map(|n| (n.to_vec(), e.ifindex as u32));
     let (got, said) =
-        fail::captured(|| command::parse(&words, &mut FakeInterfaces { extra }, false));
+        fail::captured_bytes(|| command::parse(&words, &mut FakeInterfaces { extra }, false));
     match got {
         Ok(Command::Add(a)) => assert_eq!(pm::endpoint(&a), *e, "from {text:?}"),
-        other => panic!("{text:?} fed back gave {other:?}: {said}"),
+        other => panic!("{text:?} fed back gave {other:?}: {}", String::from_utf8_lossy(&said)),
     }
 }
 
@@ -143,12 +151,12 @@ fn built_endpoint(c: &mut Cursor) -> Endpoint {
     back
 }
 
-fn endpoints(c: &mut Cursor, mode: Mode, from_values: bool) {
+fn endpoints(c: &mut Cursor, mode: Mode, from_values: bool, input: &[u8]) {
     let mut eps = Vec::new();
     if from_values {
         for _ in 0..1 + c.u8() % 3 {
             let e = built_endpoint(c);
-            let name = c.text(16);
+            let name = c.name(16);
             let resolved = c.option(|c| c.text(64));
             let host = e.ip().map(|ip| resolved.map_or(Host::Addr(ip), Host::Name));
             let name = label(&e, &name);
@@ -161,14 +169,14 @@ fn endpoints(c: &mut Cursor, mode: Mode, from_values: bool) {
         for m in nlwire::Messages::new(c.rest()).flatten() {
             let Ok(genl) = m.genl() else { continue };
             if let Ok(Some(e)) = Endpoint::from_message(&genl) {
-                let name = label(&e, "");
+                let name = label(&e, b"");
                 eps.push((e, e.ip().map(Host::Addr), name));
             }
         }
     }
     match mode {
         Mode::Json | Mode::Pretty => {
-            let doc = json_both(|o| print_endpoints(o, &eps));
+            let doc = json_both_bytes(|o| print_endpoints(o, &eps));
             let list = doc.as_array().expect("an array");
             assert_eq!(list.len(), eps.len());
             for (o, (e, host, name)) in list.iter().zip(&eps) {
@@ -180,6 +188,18 @@ fn endpoints(c: &mut Cursor, mode: Mode, from_values: bool) {
             print_endpoints(&mut o, &eps);
             let ends = o.w.iter().filter(|&&b| b == if mode == Mode::Text { b'\n' } else { b'\\' });
             assert!(ends.count() >= eps.len());
+            // Each name is printed as its bytes.
+            for name in eps.iter().filter_map(|(_, _, n)| n.as_deref()) {
+                assert!(holds(&o.w, name), "name {name:?} not printed as it is");
+            }
+            // The host names `-r` found are given as text, and come out as they are.
+            let mut given = input.to_vec();
+            for (_, host, _) in &eps {
+                if let Some(Host::Name(n)) = host {
+                    given.extend_from_slice(n.as_bytes());
+                }
+            }
+            assert_no_replacement(&given, &o.w);
         }
     }
 }
@@ -212,14 +232,16 @@ fn limits(c: &mut Cursor, mode: Mode, from_values: bool) {
             limits::print(&mut o, &l, false);
             let text = String::from_utf8(o.w).expect("UTF-8");
             let line = text.strip_suffix('\n').expect("newline");
-            let mut words = vec!["limits", "set"];
-            words.extend(line.split(' ').filter(|w| !w.is_empty()));
-            let (got, said) = fail::captured(|| {
+            let mut words: Vec<&[u8]> = vec![b"limits", b"set"];
+            words.extend(line.split(' ').filter(|w| !w.is_empty()).map(str::as_bytes));
+            let (got, said) = fail::captured_bytes(|| {
                 command::parse(&words, &mut FakeInterfaces { extra: None }, false)
             });
             match got {
                 Ok(Command::LimitsSet(a)) => assert_eq!(pm::limits(&a), l, "from {text:?}"),
-                other => panic!("{text:?} fed back gave {other:?}: {said}"),
+                other => {
+                    panic!("{text:?} fed back gave {other:?}: {}", String::from_utf8_lossy(&said))
+                }
             }
         }
         Mode::TextColorOneline => {
@@ -236,7 +258,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let mode = Mode::from_bits(settings);
     let from_values = settings & 4 == 0;
     if settings & 8 == 0 {
-        endpoints(&mut c, mode, from_values);
+        endpoints(&mut c, mode, from_values, data);
     } else {
         limits(&mut c, mode, from_values);
     }

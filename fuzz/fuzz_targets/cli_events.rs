@@ -15,7 +15,10 @@ use mptcp_cli::print::out::Out;
 use mptcp_cli::print::timefmt::{self, LocalTime};
 use mptcp_pm_wire::{Event, EventAttrs, EventFlags, EventKind, build_event};
 use mptcp_stack_fuzz::json::Json;
-use mptcp_stack_fuzz::{Cursor, Mode, hash_hex, ip_of, json_both, keys, out, str_of, uint_of};
+use mptcp_stack_fuzz::{
+    Cursor, Mode, assert_no_replacement, hash_hex, holds, ip_of, json_both_bytes, keys, latin1,
+    out, str_of, uint_of,
+};
 
 const FAMILY: u16 = 0x1b;
 
@@ -39,7 +42,7 @@ struct Printed {
     kind: u8,
     attrs: EventAttrs,
     fields: Fields,
-    name: Option<String>,
+    name: Option<Vec<u8>>,
 }
 
 fn print_all(out: &mut Out<Vec<u8>>, events: &[Printed], ts: Timestamps, now: &LocalTime) {
@@ -117,7 +120,7 @@ fn check_object(o: &Json, e: &Printed, ts: Timestamps, now: &LocalTime) {
     let ifindex = o.get("ifindex").map(|v| v.as_i64().expect("ifindex is an integer"));
     assert_eq!(ifindex, a.if_idx.map(i64::from));
     opt("ifindex", a.if_idx.is_some());
-    assert_eq!(str_of(o, "dev"), e.name.as_deref());
+    assert_eq!(str_of(o, "dev").map(str::to_owned), e.name.as_deref().map(latin1));
     opt("dev", e.name.is_some());
     assert_eq!(uint_of(o, "reset_reason"), a.reset_reason.map(u64::from));
     opt("reset_reason", a.reset_reason.is_some());
@@ -165,10 +168,10 @@ fn attrs_from(c: &mut Cursor) -> EventAttrs {
 
 /// The interface label printed for a non-zero index: the chosen name, or `if<N>` as
 /// `IfNames` gives when the kernel has no name (or an empty one).
-fn label(ifindex: Option<i32>, name: &str) -> Option<String> {
-    ifindex
-        .filter(|&i| i != 0)
-        .map(|i| if name.is_empty() { format!("if{}", i as u32) } else { name.to_owned() })
+fn label(ifindex: Option<i32>, name: &[u8]) -> Option<Vec<u8>> {
+    ifindex.filter(|&i| i != 0).map(|i| {
+        if name.is_empty() { format!("if{}", i as u32).into_bytes() } else { name.to_vec() }
+    })
 }
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
@@ -209,7 +212,7 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         for _ in 0..1 + c.u8() % 3 {
             let kind = c.u8();
             let attrs = attrs_from(&mut c);
-            let name = c.text(16);
+            let name = c.name(16);
             let bytes =
                 build_event(&mut buf, FAMILY, EventKind::from_u8(kind), &attrs).expect("fits");
             let genl = nlwire::Message::parse(bytes).and_then(|m| m.genl()).expect("genl");
@@ -224,13 +227,13 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             let Ok(m) = m else { break };
             let Some(ev) = m.genl().ok().and_then(|g| Event::parse(&g).ok()) else { continue };
             let fields = Fields::read(&ev);
-            let name = label(ev.if_idx(), "");
+            let name = label(ev.if_idx(), b"");
             events.push(Printed { kind: ev.kind().code(), attrs: *ev.fields(), fields, name });
         }
     }
     match mode {
         Mode::Json | Mode::Pretty => {
-            let doc = json_both(|o| print_all(o, &events, ts, &now));
+            let doc = json_both_bytes(|o| print_all(o, &events, ts, &now));
             let list = doc.as_array().expect("an array");
             assert_eq!(list.len(), events.len());
             for (o, e) in list.iter().zip(&events) {
@@ -241,7 +244,15 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             let mut o = out(mode);
             print_all(&mut o, &events, ts, &now);
             // Kernel interface names hold no newline; the chosen ones may.
-            let newline = events.iter().any(|e| e.name.as_ref().is_some_and(|n| n.contains('\n')));
+            let newline =
+                events.iter().any(|e| e.name.as_ref().is_some_and(|n| n.contains(&b'\n')));
+            // Each name of a known event is printed as its bytes, none replaced (an
+            // unknown event is one `[UNKNOWN N]` line).
+            let known = |e: &&Printed| NAMES.iter().any(|(k, _)| *k == e.kind);
+            for name in events.iter().filter(known).filter_map(|e| e.name.as_deref()) {
+                assert!(holds(&o.w, name), "name {name:?} not printed as it is");
+            }
+            assert_no_replacement(data, &o.w);
             if mode == Mode::Text && !newline {
                 let text = String::from_utf8_lossy(&o.w);
                 let lines = text.split_terminator('\n').filter(|l| !l.starts_with("Timestamp: "));

@@ -83,28 +83,61 @@ impl<'a> Cursor<'a> {
         let n = usize::from(self.u8()) % (max + 1);
         String::from_utf8_lossy(self.bytes(n)).into_owned()
     }
+
+    /// Any bytes, up to `max` (length byte first): an interface name as the kernel may
+    /// keep it, UTF-8 or not.
+    pub fn name(&mut self, max: usize) -> Vec<u8> {
+        let n = usize::from(self.u8()) % (max + 1);
+        self.bytes(n).to_vec()
+    }
+}
+
+/// U+FFFD as UTF-8: what a lossy conversion leaves in place of a byte.
+pub const REPLACEMENT: &[u8] = b"\xef\xbf\xbd";
+
+/// Whether `hay` holds `needle`.
+pub fn holds(hay: &[u8], needle: &[u8]) -> bool {
+    needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// No byte was replaced on the way from `input` to `output`: the output holds U+FFFD
+/// only if the input did.
+pub fn assert_no_replacement(input: &[u8], output: &[u8]) {
+    assert!(
+        !holds(output, REPLACEMENT) || holds(input, REPLACEMENT),
+        "a byte was replaced by U+FFFD: {:?}",
+        String::from_utf8_lossy(output)
+    );
+}
+
+/// `bytes` read as Latin-1, one char per byte: printers pass bytes from 0x80 up through
+/// JSON strings raw (as iproute2 does), so an output holding a name that is not UTF-8
+/// is parsed, laid out and compared through this view, byte for byte.
+pub fn latin1(bytes: &[u8]) -> String {
+    bytes.iter().map(|&b| char::from(b)).collect()
 }
 
 /// The interfaces of the fuzz runs: `lo` is 1, `eth0` 2, and the one name the input
-/// chose, which has the index it chose; `if<N>` is index N as for the real session.
+/// chose (any bytes), which has the index it chose; `if<N>` is index N as for the real
+/// session.
 pub struct FakeInterfaces {
     /// The chosen name and its index.
-    pub extra: Option<(String, u32)>,
+    pub extra: Option<(Vec<u8>, u32)>,
 }
 
 impl Interfaces for FakeInterfaces {
-    fn index_of(&mut self, name: &str) -> u32 {
+    fn index_of(&mut self, name: &[u8]) -> u32 {
         if let Some((_, i)) = self.extra.as_ref().filter(|(n, _)| n == name) {
             return *i;
         }
         match name {
-            "lo" => return 1,
-            "eth0" => return 2,
+            b"lo" => return 1,
+            b"eth0" => return 2,
             _ => {}
         }
-        let digits = name.strip_prefix("if").unwrap_or("");
-        let end = digits.bytes().position(|b| !b.is_ascii_digit()).unwrap_or(digits.len());
-        digits[..end].parse().unwrap_or(0)
+        let digits = name.strip_prefix(b"if").unwrap_or_default();
+        let end = digits.iter().position(|b| !b.is_ascii_digit()).unwrap_or(digits.len());
+        std::str::from_utf8(&digits[..end]).ok().and_then(|d| d.parse().ok()).unwrap_or(0)
     }
 }
 
@@ -164,6 +197,24 @@ pub fn json_both(print: impl Fn(&mut Out<Vec<u8>>)) -> Json {
     assert_eq!(doc, doc_p, "-j and -j -p hold different values");
     assert_eq!(String::from_utf8_lossy(c), json::compact(&doc), "compact layout");
     assert_eq!(String::from_utf8_lossy(p), json::pretty(&doc), "pretty layout");
+    doc
+}
+
+/// [`json_both`] for output whose strings may hold any bytes (interface names): both
+/// documents are read through [`latin1`], so every string compares byte for byte with
+/// the `latin1` of what was printed. No byte may have been replaced.
+pub fn json_both_bytes(print: impl Fn(&mut Out<Vec<u8>>)) -> Json {
+    let mut compact = out(Mode::Json);
+    print(&mut compact);
+    let mut pretty = out(Mode::Pretty);
+    print(&mut pretty);
+    let (c, p) = (latin1(&compact.w), latin1(&pretty.w));
+    let doc = json::parse(&c).unwrap_or_else(|e| panic!("compact output is not JSON ({e}): {c:?}"));
+    let doc_p =
+        json::parse(&p).unwrap_or_else(|e| panic!("pretty output is not JSON ({e}): {p:?}"));
+    assert_eq!(doc, doc_p, "-j and -j -p hold different values");
+    assert_eq!(c, json::compact(&doc), "compact layout");
+    assert_eq!(p, json::pretty(&doc), "pretty layout");
     doc
 }
 
