@@ -294,7 +294,7 @@ impl fmt::Display for Named<'_> {
             ""
         };
         match self.socket.ifname(e.ifindex) {
-            Ok(name) => write!(f, "{sep}dev {}", name.as_str()),
+            Ok(name) => write!(f, "{sep}dev {name}"),
             Err(_) => write!(f, "{sep}dev if{}", e.ifindex),
         }
     }

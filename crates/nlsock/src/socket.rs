@@ -24,7 +24,8 @@ pub struct Datagram {
 /// Linux names are bytes: any byte but NUL, `/` and white space, so a name need not be
 /// UTF-8 (`ip link add $'w\xff' type dummy` makes one). [`IfName::as_bytes`] gives the
 /// name exactly as the kernel keeps it, which is what to print, compare or send back;
-/// [`IfName::as_str`] is the text of a UTF-8 name.
+/// [`IfName::as_str`] is the text of a UTF-8 name. Its `Display` writes UTF-8 as it is
+/// and every other byte as `\xNN`, so a log line names the link unambiguously.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IfName {
     bytes: [u8; 16],
@@ -48,6 +49,18 @@ impl IfName {
     /// The name as text, or `None` when it is not UTF-8.
     pub fn to_str(&self) -> Option<&str> {
         core::str::from_utf8(self.as_bytes()).ok()
+    }
+}
+
+impl core::fmt::Display for IfName {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        for chunk in self.as_bytes().utf8_chunks() {
+            f.write_str(chunk.valid())?;
+            for b in chunk.invalid() {
+                write!(f, "\\x{b:02x}")?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -179,6 +192,17 @@ mod tests {
         let mut bytes = [0u8; 16];
         bytes[..b.len()].copy_from_slice(b);
         IfName { bytes, len: b.len() }
+    }
+
+    /// Display writes UTF-8 as it is and other bytes as `\xNN`.
+    #[test]
+    fn display_escapes_only_what_is_not_utf8() {
+        extern crate std;
+        use std::string::ToString;
+        assert_eq!(name(b"eth0").to_string(), "eth0");
+        assert_eq!(name(b"w\xff").to_string(), "w\\xff");
+        assert_eq!(name("v\u{e9}".as_bytes()).to_string(), "v\u{e9}");
+        assert_eq!(name(b"a\xe9b\x80").to_string(), "a\\xe9b\\x80");
     }
 
     /// A name that is not UTF-8 keeps its bytes; only `as_str` has no text for it.
