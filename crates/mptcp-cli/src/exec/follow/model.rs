@@ -77,6 +77,7 @@ impl Model {
     }
 
     /// The table as it will be once the requests in flight are done: what to plan on.
+    #[inline(never)]
     pub fn for_plan(&self, out: &mut [Endpoint; MAX_TABLE]) -> usize {
         let mut n = 0;
         for e in self.entries.iter().flatten().filter(|e| e.pending != Pending::Deleting) {
@@ -92,27 +93,32 @@ impl Model {
     }
 
     /// Slots of the kernel's table in use now (a delete in flight still holds one).
+    #[inline(never)]
     pub fn occupied(&self) -> usize {
         self.entries().count()
     }
 
     /// Whether an entry holds address `ip`, in flight or not: the kernel refuses a
     /// second endpoint of the same address, so its add waits until the old one is gone.
+    #[inline(never)]
     pub fn holds_ip(&self, ip: IpAddr) -> bool {
         self.entries().any(|e| e.ep.ip == ip)
     }
 
     /// Whether entry `id` has a request in flight.
+    #[inline(never)]
     pub fn is_pending(&self, id: u8) -> bool {
         self.entries().any(|e| e.ep.id == id && e.pending != Pending::None)
     }
 
     /// The lowest id of this mode's range no entry uses.
+    #[inline(never)]
     pub fn free_id(&self) -> Option<u8> {
         (FIRST_ID..=LAST_ID).find(|id| self.entries().all(|e| e.ep.id != *id))
     }
 
     /// An add went to the kernel.
+    #[inline(never)]
     pub fn begin_add(&mut self, ep: Endpoint) {
         if let Some(slot) = self.entries.iter_mut().find(|s| s.is_none()) {
             *slot = Some(Entry { ep, pending: Pending::Adding });
@@ -130,6 +136,7 @@ impl Model {
     }
 
     /// The flag change succeeded: the entry has `e`'s flags.
+    #[inline(never)]
     pub fn settle_change(&mut self, e: Endpoint) {
         for entry in self.entries.iter_mut().flatten().filter(|x| x.ep.id == e.id) {
             entry.ep.flags = e.flags;
@@ -138,11 +145,13 @@ impl Model {
     }
 
     /// The add of `id` succeeded, or the delete of `id` failed: settled, present.
+    #[inline(never)]
     pub fn settle(&mut self, id: u8) {
         self.set_pending(id, Pending::None);
     }
 
     /// The add of `id` failed, or its delete succeeded: gone.
+    #[inline(never)]
     pub fn remove(&mut self, id: u8) {
         for slot in &mut self.entries {
             if slot.is_some_and(|e| e.ep.id == id) {
@@ -151,6 +160,7 @@ impl Model {
         }
     }
 
+    #[inline(never)]
     fn set_pending(&mut self, id: u8, pending: Pending) {
         for e in self.entries.iter_mut().flatten().filter(|e| e.ep.id == id) {
             e.pending = pending;
@@ -158,6 +168,7 @@ impl Model {
     }
 
     /// Remembers that the kernel refused `ip` on `ifindex`.
+    #[inline(never)]
     pub fn refuse(&mut self, ip: IpAddr, ifindex: u32) {
         let slot = self.refused.iter_mut().find(|r| r.is_none());
         match slot {
@@ -170,11 +181,13 @@ impl Model {
     }
 
     /// Whether an add of `ip` on `ifindex` was refused and nothing changed since.
+    #[inline(never)]
     pub fn is_refused(&self, ip: IpAddr, ifindex: u32) -> bool {
         self.refused.contains(&Some((ip, ifindex)))
     }
 
     /// Forgets the refusals of `ip` (it changed) or, with `None`, all of them.
+    #[inline(never)]
     pub fn forget_refusals(&mut self, ip: Option<IpAddr>) {
         for r in &mut self.refused {
             if ip.is_none() || r.is_some_and(|(a, _)| Some(a) == ip) {
