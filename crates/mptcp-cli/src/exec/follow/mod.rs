@@ -21,7 +21,7 @@ use core::net::IpAddr;
 use core::time::Duration;
 
 use mptcp_follow::{
-    Desired, Endpoint, MAX_ENDPOINTS, Op, Owned, Rules, Skip, State, limits_warning, plan,
+    Desired, Endpoint, MAX_ENDPOINTS, Op, Rules, Skip, State, limits_warning, plan,
 };
 use mptcp_netlink::{PathManager, RECV_BUF};
 
@@ -139,12 +139,12 @@ fn once(rules: Rules, state: &State, mut record: Record, log: &mut Log) -> u8 {
     if let Err(e) = record.prune(&actual[..n]) {
         log.note(format_args!("cannot write the ownership record {}: {e}", record.path()));
     }
-    let owned = *record.owned();
-    let desired = state.desired(&rules, &actual[..n], &owned);
+    let owned = record.owned();
+    let desired = state.desired(&rules, &actual[..n], owned);
     warn_limits(&mut pm, &desired, log);
     log_foreign(log, &desired, state, None);
     let mut ops = [Op::Nothing; 2 * MAX_TABLE];
-    let k = plan(&desired, &actual[..n], &owned, &mut ops);
+    let k = plan(&desired, &actual[..n], owned, &mut ops);
     let complete = state.overflowed().is_none();
     let mut status = 0;
     for op in &ops[..k] {
@@ -329,17 +329,26 @@ impl<'a> Follower<'a> {
                 self.schedule_check();
             }
             // Outcomes the workers left without ringing (plain successes).
-            for outcome in [self.adder.take(false), self.deleter.take(false)].into_iter().flatten()
-            {
+            if let Some(outcome) = self.adder.take(false) {
+                self.finished(outcome);
+            }
+            if let Some(outcome) = self.deleter.take(false) {
                 self.finished(outcome);
             }
             self.decide();
             if self.blocked {
-                let ready = [self.adder.want_outcome(), self.deleter.want_outcome()];
-                if ready.iter().any(Option::is_some) {
-                    for outcome in ready.into_iter().flatten() {
-                        self.finished(outcome);
-                    }
+                // Both ring when done; an outcome ready already is taken now, and the
+                // loop plans again instead of sleeping.
+                let mut ready = false;
+                if let Some(outcome) = self.adder.want_outcome() {
+                    self.finished(outcome);
+                    ready = true;
+                }
+                if let Some(outcome) = self.deleter.want_outcome() {
+                    self.finished(outcome);
+                    ready = true;
+                }
+                if ready {
                     continue;
                 }
             }
@@ -499,15 +508,15 @@ impl<'a> Follower<'a> {
         }
         let mut actual = [NO_ENDPOINT; MAX_TABLE];
         let n = self.model.for_plan(&mut actual);
-        let owned: Owned = *self.record.owned();
-        let desired = self.state.desired(&self.rules, &actual[..n], &owned);
+        let owned = self.record.owned();
+        let desired = self.state.desired(&self.rules, &actual[..n], owned);
         if !self.started {
             self.started = true;
             warn_limits(&mut self.pm, &desired, self.log);
         }
         log_foreign(self.log, &desired, &self.state, Some(&mut self.foreign));
         let mut ops = [Op::Nothing; 2 * MAX_TABLE];
-        let k = plan(&desired, &actual[..n], &owned, &mut ops);
+        let k = plan(&desired, &actual[..n], owned, &mut ops);
         let complete = self.complete();
         for op in &ops[..k] {
             match *op {
@@ -636,7 +645,10 @@ impl<'a> Follower<'a> {
     fn stop(&mut self) -> u8 {
         self.adder.stop();
         self.deleter.stop();
-        for outcome in [self.adder.take(false), self.deleter.take(false)].into_iter().flatten() {
+        if let Some(outcome) = self.adder.take(false) {
+            self.finished(outcome);
+        }
+        if let Some(outcome) = self.deleter.take(false) {
             self.finished(outcome);
         }
         let mut status = 0;
