@@ -8,9 +8,9 @@ use core::net::IpAddr;
 
 use nlwire::Message;
 use rtnl_wire::consts::{AF_INET, AF_INET6, rtn};
-use rtnl_wire::{Op, RtMessage};
+use rtnl_wire::{AddrMsg, LinkMsg, Object, Op, RouteMsg};
 
-use crate::{Address, DefaultRoute, Family, IfName, Link, Rules, State};
+use crate::{Address, DefaultRoute, Family, Link, Rules, State};
 
 /// `RTM_DELNEXTHOP`: a nexthop object went away, and with it every route through it,
 /// without a route notification.
@@ -50,73 +50,80 @@ pub fn apply(state: &mut State, rules: &Rules, m: &Message<'_>) -> Change {
     if m.kind() == RTM_DELNEXTHOP {
         return Change::NexthopGone;
     }
-    let Ok(msg) = RtMessage::parse(m) else { return Change::None };
-    match msg {
-        RtMessage::Link(l) => {
-            let Ok(index) = u32::try_from(l.index()) else { return Change::None };
-            let known = state.link(index).is_some();
-            if l.op() == Op::Del {
-                state.remove_link(index);
-                return if known { Change::LinkGone(index) } else { Change::None };
-            }
-            let link = Link::from_bytes(index, l.name_bytes().unwrap_or(b""), l.flags());
-            let name = IfName::from_bytes(l.name_bytes().unwrap_or(b"")).unwrap_or_default();
-            if !rules.can_use(&name, link.is_loopback()) {
-                // Not usable (maybe renamed away from a managed name): no place taken.
-                state.remove_link(index);
-                return if known { Change::LinkGone(index) } else { Change::None };
-            }
-            match state.set_link(link) {
-                Ok(()) if !known && l.change() != CHANGE_NEW => Change::LinkAdmitted(index),
-                Ok(()) => Change::Link(index),
-                Err(e) => full(e),
-            }
+    // Each kind's own view, not the enum of all three: no large value moved per message.
+    let parsed = match Object::from_type(m.kind()) {
+        Some((Object::Link, _)) => LinkMsg::parse(m).map(|l| link(state, rules, &l)),
+        Some((Object::Addr, _)) => AddrMsg::parse(m).map(|a| address(state, &a)),
+        Some((Object::Route, _)) => RouteMsg::parse(m).map(|r| route(state, m, &r)),
+        None => return Change::None,
+    };
+    parsed.unwrap_or(Change::None)
+}
+
+fn link(state: &mut State, rules: &Rules, l: &LinkMsg<'_>) -> Change {
+    let Ok(index) = u32::try_from(l.index()) else { return Change::None };
+    let known = state.link(index).is_some();
+    if l.op() == Op::Del {
+        state.remove_link(index);
+        return if known { Change::LinkGone(index) } else { Change::None };
+    }
+    let link = Link::from_bytes(index, l.name_bytes().unwrap_or(b""), l.flags());
+    if !rules.can_use(&link.name, link.is_loopback()) {
+        // Not usable (maybe renamed away from a managed name): no place taken.
+        state.remove_link(index);
+        return if known { Change::LinkGone(index) } else { Change::None };
+    }
+    match state.set_link(link) {
+        Ok(()) if !known && l.change() != CHANGE_NEW => Change::LinkAdmitted(index),
+        Ok(()) => Change::Link(index),
+        Err(e) => full(e),
+    }
+}
+
+fn address(state: &mut State, a: &AddrMsg<'_>) -> Change {
+    let Some(ip) = a.address() else { return Change::None };
+    if state.link(a.ifindex()).is_none() {
+        // A link no rule can use: its addresses take no place.
+        return Change::None;
+    }
+    if a.op() == Op::Del {
+        state.remove_address(a.ifindex(), ip, a.prefix_len());
+        return Change::AddressGone(a.ifindex(), ip, a.prefix_len());
+    }
+    match state.set_address(Address::new(a.ifindex(), ip, a.prefix_len(), a.flags())) {
+        Ok(()) => Change::AddressUp(a.ifindex(), ip),
+        Err(e) => full(e),
+    }
+}
+
+fn route(state: &mut State, m: &Message<'_>, r: &RouteMsg<'_>) -> Change {
+    let family = match r.family() {
+        AF_INET => Family::V4,
+        AF_INET6 => Family::V6,
+        _ => return Change::None,
+    };
+    if r.dst_len() != 0 || r.route_type() != rtn::UNICAST {
+        return Change::None;
+    }
+    let route = DefaultRoute {
+        family,
+        table: r.table(),
+        oif: r.oif().unwrap_or(0),
+        gateway: r.gateway(),
+        prefsrc: r.prefsrc(),
+        priority: r.priority().unwrap_or(0),
+    };
+    if r.op() == Op::Del {
+        state.remove_route(&route);
+    } else {
+        if m.flags() & nlwire::consts::NLM_F_REPLACE != 0 {
+            replace_route(state, &route);
         }
-        RtMessage::Addr(a) => {
-            let Some(ip) = a.address() else { return Change::None };
-            if state.link(a.ifindex()).is_none() {
-                // A link no rule can use: its addresses take no place.
-                return Change::None;
-            }
-            if a.op() == Op::Del {
-                state.remove_address(a.ifindex(), ip, a.prefix_len());
-                return Change::AddressGone(a.ifindex(), ip, a.prefix_len());
-            }
-            match state.set_address(Address::new(a.ifindex(), ip, a.prefix_len(), a.flags())) {
-                Ok(()) => Change::AddressUp(a.ifindex(), ip),
-                Err(e) => full(e),
-            }
-        }
-        RtMessage::Route(r) => {
-            let family = match r.family() {
-                AF_INET => Family::V4,
-                AF_INET6 => Family::V6,
-                _ => return Change::None,
-            };
-            if r.dst_len() != 0 || r.route_type() != rtn::UNICAST {
-                return Change::None;
-            }
-            let route = DefaultRoute {
-                family,
-                table: r.table(),
-                oif: r.oif().unwrap_or(0),
-                gateway: r.gateway(),
-                prefsrc: r.prefsrc(),
-                priority: r.priority().unwrap_or(0),
-            };
-            if r.op() == Op::Del {
-                state.remove_route(&route);
-            } else {
-                if m.flags() & nlwire::consts::NLM_F_REPLACE != 0 {
-                    replace_route(state, &route);
-                }
-                if let Err(e) = state.add_route(route) {
-                    return full(e);
-                }
-            }
-            Change::Route(family)
+        if let Err(e) = state.add_route(route) {
+            return full(e);
         }
     }
+    Change::Route(family)
 }
 
 fn full(e: crate::Error) -> Change {
