@@ -661,6 +661,29 @@ fn a_deleted_nexthop_takes_the_default_route_and_its_endpoints() {
     stop(f);
 }
 
+/// An extra address beside the gateway's subnet goes alone (the default route stays,
+/// and so do the other endpoints); the link's last IPv4 address takes the default route
+/// with it, without a route notification: follow reads the routes again, and a new
+/// address gets no endpoint while no default route exists.
+#[test]
+fn a_links_last_ipv4_address_takes_the_default_route_silently() {
+    let h = Host::new("fl-last", &["wan0"]);
+    h.ip("addr add 10.7.0.2/24 dev wan0");
+    h.ip("addr add 10.9.0.2/32 dev wan0");
+    h.ip("route add default via 10.7.0.1");
+    let mut f = h.follow(&[]);
+    let first = "10.7.0.2 id 200 subflow dev wan0 \n";
+    h.settles(&format!("{first}10.9.0.2 id 201 subflow dev wan0 \n"), Some(&mut f));
+    h.ip("addr del 10.9.0.2/32 dev wan0");
+    h.settles(first, Some(&mut f));
+    h.ip("addr del 10.7.0.2/24 dev wan0");
+    h.settles("", Some(&mut f));
+    h.ip("addr add 10.7.0.3/24 dev wan0");
+    thread::sleep(Duration::from_millis(300));
+    assert_eq!(h.show(), "", "an IPv4 address got an endpoint with no default route");
+    stop(f);
+}
+
 /// A re-read (here SIGHUP's) meets the addresses in interface order; their ages stay,
 /// so no endpoint moves.
 #[test]

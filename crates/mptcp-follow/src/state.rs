@@ -359,10 +359,12 @@ impl State {
 
     /// Whether the kernel may have deleted an IPv4 default route without a notification
     /// when IPv4 address `ip`/`prefix_len` left link `ifindex` (this state no longer
-    /// holds it). IPv4 drops, silently, the routes through a link that lost its last
-    /// IPv4 address, the routes whose gateway was in the lost address's subnet, and the
-    /// routes whose preferred source it was. A route through no single link (multipath)
-    /// may be any of these; so may every route when a full table left addresses out.
+    /// holds it). IPv4 drops the routes through a link that lost its last IPv4 address
+    /// without a notification (Linux 6.18 too). Also counted, to be safe on other
+    /// kernels: routes whose gateway was in the lost address's subnet (6.18 keeps them)
+    /// and routes whose preferred source it was (6.18 deletes them with a notification).
+    /// A route through no single link (multipath) may be any of these; so may every
+    /// route when a full table left addresses out.
     pub fn v4_route_may_have_gone(&self, ifindex: u32, ip: IpAddr, prefix_len: u8) -> bool {
         let IpAddr::V4(gone) = ip else { return false };
         let last = self.overflowed.is_some()

@@ -28,9 +28,9 @@ const ROUTES: &[(Object, u8)] = &[(Object::Route, AF_INET), (Object::Route, AF_I
 
 /// Whether a change may have flushed routes without a notification, so that the routes
 /// must be read again: IPv4 drops the routes through a link that goes down or away, the
-/// routes through it when it loses its last IPv4 address, those whose gateway's subnet
-/// loses its address and those whose preferred source goes, all without an
-/// RTM_DELROUTE (IPv6 says what it deletes). Only when an IPv4 default route could be
+/// routes through it when it loses its last IPv4 address, without an RTM_DELROUTE
+/// (IPv6 says what it deletes); to be safe on other kernels, also the routes whose
+/// gateway's subnet or preferred source goes. Only when an IPv4 default route could be
 /// one of them ([`State::v4_route_may_have_gone`]): an extra address beside the
 /// gateway's subnet costs no dump.
 pub fn flushes_routes(state: &State, change: Change) -> bool {
