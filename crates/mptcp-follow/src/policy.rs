@@ -224,7 +224,8 @@ impl Desired {
             if self.wants[i].is_some_and(|w| w.rank <= want.rank) {
                 return;
             }
-            self.wants[i..self.len].rotate_left(1);
+            // Moves (memmove), not `rotate_*`: core's rotation code is larger.
+            self.wants.copy_within(i + 1..self.len, i);
             self.len -= 1;
             self.wants[self.len] = None;
         }
@@ -239,7 +240,7 @@ impl Desired {
             }
             self.len -= 1;
         }
-        self.wants[at..=self.len].rotate_right(1);
+        self.wants.copy_within(at..self.len, at + 1);
         self.wants[at] = Some(want);
         self.len += 1;
     }

@@ -174,7 +174,7 @@ impl Model {
         match slot {
             Some(s) => *s = Some((ip, ifindex)),
             None => {
-                self.refused.rotate_left(1);
+                self.refused.copy_within(1.., 0);
                 self.refused[MAX_REFUSED - 1] = Some((ip, ifindex));
             }
         }
