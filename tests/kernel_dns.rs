@@ -25,7 +25,7 @@ struct EtcNetns {
 }
 
 impl EtcNetns {
-    fn new(ns: &Netns, files: &[(&str, &str)]) -> EtcNetns {
+    fn new(ns: &Netns, files: &[(&str, impl AsRef<[u8]>)]) -> EtcNetns {
         let parent = PathBuf::from("/etc/netns");
         let made_parent = !parent.exists();
         let dir = parent.join(ns.name());
@@ -55,6 +55,9 @@ fn answer_for(qname: &str) -> Option<Option<&'static [u8]>> {
         "2.2.0.192.in-addr.arpa" => Some(Some(b"evil\"\x1b[31m.example")),
         "4.2.0.192.in-addr.arpa" => None,
         "5.2.0.192.in-addr.arpa" => Some(Some(b"fromdns.example")),
+        "7.2.0.192.in-addr.arpa" => Some(Some(b"ba\xffd.example")),
+        "8.2.0.192.in-addr.arpa" => Some(Some(b"_ok-.Example")),
+        "11.2.0.192.in-addr.arpa" => Some(Some(b"")),
         q if q.starts_with("3.0.0.0.0.0.0.0") && q.ends_with("8.b.d.0.1.0.0.2.ip6.arpa") => {
             Some(Some(b"six.example"))
         }
@@ -62,10 +65,10 @@ fn answer_for(qname: &str) -> Option<Option<&'static [u8]>> {
     }
 }
 
-/// `name` (dotted) in wire form; labels may hold any byte but a dot.
+/// `name` (dotted) in wire form; labels may hold any byte but a dot; empty: the root.
 fn wire(name: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    for label in name.split(|&b| b == b'.') {
+    for label in name.split(|&b| b == b'.').filter(|l| !l.is_empty()) {
         out.push(label.len() as u8);
         out.extend_from_slice(label);
     }
@@ -222,6 +225,61 @@ fn endpoint_names_come_from_hosts_then_dns() {
     let (text, took) = timed(&ns, &["-r", "endpoint", "show", "id", "1"]);
     assert_eq!(text, "192.0.2.1 id 1 signal \n");
     assert!(took < Duration::from_millis(900), "a closed port took {took:?}");
+}
+
+/// Names are bytes, as glibc gives them to `ip -r`: a hosts-file name that is not UTF-8
+/// prints as it is (text, `-o` and JSON: no U+FFFD), a PTR answer with a byte outside
+/// the host-name alphabet fails the lookup (the address prints, and nothing of the name),
+/// and one inside it prints as the server sent it (the root as `.`). The bytes are those iproute2 6.1 with
+/// glibc 2.36 printed for the same files and answers (its `format_host` is 7.1's).
+#[test]
+fn names_print_as_their_bytes() {
+    let ns = Netns::new("dnsb");
+    let _etc = EtcNetns::new(
+        &ns,
+        &[
+            ("resolv.conf", &b"nameserver 127.0.0.1\noptions timeout:1 attempts:1\n"[..]),
+            ("hosts", b"127.0.0.1 localhost\n192.0.2.9 ho\xffst\n192.0.2.10 caf\xc3\xa9 x\n"),
+        ],
+    );
+    let server = Server::start(&ns);
+    let addrs = ["192.0.2.9", "192.0.2.10", "192.0.2.7", "192.0.2.8", "192.0.2.11"];
+    for (i, addr) in addrs.into_iter().enumerate() {
+        let id = (i + 1).to_string();
+        let out = mptcp(&ns, &["endpoint", "add", addr, "id", &id, "signal"]);
+        assert_eq!(out.status, 0, "endpoint add {addr}: {out:?}");
+    }
+    let run = |args: &[&str]| {
+        let out = mptcp(&ns, args);
+        assert_eq!((out.status, out.stderr.as_slice()), (0, &b""[..]), "{args:?}: {out:?}");
+        out.stdout
+    };
+    let text = run(&["-r", "endpoint", "show"]);
+    assert_eq!(
+        text.escape_ascii().to_string(),
+        b"ho\xffst id 1 signal \n\
+          caf\xc3\xa9 id 2 signal \n\
+          192.0.2.7 id 3 signal \n\
+          _ok-.Example id 4 signal \n\
+          . id 5 signal \n"
+            .escape_ascii()
+            .to_string()
+    );
+    assert_eq!(server.asked("9.2.0.192.in-addr.arpa"), 0, "/etc/hosts answered");
+    assert_eq!(server.asked("7.2.0.192.in-addr.arpa"), 1, "the server was asked");
+    let oneline = run(&["-r", "-o", "endpoint", "show", "id", "1"]);
+    assert_eq!(oneline.escape_ascii().to_string(), r"ho\xffst id 1 signal \\");
+    let json = run(&["-r", "-j", "endpoint", "show"]);
+    let want: &[u8] = b"[{\"address\":\"ho\xffst\",\"id\":1,\"signal\":true},\
+        {\"address\":\"caf\xc3\xa9\",\"id\":2,\"signal\":true},\
+        {\"address\":\"192.0.2.7\",\"id\":3,\"signal\":true},\
+        {\"address\":\"_ok-.Example\",\"id\":4,\"signal\":true},\
+        {\"address\":\".\",\"id\":5,\"signal\":true}]\n";
+    assert_eq!(json.escape_ascii().to_string(), want.escape_ascii().to_string());
+    for out in [&text, &oneline, &json] {
+        let replaced = out.windows(3).any(|w| w == "\u{fffd}".as_bytes());
+        assert!(!replaced && !out.windows(3).any(|w| w == b"bad"), "{}", out.escape_ascii());
+    }
 }
 
 /// A directory with a symlink named `ip` to the binary under test and room for batch

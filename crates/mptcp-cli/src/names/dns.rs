@@ -6,13 +6,17 @@
 //! against the end, a compressed name follows at most [`MAX_JUMPS`] pointers and grows
 //! to at most 255 bytes, and every loop advances through the reply or stops.
 //!
-//! What is taken from a reply follows glibc's `getanswer_ptr`: records of another class
-//! are skipped, a CNAME (owner not checked, as glibc) makes its target the name the PTR
-//! must be owned by (RFC 2317 classless delegation), and the first PTR owned by that name
-//! decides. Its target must be a host name by `res_hnok`'s rules (labels of letters,
-//! digits, `-` and `_`, not starting with `-`), or there is no name: a hostile name never
-//! reaches the terminal or the JSON. (glibc 2.36 and later check the owner instead and
-//! print the target escaped; older glibc checked the target, as here.)
+//! What is taken from a reply follows glibc's `getanswer_ptr` (as `gethostbyaddr`, which
+//! iproute2's `-r` calls, runs it): records of another class are skipped, a CNAME (owner
+//! not checked, as glibc) makes its target the name the PTR must be owned by (RFC 2317
+//! classless delegation), and the first PTR owned by that name decides. Its target must
+//! be a host name by `__res_binary_hnok`'s rules (every byte of every label a letter, a
+//! digit, `-` or `_`; the first label not starting with `-`; the root is one), or the
+//! lookup fails and `ip` prints the address: a hostile name, or one with bytes outside
+//! that alphabet, never reaches the terminal or the JSON. An accepted name is printed
+//! byte for byte (`ns_name_ntop` changes none of those bytes), the root as `.`. Checked
+//! against glibc 2.36 (Debian 2.36-9+deb12u14) with `ip -r` (iproute2 6.1, whose
+//! `format_host` is 7.1's) and a fake name server.
 #![forbid(unsafe_code)]
 
 use core::net::IpAddr;
@@ -63,20 +67,26 @@ impl Name {
         })
     }
 
-    /// Whether this is a host name as `res_hnok` wants it (and not the root).
+    /// Whether this is a host name as glibc's `__res_binary_hnok` wants it: every label
+    /// of letters, digits, `-` and `_`, the first not starting with `-` (the root is one).
     pub fn is_host_name(&self) -> bool {
         let ok = |b: &u8| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_';
-        self.len > 0 && self.buf[1] != b'-' && self.labels().all(|l| l.iter().all(ok))
+        self.wire().get(1) != Some(&b'-') && self.labels().all(|l| l.iter().all(ok))
     }
 
-    /// The name as text, labels joined by dots, without the trailing dot.
-    pub fn text(&self) -> String {
-        let mut out = String::with_capacity(usize::from(self.len));
-        for (i, label) in self.labels().enumerate() {
-            if i > 0 {
-                out.push('.');
+    /// The name as glibc's `ns_name_ntop` writes a host name: its labels' bytes as they
+    /// are, joined by dots, without the trailing dot; the root as `.`. (Only for host
+    /// names: other bytes would need `ns_name_ntop`'s escapes, which this leaves out.)
+    pub fn bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(usize::from(self.len).max(1));
+        for label in self.labels() {
+            if !out.is_empty() {
+                out.push(b'.');
             }
-            crate::os::text::push_lossy(&mut out, label);
+            out.extend_from_slice(label);
+        }
+        if out.is_empty() {
+            out.push(b'.');
         }
         out
     }
@@ -84,7 +94,7 @@ impl Name {
 
 impl core::fmt::Debug for Name {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(&self.text())
+        write!(f, "{}", self.bytes().escape_ascii())
     }
 }
 
@@ -422,7 +432,9 @@ mod tests {
 
     fn name_of(v: Verdict) -> Option<String> {
         match v {
-            Verdict::Done(n) => n.map(|n| n.text()),
+            Verdict::Done(n) => {
+                n.map(|n| String::from_utf8(n.bytes()).expect("host names are ASCII"))
+            }
             other => panic!("not an answer: {other:?}"),
         }
     }
@@ -484,7 +496,7 @@ mod tests {
             // Every cut of it is judged without a panic, and never gives another name.
             for n in 0..reply.len() {
                 if let Verdict::Done(Some(got)) = judge(&q, &reply[..n]) {
-                    assert_eq!(Some(got.text().as_str()), name);
+                    assert_eq!(Some(got.bytes().as_slice()), name.map(str::as_bytes));
                 }
             }
         }
@@ -597,12 +609,17 @@ mod tests {
             b"\x04-opt\x03com\x00",
             b"\x03a.b\x00",
             b"\x04caf\xc3\x00",
-            b"\x00",
+            b"\x04ba\xffd\x07example\x00",
+            b"\x04ok\x00z\x00",
+            b"\x02\x80\x7f\x00",
         ] {
             assert_eq!(ask(bad), None, "{bad:?}");
         }
         assert_eq!(ask(&wire("_srv.x-y.Z9")).as_deref(), Some("_srv.x-y.Z9"));
         assert_eq!(ask(&wire("a.-b")).as_deref(), Some("a.-b"), "only the first label's dash");
+        assert_eq!(ask(&wire("x-.Y_")).as_deref(), Some("x-.Y_"), "a dash or _ may end one");
+        // The root passes `__res_binary_hnok`; `ns_name_ntop` writes it as a dot.
+        assert_eq!(ask(b"\x00").as_deref(), Some("."));
     }
 
     #[test]
@@ -756,6 +773,40 @@ mod tests {
             prop_assert_eq!(got, valid.then_some(target));
         }
 
+        /// Labels of any bytes: the name is refused exactly when a byte is outside
+        /// `res_hnok`'s alphabet or the first label starts with `-` (glibc then fails the
+        /// lookup, and `ip -r` prints the address); an accepted name comes out byte for
+        /// byte, labels joined by dots.
+        #[test]
+        fn accepted_names_come_out_byte_for_byte(
+            labels in proptest::collection::vec(
+                proptest::collection::vec(
+                    prop_oneof![
+                        3 => proptest::sample::select(&b"aZ09-_"[..]),
+                        1 => any::<u8>(),
+                    ],
+                    1..12,
+                ),
+                1..5,
+            ),
+            id in any::<u16>(),
+        ) {
+            let q = query_for("10.0.0.1", id);
+            let mut target = Vec::new();
+            for l in &labels {
+                target.push(l.len() as u8);
+                target.extend_from_slice(l);
+            }
+            target.push(0);
+            let r = reply(&q, 0, 0, &[record(QNAME, PTR, IN, &target)]);
+            let alphabet = |b: &u8| b.is_ascii_alphanumeric() || *b == b'-' || *b == b'_';
+            let ok = labels[0][0] != b'-' && labels.iter().all(|l| l.iter().all(alphabet));
+            let Verdict::Done(got) = judge(&q, &r) else {
+                return Err(TestCaseError::fail("not an answer"));
+            };
+            prop_assert_eq!(got.map(|n| n.bytes()), ok.then(|| labels.join(&b'.')));
+        }
+
         /// The query names the address's reverse zone, spelled from its text.
         #[test]
         fn queries_spell_the_reverse_name(addr in address(), id in any::<u16>()) {
@@ -797,7 +848,7 @@ mod tests {
             }
             if let Verdict::Done(Some(n)) = judge(&q, &r) {
                 prop_assert!(n.is_host_name());
-                prop_assert!(n.text().len() <= 253);
+                prop_assert!(n.bytes().len() <= 253);
             }
         }
 

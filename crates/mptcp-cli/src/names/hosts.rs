@@ -68,6 +68,16 @@ mod tests {
     }
 
     #[test]
+    fn names_are_their_bytes() {
+        // glibc's files backend takes the name as it is: `ip -r` prints these bytes.
+        let hosts = b"10.0.0.8 ho\xffst alias\n10.0.0.9 caf\xc3\xa9\n10.0.0.10 \x1b[31m\"q\n";
+        let name = |a: &str| name_in(hosts, a.parse().unwrap());
+        assert_eq!(name("10.0.0.8"), Some(&b"ho\xffst"[..]));
+        assert_eq!(name("10.0.0.9"), Some("café".as_bytes()));
+        assert_eq!(name("10.0.0.10"), Some(&b"\x1b[31m\"q"[..]));
+    }
+
+    #[test]
     fn long_names_are_skipped() {
         let long = format!("10.0.0.7 {}\n10.0.0.7 short\n", "x".repeat(256));
         let got = name_in(long.as_bytes(), "10.0.0.7".parse().unwrap());

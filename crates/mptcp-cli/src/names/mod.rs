@@ -27,15 +27,16 @@ pub fn host(a: IpAddr, etc: &Etc) -> Host {
     }
 }
 
-/// The host name of `addr`, if it has one: the hosts file first, then (the `dns`
-/// feature) the name servers of resolv.conf. Never inlined: its buffers (a DNS query and
+/// The host name of `addr`, if it has one, as its bytes (never converted: `ip` prints
+/// them as they are): the hosts file first (any bytes, as glibc's files backend takes
+/// them), then (the `dns` feature) the name servers of resolv.conf (host names only). Never inlined: its buffers (a DNS query and
 /// reply, the files it reads) are on the stack only when `-r` asks for a name, not in
 /// every printer's frame, so that a one-shot command touches fewer stack pages.
 #[inline(never)]
-pub fn reverse_lookup(addr: IpAddr, etc: &Etc) -> Option<String> {
+pub fn reverse_lookup(addr: IpAddr, etc: &Etc) -> Option<Vec<u8>> {
     let text = etc.read(File::Hosts);
     if let Some(n) = hosts::name_in(&text, addr) {
-        return Some(crate::os::text::lossy(n));
+        return Some(n.to_vec());
     }
     #[cfg(feature = "dns")]
     {

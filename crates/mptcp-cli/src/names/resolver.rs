@@ -15,8 +15,9 @@ use crate::names::dns::{self, Verdict};
 use crate::os::sys;
 use crate::prelude::*;
 
-/// The PTR name of `addr` from the name servers `resolv_conf` (the file's text) names.
-pub fn lookup(addr: IpAddr, resolv_conf: &[u8]) -> Option<String> {
+/// The PTR name of `addr` from the name servers `resolv_conf` (the file's text) names,
+/// as its bytes (a host name, as [`dns`] accepts one).
+pub fn lookup(addr: IpAddr, resolv_conf: &[u8]) -> Option<Vec<u8>> {
     let conf = dns::Config::parse(resolv_conf, sys::getenv(c"RES_OPTIONS"), sys::if_index);
     let mut buf = [0u8; dns::MAX_QUERY];
     let len = dns::query(addr, sys::random_u16(), &mut buf);
@@ -52,7 +53,7 @@ pub fn lookup(addr: IpAddr, resolv_conf: &[u8]) -> Option<String> {
                 match dns::judge(query, &reply[..n]) {
                     Verdict::NotOurs => {}
                     Verdict::NextServer => break 'wait,
-                    Verdict::Done(name) => return name.map(|n| n.text()),
+                    Verdict::Done(name) => return name.map(|n| n.bytes()),
                 }
             }
         }

@@ -19,18 +19,22 @@ impl fmt::Display for Display {
 
 /// An address as `endpoint show` prints it: a host name `-r` found (`crate::names`
 /// looks it up), else the address in `inet_ntop`'s form.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Host {
-    /// A host name.
-    Name(String),
+    /// A host name: its bytes as the hosts file or DNS gave them, printed as they are in
+    /// text and JSON alike (they need not be UTF-8).
+    Name(Vec<u8>),
     /// No name: the address.
     Addr(IpAddr),
 }
 
-impl fmt::Display for Host {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Host {
+    /// Calls `f` with the bytes `ip` prints for this host: the name as it is, or the
+    /// address's text.
+    pub fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
         match self {
-            Host::Name(n) => f.write_str(n),
-            Host::Addr(a) => Display(*a).fmt(f),
+            Host::Name(n) => f(n),
+            Host::Addr(a) => f(Text::of(*a).as_str().as_bytes()),
         }
     }
 }
@@ -247,6 +251,14 @@ pub fn inet_pton4(s: &[u8]) -> Option<[u8; 4]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hosts_print_their_bytes() {
+        let name = Host::Name(b"ho\xffst".to_vec());
+        assert_eq!(name.with_bytes(<[u8]>::to_vec), b"ho\xffst");
+        let addr = Host::Addr("2001:db8::1".parse().unwrap());
+        assert_eq!(addr.with_bytes(<[u8]>::to_vec), b"2001:db8::1");
+    }
 
     #[test]
     fn addresses_print_as_glibc_inet_ntop() {

@@ -57,7 +57,7 @@ pub fn print<W: Write>(
         let w = &mut out.w;
         j.start_object(w);
         if let Some(a) = &address {
-            j.string_fmt(w, "address", format_args!("{a}"));
+            a.with_bytes(|a| j.string_bytes(w, "address", a));
         }
         if let Some(p) = port {
             j.uint(w, "port", p.into());
@@ -81,7 +81,7 @@ pub fn print<W: Write>(
     }
     if let (Some(a), Some(ip)) = (&address, ip) {
         let c = if ip.is_ipv4() { Color::Inet } else { Color::Inet6 };
-        out.colored(c, format_args!("{a} "));
+        a.with_bytes(|a| out.colored_bytes(c, &[a, b" "]));
     }
     if let Some(p) = port {
         let _ = write!(out.w, "port {p} ");
