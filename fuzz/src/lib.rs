@@ -257,12 +257,13 @@ pub fn hash_hex(text: &str) -> u64 {
     u64::from_str_radix(hex, 16).unwrap_or_else(|e| panic!("{text:?}: {e}"))
 }
 
-/// The `address` of an endpoint at `addr` that `-r` named `name`, as `endpoint show -r
-/// -j` prints it (compact and pretty, each checked strict by [`json_both`]).
-pub fn named_endpoint_address(addr: IpAddr, name: &str) -> String {
-    let host = mptcp_cli::print::addr::Host::Name(name.to_owned());
+/// The `address` of an endpoint at `addr` that `-r` named `name` (any bytes), as
+/// `endpoint show -r -j` prints it (compact and pretty, each checked strict by
+/// [`json_both_bytes`]), read back as bytes (the JSON string through its Latin-1 view).
+pub fn named_endpoint_address(addr: IpAddr, name: &[u8]) -> Vec<u8> {
+    let host = mptcp_cli::print::addr::Host::Name(name.to_vec());
     let e = mptcp_pm_wire::Endpoint { id: Some(1), ..mptcp_pm_wire::Endpoint::with_addr(addr) };
-    let doc = json_both(|out| {
+    let doc = json_both_bytes(|out| {
         if let Some(j) = &mut out.json {
             j.start_array(&mut out.w);
         }
@@ -272,5 +273,6 @@ pub fn named_endpoint_address(addr: IpAddr, name: &str) -> String {
         }
     });
     let first = &doc.as_array().expect("an array")[0];
-    str_of(first, "address").expect("an address").to_owned()
+    let text = str_of(first, "address").expect("an address");
+    text.chars().map(|c| u8::try_from(c).expect("a Latin-1 view holds bytes")).collect()
 }
