@@ -140,21 +140,9 @@ impl State {
         let allow = rule.allow;
         let ip = address.ip;
         let lifted = |class: u8, skip: Skip| if allow.has(class) { Ok(()) } else { Err(skip) };
-        if ip.is_multicast() || ip.is_unspecified() || is_broadcast(&ip) {
-            return Err(Skip::NotUnicast);
-        }
-        if link.is_loopback() || ip.is_loopback() {
+        barred_by_class(&ip, allow)?;
+        if link.is_loopback() {
             lifted(Allow::LOOPBACK, Skip::Loopback)?;
-        }
-        match ip {
-            IpAddr::V4(v4) if v4.is_link_local() => lifted(Allow::LINK_LOCAL, Skip::LinkLocal)?,
-            IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80 => {
-                lifted(Allow::LINK_LOCAL, Skip::LinkLocal)?
-            }
-            IpAddr::V6(v6) if v6.segments()[0] & 0xfe00 == 0xfc00 => {
-                lifted(Allow::ULA, Skip::UniqueLocal)?
-            }
-            _ => {}
         }
         if address.flags & ifa::TENTATIVE != 0 {
             return Err(Skip::Tentative);
@@ -250,6 +238,29 @@ impl Desired {
         if self.first_waiting.is_none_or(|f| want.rank < f.rank) {
             self.first_waiting = Some(want);
         }
+    }
+}
+
+/// Whether `ip`'s own class (not unicast, loopback, link-local, unique-local) bars it
+/// under `allow`: a verdict that no flag or route can change, so an address it bars
+/// never needs a place in the [`State`].
+pub fn barred_by_class(ip: &IpAddr, allow: Allow) -> Result<(), Skip> {
+    let lifted = |class: u8, skip: Skip| if allow.has(class) { Ok(()) } else { Err(skip) };
+    if ip.is_multicast() || ip.is_unspecified() || is_broadcast(ip) {
+        return Err(Skip::NotUnicast);
+    }
+    if ip.is_loopback() {
+        lifted(Allow::LOOPBACK, Skip::Loopback)?;
+    }
+    match ip {
+        IpAddr::V4(v4) if v4.is_link_local() => lifted(Allow::LINK_LOCAL, Skip::LinkLocal),
+        IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80 => {
+            lifted(Allow::LINK_LOCAL, Skip::LinkLocal)
+        }
+        IpAddr::V6(v6) if v6.segments()[0] & 0xfe00 == 0xfc00 => {
+            lifted(Allow::ULA, Skip::UniqueLocal)
+        }
+        _ => Ok(()),
     }
 }
 

@@ -2,7 +2,9 @@
 //! addresses and routes change, whether they come from a dump or a notification.
 //!
 //! Only links some rule can use ([`Rules::can_use`]) and their addresses take a place:
-//! loopback and ignored links, and links no rule manages, cost nothing.
+//! loopback and ignored links, and links no rule manages, cost nothing; so do addresses
+//! whose own class their link's rule bars (`fe80::/10` without `allow linklocal`, say:
+//! see [`crate::policy::barred_by_class`]).
 
 use core::net::IpAddr;
 
@@ -53,7 +55,7 @@ pub fn apply(state: &mut State, rules: &Rules, m: &Message<'_>) -> Change {
     // Each kind's own view, not the enum of all three: no large value moved per message.
     let parsed = match Object::from_type(m.kind()) {
         Some((Object::Link, _)) => LinkMsg::parse(m).map(|l| link(state, rules, &l)),
-        Some((Object::Addr, _)) => AddrMsg::parse(m).map(|a| address(state, &a)),
+        Some((Object::Addr, _)) => AddrMsg::parse(m).map(|a| address(state, rules, &a)),
         Some((Object::Route, _)) => RouteMsg::parse(m).map(|r| route(state, m, &r)),
         None => return Change::None,
     };
@@ -80,10 +82,19 @@ fn link(state: &mut State, rules: &Rules, l: &LinkMsg<'_>) -> Change {
     }
 }
 
-fn address(state: &mut State, a: &AddrMsg<'_>) -> Change {
+fn address(state: &mut State, rules: &Rules, a: &AddrMsg<'_>) -> Change {
     let Some(ip) = a.address() else { return Change::None };
-    if state.link(a.ifindex()).is_none() {
+    let Some(link) = state.link(a.ifindex()) else {
         // A link no rule can use: its addresses take no place.
+        return Change::None;
+    };
+    let barred = rules
+        .rule_for(&link.name)
+        .is_none_or(|(_, rule)| crate::policy::barred_by_class(&ip, rule.allow).is_err());
+    if barred && a.op() != Op::Del {
+        // An address whose own class its link's rule bars (fe80::/10 on every IPv6
+        // link, say) can never give an endpoint: it takes no place either.
+        state.remove_address(a.ifindex(), ip, a.prefix_len());
         return Change::None;
     }
     if a.op() == Op::Del {
@@ -222,5 +233,55 @@ mod tests {
         assert_eq!(feed(&mut s, link(3, b"wan\xff", 0x1, 0), Op::New), Change::LinkAdmitted(3));
         assert_eq!(feed(&mut s, link(2, b"lan0", 0x1, 0), Op::New), Change::LinkGone(2));
         assert_eq!(s.link(3).unwrap().name.as_bytes(), b"wan\xff");
+    }
+
+    /// An address its own class bars under its link's rule (fe80::/10 without `allow
+    /// linklocal`, say) takes no place: a host with an IPv6 link-local address on every
+    /// link fits as many links as one without.
+    #[test]
+    fn addresses_their_rule_bars_by_class_take_no_place() {
+        let mut s = std::boxed::Box::new(State::new());
+        let rules = Rules::parse_words(&[
+            "dev",
+            "ll*",
+            "subflow",
+            "allow",
+            "linklocal",
+            "dev",
+            "*",
+            "subflow",
+        ])
+        .unwrap();
+        s.set_link(Link::new(2, "wan0", Link::UP_WITH_CARRIER)).unwrap();
+        s.set_link(Link::new(3, "ll0", Link::UP_WITH_CARRIER)).unwrap();
+        let mut buf = [0u8; 256];
+        let mut feed = |s: &mut State, ifindex: u32, ip: &str, op: Op| {
+            let ip: IpAddr = ip.parse().unwrap();
+            let family = if ip.is_ipv4() { AF_INET } else { AF_INET6 };
+            let a = Addr {
+                family,
+                prefix_len: 64,
+                ifindex,
+                local: Some(ip),
+                address: Some(ip),
+                ..Addr::default()
+            };
+            let m = Message::parse(a.emit(&mut buf, op, 0, 0).unwrap()).unwrap();
+            apply(s, &rules, &m)
+        };
+        for barred in ["fe80::1", "169.254.0.9", "fd00::1", "127.0.0.2", "ff02::1"] {
+            assert_eq!(feed(&mut s, 2, barred, Op::New), Change::None, "{barred}");
+        }
+        assert_eq!(s.addresses().count(), 0);
+        let ll: IpAddr = "fe80::2".parse().unwrap();
+        assert_eq!(feed(&mut s, 3, "fe80::2", Op::New), Change::AddressUp(3, ll));
+        let wan: IpAddr = "2001:db8::1".parse().unwrap();
+        assert_eq!(feed(&mut s, 2, "2001:db8::1", Op::New), Change::AddressUp(2, wan));
+        assert_eq!(s.addresses().count(), 2);
+        assert_eq!(
+            feed(&mut s, 2, "fe80::1", Op::Del),
+            Change::AddressGone(2, "fe80::1".parse().unwrap(), 64)
+        );
+        assert_eq!(s.addresses().count(), 2);
     }
 }
