@@ -10,70 +10,22 @@ use std::time::{Duration, Instant};
 use mptcp_follow::rtnl::apply;
 use mptcp_follow::{Endpoint, Op, Owned, Rules, State, plan};
 use mptcp_netlink::PathManager;
-use mptcp_stack::Netns;
 use mptcp_stack::example::Running;
+use mptcp_stack::follow_host::{FollowHost, SETTLE};
 use nlsock::{Conn, Socket};
 use rtnl_wire::Object;
 use rtnl_wire::consts::{AF_INET, AF_INET6, AF_UNSPEC};
 
-/// How long a change may take to show in the endpoint table (a DEL_ADDR alone can take
-/// 30 ms; a storm leaves a few queued).
-const SETTLE: Duration = Duration::from_secs(10);
+/// follow's kernel tests share their host ([`FollowHost`]); these add what only they use.
+type Host = FollowHost;
 
-/// A host namespace with veth links named `links` (peers in a second namespace).
-struct Host {
-    ns: Netns,
-    _peer: Netns,
+/// Writing follow's record by hand, and starting the debug build's follower.
+trait FollowHere {
+    fn write_record(&self, text: &str);
+    fn follow(&self, args: &[&str]) -> Running;
 }
 
-impl Host {
-    fn new(tag: &str, links: &[&str]) -> Host {
-        let ns = Netns::new(tag);
-        let peer = Netns::new(&format!("{tag}-p"));
-        for (i, name) in links.iter().enumerate() {
-            ns.veth(name, &peer, &format!("p{i}"));
-        }
-        Host { ns, _peer: peer }
-    }
-
-    /// `ip ARGS` in the host namespace; must succeed.
-    fn ip(&self, args: &str) {
-        let words: Vec<&str> = args.split_whitespace().collect();
-        let out = self.ns.exec(&[&["ip"][..], &words].concat());
-        assert_eq!(out.status, 0, "ip {args}: {}", out.stderr_text());
-    }
-
-    /// iproute2's `ip mptcp endpoint show` in the host namespace.
-    fn show(&self) -> String {
-        let out = self.ns.exec(&["/usr/sbin/ip", "mptcp", "endpoint", "show"]);
-        assert_eq!(out.status, 0, "{}", out.stderr_text());
-        out.stdout_text()
-    }
-
-    /// Waits until the endpoint table reads `want`; panics with the last table and
-    /// what the follower printed.
-    fn settles(&self, want: &str, follower: Option<&mut Running>) {
-        let deadline = Instant::now() + SETTLE;
-        let mut seen = self.show();
-        while seen != want && Instant::now() < deadline {
-            thread::sleep(Duration::from_millis(20));
-            seen = self.show();
-        }
-        if seen != want {
-            let log = follower.map(|f| f.printed().join("\n")).unwrap_or_default();
-            panic!("endpoint table:\n{seen}\nwanted:\n{want}\nfollower printed:\n{log}");
-        }
-    }
-
-    /// follow's ownership record of this namespace (its default path).
-    fn record_path(&self) -> String {
-        self.ns.run(|| {
-            use std::os::unix::fs::MetadataExt;
-            let ns = std::fs::metadata("/proc/thread-self/ns/net").unwrap();
-            format!("/run/mptcp-follow/netns-{}-{}", ns.dev(), ns.ino())
-        })
-    }
-
+impl FollowHere for Host {
     fn write_record(&self, text: &str) {
         let path = self.record_path();
         std::fs::create_dir_all("/run/mptcp-follow").unwrap();
@@ -87,13 +39,6 @@ impl Host {
         let mut f = Running::start(&self.ns, &bin, &all);
         f.wait_for(SETTLE, |l| l.contains("\"following "));
         f
-    }
-}
-
-impl Drop for Host {
-    /// The namespace goes: so does follow's record of it.
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(self.record_path());
     }
 }
 

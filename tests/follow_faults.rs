@@ -10,61 +10,34 @@ use std::path::PathBuf;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use mptcp_stack::Netns;
 use mptcp_stack::example::Running;
-
-/// How long a change may take to show in the endpoint table.
-const SETTLE: Duration = Duration::from_secs(10);
+use mptcp_stack::follow_host::{FollowHost, SETTLE};
 
 /// What a failed full re-dump says (the rest of the line names the error and the pause).
 const FAILED_ALL: &str = "cannot read the links, addresses and routes: ";
 /// What a failed re-dump of the routes alone says.
 const FAILED_ROUTES: &str = "cannot read the routes: ";
 
-/// A host namespace with veth links (peers in a second namespace, so they have
-/// carrier), and the file whose existence makes follow's route dumps fail.
+/// A follow host ([`FollowHost`]) and the file whose existence makes follow's route
+/// dumps fail.
 struct Host {
-    ns: Netns,
-    _peer: Netns,
+    host: FollowHost,
     fault: PathBuf,
+}
+
+impl std::ops::Deref for Host {
+    type Target = FollowHost;
+    fn deref(&self) -> &FollowHost {
+        &self.host
+    }
 }
 
 impl Host {
     fn new(tag: &str, links: &[&str]) -> Host {
-        let ns = Netns::new(tag);
-        let peer = Netns::new(&format!("{tag}-p"));
-        for (i, name) in links.iter().enumerate() {
-            ns.veth(name, &peer, &format!("p{i}"));
-        }
-        let fault = std::env::temp_dir().join(format!("{}.fault", ns.name()));
+        let host = FollowHost::new(tag, links);
+        let fault = std::env::temp_dir().join(format!("{}.fault", host.ns.name()));
         let _ = std::fs::remove_file(&fault);
-        Host { ns, _peer: peer, fault }
-    }
-
-    /// `ip ARGS` in the host namespace; must succeed.
-    fn ip(&self, args: &str) {
-        let words: Vec<&str> = args.split_whitespace().collect();
-        let out = self.ns.exec(&[&["ip"][..], &words].concat());
-        assert_eq!(out.status, 0, "ip {args}: {}", out.stderr_text());
-    }
-
-    /// iproute2's `ip mptcp endpoint show`.
-    fn show(&self) -> String {
-        let out = self.ns.exec(&["/usr/sbin/ip", "mptcp", "endpoint", "show"]);
-        assert_eq!(out.status, 0, "{}", out.stderr_text());
-        out.stdout_text()
-    }
-
-    /// Waits until the endpoint table reads `want`; panics with the last table and
-    /// what the follower printed.
-    fn settles(&self, want: &str, f: &mut Running) {
-        let deadline = Instant::now() + SETTLE;
-        let mut seen = self.show();
-        while seen != want && Instant::now() < deadline {
-            thread::sleep(Duration::from_millis(20));
-            seen = self.show();
-        }
-        assert_eq!(seen, want, "follower printed:\n{}", f.printed().join("\n"));
+        Host { host, fault }
     }
 
     /// Starts the debug build's `-j endpoint follow ARGS` with the fault hook armed.
@@ -86,23 +59,12 @@ impl Host {
     fn heal(&self) {
         std::fs::remove_file(&self.fault).unwrap();
     }
-
-    /// follow's ownership record of this namespace (its default path).
-    fn record_path(&self) -> String {
-        self.ns.run(|| {
-            use std::os::unix::fs::MetadataExt;
-            let ns = std::fs::metadata("/proc/thread-self/ns/net").unwrap();
-            format!("/run/mptcp-follow/netns-{}-{}", ns.dev(), ns.ino())
-        })
-    }
 }
 
 impl Drop for Host {
+    /// The fault file goes; the namespace's record goes with the namespace.
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.fault);
-        let record = self.record_path();
-        let _ = std::fs::remove_file(format!("{record}.netns"));
-        let _ = std::fs::remove_file(record);
     }
 }
 
@@ -139,9 +101,9 @@ fn a_failed_full_redump_keeps_the_picture_deletes_nothing_and_heals() {
     h.ip("addr add 10.1.0.2/24 dev wan0");
     h.ip("route add default via 10.1.0.1");
     let mut f = h.follow(&[]);
-    h.settles(WAN, &mut f);
+    h.settles(WAN, Some(&mut f));
     h.ip("addr add 10.2.0.2/24 dev lte0");
-    h.settles(BOTH, &mut f);
+    h.settles(BOTH, Some(&mut f));
 
     h.break_dumps();
     f.signal(libc::SIGHUP);
@@ -166,7 +128,7 @@ fn a_failed_full_redump_keeps_the_picture_deletes_nothing_and_heals() {
     // ... until a try succeeds: then the picture is whole and right.
     h.heal();
     nth_line(&mut f, "read the links, addresses and routes again: the picture is whole", 1);
-    h.settles(WAN, &mut f);
+    h.settles(WAN, Some(&mut f));
     let log = stop(f);
     let deletes: Vec<&String> = log.iter().filter(|l| l.contains("\"delete\"")).collect();
     assert_eq!(deletes.len(), 1, "{log:#?}");
@@ -184,9 +146,9 @@ fn a_failed_route_redump_after_a_link_change_holds_deletes_until_it_heals() {
     h.ip("route add default via 10.1.0.1");
     h.ip("route add default via 10.2.0.1 dev lte0 metric 200 onlink");
     let mut f = h.follow(&[]);
-    h.settles(WAN, &mut f);
+    h.settles(WAN, Some(&mut f));
     h.ip("addr add 10.2.0.2/24 dev lte0");
-    h.settles(BOTH, &mut f);
+    h.settles(BOTH, Some(&mut f));
 
     h.break_dumps();
     h.ip("link set lte0 down");
@@ -197,14 +159,14 @@ fn a_failed_route_redump_after_a_link_change_holds_deletes_until_it_heals() {
 
     h.heal();
     nth_line(&mut f, "read the routes again: the picture is whole", 1);
-    h.settles(WAN, &mut f);
+    h.settles(WAN, Some(&mut f));
     // Up again: the IPv4 default route through wan0 is still there.
     h.ip("link set lte0 up");
-    h.settles(BOTH, &mut f);
+    h.settles(BOTH, Some(&mut f));
     // The kernel flushed lte0's default route when it went down, and the route dump
     // that succeeded saw it: with wan0's gone, no IPv4 default route is left.
     h.ip("route del default via 10.1.0.1");
-    h.settles("", &mut f);
+    h.settles("", Some(&mut f));
     let log = stop(f);
     assert!(!log.iter().any(|l| l.contains("refused")), "{log:#?}");
 }

@@ -5,6 +5,7 @@
 
 pub mod diff;
 pub mod example;
+pub mod follow_host;
 pub mod json;
 pub mod lines;
 pub mod mptcp_sock;
