@@ -266,19 +266,22 @@ fn dynamic_binds_now(r: &Reader<'_>, offset: u64, len: u64) -> Result<bool, Stri
 mod tests {
     use super::*;
 
+    /// Writes the low `len` bytes of `v` at `at`, in the file's byte order.
+    fn put_int(out: &mut [u8], at: usize, v: u64, len: usize, big: bool) {
+        let bytes = v.to_be_bytes();
+        let mut b = bytes[8 - len..].to_vec();
+        if !big {
+            b.reverse();
+        }
+        out[at..at + len].copy_from_slice(&b);
+    }
+
     /// One program header: (type, flags, file offset, file size).
     type Phdr = (u32, u32, u64, u64);
 
     /// A minimal ELF file: the header, the program headers and a dynamic section.
     fn elf(wide: bool, big: bool, e_type: u16, phdrs: &[Phdr], dynamic: &[(u64, u64)]) -> Vec<u8> {
-        let put = |out: &mut Vec<u8>, at: usize, v: u64, len: usize| {
-            let bytes = v.to_be_bytes();
-            let mut b = bytes[8 - len..].to_vec();
-            if !big {
-                b.reverse();
-            }
-            out[at..at + len].copy_from_slice(&b);
-        };
+        let put = |out: &mut Vec<u8>, at: usize, v: u64, len: usize| put_int(out, at, v, len, big);
         let (ehsize, phentsize) = if wide { (64, 56) } else { (52, 32) };
         let dyn_at = ehsize + phdrs.len() * phentsize;
         let entry = if wide { 16 } else { 8 };
@@ -378,14 +381,7 @@ mod tests {
     /// Appends section headers (type, flags, file offset, size) to `file` and points the
     /// ELF header at them.
     fn with_sections(mut file: Vec<u8>, wide: bool, big: bool, sections: &[Phdr]) -> Vec<u8> {
-        let put = |out: &mut Vec<u8>, at: usize, v: u64, len: usize| {
-            let bytes = v.to_be_bytes();
-            let mut b = bytes[8 - len..].to_vec();
-            if !big {
-                b.reverse();
-            }
-            out[at..at + len].copy_from_slice(&b);
-        };
+        let put = |out: &mut Vec<u8>, at: usize, v: u64, len: usize| put_int(out, at, v, len, big);
         let shoff = file.len();
         let entry = if wide { 64 } else { 40 };
         file.resize(shoff + sections.len() * entry, 0);
