@@ -4,7 +4,7 @@
 //! Only links some rule can use ([`Rules::can_use`]) and their addresses take a place:
 //! loopback and ignored links, and links no rule manages, cost nothing; so do addresses
 //! whose own class their link's rule bars (`fe80::/10` without `allow linklocal`, say:
-//! see [`crate::policy::barred_by_class`]).
+//! see `policy::barred_by_class`).
 
 use core::net::IpAddr;
 
