@@ -2,7 +2,9 @@
 //! a request is in the kernel: a DEL_ADDR waits 5-31 ms for an RCU grace period there.
 //!
 //! Two workers, each with its own `mptcp_pm` socket: one for deletes (and table dumps),
-//! one for adds, so an add does not queue behind a slow delete. Each takes one job at a
+//! one for the adds made while a delete is in flight, so the main loop does not wait on
+//! the kernel's lock behind a slow delete (with nothing in flight, adds and flag changes
+//! go from the main thread: they take well under 100 µs). Each takes one job at a
 //! time: the job and its outcome pass through a one-slot mailbox, and a byte over a
 //! socket pair says that one is there (the main loop polls the socket). A plain success
 //! rings back only when the main loop asked for it ([`Worker::want_outcome`]): otherwise
