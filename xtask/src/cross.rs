@@ -491,8 +491,13 @@ pub fn main(args: &[String]) -> Result {
     let table = table(&rows, kvm);
     print!("{table}");
     let downloads: u64 = guests.iter().map(|g| g.parts.download).sum();
+    let retried: Vec<String> = booted
+        .iter()
+        .flat_map(|(_, _, runs)| runs.iter())
+        .flat_map(|(label, run)| run.retried.iter().map(move |id| format!("{label} {id}")))
+        .collect();
     let summary = format!(
-        "Downloads {:.1} MB (cached in target/cross/debs); builds {}; initramfs {}; boots {} ({}); unaligned accesses fixed up: {}; whole step {}.\n",
+        "Downloads {:.1} MB (cached in target/cross/debs); builds {}; initramfs {}; boots {} ({}); unaligned accesses fixed up: {}; timed cases run again: {}; whole step {}.\n",
         downloads as f64 / 1e6,
         guests
             .iter()
@@ -507,6 +512,7 @@ pub fn main(args: &[String]) -> Result {
         fmt_duration(Duration::from_secs_f64(boot_wall)),
         if o.serial { "one after another" } else { "side by side, beside the builds" },
         if alignment.is_empty() { "not counted".to_string() } else { alignment.join(", ") },
+        if retried.is_empty() { "none".to_string() } else { retried.join(", ") },
         fmt_duration(start.elapsed()),
     );
     print!("{summary}");
@@ -776,6 +782,7 @@ mod tests {
             release: "6.1".into(),
             machine: "m".into(),
             cases: cases.iter().map(|(id, o)| (id.to_string(), o.clone())).collect(),
+            retried: Vec::new(),
             end: Some((cases.len(), 1)),
         }
     }

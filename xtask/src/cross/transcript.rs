@@ -33,6 +33,9 @@ pub struct Run {
     pub release: String,
     pub machine: String,
     pub cases: BTreeMap<String, Outcome>,
+    /// Timed cases that missed their recording on the first run and ran once more
+    /// (`retry` lines); their outcome is the second run's.
+    pub retried: Vec<String>,
     /// From the `end` line: cases and how long they took together.
     pub end: Option<(usize, u64)>,
 }
@@ -66,6 +69,9 @@ pub fn parse(console: &str) -> Result<BTreeMap<String, Run>, String> {
                 let count = count.parse().map_err(|_| format!("bad count in {raw:?}"))?;
                 let millis = millis.parse().map_err(|_| format!("bad time in {raw:?}"))?;
                 runs.entry(label.to_string()).or_default().end = Some((count, millis));
+            }
+            ["retry", label, id] => {
+                runs.entry(label.to_string()).or_default().retried.push(id.to_string());
             }
             ["boot", ..] | ["done", ..] | ["align", ..] => {}
             ["fail", what @ ..] => return Err(format!("the guest failed: {}", what.join(" "))),
@@ -170,6 +176,7 @@ mod tests {
         let console = "[    1.2] random: crng init done\r\n\
             @@mptcp-guest begin a64 6.1.0-57-arm64 aarch64\r\n\
             noise @@mptcp-guest case a64 A01 255 12 - 55736167650a\r\n\
+            @@mptcp-guest retry a64 B01\r\n\
             @@mptcp-guest case a64 B01 0 8 6f6b0a -\r\n\
             @@mptcp-guest end a64 2 40\r\n";
         let runs = parse(console).unwrap();
@@ -178,6 +185,7 @@ mod tests {
         assert_eq!(run.cases["A01"].stderr, b"Usage\n");
         assert_eq!(run.cases["A01"].status, 255);
         assert_eq!(run.cases["B01"].stdout, b"ok\n");
+        assert_eq!(run.retried, ["B01"]);
         assert_eq!(run.end, Some((2, 40)));
     }
 
