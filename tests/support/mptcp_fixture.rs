@@ -10,8 +10,15 @@ use std::process::ExitCode;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+/// How much longer every wait is: `MPTCP_TIME_SCALE` (a whole number, default 1), which
+/// `cargo xtask cross`'s runner sets in its emulated machines, whose processors run
+/// several times slower than their clocks.
+fn time_scale() -> u32 {
+    std::env::var("MPTCP_TIME_SCALE").ok().and_then(|s| s.parse().ok()).unwrap_or(1).max(1)
+}
+
 fn pause(ms: u64) {
-    sleep(Duration::from_millis(ms));
+    sleep(Duration::from_millis(ms) * time_scale());
 }
 
 fn addr(ip: &str, port: &str) -> Result<SocketAddr, String> {
@@ -92,7 +99,7 @@ fn cmd_client(a: SocketAddr, hold: f64) -> std::io::Result<()> {
     s.write_all(b"hello")?;
     let mut echo = [0u8; 5];
     s.read_exact(&mut echo)?;
-    sleep(Duration::from_secs_f64(hold.max(0.0)));
+    sleep(Duration::from_secs_f64(hold.max(0.0)) * time_scale());
     Ok(())
 }
 

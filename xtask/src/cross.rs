@@ -566,6 +566,7 @@ fn build_and_pack(
         builds,
         recorded: RECORDED.iter().map(|f| root.join(f)).collect(),
         flows: vec![root.join(FLOWS)],
+        differ: root.join(KERNEL_LIST),
         programs: programs.extra.clone(),
         threads,
         alignment: arch.alignment_counter(),

@@ -21,9 +21,29 @@ use std::process::ExitCode;
 
 fn timeout(args: &[String]) -> Result<u8, String> {
     use std::os::unix::process::CommandExt;
-    let args = args.iter().filter(|a| *a != "--preserve-status");
+    let scale = std::env::var("MPTCP_TIME_SCALE").ok().and_then(|s| s.parse().ok());
+    let args = scaled_deadline(args.iter().filter(|a| *a != "--preserve-status").cloned(), scale);
     let e = std::process::Command::new(iproute::BUSYBOX).arg("timeout").args(args).exec();
     Err(format!("exec {}: {e}", iproute::BUSYBOX))
+}
+
+/// The arguments with the deadline (the first word that is a number, after `-s SIG`)
+/// multiplied by `scale` (`MPTCP_TIME_SCALE`, the runner's `--time-scale`; 1 when unset).
+fn scaled_deadline(args: impl Iterator<Item = String>, scale: Option<f64>) -> Vec<String> {
+    let scale = scale.unwrap_or(1.0);
+    let mut done = false;
+    let mut after_s = false;
+    args.map(|a| {
+        let signal = std::mem::replace(&mut after_s, a == "-s");
+        match a.parse::<f64>() {
+            Ok(secs) if !done && !signal => {
+                done = true;
+                format!("{}", secs * scale)
+            }
+            _ => a,
+        }
+    })
+    .collect()
 }
 
 fn main() -> ExitCode {
@@ -49,5 +69,25 @@ fn main() -> ExitCode {
             eprintln!("{e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scaled_deadline;
+
+    #[test]
+    fn only_the_deadline_is_scaled() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let got = |a: &[&str], scale| scaled_deadline(args(a).into_iter(), scale);
+        assert_eq!(
+            got(&["-s", "INT", "3", "ip", "2"], Some(2.0)),
+            args(&["-s", "INT", "6", "ip", "2"])
+        );
+        assert_eq!(
+            got(&["-s", "2", "5", "sleep", "1"], Some(3.0)),
+            args(&["-s", "2", "15", "sleep", "1"])
+        );
+        assert_eq!(got(&["0.5", "x"], None), args(&["0.5", "x"]));
     }
 }

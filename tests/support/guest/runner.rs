@@ -46,7 +46,14 @@ Lower-case `ip` and `timeout` in a command are this program's directory's `ip` a
                    NEWIP in a command are DIR/ip, MPTCP is DIR/mptcp
   --fixture PATH   the mptcp-fixture program (MPTCP_LISTEN, MPTCP_CONN, ...)
   --threads N      scenarios at once (default 4)
+  --time-scale K   every wait K times longer (a whole number, default 1): `sleep`s in
+                   the scripts, `timeout` deadlines and the fixture's pauses and holds
+                   (MPTCP_TIME_SCALE), for a machine whose processor is slower than its
+                   clock
   --flows FILE     scenarios without a recording (compared between machines only)
+  --differ FILE    ids of recorded scenarios this kernel prints otherwise on purpose,
+                   one a line (`#` starts a comment): never run again for missing
+                   their recording
   --programs DIR   extra static programs: each one runs once, in a namespace of its
                    own, as case `program:NAME` (the hook for the library examples)
 ";
@@ -59,8 +66,11 @@ struct Opts {
     bin: PathBuf,
     fixture: String,
     threads: usize,
+    time_scale: u32,
     recorded: Vec<PathBuf>,
     flows: Vec<PathBuf>,
+    /// Ids of recorded scenarios expected to differ from their recording here.
+    differ: Vec<String>,
     programs: Option<PathBuf>,
     /// The directory of this program, which holds its `ip` and `timeout` links.
     shims: PathBuf,
@@ -72,8 +82,10 @@ fn parse(args: &[String]) -> Result<Opts, String> {
         bin: PathBuf::new(),
         fixture: String::new(),
         threads: 4,
+        time_scale: 1,
         recorded: Vec::new(),
         flows: Vec::new(),
+        differ: Vec::new(),
         programs: None,
         shims: std::env::current_exe()
             .ok()
@@ -91,6 +103,19 @@ fn parse(args: &[String]) -> Result<Opts, String> {
                 o.threads = value()?.parse().map_err(|_| format!("--threads: a number\n{USAGE}"))?
             }
             "--flows" => o.flows.push(value()?.into()),
+            "--time-scale" => {
+                o.time_scale =
+                    value()?.parse().map_err(|_| format!("--time-scale: a number\n{USAGE}"))?
+            }
+            "--differ" => {
+                let file = value()?;
+                let text = std::fs::read_to_string(&file).map_err(|e| format!("{file}: {e}"))?;
+                o.differ.extend(
+                    text.lines()
+                        .filter(|l| !l.starts_with('#'))
+                        .filter_map(|l| l.split_whitespace().next().map(String::from)),
+                );
+            }
             "--programs" => o.programs = Some(value()?.into()),
             s if s.starts_with("--") => return Err(format!("unknown option {s}\n{USAGE}")),
             file => o.recorded.push(file.into()),
@@ -146,7 +171,7 @@ pub fn main(args: &[String]) -> Result<u8, String> {
                     let n = serial.fetch_add(1, Ordering::Relaxed);
                     let t = Instant::now();
                     let got = run(&o, s, n);
-                    if timed(s) && !as_recorded(s, &got) {
+                    if timed(s) && !o.differ.contains(&s.id) && !as_recorded(s, &got) {
                         again.lock().unwrap_or_else(|p| p.into_inner()).push(s);
                     } else {
                         report(s, t, got);
@@ -213,12 +238,12 @@ fn run(o: &Opts, s: &Scenario, n: usize) -> (i32, Vec<u8>, Vec<u8>) {
             c = replace_word(&c, tool, &o.shims.join(tool).to_string_lossy());
         }
         c = replace_word(&c, "MPTCP", &plain.to_string_lossy());
-        substitute(&c, &ns, &ip, &o.fixture)
+        substitute(&scaled_sleeps(&c, o.time_scale), &ns, &ip, &o.fixture)
     };
     for step in &s.setup {
-        sh(&script(step));
+        sh(&script(step), o.time_scale);
     }
-    let got = sh(&script(&s.cmd));
+    let got = sh(&script(&s.cmd), o.time_scale);
     for name in [ns.clone(), format!("{ns}-peer")] {
         if Path::new(crate::iproute::NETNS_DIR).join(&name).exists() {
             let _ = netns_del(&name);
@@ -231,12 +256,36 @@ fn run(o: &Opts, s: &Scenario, n: usize) -> (i32, Vec<u8>, Vec<u8>) {
 /// as `{1..250}`), where the guest has it; busybox's `sh` else.
 const BASH: &str = "/bin/bash";
 
-/// `bash -c script` as the host's suite runs it: C locale, stdin from /dev/null.
-fn sh(script: &str) -> mptcp_stack::Captured {
+/// `bash -c script` as the host's suite runs it: C locale, stdin from /dev/null; the
+/// fixture and the `timeout` stand-in read the time scale from the environment.
+fn sh(script: &str, time_scale: u32) -> mptcp_stack::Captured {
     let shell = if Path::new(BASH).is_file() { BASH } else { "/bin/sh" };
     let mut cmd = Command::new(shell);
-    cmd.args(["-c", script]).env("LC_ALL", "C");
+    cmd.args(["-c", script]).env("LC_ALL", "C").env("MPTCP_TIME_SCALE", time_scale.to_string());
     capture(&mut cmd, DEADLINE)
+}
+
+/// `script` with every `sleep SECONDS` made `scale` times longer.
+fn scaled_sleeps(script: &str, scale: u32) -> String {
+    if scale == 1 {
+        return script.to_owned();
+    }
+    let mut out = String::with_capacity(script.len());
+    let mut rest = script;
+    while let Some(at) = rest.find("sleep ") {
+        let (head, tail) = rest.split_at(at + "sleep ".len());
+        out.push_str(head);
+        // A whole word only: `nosleep 3` stays.
+        let word = !head[..at].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_');
+        let end = tail.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(tail.len());
+        match tail[..end].parse::<f64>() {
+            Ok(secs) if word && end > 0 => out.push_str(&format!("{}", secs * f64::from(scale))),
+            _ => out.push_str(&tail[..end]),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -251,4 +300,19 @@ fn emit(line: &str) {
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(format!("{line}\n").as_bytes());
     let _ = out.flush();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scaled_sleeps;
+
+    #[test]
+    fn sleeps_are_scaled_and_nothing_else() {
+        assert_eq!(scaled_sleeps("sleep 0.5; x & sleep 2;", 2), "sleep 1; x & sleep 4;");
+        assert_eq!(
+            scaled_sleeps("nosleep 3; sleep x; (sleep 1)", 3),
+            "nosleep 3; sleep x; (sleep 3)"
+        );
+        assert_eq!(scaled_sleeps("sleep 0.3", 1), "sleep 0.3");
+    }
 }

@@ -33,6 +33,9 @@ pub struct Contents<'a> {
     /// The recorded scenario files, then the flow files.
     pub recorded: Vec<PathBuf>,
     pub flows: Vec<PathBuf>,
+    /// The recorded scenarios this kernel prints otherwise on purpose (one id a line,
+    /// `#` comments): the runner never runs them again for missing their recording.
+    pub differ: PathBuf,
     /// Extra programs for /programs.
     pub programs: Vec<PathBuf>,
     /// Scenarios run at once inside the guest.
@@ -40,6 +43,14 @@ pub struct Contents<'a> {
     /// The kernel's unaligned-access counter file, printed before and after the runs.
     pub alignment: Option<&'a str>,
 }
+
+/// How many times longer every wait of a scenario is in a guest (its `sleep`s, `timeout`
+/// deadlines and the fixture's pauses): an emulated processor sharing two loaded host
+/// cores with four others runs several times slower than the clock, and a monitor's
+/// window or a connection's hold then closed before the scenario's last step (M05, M06,
+/// S01, S02, U01 at load 5-8). Outputs do not change: every event comes from the
+/// scenario's own steps, in a namespace of its own.
+const TIME_SCALE: u32 = 2;
 
 /// The hosts file `-r` reads (the host's suite sees the same two names).
 const HOSTS: &str = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n";
@@ -78,7 +89,7 @@ pub fn pack(c: &Contents, out: &Path) -> Result<u64> {
         a.file(&format!("opt/{label}/mptcp"), cpio::EXEC, &read(bin)?);
         a.symlink(&format!("opt/{label}/ip"), "mptcp");
     }
-    for f in c.recorded.iter().chain(&c.flows) {
+    for f in c.recorded.iter().chain(&c.flows).chain([&c.differ]) {
         a.file(&format!("data/{}", base(f)?), cpio::FILE, &read(f)?);
     }
     for p in &c.programs {
@@ -103,6 +114,7 @@ fn init(c: &Contents) -> Result<String> {
     };
     let recorded = data(&c.recorded)?.join(" ");
     let flows: String = data(&c.flows)?.iter().map(|f| format!(" --flows {f}")).collect();
+    let differ = data(std::slice::from_ref(&c.differ))?.concat();
     let labels: Vec<&str> = c.builds.iter().map(|(l, _)| l.as_str()).collect();
     let mut insmod = String::new();
     for m in c.modules {
@@ -134,7 +146,7 @@ export PATH=/guest:/bin LC_ALL=C
 echo \"{tag} boot\"
 {insmod}{before}for label in {labels}; do
   /guest/mptcp-guest run --label $label --bin /opt/$label --fixture /guest/mptcp-fixture \\
-    --threads {threads}{flows} --programs /programs {recorded} || echo \"{tag} fail runner $label\"
+    --threads {threads} --time-scale {TIME_SCALE}{flows} --differ {differ} --programs /programs {recorded} || echo \"{tag} fail runner $label\"
 done
 {after}echo \"{tag} done\"
 sync
