@@ -99,7 +99,7 @@ const STEPS: &[Step] = &[
     },
     Step {
         name: "docs",
-        about: "library docs with every public item documented, warnings denied",
+        about: "library docs with every public item documented, the CLI's private docs; warnings denied",
         slow: false,
         run: docs,
     },
@@ -337,6 +337,12 @@ fn docs(_: &Opts) -> Result {
         .args(["doc", "--no-deps", "--all-features"])
         .args(PUBLISHED_CRATES.iter().flat_map(|k| ["-p", k]))
         .env("RUSTDOCFLAGS", "-D warnings -D missing_docs")
+        .run()?;
+    // The CLI is a program, not a library: its module docs are for the next engineer,
+    // private items included, and their links must resolve too.
+    Cmd::cargo()
+        .args(["doc", "--no-deps", "-p", "mptcp-cli", "--document-private-items"])
+        .env("RUSTDOCFLAGS", "-D warnings")
         .run()
 }
 

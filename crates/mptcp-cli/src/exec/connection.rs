@@ -9,7 +9,7 @@
 //! on. A thousand connections of two subflows take one batch: two MPTCP dumps and two
 //! TCP dumps, as `ss -tiM`. A subflow that did not fit (it joined between the dumps and
 //! overflowed the table) is counted under its connection, never dropped silently.
-//! Listeners come from a dump of their own, first (the first [`LISTENERS`] are kept to
+//! Listeners come from a dump of their own, first (the first `LISTENERS` are kept to
 //! tell a connection's side when its initial subflow is gone), and are printed after
 //! the connections: from the table, or from a second dump when there were more.
 

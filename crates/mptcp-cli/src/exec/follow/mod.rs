@@ -2,10 +2,10 @@
 //! links and default routes of the namespace (plain `mptcp` only).
 //!
 //! The main thread reads route netlink and decides ([`mptcp_follow`] is the policy);
-//! two worker threads send the path-manager requests ([`worker`]), so the route socket
+//! two worker threads send the path-manager requests (`worker`), so the route socket
 //! is never left unread while a slow DEL_ADDR is in the kernel. One instance runs per
-//! namespace ([`record::guard`]); it touches only the endpoints its record says it made
-//! ([`record::Record`]). The kernel's table is the truth: any refusal, every SIGHUP and
+//! namespace (`record::guard`); it touches only the endpoints its record says it made
+//! (`record::Record`). The kernel's table is the truth: any refusal, every SIGHUP and
 //! a periodic check read it again. A failed re-dump or a full table leaves the picture
 //! incomplete: nothing is deleted until it is whole again. Memory is fixed after start:
 //! the policy's tables (two, for re-dumps), a 128 KiB receive buffer, the workers' 8 KiB
