@@ -51,7 +51,7 @@ fn build(buf: &mut [u8], c: &mut Cursor, subflow: bool) -> usize {
 type Tree = Vec<(Row, bool, Vec<SubflowRow>)>;
 
 fn print_all(out: &mut Out<Vec<u8>>, tree: &Tree) {
-    connection::begin(out);
+    out.open_array();
     for (r, server, subs) in tree {
         connection::connection(out, r, *server);
         for s in subs {
@@ -59,7 +59,7 @@ fn print_all(out: &mut Out<Vec<u8>>, tree: &Tree) {
         }
         connection::end_connection(out, 0);
     }
-    connection::end(out);
+    out.close_array();
 }
 
 fn check_object(o: &Json, r: &Row, server: bool, subs: &[SubflowRow]) {

@@ -108,7 +108,7 @@ pub fn show(out: &mut Out, f: &ConnectionFilter) -> u8 {
     }
     let all_kept = listeners <= LISTENERS;
     let listeners = &kept[..listeners.min(LISTENERS)];
-    connection::begin(out);
+    out.open_array();
     let mut names = IfNames::default();
     let mut n = 0;
     let mut expected = 0;
@@ -167,7 +167,7 @@ pub fn show(out: &mut Out, f: &ConnectionFilter) -> u8 {
             }
         }
     }
-    connection::end(out);
+    out.close_array();
     0
 }
 
@@ -193,7 +193,7 @@ fn each_listener(
 }
 
 fn fail(out: &mut Out, e: &nlsock::Error) -> u8 {
-    connection::end(out);
+    out.close_array();
     kerr::print_dump_error(e);
     kerr::KERNEL
 }

@@ -60,13 +60,9 @@ pub fn get(s: &mut Session, out: &mut Out, a: &EndpointArgs, resolve: Option<&Et
         }
     };
     let Some(info) = info else { return 1 };
-    if let Some(j) = &mut out.json {
-        j.start_array(&mut out.w);
-    }
+    out.open_array();
     print_named(s.conn.link(), out, &info, resolve, &mut IfNames::default());
-    if let Some(j) = &mut out.json {
-        j.end_array(&mut out.w);
-    }
+    out.close_array();
     0
 }
 
@@ -84,9 +80,7 @@ pub fn dump_request(
 ) -> u8 {
     let mut buf = [0u8; pm::REQ_BUF];
     let Some(req) = pm::emit(request, &mut buf, s.family) else { return 1 };
-    if let Some(j) = &mut out.json {
-        j.start_array(&mut out.w);
-    }
+    out.open_array();
     let family = s.family;
     let mut names = IfNames::default();
     let result = s.conn.dump_with_link(req, &mut s.rx[..], |socket, m| {
@@ -112,9 +106,7 @@ pub fn dump_request(
             KERNEL
         }
     };
-    if let Some(j) = &mut out.json {
-        j.end_array(&mut out.w);
-    }
+    out.close_array();
     status
 }
 

@@ -109,7 +109,7 @@ pub fn run(out: &mut Out, a: &StatArgs) -> u8 {
         say(format_args!("mptcp: no MPTcpExt counters in {NETSTAT} (MPTCP not built in?)\n"));
         return 1;
     }
-    stat::begin(out);
+    out.open_array();
     let mut last = [0u64; COUNTERS];
     for (i, (name, value)) in counters(&file[..len]).enumerate() {
         if let Some(slot) = last.get_mut(i) {
@@ -119,10 +119,11 @@ pub fn run(out: &mut Out, a: &StatArgs) -> u8 {
             stat::counter(out, name, value, None);
         }
     }
-    stat::end(out);
+    out.close_array();
+    out.flush();
     let Some(every) = a.watch else { return 0 };
-    let closing = out.json.as_ref().map_or(&b""[..], |_| &b""[..]);
-    sys::install_stop_handlers(closing);
+    // Each interval's output is whole when printed: nothing is left to close at a stop.
+    sys::install_stop_handlers(b"");
     let start = Instant::now();
     loop {
         let due = Duration::from_secs(u64::from(every));
@@ -148,7 +149,7 @@ pub fn run(out: &mut Out, a: &StatArgs) -> u8 {
                         format_args!("after {}s:\n", start.elapsed().as_secs()),
                     );
                 }
-                stat::begin(out);
+                out.open_array();
             }
             stat::counter(out, name, value, Some(i128::from(value) - i128::from(before)));
             if let Some(slot) = last.get_mut(i) {
@@ -156,7 +157,8 @@ pub fn run(out: &mut Out, a: &StatArgs) -> u8 {
             }
         }
         if changed {
-            stat::end(out);
+            out.close_array();
+            out.flush();
         }
     }
 }

@@ -286,20 +286,6 @@ fn next_line<W: Write>(out: &mut Out<W>, indent: &str) {
     }
 }
 
-/// Opens the output: the JSON array of connections and listeners.
-pub fn begin<W: Write>(out: &mut Out<W>) {
-    if let Some(j) = &mut out.json {
-        j.start_array(&mut out.w);
-    }
-}
-
-/// Closes what [`begin`] opened.
-pub fn end<W: Write>(out: &mut Out<W>) {
-    if let Some(j) = &mut out.json {
-        j.end_array(&mut out.w);
-    }
-}
-
 /// A listener: `listener local A lport P` / `{"listener": true, "local", "lport"}`.
 pub fn listener<W: Write>(out: &mut Out<W>, local: SocketAddr) {
     match &mut out.json {
@@ -528,11 +514,11 @@ mod tests {
 
     fn print(json: bool, pretty: bool, info: &[u8]) -> String {
         let mut out = Out::with_writer(Vec::new(), json, pretty, None, false);
-        begin(&mut out);
+        out.open_array();
         connection(&mut out, &row(info), false);
         subflow(&mut out, &sub(), Some(&"e2"));
         end_connection(&mut out, 0);
-        end(&mut out);
+        out.close_array();
         String::from_utf8(out.w).unwrap()
     }
 

@@ -42,6 +42,20 @@ impl<W: Write> Out<W> {
         }
     }
 
+    /// With `-j`, opens the JSON array a command's whole output is; nothing without.
+    pub fn open_array(&mut self) {
+        if let Some(j) = &mut self.json {
+            j.start_array(&mut self.w);
+        }
+    }
+
+    /// Closes what [`Out::open_array`] opened.
+    pub fn close_array(&mut self) {
+        if let Some(j) = &mut self.json {
+            j.end_array(&mut self.w);
+        }
+    }
+
     /// Writes `text` wrapped in colour `c` when colours are on.
     pub fn colored(&mut self, c: Color, text: core::fmt::Arguments<'_>) {
         match self.palette {

@@ -57,21 +57,6 @@ pub fn explain(name: &str) -> Option<&'static str> {
 /// The counters' widest name, for the text column.
 const NAME_WIDTH: usize = 24;
 
-/// Opens the output (the JSON array of counters).
-pub fn begin<W: Write>(out: &mut Out<W>) {
-    if let Some(j) = &mut out.json {
-        j.start_array(&mut out.w);
-    }
-}
-
-/// Closes what [`begin`] opened and flushes (watch mode prints every interval).
-pub fn end<W: Write>(out: &mut Out<W>) {
-    if let Some(j) = &mut out.json {
-        j.end_array(&mut out.w);
-    }
-    out.flush();
-}
-
 /// One counter: `NAME VALUE [+DELTA] [explanation]`, or
 /// `{"counter": NAME, "value": V[, "delta": D][, "meaning": TEXT]}`.
 pub fn counter<W: Write>(out: &mut Out<W>, name: &str, value: u64, delta: Option<i128>) {
@@ -165,10 +150,10 @@ mod tests {
 
     fn run(json: bool, pretty: bool) -> String {
         let mut out = Out::with_writer(Vec::new(), json, pretty, None, false);
-        begin(&mut out);
+        out.open_array();
         counter(&mut out, "MPJoinSynRx", 3, None);
         counter(&mut out, "MPJoinRejected", 1, Some(1));
-        end(&mut out);
+        out.close_array();
         String::from_utf8(out.w).unwrap()
     }
 
