@@ -588,6 +588,15 @@ fn the_prefix_length_is_part_of_an_address() {
     stop(f);
 }
 
+/// With no IPv4 default route left on `h`, a new IPv4 address on wan0 gets no endpoint;
+/// then the follower stops.
+fn a_new_address_gets_no_endpoint(h: &Host, f: Running) {
+    h.ip("addr add 10.7.0.3/24 dev wan0");
+    thread::sleep(Duration::from_millis(300));
+    assert_eq!(h.show(), "", "an IPv4 address got an endpoint with no default route");
+    stop(f);
+}
+
 /// A default route through a nexthop object goes with `ip nexthop del`, which says
 /// nothing about routes: follow reads the routes again.
 #[test]
@@ -600,10 +609,7 @@ fn a_deleted_nexthop_takes_the_default_route_and_its_endpoints() {
     h.settles("10.7.0.2 id 200 subflow dev wan0 \n", Some(&mut f));
     h.ip("nexthop del id 1");
     h.settles("", Some(&mut f));
-    h.ip("addr add 10.7.0.3/24 dev wan0");
-    thread::sleep(Duration::from_millis(300));
-    assert_eq!(h.show(), "", "an IPv4 address got an endpoint with no default route");
-    stop(f);
+    a_new_address_gets_no_endpoint(&h, f);
 }
 
 /// An extra address beside the gateway's subnet goes alone (the default route stays,
@@ -623,10 +629,7 @@ fn a_links_last_ipv4_address_takes_the_default_route_silently() {
     h.settles(first, Some(&mut f));
     h.ip("addr del 10.7.0.2/24 dev wan0");
     h.settles("", Some(&mut f));
-    h.ip("addr add 10.7.0.3/24 dev wan0");
-    thread::sleep(Duration::from_millis(300));
-    assert_eq!(h.show(), "", "an IPv4 address got an endpoint with no default route");
-    stop(f);
+    a_new_address_gets_no_endpoint(&h, f);
 }
 
 /// A re-read (here SIGHUP's) meets the addresses in interface order; their ages stay,
