@@ -228,15 +228,28 @@ impl Default for Line {
 }
 
 impl Line {
-    /// Appends a fixed piece. Inlined, so that each piece's length is a constant and the
-    /// copy is a few moves instead of a call to musl's `memcpy`, which is slow for short
-    /// pieces (see `out.rs`).
-    #[inline(always)]
+    /// Appends a piece. Out of line (one copy of the code, not one per piece), and
+    /// without a call to musl's `memcpy` for a piece of up to 16 bytes (slow for short
+    /// ones, see `out.rs`): two fixed-size copies, overlapping, cover any length in their
+    /// range.
+    #[inline(never)]
     fn push(&mut self, bytes: &[u8]) {
-        if let Some(room) = self.buf.get_mut(self.len..self.len + bytes.len()) {
+        let n = bytes.len();
+        let Some(room) = self.buf.get_mut(self.len..self.len + n) else { return };
+        if n > 16 {
             room.copy_from_slice(bytes);
-            self.len += bytes.len();
+        } else if n >= 8 {
+            room[..8].copy_from_slice(&bytes[..8]);
+            room[n - 8..].copy_from_slice(&bytes[n - 8..]);
+        } else if n >= 4 {
+            room[..4].copy_from_slice(&bytes[..4]);
+            room[n - 4..].copy_from_slice(&bytes[n - 4..]);
+        } else if n > 0 {
+            room[0] = bytes[0];
+            room[n / 2] = bytes[n / 2];
+            room[n - 1] = bytes[n - 1];
         }
+        self.len += n;
     }
 
     fn flush_into<W: Write>(&mut self, w: &mut W) {
@@ -245,7 +258,6 @@ impl Line {
     }
 
     /// `key` then `v` in decimal, when there is a value.
-    #[inline(always)]
     fn field(&mut self, key: &[u8], v: Option<u64>) {
         if let Some(v) = v {
             self.push(key);
