@@ -39,7 +39,7 @@ pub fn connection(mut w: Args<'_>) -> Result<ConnectionFilter, Exit> {
         if matches(word, "token") {
             let v = w.value()?;
             let t = parse_token(v).ok_or_else(|| {
-                fail::invarg("invalid token (hexadecimal, as monitor prints it)", v)
+                crate::command::invarg("invalid token (hexadecimal, as monitor prints it)", v)
             })?;
             f.token = Some(t);
         } else {
@@ -65,7 +65,10 @@ pub fn stat(mut w: Args<'_>) -> Result<StatArgs, Exit> {
             };
             if n == 0 {
                 // The word as typed (`00`, `0x0`), as every argument error echoes it.
-                return Err(fail::invarg("watch interval must be at least 1 second", typed));
+                return Err(crate::command::invarg(
+                    "watch interval must be at least 1 second",
+                    typed,
+                ));
             }
             w.next();
             s.watch = Some(n);

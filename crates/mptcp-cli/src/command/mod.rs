@@ -18,6 +18,19 @@ use crate::print::fail::{self, Exit};
 pub use options::{EndpointArgs, LimitArgs, Verb};
 use options::{endpoint, limits};
 
+/// [`fail::invarg`], out of line: the option parsers call it from a score of places,
+/// and inlined, each call built its message's pieces in place (about 90 bytes a call).
+#[inline(never)]
+pub(crate) fn invarg(msg: &str, arg: &[u8]) -> Exit {
+    fail::invarg(msg, arg)
+}
+
+/// [`fail::missarg`], out of line, as [`invarg`].
+#[inline(never)]
+pub(crate) fn missarg(key: &str) -> Exit {
+    fail::missarg(key)
+}
+
 /// One resolved `mptcp` command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {

@@ -4,8 +4,9 @@ use crate::args::addr::{self, Addr};
 use crate::args::ifname::{self, Interfaces};
 use crate::args::num;
 use crate::args::words::{Args, matches};
+use crate::command::{invarg, missarg};
 use crate::print::endpoint::{FLAG_WORDS, flag};
-use crate::print::fail::{self, Exit, invarg, missarg};
+use crate::print::fail::{self, Exit};
 
 /// What the endpoint option parser is parsing for; each has its own checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

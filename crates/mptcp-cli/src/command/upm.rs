@@ -10,8 +10,9 @@ use crate::args::ifname::Interfaces;
 use crate::args::num;
 use crate::args::words::{Args, matches};
 use crate::command::pm::{self, Endpoint, Request};
+use crate::command::{invarg, missarg};
 use crate::print::endpoint::flag;
-use crate::print::fail::{self, Exit, invarg, missarg};
+use crate::print::fail::{self, Exit};
 
 /// One userspace-PM command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
