@@ -40,6 +40,14 @@ impl<'a> Connection<'a> {
         self.msg[1]
     }
 
+    /// The local or the `remote` end (not inlined: the CLI reads both ends of every
+    /// connection and subflow, and one copy serves them all).
+    #[inline(never)]
+    fn end(&self, remote: bool) -> SocketAddr {
+        let (at, port) = if remote { (24, 6) } else { (8, 4) };
+        SocketAddr::new(self.addr(at), u16::from_be_bytes([self.msg[port], self.msg[port + 1]]))
+    }
+
     fn addr(&self, at: usize) -> IpAddr {
         let mut b = [0u8; 16];
         b.copy_from_slice(&self.msg[at..at + 16]);
@@ -52,12 +60,12 @@ impl<'a> Connection<'a> {
 
     /// Local address and port (the port is big-endian on the wire).
     pub fn local(&self) -> SocketAddr {
-        SocketAddr::new(self.addr(8), u16::from_be_bytes([self.msg[4], self.msg[5]]))
+        self.end(false)
     }
 
     /// Remote address and port (the port is big-endian on the wire).
     pub fn remote(&self) -> SocketAddr {
-        SocketAddr::new(self.addr(24), u16::from_be_bytes([self.msg[6], self.msg[7]]))
+        self.end(true)
     }
 
     /// Interface the socket is bound to (0 = none).
