@@ -16,7 +16,7 @@ const AF_INET6: u8 = 10;
 #[derive(Debug, Clone, Copy)]
 pub struct Connection<'a> {
     msg: &'a [u8; MSG_LEN],
-    attrs: &'a [u8],
+    pub(crate) attrs: &'a [u8],
 }
 
 impl<'a> Connection<'a> {
@@ -92,9 +92,16 @@ impl<'a> Connection<'a> {
 
     /// The `struct mptcp_info` from `INET_DIAG_INFO`, when the kernel sent it.
     pub fn info(&self) -> Option<MptcpInfo<'a>> {
-        let a = self.attrs().find(INET_DIAG_INFO).ok().flatten()?;
-        MptcpInfo::new(a.payload())
+        MptcpInfo::new(payload_of(self.attrs, INET_DIAG_INFO)?)
     }
+}
+
+/// The payload of the first attribute of `kind` in `attrs`; `None` when absent or when
+/// the attributes before it are malformed. Not inlined: every reader of a reply's
+/// attributes shares this one walk.
+#[inline(never)]
+pub(crate) fn payload_of(attrs: &[u8], kind: u16) -> Option<&[u8]> {
+    Some(Attrs::new(attrs).find(kind).ok()??.payload())
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use core::net::SocketAddr;
 
 use nlwire::{Attrs, Error, Message};
 
+use crate::msg::payload_of;
 use crate::{Connection, INET_DIAG_INFO, INET_DIAG_ULP_INFO, SubflowInfo, TcpInfo};
 
 /// One TCP socket of a diag dump (from [`crate::build_subflow_dump`]). The fixed part
@@ -77,14 +78,12 @@ impl<'a> Subflow<'a> {
 
     /// The `struct tcp_info` from `INET_DIAG_INFO`, when the kernel sent it.
     pub fn tcp_info(&self) -> Option<TcpInfo<'a>> {
-        let a = self.attrs().find(INET_DIAG_INFO).ok().flatten()?;
-        Some(TcpInfo::new(a.payload()))
+        Some(TcpInfo::new(payload_of(self.sock.attrs, INET_DIAG_INFO)?))
     }
 
     /// The MPTCP subflow attributes; `None` for a TCP socket without the MPTCP ULP.
     pub fn mptcp(&self) -> Option<SubflowInfo<'a>> {
-        let a = self.attrs().find(INET_DIAG_ULP_INFO).ok().flatten()?;
-        SubflowInfo::from_ulp(a.payload())
+        SubflowInfo::from_ulp(payload_of(self.sock.attrs, INET_DIAG_ULP_INFO)?)
     }
 
     /// The local token: the `mptcpi_token` of the connection this subflow belongs to.

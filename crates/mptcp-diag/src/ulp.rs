@@ -3,6 +3,8 @@
 
 use nlwire::{Attr, Attrs, Error, MessageBuilder};
 
+use crate::msg::payload_of;
+
 /// `INET_ULP_INFO_NAME`: the ULP's name (`"mptcp"`), inside `INET_DIAG_ULP_INFO`.
 pub const INET_ULP_INFO_NAME: u16 = 1;
 /// `INET_ULP_INFO_MPTCP`: the nest of `MPTCP_SUBFLOW_ATTR_*`, inside `INET_DIAG_ULP_INFO`.
@@ -90,8 +92,7 @@ impl<'a> SubflowInfo<'a> {
     /// Finds `INET_ULP_INFO_MPTCP` in the payload of `INET_DIAG_ULP_INFO`; `None` for
     /// another ULP (such as TLS) or when absent.
     pub fn from_ulp(ulp_payload: &'a [u8]) -> Option<Self> {
-        let a = Attrs::new(ulp_payload).find(INET_ULP_INFO_MPTCP).ok()??;
-        Some(SubflowInfo { nest: a.payload() })
+        Some(SubflowInfo { nest: payload_of(ulp_payload, INET_ULP_INFO_MPTCP)? })
     }
 
     /// Wraps the payload of `INET_ULP_INFO_MPTCP` itself.
