@@ -184,6 +184,23 @@ impl<'a> SubflowInfo<'a> {
     }
 }
 
+/// Bytes of each `MPTCP_SUBFLOW_ATTR_*` value, by kind (0: none such; `PAD` and above are
+/// not read).
+const WIDTH: [u8; attr::ID_LOC as usize + 1] = [0, 4, 4, 4, 8, 4, 4, 2, 4, 1, 1];
+
+/// A host-order unsigned value of exactly `width` bytes (at most 8), widened.
+fn host_order(payload: &[u8], width: usize) -> Option<u64> {
+    let mut b = [0u8; 8];
+    // The value's bytes go where a u64 of the same value has them.
+    let at = if cfg!(target_endian = "little") { 0 } else { 8usize.checked_sub(width)? };
+    let to = b.get_mut(at..at.checked_add(width)?)?;
+    if payload.len() != width {
+        return None;
+    }
+    to.copy_from_slice(payload);
+    Some(u64::from_ne_bytes(b))
+}
+
 /// The subflow attributes as plain data: what [`SubflowInfo`] reads, and what
 /// [`SubflowRepr::emit`] writes as a whole `INET_DIAG_ULP_INFO` (name `"mptcp"`, then
 /// the nest in the kernel's order). `None` fields are left out.
@@ -216,30 +233,47 @@ impl SubflowRepr {
     /// [`SubflowInfo`]'s reader of it gives (the first attribute of its kind decides,
     /// and a malformed attribute ends the nest).
     pub fn parse(v: &SubflowInfo<'_>) -> Self {
-        let mut r = SubflowRepr::default();
+        // Each kind's value, as wide as its payload must be (a table, not a match of
+        // ten typed reads: this is inlined where the CLI reads every subflow).
+        let mut f = [None::<u64>; WIDTH.len()];
         let mut seen = 0u32;
         for a in v.attrs() {
             let Ok(a) = a else { break };
-            let kind = a.kind();
-            if kind > attr::ID_LOC || seen & 1 << kind != 0 {
+            let kind = usize::from(a.kind());
+            let Some(&width) = WIDTH.get(kind) else { continue };
+            if seen & 1 << kind != 0 {
                 continue;
             }
             seen |= 1 << kind;
-            match kind {
-                attr::TOKEN_REM => r.token_rem = a.u32().ok(),
-                attr::TOKEN_LOC => r.token_loc = a.u32().ok(),
-                attr::RELWRITE_SEQ => r.relwrite_seq = a.u32().ok(),
-                attr::MAP_SEQ => r.map_seq = a.u64().ok(),
-                attr::MAP_SFSEQ => r.map_sfseq = a.u32().ok(),
-                attr::SSN_OFFSET => r.ssn_offset = a.u32().ok(),
-                attr::MAP_DATALEN => r.map_datalen = a.u16().ok(),
-                attr::FLAGS => r.flags = a.u32().ok(),
-                attr::ID_REM => r.id_rem = a.u8().ok(),
-                attr::ID_LOC => r.id_loc = a.u8().ok(),
-                _ => {}
+            if let Some(slot) = f.get_mut(kind) {
+                *slot = host_order(a.payload(), width.into());
             }
         }
-        r
+        let [
+            _,
+            token_rem,
+            token_loc,
+            relwrite_seq,
+            map_seq,
+            map_sfseq,
+            ssn_offset,
+            map_datalen,
+            flags,
+            id_rem,
+            id_loc,
+        ] = f;
+        SubflowRepr {
+            token_rem: token_rem.map(|v| v as u32),
+            token_loc: token_loc.map(|v| v as u32),
+            relwrite_seq: relwrite_seq.map(|v| v as u32),
+            map_seq,
+            map_sfseq: map_sfseq.map(|v| v as u32),
+            ssn_offset: ssn_offset.map(|v| v as u32),
+            map_datalen: map_datalen.map(|v| v as u16),
+            flags: flags.map(|v| v as u32),
+            id_rem: id_rem.map(|v| v as u8),
+            id_loc: id_loc.map(|v| v as u8),
+        }
     }
 
     /// Appends `INET_DIAG_ULP_INFO` with these attributes to a message (at most 120
