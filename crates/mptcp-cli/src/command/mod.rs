@@ -25,6 +25,14 @@ pub(crate) fn invarg(msg: &str, arg: &[u8]) -> Exit {
     fail::invarg(msg, arg)
 }
 
+/// Which of `words` `word` abbreviates: the index of the first that iproute2's `matches`
+/// takes, trying them in order (out of line: one loop instead of a comparison inlined
+/// for every keyword of every parser).
+#[inline(never)]
+pub(crate) fn which(word: &[u8], words: &[&str]) -> Option<usize> {
+    words.iter().position(|w| matches(word, w))
+}
+
 /// [`fail::missarg`], out of line, as [`invarg`].
 #[inline(never)]
 pub(crate) fn missarg(key: &str) -> Exit {
@@ -86,39 +94,34 @@ pub fn parse(words: &[&[u8]], ifs: &mut dyn Interfaces, plain: bool) -> Result<C
         let Some(verb) = w.next() else {
             return Ok(Command::Dump);
         };
-        return if matches(verb, "add") {
-            endpoint(w, Verb::Add, ifs).map(Command::Add)
-        } else if matches(verb, "change") {
-            endpoint(w, Verb::Change, ifs).map(Command::Change)
-        } else if matches(verb, "delete") {
-            endpoint(w, Verb::Delete, ifs).map(Command::Delete)
-        } else if matches(verb, "show") {
-            if plain && w.peek().is_some_and(|t| matches(t, "token")) {
+        const VERBS: &[&str] =
+            &["add", "change", "delete", "show", "flush", "follow", "announce", "remove"];
+        // A word abbreviates at most one of those a guard below turns away (their first
+        // letters differ from every later one's), so the first match decides as the
+        // chain of `matches` did.
+        return match which(verb, VERBS) {
+            Some(0) => endpoint(w, Verb::Add, ifs).map(Command::Add),
+            Some(1) => endpoint(w, Verb::Change, ifs).map(Command::Change),
+            Some(2) => endpoint(w, Verb::Delete, ifs).map(Command::Delete),
+            Some(3) if plain && w.peek().is_some_and(|t| matches(t, "token")) => {
                 upm::parse_endpoint(verb, w, ifs).map(Command::Upm)
-            } else if w.is_empty() {
-                Ok(Command::Dump)
-            } else {
-                endpoint(w, Verb::Show, ifs).map(Command::Get)
             }
-        } else if matches(verb, "flush") {
-            Ok(Command::Flush)
-        } else if plain && verb.len() >= 2 && matches(verb, "follow") {
-            follow(verb, w)
-        } else if plain && (matches(verb, "announce") || matches(verb, "remove")) {
-            upm::parse_endpoint(verb, w, ifs).map(Command::Upm)
-        } else {
-            Err(fail::unknown_command(verb))
+            Some(3) if w.is_empty() => Ok(Command::Dump),
+            Some(3) => endpoint(w, Verb::Show, ifs).map(Command::Get),
+            Some(4) => Ok(Command::Flush),
+            Some(5) if plain && verb.len() >= 2 => follow(verb, w),
+            Some(6 | 7) if plain => upm::parse_endpoint(verb, w, ifs).map(Command::Upm),
+            _ => Err(fail::unknown_command(verb)),
         };
     }
     if matches(first, "limits") {
         let Some(verb) = w.next() else {
             return Ok(Command::LimitsShow(LimitArgs::default()));
         };
-        if matches(verb, "set") {
-            return limits(w).map(Command::LimitsSet);
-        }
-        if matches(verb, "show") {
-            return limits(w).map(Command::LimitsShow);
+        match which(verb, &["set", "show"]) {
+            Some(0) => return limits(w).map(Command::LimitsSet),
+            Some(_) => return limits(w).map(Command::LimitsShow),
+            None => {}
         }
         // iproute2 falls through to the monitor test with this word.
         monitor_word = verb;

@@ -3,8 +3,8 @@
 use crate::args::addr::{self, Addr};
 use crate::args::ifname::{self, Interfaces};
 use crate::args::num;
-use crate::args::words::{Args, matches};
-use crate::command::{invarg, missarg};
+use crate::args::words::Args;
+use crate::command::{invarg, missarg, which};
 use crate::print::endpoint::{FLAG_WORDS, flag};
 use crate::print::fail::{self, Exit};
 
@@ -56,23 +56,28 @@ pub fn endpoint(
         if let Some(&(_, bits)) = FLAG_WORDS.iter().find(|(name, _)| name.as_bytes() == word) {
             a.flags |= bits;
             check_flags(verb, a.flags, word)?;
-        } else if matches(word, "id") {
-            let v = w.value()?;
-            a.id = Some(num::get_u8(v).ok_or_else(|| invarg("invalid ID\n", v))?);
-        } else if matches(word, "dev") {
-            let v = w.value()?;
-            if !ifname::is_valid(v) {
-                return Err(invarg("invalid interface name\n", v));
+            continue;
+        }
+        match which(word, &["id", "dev", "port"]) {
+            Some(0) => {
+                let v = w.value()?;
+                a.id = Some(num::get_u8(v).ok_or_else(|| invarg("invalid ID\n", v))?);
             }
-            a.ifindex = ifs.index_of(v);
-            if a.ifindex == 0 {
-                return Err(invarg("device does not exist\n", v));
+            Some(1) => {
+                let v = w.value()?;
+                if !ifname::is_valid(v) {
+                    return Err(invarg("invalid interface name\n", v));
+                }
+                a.ifindex = ifs.index_of(v);
+                if a.ifindex == 0 {
+                    return Err(invarg("device does not exist\n", v));
+                }
             }
-        } else if matches(word, "port") {
-            let v = w.value()?;
-            a.port = num::get_u16(v).ok_or_else(|| invarg("expected port", v))?;
-        } else {
-            a.addr = Some(addr::get_addr(word).ok_or_else(|| fail::bad_address(word))?);
+            Some(_) => {
+                let v = w.value()?;
+                a.port = num::get_u16(v).ok_or_else(|| invarg("expected port", v))?;
+            }
+            None => a.addr = Some(addr::get_addr(word).ok_or_else(|| fail::bad_address(word))?),
         }
     }
     if verb == Verb::Add && a.addr.is_none() {
@@ -118,15 +123,17 @@ fn check_flags(verb: Verb, flags: u32, word: &[u8]) -> Result<(), Exit> {
 pub fn limits(mut w: Args<'_>) -> Result<LimitArgs, Exit> {
     let mut l = LimitArgs::default();
     while let Some(word) = w.next() {
-        if matches(word, "subflows") {
-            let v = w.value()?;
-            l.subflows = Some(num::get_u32(v).ok_or_else(|| invarg("invalid subflows\n", v))?);
-        } else if matches(word, "add_addr_accepted") {
-            let v = w.value()?;
-            l.add_addr_accepted =
-                Some(num::get_u32(v).ok_or_else(|| invarg("invalid add_addr_accepted\n", v))?);
-        } else {
-            return Err(invarg("unknown limit", word));
+        match which(word, &["subflows", "add_addr_accepted"]) {
+            Some(0) => {
+                let v = w.value()?;
+                l.subflows = Some(num::get_u32(v).ok_or_else(|| invarg("invalid subflows\n", v))?);
+            }
+            Some(_) => {
+                let v = w.value()?;
+                l.add_addr_accepted =
+                    Some(num::get_u32(v).ok_or_else(|| invarg("invalid add_addr_accepted\n", v))?);
+            }
+            None => return Err(invarg("unknown limit", word)),
         }
     }
     Ok(l)

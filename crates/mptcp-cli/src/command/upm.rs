@@ -10,7 +10,7 @@ use crate::args::ifname::Interfaces;
 use crate::args::num;
 use crate::args::words::{Args, matches};
 use crate::command::pm::{self, Endpoint, Request};
-use crate::command::{invarg, missarg};
+use crate::command::{invarg, missarg, which};
 use crate::print::endpoint::flag;
 use crate::print::fail::{self, Exit};
 
@@ -66,34 +66,40 @@ fn fields(mut w: Args<'_>, ifs: &mut dyn Interfaces) -> Result<Fields, Exit> {
     while let Some(word) = w.next() {
         if word == b"backup" || word == b"nobackup" {
             f.backup = Some(word == b"backup");
-        } else if matches(word, "token") {
-            let v = w.value()?;
-            f.token =
-                Some(parse_token(v).ok_or_else(|| {
+            continue;
+        }
+        const KEYS: &[&str] = &["token", "id", "dev", "port", "raddr", "rport"];
+        match which(word, KEYS) {
+            Some(0) => {
+                let v = w.value()?;
+                f.token = Some(parse_token(v).ok_or_else(|| {
                     invarg("invalid token (hexadecimal, as monitor prints it)", v)
                 })?);
-        } else if matches(word, "id") {
-            let v = w.value()?;
-            f.id = Some(num::get_u8(v).ok_or_else(|| invarg("invalid ID", v))?);
-        } else if matches(word, "dev") {
-            let v = w.value()?;
-            if !ifname::is_valid(v) {
-                return Err(invarg("invalid interface name", v));
             }
-            f.ifindex = ifs.index_of(v);
-            if f.ifindex == 0 {
-                return Err(invarg("device does not exist", v));
+            Some(1) => {
+                let v = w.value()?;
+                f.id = Some(num::get_u8(v).ok_or_else(|| invarg("invalid ID", v))?);
             }
-        } else if matches(word, "port") {
-            let v = w.value()?;
-            f.port = num::get_u16(v).ok_or_else(|| invarg("expected port", v))?;
-        } else if matches(word, "raddr") {
-            f.raddr = Some(ip(w.value()?)?);
-        } else if matches(word, "rport") {
-            let v = w.value()?;
-            f.rport = num::get_u16(v).ok_or_else(|| invarg("expected port", v))?;
-        } else {
-            f.addr = Some(ip(word)?);
+            Some(2) => {
+                let v = w.value()?;
+                if !ifname::is_valid(v) {
+                    return Err(invarg("invalid interface name", v));
+                }
+                f.ifindex = ifs.index_of(v);
+                if f.ifindex == 0 {
+                    return Err(invarg("device does not exist", v));
+                }
+            }
+            Some(3) => {
+                let v = w.value()?;
+                f.port = num::get_u16(v).ok_or_else(|| invarg("expected port", v))?;
+            }
+            Some(4) => f.raddr = Some(ip(w.value()?)?),
+            Some(_) => {
+                let v = w.value()?;
+                f.rport = num::get_u16(v).ok_or_else(|| invarg("expected port", v))?;
+            }
+            None => f.addr = Some(ip(word)?),
         }
     }
     Ok(f)
@@ -126,13 +132,7 @@ pub fn parse_endpoint(verb: &[u8], w: Args<'_>, ifs: &mut dyn Interfaces) -> Res
 pub fn parse_subflow(w: &mut Args<'_>, ifs: &mut dyn Interfaces) -> Result<Upm, Exit> {
     // No verb: nothing to name, so not `Command "" is unknown` (found by `cli_args`).
     let Some(verb) = w.next() else { return Err(fail::incomplete()) };
-    let kind = if matches(verb, "add") {
-        0
-    } else if matches(verb, "delete") {
-        1
-    } else if matches(verb, "change") {
-        2
-    } else {
+    let Some(kind) = which(verb, &["add", "delete", "change"]) else {
         return Err(fail::unknown_command(verb));
     };
     let f = fields(w.clone(), ifs)?;
@@ -140,22 +140,22 @@ pub fn parse_subflow(w: &mut Args<'_>, ifs: &mut dyn Interfaces) -> Result<Upm, 
     let addr = need(f.addr, "ADDRESS")?;
     let remote = pm::nest(need(f.raddr, "RADDR")?, None, need_port(f.rport, "RPORT")?, 0, 0);
     let backup = |b: bool| if b { flag::BACKUP } else { 0 };
-    match kind {
-        0 => {
-            let local = pm::nest(addr, f.id, f.port, f.ifindex, backup(f.backup == Some(true)));
-            Ok(Upm::SubflowAdd { token, local, remote })
-        }
-        1 => {
-            let local = pm::nest(addr, f.id, need_port(f.port, "PORT")?, f.ifindex, 0);
-            Ok(Upm::SubflowDelete { token, local, remote })
-        }
+    // The local end's port and flags as each verb wants them (in its order of checks),
+    // then one nest for all three.
+    let (port, flags) = match kind {
+        0 => (f.port, backup(f.backup == Some(true))),
+        1 => (need_port(f.port, "PORT")?, 0),
         _ => {
             let port = need_port(f.port, "PORT")?;
-            let flags = backup(need(f.backup, "backup|nobackup")?);
-            let local = pm::nest(addr, f.id, port, f.ifindex, flags);
-            Ok(Upm::SubflowChange { token, local, remote })
+            (port, backup(need(f.backup, "backup|nobackup")?))
         }
-    }
+    };
+    let local = pm::nest(addr, f.id, port, f.ifindex, flags);
+    Ok(match kind {
+        0 => Upm::SubflowAdd { token, local, remote },
+        1 => Upm::SubflowDelete { token, local, remote },
+        _ => Upm::SubflowChange { token, local, remote },
+    })
 }
 
 impl Upm {
