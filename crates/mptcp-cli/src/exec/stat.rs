@@ -109,18 +109,8 @@ pub fn run(out: &mut Out, a: &StatArgs) -> u8 {
         say(format_args!("mptcp: no MPTcpExt counters in {NETSTAT} (MPTCP not built in?)\n"));
         return 1;
     }
-    out.open_array();
     let mut last = [0u64; COUNTERS];
-    for (i, (name, value)) in counters(&file[..len]).enumerate() {
-        if let Some(slot) = last.get_mut(i) {
-            *slot = value;
-        }
-        if a.all || value != 0 {
-            stat::counter(out, name, value, None);
-        }
-    }
-    out.close_array();
-    out.flush();
+    reading(out, &file[..len], &mut last, a.all, None);
     let Some(every) = a.watch else { return 0 };
     // Each interval's output is whole when printed: nothing is left to close at a stop.
     sys::install_stop_handlers(b"");
@@ -135,31 +125,54 @@ pub fn run(out: &mut Out, a: &StatArgs) -> u8 {
             sys::sleep(Duration::from_millis(100).min(due.saturating_sub(slept.elapsed())));
         }
         let Ok(len) = read(&mut file[..]) else { return 1 };
-        let mut changed = false;
-        for (i, (name, value)) in counters(&file[..len]).enumerate() {
-            let before = last.get(i).copied().unwrap_or(0);
-            if value == before {
-                continue;
-            }
-            if !changed {
-                changed = true;
-                if out.json.is_none() {
-                    let _ = crate::os::io::Write::write_fmt(
-                        &mut out.w,
-                        format_args!("after {}s:\n", start.elapsed().as_secs()),
-                    );
-                }
-                out.open_array();
-            }
-            stat::counter(out, name, value, Some(i128::from(value) - i128::from(before)));
-            if let Some(slot) = last.get_mut(i) {
-                *slot = value;
-            }
+        reading(out, &file[..len], &mut last, a.all, Some(&start));
+    }
+}
+
+/// Prints one reading of `file` and keeps its values in `last`. The first (`since`
+/// `None`): a whole array of the non-zero counters (all of them with `all`). In watch
+/// mode: the counters that changed since `last`, with the change, after an
+/// `after Ns:` line (text) counted from `since`; nothing when none changed.
+fn reading(
+    out: &mut Out,
+    file: &[u8],
+    last: &mut [u64; COUNTERS],
+    all: bool,
+    since: Option<&Instant>,
+) {
+    let mut opened = since.is_none();
+    if opened {
+        out.open_array();
+    }
+    for (i, (name, value)) in counters(file).enumerate() {
+        let slot = last.get_mut(i);
+        let before = slot.as_ref().map_or(0, |v| **v);
+        if let Some(slot) = slot {
+            *slot = value;
         }
-        if changed {
-            out.close_array();
-            out.flush();
+        let shown = match since {
+            None => all || value != 0,
+            Some(_) => value != before,
+        };
+        if !shown {
+            continue;
         }
+        if let (false, Some(start)) = (opened, since) {
+            opened = true;
+            if out.json.is_none() {
+                let _ = crate::os::io::Write::write_fmt(
+                    &mut out.w,
+                    format_args!("after {}s:\n", start.elapsed().as_secs()),
+                );
+            }
+            out.open_array();
+        }
+        let delta = since.map(|_| i128::from(value) - i128::from(before));
+        stat::counter(out, name, value, delta);
+    }
+    if opened {
+        out.close_array();
+        out.flush();
     }
 }
 
