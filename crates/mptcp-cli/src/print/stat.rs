@@ -77,13 +77,22 @@ pub fn counter<W: Write>(out: &mut Out<W>, name: &str, value: u64, delta: Option
     }
     let _ = write!(out.w, "{name:<NAME_WIDTH$} {value:>10}");
     if let Some(d) = delta {
-        let _ = write!(out.w, " {:>8}", Signed::of(d).as_str());
+        // ` {:>8}`: right-aligned in eight columns after a space (digits and a sign are
+        // one byte each).
+        let d = Signed::of(d);
+        let digits = d.as_bytes();
+        let pad = SPACES.get(..9usize.saturating_sub(digits.len()).max(1)).unwrap_or_default();
+        let _ = out.w.write_all(pad);
+        let _ = out.w.write_all(digits);
     }
     if let Some(why) = why {
         let _ = write!(out.w, "  {why}");
     }
     let _ = out.w.write_all(b"\n");
 }
+
+/// The spaces before a delta: one, and up to eight of padding.
+const SPACES: &[u8] = b"         ";
 
 /// A delta as `{:+}` writes it (`+0`, `-3`), built in place: a difference of two `u64`
 /// needs `i128`, whose formatting would bring core's 128-bit division into the binary.
@@ -110,9 +119,8 @@ impl Signed {
         s
     }
 
-    fn as_str(&self) -> &str {
-        // Only ASCII digits and a sign.
-        core::str::from_utf8(&self.buf[self.start..]).unwrap_or_default()
+    fn as_bytes(&self) -> &[u8] {
+        self.buf.get(self.start..).unwrap_or_default()
     }
 }
 
@@ -140,7 +148,7 @@ mod tests {
     fn deltas_read_as_signed_display() {
         let edges = [0, 1, -1, 9, -10, 12345678, i128::from(u64::MAX), -i128::from(u64::MAX)];
         for d in edges {
-            assert_eq!(Signed::of(d).as_str(), format!("{d:+}"));
+            assert_eq!(Signed::of(d).as_bytes(), format!("{d:+}").as_bytes());
             let mut out = Out::with_writer(Vec::new(), false, false, None, false);
             counter(&mut out, "X", 5, Some(d));
             let got = String::from_utf8(out.w).unwrap();
