@@ -1,8 +1,7 @@
 //! Every `unsafe` call of the CLI, over the C library: the entry point, the panic
-//! handler and the allocator, files and standard streams, time, threads, signals,
+//! handler and the allocator, files and standard streams, time, locks, signals,
 //! terminals and the UDP sockets of `-r`. The CLI is `#![no_std]`: this is what std gave it.
 
-use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::ffi::CStr;
 use core::mem::zeroed;
@@ -131,7 +130,7 @@ extern "C" fn on_follow_signal(signal: libc::c_int) {
 
 /// `endpoint follow`: SIGINT and SIGTERM ask it to stop, SIGHUP to re-read its config;
 /// each also writes a byte to `wake_fd` (a socket the main loop polls), so a signal
-/// taken by a worker thread still wakes it. No `SA_RESTART`.
+/// that lands between the loop's checks still wakes its `poll`. No `SA_RESTART`.
 pub fn install_follow_handlers(wake_fd: i32) {
     WAKE_FD.store(wake_fd, Ordering::SeqCst);
     for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
@@ -610,20 +609,6 @@ impl Fd {
         write_fd(self.0, data)
     }
 
-    /// Sends one byte on a socket without raising SIGPIPE: a peer that has gone (a
-    /// worker's bell after a stop) is an `EPIPE` error, not the end of the process.
-    pub fn ring(&self) -> io::Result<()> {
-        loop {
-            // SAFETY: the pointer and length describe a one-byte array on the stack.
-            let n = unsafe { libc::send(self.0, [1u8].as_ptr().cast(), 1, libc::MSG_NOSIGNAL) };
-            match n {
-                1 => return Ok(()),
-                _ if errno() == libc::EINTR => continue,
-                _ => return Err(io::Error(errno())),
-            }
-        }
-    }
-
     /// Whether it is a regular file.
     pub fn is_regular_file(&self) -> bool {
         // SAFETY: all-zero is a valid `stat`; fstat fills it or fails.
@@ -713,8 +698,8 @@ pub fn read_file_at(path: &[u8], limit: usize) -> io::Result<Vec<u8>> {
 /// The value of environment variable `name` (bytes, as the environment holds them).
 pub fn getenv(name: &CStr) -> Option<&'static [u8]> {
     // SAFETY: getenv returns null or a pointer into the environment. Nothing in this
-    // program changes the environment (no setenv, putenv or unsetenv, on any thread:
-    // `endpoint follow`'s workers included), so the value stays valid and unchanged.
+    // program changes the environment (no setenv, putenv or unsetenv; the CLI starts no
+    // threads), so the value stays valid and unchanged.
     let p = unsafe { libc::getenv(name.as_ptr()) };
     // SAFETY: a non-null result is a NUL-terminated string.
     (!p.is_null()).then(|| unsafe { CStr::from_ptr(p) }.to_bytes())
@@ -767,49 +752,6 @@ pub fn socket_pair() -> io::Result<(Fd, Fd)> {
     if rc < 0 { Err(io::Error(errno())) } else { Ok((Fd(fds[0]), Fd(fds[1]))) }
 }
 
-/// A thread started by [`spawn`]; [`Thread::join`] waits for it.
-pub struct Thread(libc::pthread_t);
-
-impl Thread {
-    /// Waits until the thread has returned.
-    pub fn join(self) {
-        // SAFETY: the thread was created joinable and is joined once.
-        unsafe { libc::pthread_join(self.0, null_mut()) };
-    }
-}
-
-/// Runs `f` on a new thread (which blocks SIGINT, SIGTERM and SIGHUP, so the main
-/// thread takes them).
-pub fn spawn(f: Box<dyn FnOnce() + Send>) -> io::Result<Thread> {
-    extern "C" fn trampoline(arg: *mut libc::c_void) -> *mut libc::c_void {
-        // SAFETY: `arg` is the `Box<Box<dyn FnOnce>>` leaked by `spawn`, taken once.
-        let f = unsafe { Box::from_raw(arg.cast::<Box<dyn FnOnce() + Send>>()) };
-        f();
-        null_mut()
-    }
-    let arg = Box::into_raw(Box::new(f));
-    // SAFETY: all-zero is a valid `pthread_t` to be overwritten; the trampoline takes
-    // ownership of `arg`. Signals are blocked around the creation so the new thread
-    // starts with them blocked; the mask is restored after.
-    unsafe {
-        let mut block: libc::sigset_t = zeroed();
-        let mut old: libc::sigset_t = zeroed();
-        libc::sigemptyset(&raw mut block);
-        for s in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
-            libc::sigaddset(&raw mut block, s);
-        }
-        libc::pthread_sigmask(libc::SIG_BLOCK, &raw const block, &raw mut old);
-        let mut t: libc::pthread_t = zeroed();
-        let rc = libc::pthread_create(&raw mut t, core::ptr::null(), trampoline, arg.cast());
-        libc::pthread_sigmask(libc::SIG_SETMASK, &raw const old, null_mut());
-        if rc != 0 {
-            drop(Box::from_raw(arg));
-            return Err(io::Error(rc));
-        }
-        Ok(Thread(t))
-    }
-}
-
 /// A lock over a value (std's `Mutex` without std), on the C library's
 /// `pthread_mutex_t`: [`Lock::try_lock`] fails while the value is lent, [`Lock::lock`]
 /// sleeps in the kernel (a futex) until it is free. It is not re-entrant: locking it
@@ -818,7 +760,9 @@ pub fn spawn(f: Box<dyn FnOnce() + Send>) -> io::Result<Thread> {
 /// The C library's mutex rather than an own spin lock: an own one shipped with a bug
 /// (a failed `try_lock` freed the lock it did not hold), and a spinning waiter burns
 /// its time slice while the holder is preempted; musl's mutex is a compare-exchange
-/// when free and costs no size when threads are linked anyway (`endpoint follow`).
+/// when free. The CLI itself runs on one thread (`endpoint follow` included): the lock
+/// is what makes its shared statics (the heap, the buffers) sound all the same, and its
+/// tests prove it under threads.
 pub struct Lock<T> {
     mutex: core::cell::UnsafeCell<libc::pthread_mutex_t>,
     value: core::cell::UnsafeCell<T>,
@@ -1100,20 +1044,6 @@ mod tests {
     fn holds(p: *mut u8, len: usize, byte: u8) -> bool {
         // SAFETY: `p` is a live block of at least `len` bytes.
         unsafe { core::slice::from_raw_parts(p, len) }.iter().all(|&b| b == byte)
-    }
-
-    /// A bell whose other end is closed says `EPIPE` instead of killing the process
-    /// with SIGPIPE (whose default action is restored for the test: std ignores it).
-    #[test]
-    fn ringing_a_closed_bell_is_an_error() {
-        let (bell, theirs) = socket_pair().unwrap();
-        drop(theirs);
-        // SAFETY: restores the default action of one signal; the old one is put back.
-        let old = unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
-        let rang = bell.ring();
-        // SAFETY: as above.
-        unsafe { libc::signal(libc::SIGPIPE, old) };
-        assert_eq!(rang, Err(io::Error(libc::EPIPE)));
     }
 
     /// A `try_lock` that fails leaves the lock with its holder: a third attempt fails

@@ -23,8 +23,8 @@ pub const USAGE: u8 = 255;
 
 /// Where [`say`] writes while [`captured_bytes`] runs: a static under a lock, not a
 /// thread-local, because a thread-local with a destructor costs a static binary 3 KB; the
-/// lock keeps it sound should a thread other than the main one (`endpoint follow`'s
-/// workers) ever `say`, at the price of one capture for the whole process. Unit tests run
+/// lock keeps it sound should a thread other than the main one ever `say` (the CLI
+/// starts none), at the price of one capture for the whole process. Unit tests run
 /// on many threads at once, each capturing its own, so there each thread keeps its own.
 fn with_capture<T>(f: impl FnOnce(&mut Option<Vec<u8>>) -> T) -> T {
     #[cfg(not(test))]

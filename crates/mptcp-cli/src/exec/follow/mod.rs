@@ -1,21 +1,22 @@
 //! `endpoint follow`: keeps the path manager's endpoints in step with the addresses,
 //! links and default routes of the namespace (plain `mptcp` only).
 //!
-//! The main thread reads route netlink and decides ([`mptcp_follow`] is the policy);
-//! two worker threads send the path-manager requests (`worker`), so the route socket
-//! is never left unread while a slow DEL_ADDR is in the kernel. One instance runs per
+//! One thread reads route netlink, decides ([`mptcp_follow`] is the policy) and sends
+//! the path-manager requests (`request`); after each request that may wait in the
+//! kernel (a DEL_ADDR waits 5-31 ms for an RCU grace period) it reads what route
+//! netlink queued meanwhile before it plans again. One instance runs per
 //! namespace (`record::guard`); it touches only the endpoints its record says it made
 //! (`record::Record`). The kernel's table is the truth: any refusal, every SIGHUP and
 //! a periodic check read it again. A failed re-dump or a full table leaves the picture
 //! incomplete: nothing is deleted until it is whole again. Memory is fixed after start:
-//! the policy's tables (two, for re-dumps), a 128 KiB receive buffer, the workers' 8 KiB
-//! buffers, the log's 64 KiB.
+//! the policy's tables (two, for re-dumps), a 128 KiB receive buffer, the path manager's
+//! 8 KiB buffer, the log's 64 KiB.
 
 mod log;
 mod model;
 mod record;
+mod request;
 mod route;
-mod worker;
 
 use core::net::IpAddr;
 use core::time::Duration;
@@ -30,8 +31,8 @@ use log::{Action, Log, Subject};
 use model::Model;
 use mptcp_follow::rtnl::Change;
 use record::{Record, RecordError};
+use request::{Job, MAX_TABLE, Outcome};
 use route::Routes;
-use worker::{Job, MAX_TABLE, Outcome, Worker};
 
 use crate::os::sys::{self, Instant};
 use crate::prelude::*;
@@ -125,7 +126,7 @@ fn once(rules: Rules, state: &State, mut record: Record, log: &mut Log) -> u8 {
         Ok(pm) => pm,
         Err(e) => return failed("", &e),
     };
-    let table = match worker::run(&mut pm, Job::Dump) {
+    let table = match request::run(&mut pm, Job::Dump) {
         Outcome::Table(t) => t,
         other => {
             report(log, &other, state);
@@ -168,7 +169,7 @@ fn once(rules: Rules, state: &State, mut record: Record, log: &mut Log) -> u8 {
             status = FAILED;
             continue;
         }
-        let outcome = worker::run(&mut pm, job);
+        let outcome = request::run(&mut pm, job);
         if let Err(err) = settle(&mut record, &outcome) {
             log.note(format_args!("cannot write the ownership record: {err}"));
         }
@@ -217,6 +218,16 @@ struct Picture {
     backoff: Duration,
 }
 
+/// What a planning pass did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pass {
+    /// Planned and sent what it could: the loop may sleep.
+    Done,
+    /// Sent a request that may have waited in the kernel (a delete or a dump) and
+    /// stopped there: route netlink may hold news.
+    Waited,
+}
+
 /// The long-running mode's state.
 struct Follower<'a> {
     rules: Rules,
@@ -227,8 +238,6 @@ struct Follower<'a> {
     rx: Vec<u8>,
     model: Model,
     record: Record,
-    adder: Worker,
-    deleter: Worker,
     wake: sys::Fd,
     log: &'a mut Log,
     args: &'a FollowArgs,
@@ -238,9 +247,6 @@ struct Follower<'a> {
     picture: Picture,
     next_check: Option<Instant>,
     pm: PathManager<Vec<u8>>,
-    /// The last [`Follower::decide`] left a request undone that a worker's outcome may
-    /// unblock: the workers must ring when they are done.
-    blocked: bool,
 }
 
 impl<'a> Follower<'a> {
@@ -256,18 +262,14 @@ impl<'a> Follower<'a> {
         let opened = (|| {
             let (wake, wake_tx) = sys::socket_pair().ok()?;
             wake.set_nonblocking().ok()?;
-            let adder = Worker::start()?;
-            let deleter = Worker::start()?;
             sys::install_follow_handlers(wake_tx.raw());
             let pm = PathManager::open(vec![0u8; mptcp_netlink::MIN_BUF]).ok()?;
             // The signal handler writes into `wake_tx`: it must outlive the loop.
             core::mem::forget(wake_tx);
-            Some((wake, adder, deleter, pm))
+            Some((wake, pm))
         })();
-        let Some((wake, adder, deleter, pm)) = opened else {
-            say(format_args!(
-                "Cannot start endpoint follow: no MPTCP path manager or no threads\n"
-            ));
+        let Some((wake, pm)) = opened else {
+            say(format_args!("Cannot start endpoint follow: no MPTCP path manager\n"));
             return FAILED;
         };
         let mut f = Follower {
@@ -278,8 +280,6 @@ impl<'a> Follower<'a> {
             rx,
             model: Model::new(),
             record,
-            adder,
-            deleter,
             wake,
             log,
             args,
@@ -296,7 +296,6 @@ impl<'a> Follower<'a> {
             },
             next_check: None,
             pm,
-            blocked: false,
         };
         f.schedule_check();
         f.log.note(format_args!(
@@ -328,32 +327,14 @@ impl<'a> Follower<'a> {
                 self.model.want_dump = true;
                 self.schedule_check();
             }
-            // Outcomes the workers left without ringing (plain successes).
-            if let Some(outcome) = self.adder.take(false) {
-                self.finished(outcome);
-            }
-            if let Some(outcome) = self.deleter.take(false) {
-                self.finished(outcome);
-            }
-            self.decide();
-            if self.blocked {
-                // Both ring when done; an outcome ready already is taken now, and the
-                // loop plans again instead of sleeping.
-                let mut ready = false;
-                if let Some(outcome) = self.adder.want_outcome() {
-                    self.finished(outcome);
-                    ready = true;
-                }
-                if let Some(outcome) = self.deleter.want_outcome() {
-                    self.finished(outcome);
-                    ready = true;
-                }
-                if ready {
-                    continue;
-                }
+            if self.decide() == Pass::Waited {
+                // The request waited in the kernel: take what route netlink queued
+                // meanwhile (without sleeping), then plan again on the new picture.
+                self.read_routes();
+                continue;
             }
             self.log.flush();
-            let fds = [self.routes.fd(), self.wake.raw(), self.adder.fd(), self.deleter.fd()];
+            let fds = [self.routes.fd(), self.wake.raw()];
             let ready = match sys::poll_readable(fds, self.timeout_ms()) {
                 Ok(r) => r,
                 Err(e) => return failed("poll: ", &e),
@@ -362,12 +343,6 @@ impl<'a> Follower<'a> {
                 // One byte per signal: one read takes them all (more than 64 waiting
                 // leave the socket readable, and the next poll comes back here).
                 let _ = self.wake.read(&mut [0u8; 64]);
-            }
-            if let Some(outcome) = self.adder.take(ready[2]) {
-                self.finished(outcome);
-            }
-            if let Some(outcome) = self.deleter.take(ready[3]) {
-                self.finished(outcome);
             }
             if ready[0] {
                 self.read_routes();
@@ -491,21 +466,17 @@ impl<'a> Follower<'a> {
         !self.picture.failed && self.state.overflowed().is_none()
     }
 
-    /// Plans and hands requests to idle workers.
-    fn decide(&mut self) {
-        self.blocked = false;
+    /// Plans and sends the requests: every add and flag change, and at most one request
+    /// that may wait in the kernel (a delete or a table dump), after which the picture
+    /// is read again before the rest.
+    fn decide(&mut self) -> Pass {
         if self.model.want_dump {
-            if self.adder.is_busy() || self.deleter.is_busy() || self.model.dumping {
-                self.blocked = true;
-                return;
-            }
             self.model.want_dump = false;
-            self.model.dumping = true;
-            self.deleter.send(Job::Dump);
-            return;
+            self.run_here(Job::Dump);
+            return Pass::Waited;
         }
-        if !self.model.known || self.model.dumping {
-            return;
+        if !self.model.known {
+            return Pass::Done;
         }
         let mut actual = [NO_ENDPOINT; MAX_TABLE];
         let n = self.model.for_plan(&mut actual);
@@ -521,29 +492,22 @@ impl<'a> Follower<'a> {
         let complete = self.complete();
         for op in &ops[..k] {
             match *op {
-                Op::Delete(e)
-                    if complete && !self.deleter.is_busy() && !self.model.is_pending(e.id) =>
-                {
+                Op::Delete(e) if complete => {
                     let reason = delete_reason(&self.state, &self.rules, &desired, &e);
                     self.log.endpoint(Action::Delete, &e, &self.state, &reason);
-                    self.model.begin_delete(e.id);
-                    self.deleter.send(Job::Delete(e));
+                    self.run_here(Job::Delete(e));
+                    return Pass::Waited;
                 }
-                Op::SetFlags(e) if !self.deleter.is_busy() && !self.model.is_pending(e.id) => {
+                Op::SetFlags(e) => {
                     self.log.endpoint(Action::Change, &e, &self.state, &"flags changed in place");
-                    self.model.begin_change(e);
-                    // No delete in flight, so the kernel's lock is free, and a SET_FLAGS
-                    // waits for no grace period (65-99 µs): it goes from here, without
-                    // waking a worker.
+                    // A SET_FLAGS waits for no grace period (65-99 µs).
                     self.run_here(Job::SetFlags(e));
                 }
                 Op::Add(mut e) => {
-                    let ok = !self.adder.is_busy()
-                        && self.model.occupied() < MAX_ENDPOINTS
+                    let ok = self.model.occupied() < MAX_ENDPOINTS
                         && !self.model.holds_ip(e.ip)
                         && !self.model.is_refused(e.ip, e.ifindex);
                     let Some(id) = self.model.free_id().filter(|_| ok) else {
-                        self.blocked = true;
                         continue;
                     };
                     e.id = id;
@@ -555,36 +519,27 @@ impl<'a> Follower<'a> {
                             self.record.path()
                         ));
                         self.model.refuse(e.ip, e.ifindex);
-                        self.blocked = true;
                         continue;
                     }
                     self.log.endpoint(Action::Add, &e, &self.state, &"address usable");
-                    self.model.begin_add(e);
-                    if self.deleter.is_busy() {
-                        // A DEL_ADDR may hold the kernel's lock for an RCU grace period:
-                        // the add waits on the add worker, and this thread reads on.
-                        self.adder.send(Job::Add(e));
-                    } else {
-                        // Nothing in flight: an ADD_ADDR takes about 40 µs, less than
-                        // waking the add worker, so it goes from here.
-                        self.run_here(Job::Add(e));
-                    }
+                    // An ADD_ADDR waits for no grace period (about 40 µs).
+                    self.run_here(Job::Add(e));
                 }
-                _ => self.blocked = true,
+                Op::Delete(_) | Op::Nothing => {}
             }
         }
         log_waiting(self.log, &desired, &self.state, Some(&mut self.waiting));
+        Pass::Done
     }
 
-    /// Sends `job` from this thread and takes its outcome (only for requests that wait
-    /// for no grace period, with no delete in flight).
+    /// Sends `job` and takes its outcome into the model and the record.
     #[inline(never)]
     fn run_here(&mut self, job: Job) {
-        let outcome = worker::run(&mut self.pm, job);
+        let outcome = request::run(&mut self.pm, job);
         self.finished(outcome);
     }
 
-    /// Takes a worker's outcome into the model and the record.
+    /// Takes a request's outcome into the model and the record.
     fn finished(&mut self, outcome: Outcome) {
         let mut settled = settle(&mut self.record, &outcome);
         match outcome {
@@ -594,8 +549,8 @@ impl<'a> Follower<'a> {
                 let n = self.model.for_plan(&mut actual);
                 settled = self.record.prune(&actual[..n]);
             }
-            Outcome::Done(Job::Add(e)) => self.model.settle(e.id),
-            Outcome::Done(Job::SetFlags(e)) => self.model.settle_change(e),
+            Outcome::Done(Job::Add(e)) => self.model.added(e),
+            Outcome::Done(Job::SetFlags(e)) => self.model.changed(e),
             Outcome::Done(Job::Delete(e)) => self.model.remove(e.id),
             Outcome::Refused(Job::Delete(e), k) if k.errno == libc::ENOENT => {
                 self.model.remove(e.id);
@@ -619,12 +574,8 @@ impl<'a> Follower<'a> {
     /// is settled by [`settle`]).
     fn job_failed(&mut self, job: Job, refused: bool) {
         match job {
-            Job::Add(e) => {
-                self.model.remove(e.id);
-                self.model.refuse(e.ip, e.ifindex);
-            }
-            Job::Delete(e) | Job::SetFlags(e) => self.model.settle(e.id),
-            Job::Dump => self.model.dumping = false,
+            Job::Add(e) => self.model.refuse(e.ip, e.ifindex),
+            Job::Delete(_) | Job::SetFlags(_) | Job::Dump => {}
         }
         // Any refusal (EBUSY, EEXIST, ERANGE, one never seen before): the table is not
         // what this process believed. Read it again and plan on what is there; a
@@ -651,27 +602,19 @@ impl<'a> Follower<'a> {
         self.picture.retry_at = None;
     }
 
-    /// After a stop signal: finish what is in flight, and with `cleanup` delete every
-    /// endpoint the record says this mode made.
+    /// After a stop signal (nothing is in flight: requests are answered where they are
+    /// sent): with `cleanup`, delete every endpoint the record says this mode made.
     fn stop(&mut self) -> u8 {
-        self.adder.stop();
-        self.deleter.stop();
-        if let Some(outcome) = self.adder.take(false) {
-            self.finished(outcome);
-        }
-        if let Some(outcome) = self.deleter.take(false) {
-            self.finished(outcome);
-        }
         let mut status = 0;
         if self.args.cleanup {
-            let mut table = worker::run(&mut self.pm, Job::Dump);
+            let mut table = request::run(&mut self.pm, Job::Dump);
             if let Outcome::Table(t) = &mut table {
                 for e in t.endpoints.iter().flatten() {
                     if !self.record.owned().owns(e) {
                         continue;
                     }
                     self.log.endpoint(Action::Delete, e, &self.state, &"cleanup");
-                    let outcome = worker::run(&mut self.pm, Job::Delete(*e));
+                    let outcome = request::run(&mut self.pm, Job::Delete(*e));
                     let gone = match &outcome {
                         Outcome::Done(_) => true,
                         Outcome::Refused(_, k) => k.errno == libc::ENOENT,

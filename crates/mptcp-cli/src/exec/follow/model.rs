@@ -1,33 +1,12 @@
-//! [`Model`]: what the kernel's endpoint table holds, as far as this process knows,
-//! with the requests in flight, and the adds the kernel refused.
+//! [`Model`]: what the kernel's endpoint table holds, as far as this process knows, and
+//! the adds the kernel refused. Requests are answered where they are sent, so nothing
+//! is ever in flight between two looks at the model.
 
 use core::net::IpAddr;
 
 use mptcp_follow::{Endpoint, FIRST_ID, LAST_ID};
 
-use super::worker::{MAX_TABLE, Table};
-
-/// A request in flight on an entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Pending {
-    /// Settled.
-    None,
-    /// An ADD_ADDR is in the kernel.
-    Adding,
-    /// A DEL_ADDR is in the kernel.
-    Deleting,
-    /// A SET_FLAGS is in the kernel.
-    Changing,
-}
-
-/// One endpoint of the table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Entry {
-    /// The endpoint.
-    pub ep: Endpoint,
-    /// What is in flight on it.
-    pub pending: Pending,
-}
+use super::request::{MAX_TABLE, Table};
 
 /// Refused adds remembered, so a refusal is not retried in a loop.
 const MAX_REFUSED: usize = 16;
@@ -35,12 +14,10 @@ const MAX_REFUSED: usize = 16;
 /// The table as this process believes it is.
 #[derive(Debug, Clone)]
 pub struct Model {
-    entries: [Option<Entry>; MAX_TABLE],
+    entries: [Option<Endpoint>; MAX_TABLE],
     refused: [Option<(IpAddr, u32)>; MAX_REFUSED],
     /// A dump of the table is wanted (at start, after lost events or a surprise).
     pub want_dump: bool,
-    /// A dump is in flight.
-    pub dumping: bool,
     /// A dump has been read since the start.
     pub known: bool,
 }
@@ -52,118 +29,86 @@ impl Model {
             entries: [None; MAX_TABLE],
             refused: [None; MAX_REFUSED],
             want_dump: true,
-            dumping: false,
             known: false,
         }
     }
 
-    /// Takes a dump's table (nothing is in flight while a dump runs). When it differs
-    /// from what this process believed, the refusals are forgotten: the table changed
-    /// under them, so the adds may now succeed. When it does not, they stay, so a
-    /// refusal that a dump cannot explain is not retried in a loop.
+    /// Takes a dump's table. When it differs from what this process believed, the
+    /// refusals are forgotten: the table changed under them, so the adds may now
+    /// succeed. When it does not, they stay, so a refusal that a dump cannot explain is
+    /// not retried in a loop.
     pub fn load(&mut self, table: &Table) {
         let mut fresh = [None; MAX_TABLE];
         for (slot, e) in fresh.iter_mut().zip(table.endpoints.iter().flatten()) {
-            *slot = Some(Entry { ep: *e, pending: Pending::None });
+            *slot = Some(*e);
         }
         let same = self.entries().count() == fresh.iter().flatten().count()
-            && fresh.iter().flatten().all(|f| self.entries().any(|e| e.ep == f.ep));
+            && fresh.iter().flatten().all(|f| self.entries().any(|e| e == f));
         if !same {
             self.forget_refusals(None);
         }
         self.entries = fresh;
         self.known = true;
-        self.dumping = false;
     }
 
-    /// The table as it will be once the requests in flight are done: what to plan on.
+    /// The table into `out`, for the plan; how many endpoints it holds.
     #[inline(never)]
     pub fn for_plan(&self, out: &mut [Endpoint; MAX_TABLE]) -> usize {
         let mut n = 0;
-        for e in self.entries.iter().flatten().filter(|e| e.pending != Pending::Deleting) {
-            out[n] = e.ep;
+        for (slot, e) in out.iter_mut().zip(self.entries()) {
+            *slot = *e;
             n += 1;
         }
         n
     }
 
-    /// Every entry, in flight or not.
-    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+    /// Every endpoint.
+    pub fn entries(&self) -> impl Iterator<Item = &Endpoint> {
         self.entries.iter().flatten()
     }
 
-    /// Slots of the kernel's table in use now (a delete in flight still holds one).
+    /// Slots of the kernel's table in use.
     #[inline(never)]
     pub fn occupied(&self) -> usize {
         self.entries().count()
     }
 
-    /// Whether an entry holds address `ip`, in flight or not: the kernel refuses a
-    /// second endpoint of the same address, so its add waits until the old one is gone.
+    /// Whether an endpoint holds address `ip`: the kernel refuses a second endpoint of
+    /// the same address, so its add waits until the old one is gone.
     #[inline(never)]
     pub fn holds_ip(&self, ip: IpAddr) -> bool {
-        self.entries().any(|e| e.ep.ip == ip)
+        self.entries().any(|e| e.ip == ip)
     }
 
-    /// Whether entry `id` has a request in flight.
-    #[inline(never)]
-    pub fn is_pending(&self, id: u8) -> bool {
-        self.entries().any(|e| e.ep.id == id && e.pending != Pending::None)
-    }
-
-    /// The lowest id of this mode's range no entry uses.
+    /// The lowest id of this mode's range no endpoint uses.
     #[inline(never)]
     pub fn free_id(&self) -> Option<u8> {
-        (FIRST_ID..=LAST_ID).find(|id| self.entries().all(|e| e.ep.id != *id))
+        (FIRST_ID..=LAST_ID).find(|id| self.entries().all(|e| e.id != *id))
     }
 
-    /// An add went to the kernel.
+    /// The kernel added `ep`.
     #[inline(never)]
-    pub fn begin_add(&mut self, ep: Endpoint) {
+    pub fn added(&mut self, ep: Endpoint) {
         if let Some(slot) = self.entries.iter_mut().find(|s| s.is_none()) {
-            *slot = Some(Entry { ep, pending: Pending::Adding });
+            *slot = Some(ep);
         }
     }
 
-    /// A delete went to the kernel.
-    pub fn begin_delete(&mut self, id: u8) {
-        self.set_pending(id, Pending::Deleting);
-    }
-
-    /// A flag change of `e.id` went to the kernel.
-    pub fn begin_change(&mut self, e: Endpoint) {
-        self.set_pending(e.id, Pending::Changing);
-    }
-
-    /// The flag change succeeded: the entry has `e`'s flags.
+    /// The kernel changed the flags of `e.id` to `e`'s.
     #[inline(never)]
-    pub fn settle_change(&mut self, e: Endpoint) {
-        for entry in self.entries.iter_mut().flatten().filter(|x| x.ep.id == e.id) {
-            entry.ep.flags = e.flags;
-            entry.pending = Pending::None;
+    pub fn changed(&mut self, e: Endpoint) {
+        for entry in self.entries.iter_mut().flatten().filter(|x| x.id == e.id) {
+            entry.flags = e.flags;
         }
     }
 
-    /// The add of `id` succeeded, or the delete of `id` failed: settled, present.
-    #[inline(never)]
-    pub fn settle(&mut self, id: u8) {
-        self.set_pending(id, Pending::None);
-    }
-
-    /// The add of `id` failed, or its delete succeeded: gone.
+    /// Endpoint `id` is gone.
     #[inline(never)]
     pub fn remove(&mut self, id: u8) {
         for slot in &mut self.entries {
-            if slot.is_some_and(|e| e.ep.id == id) {
+            if slot.is_some_and(|e| e.id == id) {
                 *slot = None;
             }
-        }
-    }
-
-    #[inline(never)]
-    fn set_pending(&mut self, id: u8, pending: Pending) {
-        for e in self.entries.iter_mut().flatten().filter(|e| e.ep.id == id) {
-            e.pending = pending;
         }
     }
 
@@ -206,23 +151,25 @@ mod tests {
     }
 
     #[test]
-    fn deletes_in_flight_hold_their_slot_but_not_the_plan() {
+    fn the_table_follows_what_the_kernel_did() {
         let mut m = Model::new();
         let mut table = Table { endpoints: [None; MAX_TABLE], len: 2 };
         table.endpoints[0] = Some(ep(FIRST_ID, 1));
         table.endpoints[1] = Some(ep(1, 2));
         m.load(&table);
-        m.begin_delete(FIRST_ID);
         let mut out = [ep(0, 0); MAX_TABLE];
-        assert_eq!(m.for_plan(&mut out), 1);
+        assert_eq!(m.for_plan(&mut out), 2);
         assert_eq!((m.occupied(), m.holds_ip(IpAddr::from([10, 0, 0, 1]))), (2, true));
         assert_eq!(m.free_id(), Some(FIRST_ID + 1));
         m.remove(FIRST_ID);
         assert_eq!((m.occupied(), m.free_id()), (1, Some(FIRST_ID)));
-        m.begin_add(ep(FIRST_ID, 3));
-        assert!(m.is_pending(FIRST_ID));
-        m.settle(FIRST_ID);
-        assert!(!m.is_pending(FIRST_ID));
+        m.added(ep(FIRST_ID, 3));
+        m.changed(Endpoint { flags: 6, ..ep(FIRST_ID, 9) });
+        assert_eq!(
+            m.entries().find(|e| e.id == FIRST_ID),
+            Some(&Endpoint { flags: 6, ..ep(FIRST_ID, 3) })
+        );
+        assert_eq!(m.free_id(), Some(FIRST_ID + 1));
     }
 
     #[test]
