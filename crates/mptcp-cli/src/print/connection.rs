@@ -211,25 +211,24 @@ fn color_of(a: IpAddr) -> Color {
     if a.is_ipv4() { Color::Inet } else { Color::Inet6 }
 }
 
-/// `local A lport P remote A rport P ` (text) or the four keys (JSON).
+/// `local A lport P remote A rport P ` (text) or the four keys (JSON): one loop over
+/// the ends, so that one copy of each branch serves both.
 fn ends<W: Write>(out: &mut Out<W>, local: SocketAddr, remote: SocketAddr, with_remote: bool) {
-    if let Some(j) = &mut out.json {
-        let w = &mut out.w;
-        j.string_fmt(w, "local", format_args!("{}", Display(local.ip())));
-        j.uint(w, "lport", local.port().into());
-        if with_remote {
-            j.string_fmt(w, "remote", format_args!("{}", Display(remote.ip())));
-            j.uint(w, "rport", remote.port().into());
+    const KEYS: [(&str, &str); 2] = [("local", "lport"), ("remote", "rport")];
+    for (&(key, port_key), a) in KEYS.iter().zip([local, remote]).take(1 + usize::from(with_remote))
+    {
+        let ip = Display(a.ip());
+        match &mut out.json {
+            Some(j) => {
+                j.string_fmt(&mut out.w, key, format_args!("{ip}"));
+                j.uint(&mut out.w, port_key, a.port().into());
+            }
+            None => {
+                let _ = write!(out.w, "{key} ");
+                out.colored(color_of(a.ip()), format_args!("{ip}"));
+                let _ = write!(out.w, " {port_key} {} ", a.port());
+            }
         }
-        return;
-    }
-    let _ = write!(out.w, "local ");
-    out.colored(color_of(local.ip()), format_args!("{}", Display(local.ip())));
-    let _ = write!(out.w, " lport {} ", local.port());
-    if with_remote {
-        let _ = write!(out.w, "remote ");
-        out.colored(color_of(remote.ip()), format_args!("{}", Display(remote.ip())));
-        let _ = write!(out.w, " rport {} ", remote.port());
     }
 }
 
