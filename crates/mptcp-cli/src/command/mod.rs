@@ -25,12 +25,15 @@ pub(crate) fn invarg(msg: &str, arg: &[u8]) -> Exit {
     fail::invarg(msg, arg)
 }
 
-/// Which of `words` `word` abbreviates: the index of the first that iproute2's `matches`
-/// takes, trying them in order (out of line: one loop instead of a comparison inlined
-/// for every keyword of every parser).
+/// Which of `words` (separated by spaces) `word` abbreviates: the index of the first that
+/// iproute2's `matches` takes, trying them in order. Out of line: one loop instead of a
+/// comparison inlined for every keyword of every parser; and one string, not a table of
+/// them (each of whose pointers a position-independent binary keeps in `.data.rel.ro`).
 #[inline(never)]
-pub(crate) fn which(word: &[u8], words: &[&str]) -> Option<usize> {
-    words.iter().position(|w| matches(word, w))
+pub(crate) fn which(word: &[u8], words: &str) -> Option<usize> {
+    // `matches(word, w)` for each, on bytes (a piece split off a `str` would need its
+    // boundaries checked).
+    words.as_bytes().split(|&b| b == b' ').position(|w| !word.is_empty() && w.starts_with(word))
 }
 
 /// [`fail::missarg`], out of line, as [`invarg`].
@@ -94,8 +97,7 @@ pub fn parse(words: &[&[u8]], ifs: &mut dyn Interfaces, plain: bool) -> Result<C
         let Some(verb) = w.next() else {
             return Ok(Command::Dump);
         };
-        const VERBS: &[&str] =
-            &["add", "change", "delete", "show", "flush", "follow", "announce", "remove"];
+        const VERBS: &str = "add change delete show flush follow announce remove";
         // A word abbreviates at most one of those a guard below turns away (their first
         // letters differ from every later one's), so the first match decides as the
         // chain of `matches` did.
@@ -118,7 +120,7 @@ pub fn parse(words: &[&[u8]], ifs: &mut dyn Interfaces, plain: bool) -> Result<C
         let Some(verb) = w.next() else {
             return Ok(Command::LimitsShow(LimitArgs::default()));
         };
-        match which(verb, &["set", "show"]) {
+        match which(verb, "set show") {
             Some(0) => return limits(w).map(Command::LimitsSet),
             Some(_) => return limits(w).map(Command::LimitsShow),
             None => {}

@@ -58,7 +58,7 @@ pub fn endpoint(
             check_flags(verb, a.flags, word)?;
             continue;
         }
-        match which(word, &["id", "dev", "port"]) {
+        match which(word, "id dev port") {
             Some(0) => {
                 let v = w.value()?;
                 a.id = Some(num::get_u8(v).ok_or_else(|| invarg("invalid ID\n", v))?);
@@ -123,7 +123,7 @@ fn check_flags(verb: Verb, flags: u32, word: &[u8]) -> Result<(), Exit> {
 pub fn limits(mut w: Args<'_>) -> Result<LimitArgs, Exit> {
     let mut l = LimitArgs::default();
     while let Some(word) = w.next() {
-        match which(word, &["subflows", "add_addr_accepted"]) {
+        match which(word, "subflows add_addr_accepted") {
             Some(0) => {
                 let v = w.value()?;
                 l.subflows = Some(num::get_u32(v).ok_or_else(|| invarg("invalid subflows\n", v))?);

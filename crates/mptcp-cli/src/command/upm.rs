@@ -68,7 +68,7 @@ fn fields(mut w: Args<'_>, ifs: &mut dyn Interfaces) -> Result<Fields, Exit> {
             f.backup = Some(word == b"backup");
             continue;
         }
-        const KEYS: &[&str] = &["token", "id", "dev", "port", "raddr", "rport"];
+        const KEYS: &str = "token id dev port raddr rport";
         match which(word, KEYS) {
             Some(0) => {
                 let v = w.value()?;
@@ -132,7 +132,7 @@ pub fn parse_endpoint(verb: &[u8], w: Args<'_>, ifs: &mut dyn Interfaces) -> Res
 pub fn parse_subflow(w: &mut Args<'_>, ifs: &mut dyn Interfaces) -> Result<Upm, Exit> {
     // No verb: nothing to name, so not `Command "" is unknown` (found by `cli_args`).
     let Some(verb) = w.next() else { return Err(fail::incomplete()) };
-    let Some(kind) = which(verb, &["add", "delete", "change"]) else {
+    let Some(kind) = which(verb, "add delete change") else {
         return Err(fail::unknown_command(verb));
     };
     let f = fields(w.clone(), ifs)?;
