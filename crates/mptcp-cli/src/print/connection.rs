@@ -243,8 +243,24 @@ fn num<W: Write>(out: &mut Out<W>, key: &str, v: Option<u64>) {
     }
 }
 
-/// `key N/M` in text (`key N` without a maximum), `key` and `key_max` in JSON.
-fn of_max<W: Write>(out: &mut Out<W>, key: &str, max_key: &str, v: Option<u8>, max: Option<u8>) {
+/// The `n`th of the `key N/M` pairs of `mptcp_info` (`key N` without a maximum) in
+/// text, `key` and `key_max` in JSON. (An index, not the keys and values: the call
+/// sites stay small, and one loop makes them.)
+#[inline(never)]
+fn of_max<W: Write>(out: &mut Out<W>, i: &MptcpInfo<'_>, n: usize) {
+    let (key, max_key, v, max) = match n {
+        0 => ("extra_subflows", "subflows_max", i.subflows(), i.subflows_max()),
+        1 => {
+            ("add_addr_signal", "add_addr_signal_max", i.add_addr_signal(), i.add_addr_signal_max())
+        }
+        2 => (
+            "add_addr_accepted",
+            "add_addr_accepted_max",
+            i.add_addr_accepted(),
+            i.add_addr_accepted_max(),
+        ),
+        _ => ("local_addr_used", "local_addr_max", i.local_addr_used(), i.local_addr_max()),
+    };
     if let Some(j) = &mut out.json {
         if let Some(v) = v {
             j.uint(&mut out.w, key, v.into());
@@ -262,6 +278,21 @@ fn of_max<W: Write>(out: &mut Out<W>, key: &str, max_key: &str, v: Option<u8>, m
             let _ = write!(out.w, "{key} {v} ");
         }
         _ => {}
+    }
+}
+
+/// The `n`th of the byte and time counters of `mptcp_info`: its key and value.
+#[inline(never)]
+fn counter(i: &MptcpInfo<'_>, n: usize) -> (&'static str, Option<u64>) {
+    match n {
+        0 => ("bytes_sent", i.bytes_sent()),
+        1 => ("bytes_received", i.bytes_received()),
+        2 => ("bytes_acked", i.bytes_acked()),
+        3 => ("bytes_retrans", i.bytes_retrans()),
+        4 => ("retransmits", i.retransmits().map(u64::from)),
+        5 => ("last_send_ms", i.last_data_sent().map(u64::from)),
+        6 => ("last_recv_ms", i.last_data_recv().map(u64::from)),
+        _ => ("last_ack_ms", i.last_ack_recv().map(u64::from)),
     }
 }
 
@@ -308,6 +339,7 @@ pub fn listener<W: Write>(out: &mut Out<W>, local: SocketAddr) {
 /// Opens a connection: its first line (token, ends, subflow count, side, state) and its
 /// `mptcp_info` lines, or the JSON object up to its `subflow_list` array, which
 /// [`subflow`] fills and [`end_connection`] closes.
+#[inline(never)]
 pub fn connection<W: Write>(out: &mut Out<W>, r: &Row, server: bool) {
     let info = r.info();
     if let Some(j) = &mut out.json {
@@ -341,32 +373,15 @@ pub fn connection<W: Write>(out: &mut Out<W>, r: &Row, server: bool) {
         word(out, "fallback", fallback);
         word(out, "remote_key", i.flags().map(|f| f & mptcp_diag::FLAG_REMOTE_KEY_RECEIVED != 0));
         word(out, "checksum", i.csum_enabled());
-        of_max(out, "extra_subflows", "subflows_max", i.subflows(), i.subflows_max());
-        of_max(
-            out,
-            "add_addr_signal",
-            "add_addr_signal_max",
-            i.add_addr_signal(),
-            i.add_addr_signal_max(),
-        );
-        of_max(
-            out,
-            "add_addr_accepted",
-            "add_addr_accepted_max",
-            i.add_addr_accepted(),
-            i.add_addr_accepted_max(),
-        );
-        of_max(out, "local_addr_used", "local_addr_max", i.local_addr_used(), i.local_addr_max());
+        for n in 0..4 {
+            of_max(out, &i, n);
+        }
         if i.bytes_sent().is_some() || i.last_data_sent().is_some() {
             next_line(out, "    ");
-            num(out, "bytes_sent", i.bytes_sent());
-            num(out, "bytes_received", i.bytes_received());
-            num(out, "bytes_acked", i.bytes_acked());
-            num(out, "bytes_retrans", i.bytes_retrans());
-            num(out, "retransmits", i.retransmits().map(u64::from));
-            num(out, "last_send_ms", i.last_data_sent().map(u64::from));
-            num(out, "last_recv_ms", i.last_data_recv().map(u64::from));
-            num(out, "last_ack_ms", i.last_ack_recv().map(u64::from));
+            for n in 0..8 {
+                let (key, v) = counter(&i, n);
+                num(out, key, v);
+            }
         }
     }
     if let Some(j) = &mut out.json {
