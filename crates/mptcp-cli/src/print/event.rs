@@ -157,12 +157,12 @@ fn print_text<W: Write>(
     line.field(b" remid=", f.rem_id.map(u64::from));
     line.field(b" locid=", f.loc_id.map(u64::from));
     for (key, addr) in [
-        (&b" saddr4="[..], f.saddr4),
-        (b" daddr4=", f.daddr4),
-        (b" saddr6=", f.saddr6),
-        (b" daddr6=", f.daddr6),
+        (&b" saddr4="[..], &f.saddr4),
+        (b" daddr4=", &f.daddr4),
+        (b" saddr6=", &f.saddr6),
+        (b" daddr6=", &f.daddr6),
     ] {
-        let Some(a) = addr else { continue };
+        let &Some(a) = addr else { continue };
         line.push(key);
         match out.palette {
             None => line.push(Text::of(a).as_str().as_bytes()),
@@ -257,7 +257,8 @@ impl Line {
         self.len = 0;
     }
 
-    /// `key` then `v` in decimal, when there is a value.
+    /// `key` then `v` in decimal, when there is a value (out of line: seven callers).
+    #[inline(never)]
     fn field(&mut self, key: &[u8], v: Option<u64>) {
         if let Some(v) = v {
             self.push(key);
@@ -332,9 +333,9 @@ fn print_json<W: Write>(
         j.uint(w, "locid", v as u64);
     }
     for (key, addr) in
-        [("saddr4", f.saddr4), ("daddr4", f.daddr4), ("saddr6", f.saddr6), ("daddr6", f.daddr6)]
+        [("saddr4", &f.saddr4), ("daddr4", &f.daddr4), ("saddr6", &f.saddr6), ("daddr6", &f.daddr6)]
     {
-        if let Some(a) = addr {
+        if let &Some(a) = addr {
             j.string_fmt(w, key, format_args!("{}", crate::print::addr::Display(a)));
         }
     }
