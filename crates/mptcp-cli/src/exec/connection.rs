@@ -17,6 +17,7 @@ use core::net::{IpAddr, SocketAddr};
 
 use mptcp_diag::{Connection, Subflow};
 use nlsock::{Conn, Socket};
+use nlwire::Message;
 
 use crate::command::diag::ConnectionFilter;
 use crate::exec::session::IfNames;
@@ -119,30 +120,24 @@ pub fn show(out: &mut Out, f: &ConnectionFilter) -> u8 {
         else {
             return 1;
         };
-        let mut dump = match a.start_dump(req, &mut rx_a[..]) {
-            Ok(d) => d,
-            Err(e) => return fail(out, &e),
-        };
-        while let Some(m) = dump.next_message() {
-            let m = match m {
-                Ok(m) => m,
-                Err(e) => return fail(out, &e),
-            };
-            let Ok(c) = Connection::parse(&m) else { continue };
+        let r = each_message(&mut a, req, &mut rx_a[..], &mut |m| {
+            let Ok(c) = Connection::parse(m) else { return Ok(()) };
             let r = Row::of(&c);
             if r.listening || !wanted(f, &r) {
-                continue;
+                return Ok(());
             }
             let subs = r.info().and_then(|i| i.subflow_count()).map_or(1, usize::from);
             if n == BATCH || (n > 0 && expected + subs > SUBFLOWS) {
-                if let Err(e) = flush(out, &mut b, &mut rx_b[..], t, n, listeners, &mut names) {
-                    return fail(out, &e);
-                }
+                flush(out, &mut b, &mut rx_b[..], t, n, listeners, &mut names)?;
                 (n, expected) = (0, 0);
             }
             t.conns[n] = r;
             n += 1;
             expected += subs;
+            Ok(())
+        });
+        if let Err(e) = r {
+            return fail(out, &e);
         }
     }
     if n > 0
@@ -183,11 +178,29 @@ fn each_listener(
         let states = mptcp_diag::LISTEN_STATES;
         let req = mptcp_diag::build_dump_states(&mut buf, family, states, 0)
             .map_err(nlsock::Error::Malformed)?;
-        a.dump(req, rx, |m| {
-            if let Ok(c) = Connection::parse(&m) {
+        each_message(a, req, rx, &mut |m| {
+            if let Ok(c) = Connection::parse(m) {
                 each(c.local());
             }
+            Ok(())
         })?;
+    }
+    Ok(())
+}
+
+/// Runs one dump of `req` on `conn`, handing `each` every message; stops at the first
+/// error, the dump's or `each`'s (the rest of the dump is drained). One non-generic
+/// loop for the three dumps of [`show`].
+#[inline(never)]
+fn each_message(
+    conn: &mut Conn<Socket>,
+    req: &mut [u8],
+    rx: &mut [u8],
+    each: &mut dyn FnMut(&Message<'_>) -> Result<(), nlsock::Error>,
+) -> Result<(), nlsock::Error> {
+    let mut dump = conn.start_dump(req, rx)?;
+    while let Some(m) = dump.next_message() {
+        each(&m?)?;
     }
     Ok(())
 }
@@ -221,14 +234,16 @@ fn flush(
         let mut buf = [0u8; mptcp_diag::REQUEST_LEN];
         let req = mptcp_diag::build_subflow_dump(&mut buf, family, 0)
             .map_err(nlsock::Error::Malformed)?;
-        let r = b.dump(req, rx, |m| {
-            let Ok(s) = Subflow::parse(&m) else { return };
-            let Some(token) = s.token() else { return };
-            let Ok(at) = tokens.binary_search_by_key(&token, |&(tk, _)| tk) else { return };
+        let r = each_message(b, req, rx, &mut |m| {
+            let Ok(s) = Subflow::parse(m) else { return Ok(()) };
+            let Some(token) = s.token() else { return Ok(()) };
+            let Ok(at) = tokens.binary_search_by_key(&token, |&(tk, _)| tk) else {
+                return Ok(());
+            };
             let owner = tokens[at].1;
             if kept == SUBFLOWS {
                 t.missed[usize::from(owner)] += 1;
-                return;
+                return Ok(());
             }
             if let Some(row) = SubflowRow::of(&s) {
                 // Appended to its connection's chain: dump order within a connection.
@@ -241,6 +256,7 @@ fn flush(
                 }
                 kept += 1;
             }
+            Ok(())
         });
         match r {
             // No TCP socket diagnostics (`tcp_diag` not built or not loaded, and no
