@@ -235,8 +235,11 @@ fn flush(
         let req = mptcp_diag::build_subflow_dump(&mut buf, family, 0)
             .map_err(nlsock::Error::Malformed)?;
         let r = each_message(b, req, rx, &mut |m| {
+            // The row first: its `token_loc` is the subflow's token (one walk of the
+            // subflow attributes, not a second one for the token).
             let Ok(s) = Subflow::parse(m) else { return Ok(()) };
-            let Some(token) = s.token() else { return Ok(()) };
+            let Some(row) = SubflowRow::of(&s) else { return Ok(()) };
+            let Some(token) = row.mptcp.token_loc else { return Ok(()) };
             let Ok(at) = tokens.binary_search_by_key(&token, |&(tk, _)| tk) else {
                 return Ok(());
             };
@@ -245,17 +248,15 @@ fn flush(
                 t.missed[usize::from(owner)] += 1;
                 return Ok(());
             }
-            if let Some(row) = SubflowRow::of(&s) {
-                // Appended to its connection's chain: dump order within a connection.
-                let k = kept as u16;
-                (t.subs[kept], t.next[kept]) = (row, NONE);
-                let chain = &mut t.chain[usize::from(owner)];
-                match chain.1 {
-                    NONE => *chain = (k, k),
-                    last => (t.next[usize::from(last)], chain.1) = (k, k),
-                }
-                kept += 1;
+            // Appended to its connection's chain: dump order within a connection.
+            let k = kept as u16;
+            (t.subs[kept], t.next[kept]) = (row, NONE);
+            let chain = &mut t.chain[usize::from(owner)];
+            match chain.1 {
+                NONE => *chain = (k, k),
+                last => (t.next[usize::from(last)], chain.1) = (k, k),
             }
+            kept += 1;
             Ok(())
         });
         match r {
