@@ -41,8 +41,9 @@ struct Tables {
     missed: [u32; BATCH],
     /// (token, index into `conns`), sorted by token.
     tokens: [(u32, u16); BATCH],
-    /// The subflows, in arrival order.
-    subs: [SubflowRow; SUBFLOWS],
+    /// The subflows, in arrival order; the one past [`SUBFLOWS`] is where a subflow is
+    /// read when the others are taken (to count it under its connection).
+    subs: [SubflowRow; SUBFLOWS + 1],
     /// Per connection, its first and last subflow in `subs` ([`NONE`]: none).
     chain: [(u16, u16); BATCH],
     /// Per subflow, the next one of its connection ([`NONE`]: the last).
@@ -56,7 +57,7 @@ static TABLES: Lock<Tables> = Lock::new(Tables {
     conns: [Row::EMPTY; BATCH],
     missed: [0; BATCH],
     tokens: [(0, 0); BATCH],
-    subs: [SubflowRow::EMPTY; SUBFLOWS],
+    subs: [SubflowRow::EMPTY; SUBFLOWS + 1],
     // Zeros, so that the tables stay in .bss: `flush` sets what it reads.
     chain: [(0, 0); BATCH],
     next: [0; SUBFLOWS],
@@ -235,10 +236,13 @@ fn flush(
         let req = mptcp_diag::build_subflow_dump(&mut buf, family, 0)
             .map_err(nlsock::Error::Malformed)?;
         let r = each_message(b, req, rx, &mut |m| {
-            // The row first: its `token_loc` is the subflow's token (one walk of the
-            // subflow attributes, not a second one for the token).
+            // Read where it would be kept (its `token_loc` is the subflow's token): no
+            // copy of the row.
             let Ok(s) = Subflow::parse(m) else { return Ok(()) };
-            let Some(row) = SubflowRow::of(&s) else { return Ok(()) };
+            let Some(row) = t.subs.get_mut(kept) else { return Ok(()) };
+            if !row.read(&s) {
+                return Ok(());
+            }
             let Some(token) = row.mptcp.token_loc else { return Ok(()) };
             let Ok(at) = tokens.binary_search_by_key(&token, |&(tk, _)| tk) else {
                 return Ok(());
@@ -250,7 +254,7 @@ fn flush(
             }
             // Appended to its connection's chain: dump order within a connection.
             let k = kept as u16;
-            (t.subs[kept], t.next[kept]) = (row, NONE);
+            t.next[kept] = NONE;
             let chain = &mut t.chain[usize::from(owner)];
             match chain.1 {
                 NONE => *chain = (k, k),

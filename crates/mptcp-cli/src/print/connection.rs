@@ -149,11 +149,13 @@ impl SubflowRow {
         },
     };
 
-    /// The row of one TCP diag reply; `None` for a TCP socket that is no MPTCP subflow.
-    pub fn of(s: &Subflow<'_>) -> Option<SubflowRow> {
-        let m = s.mptcp()?;
+    /// Reads one TCP diag reply into this row; `false`, the row untouched, for a TCP
+    /// socket that is no MPTCP subflow. In place rather than returned: the caller's
+    /// table slot is written directly, with no copy of the whole row.
+    pub fn read(&mut self, s: &Subflow<'_>) -> bool {
+        let Some(m) = s.mptcp() else { return false };
         let t = s.tcp_info();
-        let tcp = t.map_or(TcpFigures::default(), |t| TcpFigures {
+        self.tcp = t.map_or(TcpFigures::default(), |t| TcpFigures {
             rtt: t.rtt(),
             rttvar: t.rttvar(),
             cwnd: t.snd_cwnd(),
@@ -163,14 +165,10 @@ impl SubflowRow {
             last_send: t.last_data_sent(),
             last_recv: t.last_data_recv(),
         });
-        Some(SubflowRow {
-            local: s.local(),
-            remote: s.remote(),
-            state: s.state(),
-            ifindex: s.ifindex(),
-            mptcp: SubflowRepr::parse(&m),
-            tcp,
-        })
+        (self.local, self.remote) = (s.local(), s.remote());
+        (self.state, self.ifindex) = (s.state(), s.ifindex());
+        self.mptcp = SubflowRepr::parse(&m);
+        true
     }
 
     fn flag(&self, bit: u32) -> bool {
