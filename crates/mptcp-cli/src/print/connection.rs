@@ -53,7 +53,10 @@ impl Row {
             remote: c.remote(),
             state: c.state(),
             listening: c.state() == TCP_LISTEN,
-            ..Row::EMPTY
+            // Not `..Row::EMPTY`: that copies a whole row image from read-only data.
+            info: [0; MPTCP_INFO_LEN],
+            info_len: 0,
+            has_info: false,
         };
         if let Some(i) = c.info() {
             let b = i.as_bytes();
