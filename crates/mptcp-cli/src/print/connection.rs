@@ -262,22 +262,16 @@ fn of_max<W: Write>(out: &mut Out<W>, i: &MptcpInfo<'_>, n: usize) {
         ),
         _ => ("local_addr_used", "local_addr_max", i.local_addr_used(), i.local_addr_max()),
     };
-    if let Some(j) = &mut out.json {
-        if let Some(v) = v {
-            j.uint(&mut out.w, key, v.into());
-        }
-        if let Some(m) = max {
-            j.uint(&mut out.w, max_key, m.into());
-        }
+    if out.json.is_some() {
+        num(out, key, v.map(u64::from));
+        num(out, max_key, max.map(u64::from));
         return;
     }
     match (v, max) {
         (Some(v), Some(m)) => {
             let _ = write!(out.w, "{key} {v}/{m} ");
         }
-        (Some(v), None) => {
-            let _ = write!(out.w, "{key} {v} ");
-        }
+        (Some(v), None) => num(out, key, Some(v.into())),
         _ => {}
     }
 }
