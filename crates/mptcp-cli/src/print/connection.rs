@@ -303,6 +303,20 @@ fn word<W: Write>(out: &mut Out<W>, key: &str, on: Option<bool>) {
     }
 }
 
+/// `state NAME` (text, no space after) or `"state": NAME` (JSON), for a connection and
+/// a subflow alike.
+#[inline(never)]
+fn state<W: Write>(out: &mut Out<W>, s: u8) {
+    let name = state_name(s);
+    match &mut out.json {
+        Some(j) => j.string(&mut out.w, "state", name),
+        None => {
+            let _ = out.w.write_all(b"state ");
+            let _ = out.w.write_all(name.as_bytes());
+        }
+    }
+}
+
 /// A line break inside a connection's record (`\` with `-o`), then the indent.
 fn next_line<W: Write>(out: &mut Out<W>, indent: &str) {
     if out.json.is_none() {
@@ -351,17 +365,13 @@ pub fn connection<W: Write>(out: &mut Out<W>, r: &Row, server: bool) {
     ends(out, r.local, r.remote, true);
     num(out, "subflows", info.and_then(|i| i.subflow_count()).map(u64::from));
     match &mut out.json {
-        Some(j) => {
-            j.bool(&mut out.w, "server_side", server);
-            j.string(&mut out.w, "state", state_name(r.state));
+        Some(j) => j.bool(&mut out.w, "server_side", server),
+        None if server => {
+            let _ = out.w.write_all(b"server_side ");
         }
-        None => {
-            if server {
-                let _ = write!(out.w, "server_side ");
-            }
-            let _ = write!(out.w, "state {}", state_name(r.state));
-        }
+        None => {}
     }
+    state(out, r.state);
     if let Some(i) = info {
         next_line(out, "    ");
         let fallback = i.fallback();
@@ -414,18 +424,13 @@ pub fn subflow<W: Write>(out: &mut Out<W>, s: &SubflowRow, dev: Option<&dyn Labe
     word(out, "mp_capable", has(sf::MCAP_REM | sf::MCAP_LOC));
     word(out, "mp_join", has(sf::JOIN_REM | sf::JOIN_LOC));
     word(out, "fully_established", has(sf::FULLY_ESTABLISHED));
-    match &mut out.json {
-        Some(j) => {
-            j.string(&mut out.w, "state", state_name(s.state));
-            if let Some(t) = s.mptcp.token_rem {
-                j.string_fmt(&mut out.w, "remote_token", format_args!("{t:08x}"));
-            }
-            if let Some(f) = f {
-                j.string_fmt(&mut out.w, "raw_flags", format_args!("{f:#x}"));
-            }
+    state(out, s.state);
+    if let Some(j) = &mut out.json {
+        if let Some(t) = s.mptcp.token_rem {
+            j.string_fmt(&mut out.w, "remote_token", format_args!("{t:08x}"));
         }
-        None => {
-            let _ = write!(out.w, "state {}", state_name(s.state));
+        if let Some(f) = f {
+            j.string_fmt(&mut out.w, "raw_flags", format_args!("{f:#x}"));
         }
     }
     let t = &s.tcp;
