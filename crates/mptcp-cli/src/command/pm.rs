@@ -44,6 +44,5 @@ pub fn limits(l: &LimitArgs) -> Limits {
 
 /// Writes `req` for `family` into `buf` (sequence number stamped later by `nlsock`).
 pub fn emit<'b>(req: &Request, buf: &'b mut [u8], family: u16) -> Option<&'b mut [u8]> {
-    let len = req.emit(buf, family, 0).ok()?.len();
-    Some(&mut buf[..len])
+    req.emit(buf, family, 0).ok()
 }

@@ -178,9 +178,10 @@ impl Opening {
     }
 
     /// Writes the opening to `out` if it is still held.
+    #[inline(never)]
     fn write_once(&mut self, out: &mut Out) {
         if self.len > 0 {
-            let _ = out.w.write_all(&self.bytes[..self.len]);
+            let _ = out.w.write_all(self.bytes.get(..self.len).unwrap_or_default());
             self.len = 0;
         }
     }

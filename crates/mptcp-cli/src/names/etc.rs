@@ -67,7 +67,7 @@ impl Name {
     }
 
     fn as_bytes(&self) -> &[u8] {
-        &self.buf[..usize::from(self.len)]
+        self.buf.get(..usize::from(self.len)).unwrap_or_default()
     }
 }
 

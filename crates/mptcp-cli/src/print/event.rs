@@ -252,8 +252,9 @@ impl Line {
         self.len += n;
     }
 
+    #[inline(never)]
     fn flush_into<W: Write>(&mut self, w: &mut W) {
-        let _ = w.write_all(&self.buf[..self.len]);
+        let _ = w.write_all(self.buf.get(..self.len).unwrap_or_default());
         self.len = 0;
     }
 
