@@ -13,7 +13,7 @@
 //! tell a connection's side when its initial subflow is gone), and are printed after
 //! the connections: from the table, or from a second dump when there were more.
 
-use core::net::{IpAddr, SocketAddr};
+use core::net::SocketAddr;
 
 use mptcp_diag::{Connection, Subflow};
 use nlsock::{Conn, Socket};
@@ -80,9 +80,15 @@ fn open() -> Option<Conn<Socket>> {
 }
 
 fn wanted(f: &ConnectionFilter, r: &Row) -> bool {
-    let addr_ok = |a: IpAddr| f.addr.is_none_or(|want| want == a);
     let token_ok = f.token.is_none_or(|t| r.token() == Some(t) && !r.listening);
-    token_ok && (addr_ok(r.local.ip()) || (!r.listening && addr_ok(r.remote.ip())))
+    token_ok && (addr_ok(f, &r.local) || (!r.listening && addr_ok(f, &r.remote)))
+}
+
+/// Whether the filter's address, if any, is `end`'s (one out-of-line address compare
+/// for the connections' two ends and the listeners).
+#[inline(never)]
+fn addr_ok(f: &ConnectionFilter, end: &SocketAddr) -> bool {
+    f.addr.is_none_or(|want| want == end.ip())
 }
 
 /// Prints the listeners and every connection with its subflows.
@@ -147,14 +153,13 @@ pub fn show(out: &mut Out, f: &ConnectionFilter) -> u8 {
         return fail(out, &e);
     }
     if f.token.is_none() {
-        let wanted = |l: &SocketAddr| f.addr.is_none_or(|a| a == l.ip());
         if all_kept {
-            for l in listeners.iter().filter(|l| wanted(l)) {
+            for l in listeners.iter().filter(|l| addr_ok(f, l)) {
                 connection::listener(out, *l);
             }
         } else {
             let r = each_listener(&mut a, &mut rx_a[..], &mut |local| {
-                if wanted(&local) {
+                if addr_ok(f, &local) {
                     connection::listener(out, local);
                 }
             });
