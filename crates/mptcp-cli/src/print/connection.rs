@@ -155,6 +155,7 @@ impl SubflowRow {
     /// Reads one TCP diag reply into this row; `false`, the row untouched, for a TCP
     /// socket that is no MPTCP subflow. In place rather than returned: the caller's
     /// table slot is written directly, with no copy of the whole row.
+    #[inline(never)]
     pub fn read(&mut self, s: &Subflow<'_>) -> bool {
         let Some(m) = s.mptcp() else { return false };
         let t = s.tcp_info();
