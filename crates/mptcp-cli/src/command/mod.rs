@@ -102,17 +102,26 @@ pub fn parse(words: &[&[u8]], ifs: &mut dyn Interfaces, plain: bool) -> Result<C
         // letters differ from every later one's), so the first match decides as the
         // chain of `matches` did.
         return match which(verb, VERBS) {
-            Some(0) => endpoint(w, Verb::Add, ifs).map(Command::Add),
-            Some(1) => endpoint(w, Verb::Change, ifs).map(Command::Change),
-            Some(2) => endpoint(w, Verb::Delete, ifs).map(Command::Delete),
-            Some(3) if plain && w.peek().is_some_and(|t| matches(t, "token")) => {
+            // `show token …`, `announce`, `remove`: the userspace PM's (plain only).
+            Some(n @ (3 | 6 | 7))
+                if plain && (n != 3 || w.peek().is_some_and(|t| matches(t, "token"))) =>
+            {
                 upm::parse_endpoint(verb, w, ifs).map(Command::Upm)
             }
             Some(3) if w.is_empty() => Ok(Command::Dump),
-            Some(3) => endpoint(w, Verb::Show, ifs).map(Command::Get),
+            Some(n @ 0..=3) => {
+                // One call for the four (each was a copy of the result's handling).
+                let verb = [Verb::Add, Verb::Change, Verb::Delete, Verb::Show][n];
+                let a = endpoint(w, verb, ifs)?;
+                Ok(match verb {
+                    Verb::Add => Command::Add(a),
+                    Verb::Change => Command::Change(a),
+                    Verb::Delete => Command::Delete(a),
+                    Verb::Show => Command::Get(a),
+                })
+            }
             Some(4) => Ok(Command::Flush),
             Some(5) if plain && verb.len() >= 2 => follow(verb, w),
-            Some(6 | 7) if plain => upm::parse_endpoint(verb, w, ifs).map(Command::Upm),
             _ => Err(fail::unknown_command(verb)),
         };
     }
@@ -120,10 +129,9 @@ pub fn parse(words: &[&[u8]], ifs: &mut dyn Interfaces, plain: bool) -> Result<C
         let Some(verb) = w.next() else {
             return Ok(Command::LimitsShow(LimitArgs::default()));
         };
-        match which(verb, "set show") {
-            Some(0) => return limits(w).map(Command::LimitsSet),
-            Some(_) => return limits(w).map(Command::LimitsShow),
-            None => {}
+        if let Some(n) = which(verb, "set show") {
+            let l = limits(w)?;
+            return Ok(if n == 0 { Command::LimitsSet(l) } else { Command::LimitsShow(l) });
         }
         // iproute2 falls through to the monitor test with this word.
         monitor_word = verb;

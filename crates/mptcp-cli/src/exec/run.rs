@@ -138,8 +138,13 @@ impl Runner {
             return Err(self.usage(!words.is_empty()));
         }
         let plain = self.personality == Personality::Plain;
-        if let Some(cmd) = command::without_session(words, plain) {
-            return Ok(self.run_diag(cmd?));
+        // The socket-diag and counter commands, which need no path-manager session.
+        match command::without_session(words, plain) {
+            Some(Ok(Command::ConnectionShow(f))) => return Ok(connection::show(&mut self.out, &f)),
+            Some(Ok(Command::Stat(a))) => return Ok(stat::run(&mut self.out, &a)),
+            Some(Ok(_)) => return Ok(1),
+            Some(Err(e)) => return Err(e),
+            None => {}
         }
         if self.session.is_none() {
             self.session = Some(Session::open(plain)?);
@@ -180,15 +185,6 @@ impl Runner {
             }
         };
         Ok(status)
-    }
-
-    /// The socket-diag and counter commands, which need no path-manager session.
-    fn run_diag(&mut self, cmd: Command) -> u8 {
-        match cmd {
-            Command::ConnectionShow(f) => connection::show(&mut self.out, &f),
-            Command::Stat(a) => stat::run(&mut self.out, &a),
-            _ => 1,
-        }
     }
 
     /// The usage. `ip` prints it on stderr and exits 255 either way; plain `mptcp`
