@@ -12,7 +12,9 @@ use crate::command::options::{EndpointArgs, LimitArgs};
 /// Room for the longest request of the family.
 pub const REQ_BUF: usize = mptcp_pm_wire::MAX_REQUEST_LEN;
 
-/// The endpoint an `ip mptcp endpoint …` command line describes.
+/// The endpoint an `ip mptcp endpoint …` command line describes (out of line: five
+/// callers).
+#[inline(never)]
 pub fn endpoint(a: &EndpointArgs) -> Endpoint {
     Endpoint {
         addr: a.addr.map(|addr| match addr {

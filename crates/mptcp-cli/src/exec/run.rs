@@ -116,11 +116,18 @@ impl Runner {
         let plain = self.personality == Personality::Plain;
         let s = self.session.as_mut()?;
         let (cmd, _said) = fail::captured_bytes(|| command::parse(words, s, plain));
-        Some(match cmd.ok()? {
-            Command::Add(a) => Request::AddAddr(pm::endpoint(&a)),
-            Command::Delete(a) => Request::DelAddr(pm::endpoint(&a)),
-            Command::Change(a) => Request::SetFlags(pm::endpoint(&a)),
-            Command::Get(a) => Request::GetAddr(pm::endpoint(&a)),
+        let cmd = cmd.ok()?;
+        // The endpoint built once for the four commands that send one.
+        if let Command::Add(a) | Command::Delete(a) | Command::Change(a) | Command::Get(a) = &cmd {
+            let e = pm::endpoint(a);
+            return Some(match cmd {
+                Command::Add(_) => Request::AddAddr(e),
+                Command::Delete(_) => Request::DelAddr(e),
+                Command::Change(_) => Request::SetFlags(e),
+                _ => Request::GetAddr(e),
+            });
+        }
+        Some(match cmd {
             Command::Flush => Request::FlushAddrs,
             Command::LimitsSet(l) => Request::SetLimits(pm::limits(&l)),
             Command::LimitsShow(l) => Request::GetLimits(pm::limits(&l)),
