@@ -10,12 +10,15 @@ impl Raw<'_> {
         self.0.get(at).copied()
     }
 
-    /// The host-order `u32` at `at`.
+    /// The host-order `u32` at `at`. Not inlined (nor [`Raw::u64`]): a caller reading
+    /// many fields gets one call each instead of a tree of length checks.
+    #[inline(never)]
     pub(crate) fn u32(self, at: usize) -> Option<u32> {
         self.array(at).map(u32::from_ne_bytes)
     }
 
     /// The host-order `u64` at `at`.
+    #[inline(never)]
     pub(crate) fn u64(self, at: usize) -> Option<u64> {
         self.array(at).map(u64::from_ne_bytes)
     }
