@@ -76,7 +76,9 @@ pub enum Command {
     Follow(Box<follow::FollowArgs>),
 }
 
-/// Whether `words` ask for help: checked before anything talks to the kernel.
+/// Whether `words` ask for help: checked before anything talks to the kernel. (Out of
+/// line: four callers.)
+#[inline(never)]
 pub fn wants_usage(words: &[&[u8]]) -> bool {
     match words.first() {
         None => true,

@@ -44,7 +44,9 @@ pub fn limits(l: &LimitArgs) -> Limits {
     Limits { rcv_add_addrs: l.add_addr_accepted, subflows: l.subflows }
 }
 
-/// Writes `req` for `family` into `buf` (sequence number stamped later by `nlsock`).
+/// Writes `req` for `family` into `buf` (sequence number stamped later by `nlsock`). Out
+/// of line: five callers.
+#[inline(never)]
 pub fn emit<'b>(req: &Request, buf: &'b mut [u8], family: u16) -> Option<&'b mut [u8]> {
     req.emit(buf, family, 0).ok()
 }

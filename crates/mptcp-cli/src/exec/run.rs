@@ -210,7 +210,8 @@ impl Runner {
     }
 }
 
-/// `ip`'s own usage (iproute2 `ip -help`), exit 255.
+/// `ip`'s own usage (iproute2 `ip -help`), exit 255. (Out of line: three callers.)
+#[inline(never)]
 pub fn ip_usage() -> Exit {
     say(format_args!("{}", usage::IP));
     Exit(USAGE)
