@@ -54,7 +54,8 @@ fn request(
         b.put_u32(INET_DIAG_REQ_PROTOCOL, IPPROTO_MPTCP)?;
     }
     let len = b.finish()?.len();
-    Ok(&mut buf[..len])
+    // The builder wrote `len` bytes of `buf`: the slice is there (no panic site).
+    buf.get_mut(..len).ok_or(Error::NoRoom)
 }
 
 /// Builds a dump of every MPTCP socket of `family` (`AF_INET` or `AF_INET6`) in all

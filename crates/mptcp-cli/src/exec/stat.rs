@@ -81,15 +81,15 @@ fn decimal(word: &str) -> Option<u64> {
     })
 }
 
-/// Reads the file into `buf`; its length.
-fn read(buf: &mut [u8]) -> Result<usize, ()> {
+/// Reads the file into `buf`; the bytes read.
+fn read(buf: &mut [u8]) -> Result<&[u8], ()> {
     let fail = |e| {
         say(format_args!("mptcp: cannot read {NETSTAT}: {e}\n"));
     };
     let fd = sys::open_read(NETSTAT).map_err(fail)?;
     let mut len = 0;
-    while len < buf.len() {
-        match fd.read(&mut buf[len..]) {
+    while let Some(rest) = buf.get_mut(len..).filter(|r| !r.is_empty()) {
+        match fd.read(rest) {
             Ok(0) => break,
             Ok(n) => len += n,
             Err(e) => {
@@ -98,19 +98,19 @@ fn read(buf: &mut [u8]) -> Result<usize, ()> {
             }
         }
     }
-    Ok(len)
+    Ok(buf.get(..len).unwrap_or_default())
 }
 
 /// Prints the counters, then watches when asked.
 pub fn run(out: &mut Out, a: &StatArgs) -> u8 {
     let Some(mut file) = FILE.try_lock() else { return 1 };
-    let Ok(len) = read(&mut file[..]) else { return 1 };
-    if counters(&file[..len]).next().is_none() {
+    let Ok(text) = read(&mut file[..]) else { return 1 };
+    if counters(text).next().is_none() {
         say(format_args!("mptcp: no MPTcpExt counters in {NETSTAT} (MPTCP not built in?)\n"));
         return 1;
     }
     let mut last = [0u64; COUNTERS];
-    reading(out, &file[..len], &mut last, a.all, None);
+    reading(out, text, &mut last, a.all, None);
     let Some(every) = a.watch else { return 0 };
     // Each interval's output is whole when printed: nothing is left to close at a stop.
     sys::install_stop_handlers(b"");
@@ -124,8 +124,8 @@ pub fn run(out: &mut Out, a: &StatArgs) -> u8 {
             }
             sys::sleep(Duration::from_millis(100).min(due.saturating_sub(slept.elapsed())));
         }
-        let Ok(len) = read(&mut file[..]) else { return 1 };
-        reading(out, &file[..len], &mut last, a.all, Some(&start));
+        let Ok(text) = read(&mut file[..]) else { return 1 };
+        reading(out, text, &mut last, a.all, Some(&start));
     }
 }
 

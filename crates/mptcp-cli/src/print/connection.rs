@@ -74,7 +74,7 @@ impl Row {
         if !self.has_info {
             return None;
         }
-        MptcpInfo::new(&self.info[..usize::from(self.info_len)])
+        MptcpInfo::new(self.info.get(..usize::from(self.info_len))?)
     }
 
     /// The local token (`mptcpi_token`).

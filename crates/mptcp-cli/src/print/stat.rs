@@ -106,16 +106,22 @@ impl Signed {
         // |d| fits a u64: it is a difference of two u64 values.
         let mut magnitude = d.unsigned_abs() as u64;
         let mut s = Signed { buf: [0; 21], start: 21 };
+        // Twenty digits and the sign fill the buffer exactly; `get_mut` keeps a panic
+        // site out all the same.
+        let mut push = |b: u8| {
+            s.start = s.start.saturating_sub(1);
+            if let Some(slot) = s.buf.get_mut(s.start) {
+                *slot = b;
+            }
+        };
         loop {
-            s.start -= 1;
-            s.buf[s.start] = b'0' + (magnitude % 10) as u8;
+            push(b'0' + (magnitude % 10) as u8);
             magnitude /= 10;
             if magnitude == 0 {
                 break;
             }
         }
-        s.start -= 1;
-        s.buf[s.start] = if d < 0 { b'-' } else { b'+' };
+        push(if d < 0 { b'-' } else { b'+' });
         s
     }
 
