@@ -84,7 +84,7 @@ impl Fields {
 }
 
 /// `%#x` as C prints it: `0` for zero, else `0x…`.
-struct HashHex(u64);
+struct HashHex(u32);
 
 impl core::fmt::Display for HashHex {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -194,7 +194,7 @@ fn print_text<W: Write>(
     if let Some(v) = f.reset_flags {
         line.push(b" reset_flags=");
         line.flush_into(&mut out.w);
-        let _ = write!(out.w, "{}", HashHex(v.into()));
+        let _ = write!(out.w, "{}", HashHex(v));
     }
     if f.server_side {
         line.push(b" server_side");
@@ -325,7 +325,7 @@ fn print_json<W: Write>(
         }
     }
     if let Some(t) = f.token {
-        j.string_fmt(w, "token", format_args!("{}", HashHex(t.into())));
+        j.string_fmt(w, "token", format_args!("{}", HashHex(t)));
     }
     if let Some(v) = f.rem_id {
         j.uint(w, "remid", v as u64);
@@ -363,7 +363,7 @@ fn print_json<W: Write>(
         j.uint(w, "reset_reason", v as u64);
     }
     if let Some(v) = f.reset_flags {
-        j.string_fmt(w, "reset_flags", format_args!("{}", HashHex(v.into())));
+        j.string_fmt(w, "reset_flags", format_args!("{}", HashHex(v)));
     }
     if f.server_side {
         j.bool(w, "server_side", true);
@@ -411,7 +411,7 @@ mod tests {
         put("ifindex", f.ifindex.map(|v| v.to_string()));
         put("dev", name.filter(|_| f.ifindex.is_some_and(|i| i != 0)).map(String::from));
         put("reset_reason", f.reset_reason.map(|v| v.to_string()));
-        put("reset_flags", f.reset_flags.map(|v| HashHex(v.into()).to_string()));
+        put("reset_flags", f.reset_flags.map(|v| HashHex(v).to_string()));
         if f.server_side {
             s.push_str(" server_side");
         }
