@@ -138,7 +138,9 @@ pub fn show(out: &mut Out, f: &ConnectionFilter) -> u8 {
                 flush(out, &mut b, &mut rx_b[..], t, n, listeners, &mut names)?;
                 (n, expected) = (0, 0);
             }
-            t.conns[n] = r;
+            if let Some(slot) = t.conns.get_mut(n) {
+                *slot = r;
+            }
             n += 1;
             expected += subs;
             Ok(())
@@ -228,6 +230,9 @@ fn flush(
     listeners: &[SocketAddr],
     names: &mut IfNames,
 ) -> Result<(), nlsock::Error> {
+    // At most a batch (which `show` keeps to): the indexing below is then plainly in
+    // bounds, with no panic site.
+    let n = n.min(BATCH);
     for (i, r) in t.conns[..n].iter().enumerate() {
         t.tokens[i] = (r.token().unwrap_or(0), i as u16);
         t.missed[i] = 0;
@@ -252,18 +257,28 @@ fn flush(
             let Ok(at) = tokens.binary_search_by_key(&token, |&(tk, _)| tk) else {
                 return Ok(());
             };
-            let owner = tokens[at].1;
+            let Some(&(_, owner)) = tokens.get(at) else { return Ok(()) };
+            let owner = usize::from(owner);
             if kept == SUBFLOWS {
-                t.missed[usize::from(owner)] += 1;
+                if let Some(missed) = t.missed.get_mut(owner) {
+                    *missed += 1;
+                }
                 return Ok(());
             }
             // Appended to its connection's chain: dump order within a connection.
             let k = kept as u16;
-            t.next[kept] = NONE;
-            let chain = &mut t.chain[usize::from(owner)];
+            let (Some(chain), Some(next)) = (t.chain.get_mut(owner), t.next.get_mut(kept)) else {
+                return Ok(());
+            };
+            *next = NONE;
             match chain.1 {
                 NONE => *chain = (k, k),
-                last => (t.next[usize::from(last)], chain.1) = (k, k),
+                last => {
+                    if let Some(next) = t.next.get_mut(usize::from(last)) {
+                        *next = k;
+                    }
+                    chain.1 = k;
+                }
             }
             kept += 1;
             Ok(())
@@ -289,7 +304,7 @@ fn flush(
         let mut at = t.chain[i].0;
         let mine = core::iter::from_fn(move || {
             let s = subs.get(usize::from(at))?;
-            at = next[usize::from(at)];
+            at = next.get(usize::from(at)).copied().unwrap_or(NONE);
             Some(s)
         });
         connection::connection(out, r, server_side(r, mine.clone(), listeners));
@@ -325,28 +340,41 @@ fn server_side<'a>(
 /// code, where `sort_unstable` brings core's 9 KB quicksort). The pairs are distinct
 /// (the index is), so the order is the one `sort_unstable` gives.
 fn heapsort(v: &mut [(u32, u16)]) {
-    fn sift(v: &mut [(u32, u16)], mut root: usize, end: usize) {
+    /// Moves `v[root]` down to its place in the heap `v` (reads and writes by `get`:
+    /// no panic site).
+    fn sift(v: &mut [(u32, u16)], mut root: usize) {
         loop {
             let mut child = 2 * root + 1;
-            if child >= end {
+            match (v.get(child), v.get(child + 1)) {
+                (None, _) => return,
+                (Some(a), Some(b)) if a < b => child += 1,
+                _ => {}
+            }
+            let (Some(&top), Some(&below)) = (v.get(root), v.get(child)) else { return };
+            if top >= below {
                 return;
             }
-            if child + 1 < end && v[child] < v[child + 1] {
-                child += 1;
+            if let Some(slot) = v.get_mut(root) {
+                *slot = below;
             }
-            if v[root] >= v[child] {
-                return;
+            if let Some(slot) = v.get_mut(child) {
+                *slot = top;
             }
-            v.swap(root, child);
             root = child;
         }
     }
     for root in (0..v.len() / 2).rev() {
-        sift(v, root, v.len());
+        sift(v, root);
     }
     for end in (1..v.len()).rev() {
-        v.swap(0, end);
-        sift(v, 0, end);
+        // The top goes to `end`; the heap shrinks to what is before it.
+        let Some((last, heap)) = v.get_mut(..=end).and_then(|v| v.split_last_mut()) else {
+            return;
+        };
+        if let Some(top) = heap.first_mut() {
+            core::mem::swap(top, last);
+        }
+        sift(heap, 0);
     }
 }
 
