@@ -226,7 +226,8 @@ fn ends<W: Write>(out: &mut Out<W>, local: SocketAddr, remote: SocketAddr, with_
                 j.uint(&mut out.w, port_key, a.port().into());
             }
             None => {
-                let _ = write!(out.w, "{key} ");
+                let _ = out.w.write_all(key.as_bytes());
+                let _ = out.w.write_all(b" ");
                 out.colored(color_of(a.ip()), format_args!("{ip}"));
                 let _ = write!(out.w, " {port_key} {} ", a.port());
             }
@@ -298,7 +299,8 @@ fn word<W: Write>(out: &mut Out<W>, key: &str, on: Option<bool>) {
     match &mut out.json {
         Some(j) => j.bool(&mut out.w, key, on),
         None if on => {
-            let _ = write!(out.w, "{key} ");
+            let _ = out.w.write_all(key.as_bytes());
+            let _ = out.w.write_all(b" ");
         }
         None => {}
     }
@@ -334,7 +336,7 @@ pub fn listener<W: Write>(out: &mut Out<W>, local: SocketAddr) {
             j.bool(&mut out.w, "listener", true);
         }
         None => {
-            let _ = write!(out.w, "listener ");
+            let _ = out.w.write_all(b"listener ");
         }
     }
     ends(out, local, local, false);
@@ -402,7 +404,7 @@ pub fn subflow<W: Write>(out: &mut Out<W>, s: &SubflowRow, dev: Option<&dyn Labe
     match &mut out.json {
         Some(j) => j.start_object(&mut out.w),
         None => {
-            let _ = write!(out.w, "subflow ");
+            let _ = out.w.write_all(b"subflow ");
         }
     }
     ends(out, s.local, s.remote, true);

@@ -86,7 +86,8 @@ pub fn counter<W: Write>(out: &mut Out<W>, name: &str, value: u64, delta: Option
         let _ = out.w.write_all(digits);
     }
     if let Some(why) = why {
-        let _ = write!(out.w, "  {why}");
+        let _ = out.w.write_all(b"  ");
+        let _ = out.w.write_all(why.as_bytes());
     }
     let _ = out.w.write_all(b"\n");
 }
