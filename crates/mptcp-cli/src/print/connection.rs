@@ -215,7 +215,7 @@ fn color_of(a: IpAddr) -> Color {
 
 /// `local A lport P remote A rport P ` (text) or the four keys (JSON): one loop over
 /// the ends, so that one copy of each branch serves both.
-fn ends<W: Write>(out: &mut Out<W>, local: SocketAddr, remote: SocketAddr, with_remote: bool) {
+fn ends<W: Write>(out: &mut Out<W>, local: &SocketAddr, remote: &SocketAddr, with_remote: bool) {
     const KEYS: [(&str, &str); 2] = [("local", "lport"), ("remote", "rport")];
     for (&(key, port_key), a) in KEYS.iter().zip([local, remote]).take(1 + usize::from(with_remote))
     {
@@ -339,7 +339,7 @@ pub fn listener<W: Write>(out: &mut Out<W>, local: SocketAddr) {
             let _ = out.w.write_all(b"listener ");
         }
     }
-    ends(out, local, local, false);
+    ends(out, &local, &local, false);
     match &mut out.json {
         Some(j) => j.end_object(&mut out.w),
         None => {
@@ -365,7 +365,7 @@ pub fn connection<W: Write>(out: &mut Out<W>, r: &Row, server: bool) {
             }
         }
     }
-    ends(out, r.local, r.remote, true);
+    ends(out, &r.local, &r.remote, true);
     num(out, "subflows", info.and_then(|i| i.subflow_count()).map(u64::from));
     match &mut out.json {
         Some(j) => j.bool(&mut out.w, "server_side", server),
@@ -407,7 +407,7 @@ pub fn subflow<W: Write>(out: &mut Out<W>, s: &SubflowRow, dev: Option<&dyn Labe
             let _ = out.w.write_all(b"subflow ");
         }
     }
-    ends(out, s.local, s.remote, true);
+    ends(out, &s.local, &s.remote, true);
     if let Some(d) = dev {
         match &mut out.json {
             Some(j) => j.string_bytes(&mut out.w, "dev", d.label()),
