@@ -78,12 +78,12 @@ impl Name {
     /// are, joined by dots, without the trailing dot; the root as `.`. (Only for host
     /// names: other bytes would need `ns_name_ntop`'s escapes, which this leaves out.)
     pub fn bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(usize::from(self.len).max(1));
-        for label in self.labels() {
-            if !out.is_empty() {
-                out.push(b'.');
-            }
-            out.extend_from_slice(label);
+        // The wire form after its first length byte, each later length byte a dot.
+        let mut out = self.wire().get(1..).unwrap_or_default().to_vec();
+        let mut at = usize::from(self.buf[0]);
+        while let Some(b) = out.get_mut(at) {
+            at += 1 + usize::from(*b);
+            *b = b'.';
         }
         if out.is_empty() {
             out.push(b'.');
