@@ -162,14 +162,14 @@ pub fn query(addr: IpAddr, id: u16, buf: &mut [u8; MAX_QUERY]) -> usize {
     buf[..12].copy_from_slice(&[0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0]);
     buf[..2].copy_from_slice(&id.to_be_bytes());
     let mut at = 12;
-    let v6 = match addr {
-        IpAddr::V4(a) => a.to_ipv6_mapped(),
-        IpAddr::V6(a) => a,
+    let octets = match addr {
+        IpAddr::V4(a) => a.to_ipv6_mapped().octets(),
+        IpAddr::V6(a) => a.octets(),
     };
-    let octets = v6.octets();
-    let tail = if v6.to_ipv4_mapped().is_some() {
-        // One label per octet, in decimal without leading zeros, last octet first.
-        for &o in octets[12..].iter().rev() {
+    let tail = if let [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, ref v4 @ ..] = octets {
+        // IPv4 (or IPv4-mapped): one label per octet, in decimal without leading zeros,
+        // last octet first.
+        for &o in v4.iter().rev() {
             let len = 1 + usize::from(o >= 10) + usize::from(o >= 100);
             buf[at] = len as u8;
             let mut n = o;
