@@ -29,6 +29,7 @@ mod conn;
 mod dump;
 mod errno;
 mod error;
+pub mod filter;
 mod netns;
 mod socket;
 mod sys;

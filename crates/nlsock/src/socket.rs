@@ -6,6 +6,7 @@ use core::time::Duration;
 use nlwire::consts::*;
 
 use crate::conn::Link;
+use crate::filter::Insn;
 use crate::{Batch, Errno, MAX_BATCH, Wait, sys};
 
 /// One received datagram.
@@ -134,6 +135,14 @@ impl Socket {
             self.bound.set(true);
         }
         sys::setsockopt_int(self.fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group as i32)
+    }
+
+    /// Runs `prog` (classic BPF, at most [`MAX_INSNS`](crate::filter::MAX_INSNS)
+    /// instructions) on every datagram before the kernel queues it: what it drops never
+    /// wakes a reader nor takes room in the receive buffer. `EINVAL` for an empty or too
+    /// long program, or one the kernel's checker refuses.
+    pub fn set_filter(&self, prog: &[Insn]) -> Result<(), Errno> {
+        sys::attach_filter(self.fd, prog)
     }
 
     /// Sets the receive buffer, above `rmem_max` where privileged (`SO_RCVBUFFORCE`).

@@ -34,6 +34,30 @@ pub(crate) fn setsockopt_int(fd: i32, level: i32, name: i32, value: i32) -> Resu
     check(ret as isize).map(drop)
 }
 
+/// Attaches the classic BPF program `prog` (`SO_ATTACH_FILTER`), replacing any before.
+pub(crate) fn attach_filter(fd: i32, prog: &[crate::filter::Insn]) -> Result<(), Errno> {
+    let mut insns = [libc::sock_filter { code: 0, jt: 0, jf: 0, k: 0 }; crate::filter::MAX_INSNS];
+    if prog.is_empty() || prog.len() > insns.len() {
+        return Err(Errno(libc::EINVAL));
+    }
+    for (to, from) in insns.iter_mut().zip(prog) {
+        *to = libc::sock_filter { code: from.code, jt: from.jt, jf: from.jf, k: from.k };
+    }
+    let fprog = libc::sock_fprog { len: prog.len() as u16, filter: insns.as_mut_ptr() };
+    // SAFETY: `fprog` points at `prog.len()` initialised instructions in `insns`; both
+    // live across the call, and the kernel copies the program before it returns.
+    let ret = unsafe {
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_ATTACH_FILTER,
+            (&raw const fprog).cast(),
+            size_of::<libc::sock_fprog>() as u32,
+        )
+    };
+    check(ret as isize).map(drop)
+}
+
 /// Binds a netlink socket to a port id the kernel picks (`nl_pid` 0), no groups.
 pub(crate) fn bind_netlink(fd: i32) -> Result<(), Errno> {
     // SAFETY: all-zero is a valid `sockaddr_nl`.

@@ -1,15 +1,18 @@
 //! The namespace's links, addresses and default routes, from route netlink: one socket
 //! subscribed to their changes (and to nexthop objects', whose deletion takes routes
 //! along silently), one for dumps, both feeding a [`State`]. A dump goes into a state
-//! of its own, so a failed one leaves the caller's picture as it was.
+//! of its own, so a failed one leaves the caller's picture as it was. A socket filter
+//! on the first keeps the kernel from queueing the route notifications no decision
+//! reads ([`ROUTE_FILTER`]).
 
 use mptcp_follow::rtnl::{Change, apply};
 use mptcp_follow::{Family, Rules, State, iff};
+use nlsock::filter::Insn;
 use nlsock::{Conn, Errno, Error, Socket, Wait};
 use nlwire::Messages;
 use nlwire::consts::NETLINK_ROUTE;
 use rtnl_wire::Object;
-use rtnl_wire::consts::{AF_INET, AF_INET6, AF_UNSPEC, group};
+use rtnl_wire::consts::{AF_INET, AF_INET6, AF_UNSPEC, RTM_DELROUTE, RTM_NEWROUTE, group, rtn};
 
 /// Receive-buffer slot per datagram: a link message with every attribute stays well
 /// under this; a longer one is reported as truncated and answered by a re-dump.
@@ -22,6 +25,33 @@ const DISCARD_ROUNDS: usize = 4096;
 /// The kernel-side queue asked for (the kernel grants twice this to root): about
 /// 20,000 notifications, so that a burst during a slow request is never lost.
 const QUEUE: u32 = 8 << 20;
+
+/// Where a byte of a route notification is: the netlink header's `nlmsg_type` (a host
+/// order `u16` at 4), then the `rtmsg` at 16 (`rtm_dst_len` its byte 1, `rtm_type` its
+/// byte 7).
+const TYPE_LOW: u32 = if cfg!(target_endian = "little") { 4 } else { 5 };
+const TYPE_HIGH: u32 = if cfg!(target_endian = "little") { 5 } else { 4 };
+const RTM_DST_LEN: u32 = 16 + 1;
+const RTM_TYPE: u32 = 16 + 7;
+
+/// The events socket's filter: a route message is queued only when it is about a
+/// default (`rtm_dst_len` 0) unicast route, the only routes [`apply`] reads; every other
+/// message passes. An address added or removed also adds or removes its local and
+/// prefix routes, so without it each address change queued two to four datagrams and
+/// often woke the loop twice; the kernel now drops those before they are queued.
+pub const ROUTE_FILTER: [Insn; 11] = [
+    Insn::load_byte(TYPE_HIGH),
+    Insn::jump_if_equal(0, 0, 7), // type 256 and up: keep
+    Insn::load_byte(TYPE_LOW),
+    Insn::jump_if_equal(RTM_NEWROUTE as u32, 1, 0),
+    Insn::jump_if_equal(RTM_DELROUTE as u32, 0, 4), // not a route: keep
+    Insn::load_byte(RTM_DST_LEN),
+    Insn::jump_if_equal(0, 0, 3), // not a default route: drop
+    Insn::load_byte(RTM_TYPE),
+    Insn::jump_if_equal(rtn::UNICAST as u32, 0, 1),
+    Insn::keep(true),
+    Insn::keep(false),
+];
 
 /// The route dumps: both families (an unspecified one would bring others too).
 const ROUTES: &[(Object, u8)] = &[(Object::Route, AF_INET), (Object::Route, AF_INET6)];
@@ -80,6 +110,7 @@ impl Routes {
             ] {
                 events.join_group(g)?;
             }
+            events.set_filter(&ROUTE_FILTER)?;
         }
         let dumps = Socket::open(NETLINK_ROUTE)?;
         dumps.set_ext_ack(true)?;
@@ -209,7 +240,94 @@ fn injected_fault() -> Result<(), Error> {
 mod tests {
     use super::*;
     use mptcp_follow::{Address, DefaultRoute, Link};
+    use nlwire::Message;
+    use proptest::prelude::*;
+    use rtnl_wire::{Addr, Op, Route};
     use std::net::{IpAddr, Ipv4Addr};
+
+    /// Runs a filter of loads, equality jumps and returns over `datagram`, as the
+    /// kernel's classic BPF does: whether it keeps the datagram (a load past the end
+    /// drops it).
+    fn keeps(prog: &[Insn], datagram: &[u8]) -> bool {
+        let (mut pc, mut a) = (0usize, 0u32);
+        loop {
+            let i = prog[pc];
+            match u32::from(i.code) {
+                c if c == libc::BPF_LD | libc::BPF_B | libc::BPF_ABS => {
+                    let Some(&b) = datagram.get(i.k as usize) else { return false };
+                    a = u32::from(b);
+                    pc += 1;
+                }
+                c if c == libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K => {
+                    pc += 1 + usize::from(if a == i.k { i.jt } else { i.jf });
+                }
+                c if c == libc::BPF_RET | libc::BPF_K => return i.k != 0,
+                c => panic!("instruction {c:#x} not modelled"),
+            }
+        }
+    }
+
+    fn route_message(buf: &mut [u8], op: Op, r: &Route) -> Vec<u8> {
+        r.emit(buf, op, 0, 0).unwrap().to_vec()
+    }
+
+    #[test]
+    fn the_filter_keeps_default_unicast_routes_and_everything_else() {
+        let mut buf = [0u8; 512];
+        let default = Route {
+            family: AF_INET,
+            table: 254,
+            route_type: rtn::UNICAST,
+            oif: Some(2),
+            ..Route::default()
+        };
+        for op in [Op::New, Op::Del] {
+            assert!(keeps(&ROUTE_FILTER, &route_message(&mut buf, op, &default)));
+            let v6 = Route { family: AF_INET6, ..default };
+            assert!(keeps(&ROUTE_FILTER, &route_message(&mut buf, op, &v6)));
+            let prefix = Route { dst_len: 24, dst: Some([10, 0, 0, 0].into()), ..default };
+            assert!(!keeps(&ROUTE_FILTER, &route_message(&mut buf, op, &prefix)));
+            let local = Route { dst_len: 32, table: 255, route_type: rtn::LOCAL, ..prefix };
+            assert!(!keeps(&ROUTE_FILTER, &route_message(&mut buf, op, &local)));
+            let blackhole = Route { route_type: rtn::BLACKHOLE, ..default };
+            assert!(!keeps(&ROUTE_FILTER, &route_message(&mut buf, op, &blackhole)));
+        }
+        let addr = Addr { family: AF_INET, prefix_len: 24, ifindex: 2, ..Addr::default() };
+        assert!(keeps(&ROUTE_FILTER, addr.emit(&mut buf, Op::New, 0, 0).unwrap()));
+        // A link message, a nexthop deletion (type 105), a type above 255, a short datagram.
+        for (ty, len) in [(16u16, 32usize), (105, 24), (0x1234, 16), (24, 16)] {
+            let mut d = vec![0u8; len];
+            d[..4].copy_from_slice(&(len as u32).to_ne_bytes());
+            d[4..6].copy_from_slice(&ty.to_ne_bytes());
+            assert_eq!(keeps(&ROUTE_FILTER, &d), ty != 24, "type {ty}, {len} bytes");
+        }
+    }
+
+    proptest! {
+        /// Whatever the filter drops, the policy would have ignored: a dropped route
+        /// message changes nothing in a state that has the link it names.
+        #[test]
+        fn what_the_filter_drops_changes_nothing(
+            family in prop_oneof![Just(AF_INET), Just(AF_INET6), any::<u8>()],
+            dst_len in prop_oneof![Just(0u8), any::<u8>()],
+            route_type in prop_oneof![Just(rtn::UNICAST), any::<u8>()],
+            table in prop_oneof![Just(254u32), any::<u32>()],
+            new in any::<bool>(),
+        ) {
+            let mut buf = [0u8; 512];
+            let r = Route { family, dst_len, route_type, table, oif: Some(2), ..Route::default() };
+            let bytes = route_message(&mut buf, if new { Op::New } else { Op::Del }, &r);
+            let mut s = Box::new(State::new());
+            s.set_link(Link::new(2, "a", Link::UP_WITH_CARRIER)).unwrap();
+            s.add_route(DefaultRoute::v4(254, 2)).unwrap();
+            let before = s.routes().count();
+            let change = apply(&mut s, &Rules::new(), &Message::parse(&bytes).unwrap());
+            if !keeps(&ROUTE_FILTER, &bytes) {
+                prop_assert_eq!(change, Change::None);
+                prop_assert_eq!(s.routes().count(), before);
+            }
+        }
+    }
 
     #[test]
     fn changes_that_flush_routes_silently_ask_for_a_route_dump() {
