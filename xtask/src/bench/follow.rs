@@ -919,10 +919,10 @@ fn render(
          itself waits behind the daemon's DEL_ADDR, so a removal is seen when that \
          DEL_ADDR returns: removal latency ≈ reaction + the kernel's DEL_ADDR. For the same \
          reason an add made while a DEL_ADDR is in the kernel cannot land before that \
-         DEL_ADDR returns, whichever daemon sends it (the \"add while … in flight\" column): \
-         `endpoint follow` keeps reading route netlink meanwhile (its requests are on two \
-         worker threads), so the add is already queued behind the lock, not behind the \
-         daemon.\n"
+         DEL_ADDR returns, whichever daemon sends it (the \"add while … in flight\" column). \
+         Both daemons send their requests from their one thread and wait in the kernel \
+         with them; `endpoint follow` reads what route netlink queued meanwhile as soon as \
+         a delete returns, before it plans again.\n"
     );
 
     // Storms.
@@ -1039,8 +1039,7 @@ fn render(
         "\n### Binary size\n\nThe static x86_64 musl release `mptcp` (the binary this bench \
          runs, built as `cargo xtask dist` builds its release profile): **{} bytes**; the \
          same build without the `follow` feature: {} bytes. The feature adds **{}{} bytes** \
-         (the policy, route netlink, the log, two worker threads and what they pull in from \
-         musl); the budget is {} bytes ({} KiB). Before the CLI went `#![no_std]` the \
+         (the policy, route netlink, the ownership record and the log); the budget is {} bytes ({} KiB). Before the CLI went `#![no_std]` the \
          feature cost 102,504 bytes, half of them std's threads and channels.",
         fmt_count(size),
         fmt_count(without),
