@@ -9,7 +9,7 @@ use crate::exec::session::Session;
 use crate::exec::{connection, endpoint, limits, stat, upm};
 use crate::os::io::Write;
 use crate::print::event::Timestamps;
-use crate::print::fail::{self, Exit, USAGE, say, say_bytes};
+use crate::print::fail::{self, Exit, USAGE, say_bytes};
 use crate::print::out::Out;
 use crate::print::usage;
 
@@ -199,12 +199,12 @@ impl Runner {
     /// stderr with 255.
     fn usage(&mut self, asked: bool) -> Exit {
         match self.personality {
-            Personality::Ip => say(format_args!("{}", usage::IP_MPTCP)),
+            Personality::Ip => say_bytes(&[usage::IP_MPTCP.as_bytes()]),
             Personality::Plain if asked => {
                 let _ = self.out.w.write_all(usage::PLAIN.as_bytes());
                 return Exit(0);
             }
-            Personality::Plain => say(format_args!("{}", usage::PLAIN)),
+            Personality::Plain => say_bytes(&[usage::PLAIN.as_bytes()]),
         }
         Exit(USAGE)
     }
@@ -213,7 +213,7 @@ impl Runner {
 /// `ip`'s own usage (iproute2 `ip -help`), exit 255. (Out of line: three callers.)
 #[inline(never)]
 pub fn ip_usage() -> Exit {
-    say(format_args!("{}", usage::IP));
+    say_bytes(&[usage::IP.as_bytes()]);
     Exit(USAGE)
 }
 
