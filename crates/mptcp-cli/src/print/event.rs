@@ -83,13 +83,23 @@ impl Fields {
     }
 }
 
-/// `%#x` as C prints it: `0` for zero, else `0x…`.
-struct HashHex(u32);
-
-impl core::fmt::Display for HashHex {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        if self.0 == 0 { f.write_str("0") } else { write!(f, "{:#x}", self.0) }
+/// `v` as C's `%#x` prints it, written into `buf`: `0` for zero, else `0x` and its
+/// digits without leading zeros.
+#[inline(never)]
+fn hash_hex(v: u32, buf: &mut [u8; 10]) -> &[u8] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    if v == 0 {
+        return b"0";
     }
+    // 1 to 8 digits.
+    let digits = (35 - v.leading_zeros() as usize) / 4;
+    buf[..2].copy_from_slice(b"0x");
+    let mut n = v;
+    for d in buf[2..2 + digits].iter_mut().rev() {
+        *d = HEX[(n & 15) as usize];
+        n >>= 4;
+    }
+    &buf[..2 + digits]
 }
 
 /// Which timestamp the monitor prints (`-t`, `-ts`).
@@ -143,7 +153,11 @@ fn print_text<W: Write>(
     // pieces still go through `Display`.
     let mut line = Line::default();
     let Some(n) = event_name(f.kind) else {
-        let _ = write!(out.w, "[UNKNOWN {}]{}", f.kind, out.line_end);
+        line.push(b"[UNKNOWN ");
+        line.dec(f.kind.into());
+        line.push(b"]");
+        line.push(out.line_end.as_bytes());
+        line.flush_into(&mut out.w);
         return;
     };
     line.push(b"[");
@@ -191,10 +205,10 @@ fn print_text<W: Write>(
         }
     }
     line.field(b" reset_reason=", f.reset_reason.map(u64::from));
+    let mut hex = [0; 10];
     if let Some(v) = f.reset_flags {
         line.push(b" reset_flags=");
-        line.flush_into(&mut out.w);
-        let _ = write!(out.w, "{}", HashHex(v));
+        line.push(hash_hex(v, &mut hex));
     }
     if f.server_side {
         line.push(b" server_side");
@@ -205,8 +219,7 @@ fn print_text<W: Write>(
     let rest = f.flags & !(FLAG_DENY_JOIN_ID0 | FLAG_SERVER_SIDE);
     if rest != 0 {
         line.push(b" flags=");
-        line.flush_into(&mut out.w);
-        let _ = write!(out.w, "{}", HashHex(rest.into()));
+        line.push(hash_hex(rest.into(), &mut hex));
     }
     line.push(out.line_end.as_bytes());
     line.flush_into(&mut out.w);
@@ -304,6 +317,7 @@ fn print_json<W: Write>(
 ) {
     let Some(j) = &mut out.json else { return };
     let w = &mut out.w;
+    let mut hex = [0; 10];
     j.start_object(w);
     if let Some(t) = now {
         match ts {
@@ -325,7 +339,7 @@ fn print_json<W: Write>(
         }
     }
     if let Some(t) = f.token {
-        j.string_fmt(w, "token", format_args!("{}", HashHex(t)));
+        j.string_bytes(w, "token", hash_hex(t, &mut hex));
     }
     if let Some(v) = f.rem_id {
         j.uint(w, "remid", v as u64);
@@ -363,7 +377,7 @@ fn print_json<W: Write>(
         j.uint(w, "reset_reason", v as u64);
     }
     if let Some(v) = f.reset_flags {
-        j.string_fmt(w, "reset_flags", format_args!("{}", HashHex(v)));
+        j.string_bytes(w, "reset_flags", hash_hex(v, &mut hex));
     }
     if f.server_side {
         j.bool(w, "server_side", true);
@@ -373,7 +387,7 @@ fn print_json<W: Write>(
     }
     let rest = f.flags & !(FLAG_DENY_JOIN_ID0 | FLAG_SERVER_SIDE);
     if rest != 0 {
-        j.string_fmt(w, "flags", format_args!("{}", HashHex(rest.into())));
+        j.string_bytes(w, "flags", hash_hex(rest.into(), &mut hex));
     }
     j.end_object(w);
 }
@@ -382,10 +396,19 @@ fn print_json<W: Write>(
 mod tests {
     use super::*;
 
+    /// C's `%#x`, from `core::fmt`.
+    fn c_hex(v: u32) -> String {
+        if v == 0 { "0".into() } else { format!("{v:#x}") }
+    }
+
     #[test]
     fn c_alternate_hex() {
-        assert_eq!(HashHex(0).to_string(), "0");
-        assert_eq!(HashHex(0x59ad06a4).to_string(), "0x59ad06a4");
+        let mut buf = [0; 10];
+        assert_eq!(hash_hex(0, &mut buf), b"0");
+        assert_eq!(hash_hex(0x59ad06a4, &mut buf), b"0x59ad06a4");
+        for v in [1, 9, 0xf, 0x10, 0xff, 0x100, 0xabcdef, 0x0fff_ffff, 0x1000_0000, u32::MAX] {
+            assert_eq!(hash_hex(v, &mut buf), c_hex(v).as_bytes(), "{v:#x}");
+        }
     }
 
     /// The text line as `write!` made it before the line was built in place.
@@ -411,7 +434,7 @@ mod tests {
         put("ifindex", f.ifindex.map(|v| v.to_string()));
         put("dev", name.filter(|_| f.ifindex.is_some_and(|i| i != 0)).map(String::from));
         put("reset_reason", f.reset_reason.map(|v| v.to_string()));
-        put("reset_flags", f.reset_flags.map(|v| HashHex(v).to_string()));
+        put("reset_flags", f.reset_flags.map(c_hex));
         if f.server_side {
             s.push_str(" server_side");
         }
@@ -420,7 +443,7 @@ mod tests {
         }
         let rest = f.flags & !(FLAG_DENY_JOIN_ID0 | FLAG_SERVER_SIDE);
         if rest != 0 {
-            s.push_str(&format!(" flags={}", HashHex(rest.into())));
+            s.push_str(&format!(" flags={}", c_hex(rest.into())));
         }
         s + "\n"
     }
