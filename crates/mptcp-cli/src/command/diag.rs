@@ -6,6 +6,7 @@ use core::net::IpAddr;
 use crate::args::addr::{self, Addr};
 use crate::args::num::get_u32;
 use crate::args::words::{Args, matches};
+use crate::command::keyword::invarg;
 use crate::command::upm::parse_token;
 use crate::print::fail::{self, Exit};
 
@@ -38,9 +39,8 @@ pub fn connection(mut w: Args<'_>) -> Result<ConnectionFilter, Exit> {
     while let Some(word) = w.next() {
         if matches(word, "token") {
             let v = w.value()?;
-            let t = parse_token(v).ok_or_else(|| {
-                crate::command::invarg("invalid token (hexadecimal, as monitor prints it)", v)
-            })?;
+            let t = parse_token(v)
+                .ok_or_else(|| invarg("invalid token (hexadecimal, as monitor prints it)", v))?;
             f.token = Some(t);
         } else {
             match addr::get_addr(word) {
@@ -65,10 +65,7 @@ pub fn stat(mut w: Args<'_>) -> Result<StatArgs, Exit> {
             };
             if n == 0 {
                 // The word as typed (`00`, `0x0`), as every argument error echoes it.
-                return Err(crate::command::invarg(
-                    "watch interval must be at least 1 second",
-                    typed,
-                ));
+                return Err(invarg("watch interval must be at least 1 second", typed));
             }
             w.next();
             s.watch = Some(n);

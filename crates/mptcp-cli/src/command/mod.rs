@@ -6,6 +6,7 @@
 pub mod diag;
 #[cfg(feature = "follow")]
 pub mod follow;
+pub mod keyword;
 pub mod options;
 pub mod pm;
 pub mod upm;
@@ -15,32 +16,9 @@ use crate::args::words::{Args, matches};
 #[cfg(feature = "follow")]
 use crate::prelude::*;
 use crate::print::fail::{self, Exit};
+use keyword::which;
 pub use options::{EndpointArgs, LimitArgs, Verb};
 use options::{endpoint, limits};
-
-/// [`fail::invarg`], out of line: the option parsers call it from a score of places,
-/// and inlined, each call built its message's pieces in place (about 90 bytes a call).
-#[inline(never)]
-pub(crate) fn invarg(msg: &str, arg: &[u8]) -> Exit {
-    fail::invarg(msg, arg)
-}
-
-/// Which of `words` (separated by spaces) `word` abbreviates: the index of the first that
-/// iproute2's `matches` takes, trying them in order. Out of line: one loop instead of a
-/// comparison inlined for every keyword of every parser; and one string, not a table of
-/// them (each of whose pointers a position-independent binary keeps in `.data.rel.ro`).
-#[inline(never)]
-pub(crate) fn which(word: &[u8], words: &str) -> Option<usize> {
-    // `matches(word, w)` for each, on bytes (a piece split off a `str` would need its
-    // boundaries checked).
-    words.as_bytes().split(|&b| b == b' ').position(|w| !word.is_empty() && w.starts_with(word))
-}
-
-/// [`fail::missarg`], out of line, as [`invarg`].
-#[inline(never)]
-pub(crate) fn missarg(key: &str) -> Exit {
-    fail::missarg(key)
-}
 
 /// One resolved `mptcp` command.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,7 +4,7 @@ use crate::args::addr::{self, Addr};
 use crate::args::ifname::{self, Interfaces};
 use crate::args::num;
 use crate::args::words::Args;
-use crate::command::{invarg, missarg, which};
+use crate::command::keyword::{invarg, missarg, which};
 use crate::print::endpoint::{FLAG_WORDS, flag};
 use crate::print::fail::{self, Exit};
 

@@ -9,8 +9,8 @@ use crate::args::ifname;
 use crate::args::ifname::Interfaces;
 use crate::args::num;
 use crate::args::words::{Args, matches};
+use crate::command::keyword::{invarg, missarg, which};
 use crate::command::pm::{self, Endpoint, Request};
-use crate::command::{invarg, missarg, which};
 use crate::print::endpoint::flag;
 use crate::print::fail::{self, Exit};
 

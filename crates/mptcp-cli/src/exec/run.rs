@@ -23,7 +23,7 @@ pub enum Personality {
 }
 
 /// Objects of `ip`, in the order `ip` matches prefixes; only `mptcp` is ours. One string
-/// for [`command::which`] (a table of 36 `&str` was 576 bytes of `.data.rel.ro`).
+/// for [`command::keyword::which`] (a table of 36 `&str` was 576 bytes of `.data.rel.ro`).
 const IP_OBJECTS: &str = "address addrlabel maddress route rule neighbor neighbour ntable ntbl \
     link l2tp fou ila macsec tunnel tunl tuntap tap token tcpmetrics tcp_metrics monitor xfrm \
     mroute mrule netns netconf vrf sr nexthop mptcp ioam help stats amt dpll";
@@ -51,7 +51,7 @@ pub fn classify<'w>(personality: Personality, words: &'w [&'w [u8]]) -> Line<'w>
             let Some(object) = words.first() else {
                 return Line::IpUsage;
             };
-            match command::which(object, IP_OBJECTS) {
+            match command::keyword::which(object, IP_OBJECTS) {
                 Some(MPTCP) => Line::Mptcp(&words[1..]),
                 Some(HELP) => Line::IpUsage,
                 _ => Line::UnknownObject(object),
