@@ -178,6 +178,7 @@ impl Runner {
             #[cfg(feature = "follow")]
             Command::Follow(f) => crate::exec::follow::run(
                 &f,
+                s,
                 out,
                 self.opts.json,
                 self.opts.timestamp || self.opts.tshort,

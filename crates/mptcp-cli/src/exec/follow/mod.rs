@@ -24,7 +24,6 @@ use core::time::Duration;
 use mptcp_follow::{
     Desired, Endpoint, MAX_ENDPOINTS, Op, Rules, Skip, State, limits_warning, plan,
 };
-use mptcp_netlink::{PathManager, RECV_BUF};
 
 pub use crate::command::follow::{FollowArgs, Mode};
 use log::{Action, Log, Subject};
@@ -34,6 +33,7 @@ use record::{Record, RecordError};
 use request::{Job, MAX_TABLE, Outcome};
 use route::Routes;
 
+use crate::exec::session::Session;
 use crate::os::sys::{self, Instant};
 use crate::prelude::*;
 use crate::print::fail::say;
@@ -52,7 +52,7 @@ const FIRST_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
 
 /// Runs `endpoint follow`. `json` and `timestamps` are `-j` and `-t`.
-pub fn run(args: &FollowArgs, out: &mut Out, json: bool, timestamps: bool) -> u8 {
+pub fn run(args: &FollowArgs, pm: &mut Session, out: &mut Out, json: bool, timestamps: bool) -> u8 {
     out.flush();
     let rules = match args.all_rules() {
         Ok(r) => r,
@@ -104,9 +104,9 @@ pub fn run(args: &FollowArgs, out: &mut Out, json: bool, timestamps: bool) -> u8
         ));
     }
     let status = if follow {
-        Follower::start(args, rules, state, routes, rx, record, &mut log)
+        Follower::start(args, pm, rules, state, routes, rx, record, &mut log)
     } else {
-        once(rules, &state, record, &mut log)
+        once(pm, rules, &state, record, &mut log)
     };
     log.flush();
     drop(guard);
@@ -121,12 +121,8 @@ fn failed(what: &str, e: &dyn core::fmt::Display) -> u8 {
 }
 
 /// `once` and `dry-run`: one reconciliation on this thread.
-fn once(rules: Rules, state: &State, mut record: Record, log: &mut Log) -> u8 {
-    let mut pm = match PathManager::open(vec![0u8; RECV_BUF]) {
-        Ok(pm) => pm,
-        Err(e) => return failed("", &e),
-    };
-    let table = match request::run(&mut pm, Job::Dump) {
+fn once(pm: &mut Session, rules: Rules, state: &State, mut record: Record, log: &mut Log) -> u8 {
+    let table = match request::run(pm, Job::Dump) {
         Outcome::Table(t) => t,
         other => {
             report(log, &other, state);
@@ -142,7 +138,7 @@ fn once(rules: Rules, state: &State, mut record: Record, log: &mut Log) -> u8 {
     }
     let owned = record.owned();
     let desired = state.desired(&rules, &actual[..n], owned);
-    warn_limits(&mut pm, &desired, log);
+    warn_limits(pm, &desired, log);
     log_foreign(log, &desired, state, None);
     let mut ops = [Op::Nothing; 2 * MAX_TABLE];
     let k = plan(&desired, &actual[..n], owned, &mut ops);
@@ -169,7 +165,7 @@ fn once(rules: Rules, state: &State, mut record: Record, log: &mut Log) -> u8 {
             status = FAILED;
             continue;
         }
-        let outcome = request::run(&mut pm, job);
+        let outcome = request::run(pm, job);
         if let Err(err) = settle(&mut record, &outcome) {
             log.note(format_args!("cannot write the ownership record: {err}"));
         }
@@ -246,12 +242,16 @@ struct Follower<'a> {
     foreign: [Option<(IpAddr, u8)>; MAX_ENDPOINTS],
     picture: Picture,
     next_check: Option<Instant>,
-    pm: PathManager<Vec<u8>>,
+    pm: &'a mut Session,
 }
 
 impl<'a> Follower<'a> {
+    // Everything `run` opened and read, moved in once; a struct for it would only be
+    // taken apart again here.
+    #[allow(clippy::too_many_arguments)]
     fn start(
         args: &'a FollowArgs,
+        pm: &'a mut Session,
         rules: Rules,
         state: Box<State>,
         routes: Routes,
@@ -263,13 +263,12 @@ impl<'a> Follower<'a> {
             let (wake, wake_tx) = sys::socket_pair().ok()?;
             wake.set_nonblocking().ok()?;
             sys::install_follow_handlers(wake_tx.raw());
-            let pm = PathManager::open(vec![0u8; mptcp_netlink::MIN_BUF]).ok()?;
             // The signal handler writes into `wake_tx`: it must outlive the loop.
             core::mem::forget(wake_tx);
-            Some((wake, pm))
+            Some(wake)
         })();
-        let Some((wake, pm)) = opened else {
-            say(format_args!("Cannot start endpoint follow: no MPTCP path manager\n"));
+        let Some(wake) = opened else {
+            say(format_args!("Cannot start endpoint follow: no signal socket\n"));
             return FAILED;
         };
         let mut f = Follower {
@@ -484,7 +483,7 @@ impl<'a> Follower<'a> {
         let desired = self.state.desired(&self.rules, &actual[..n], owned);
         if !self.started {
             self.started = true;
-            warn_limits(&mut self.pm, &desired, self.log);
+            warn_limits(self.pm, &desired, self.log);
         }
         log_foreign(self.log, &desired, &self.state, Some(&mut self.foreign));
         let mut ops = [Op::Nothing; 2 * MAX_TABLE];
@@ -535,7 +534,7 @@ impl<'a> Follower<'a> {
     /// Sends `job` and takes its outcome into the model and the record.
     #[inline(never)]
     fn run_here(&mut self, job: Job) {
-        let outcome = request::run(&mut self.pm, job);
+        let outcome = request::run(self.pm, job);
         self.finished(outcome);
     }
 
@@ -607,14 +606,14 @@ impl<'a> Follower<'a> {
     fn stop(&mut self) -> u8 {
         let mut status = 0;
         if self.args.cleanup {
-            let mut table = request::run(&mut self.pm, Job::Dump);
+            let mut table = request::run(self.pm, Job::Dump);
             if let Outcome::Table(t) = &mut table {
                 for e in t.endpoints.iter().flatten() {
                     if !self.record.owned().owns(e) {
                         continue;
                     }
                     self.log.endpoint(Action::Delete, e, &self.state, &"cleanup");
-                    let outcome = request::run(&mut self.pm, Job::Delete(*e));
+                    let outcome = request::run(self.pm, Job::Delete(*e));
                     let gone = match &outcome {
                         Outcome::Done(_) => true,
                         Outcome::Refused(_, k) => k.errno == libc::ENOENT,
@@ -756,8 +755,8 @@ fn log_waiting(
 }
 
 /// Says when the limits make the wanted endpoints useless (they stay the user's).
-fn warn_limits(pm: &mut PathManager<Vec<u8>>, desired: &Desired, log: &mut Log) {
-    if let Ok(l) = pm.limits()
+fn warn_limits(pm: &mut Session, desired: &Desired, log: &mut Log) {
+    if let Some(l) = request::limits(pm)
         && let Some(text) = limits_warning(l.subflows, desired)
     {
         log.note(format_args!("{text}"));

@@ -1,5 +1,6 @@
-//! Path-manager requests, sent from the main thread: one job at a time, its outcome
-//! taken as the kernel answers.
+//! Path-manager requests, sent from the main thread through the CLI's own
+//! [`Session`] (the one `mptcp_pm` socket and receive buffer every command uses): one
+//! job at a time, its outcome taken as the kernel answers.
 //!
 //! There are no worker threads. Every `mptcp_pm` request waits for the kernel's
 //! generic-netlink lock (the family has no parallel ops), so a second thread could not
@@ -10,9 +11,10 @@
 use core::net::IpAddr;
 
 use mptcp_follow::Endpoint;
-use mptcp_netlink::{EndpointAddr, EndpointFlags, Error, KernelError, PathManager};
+use mptcp_pm_wire::{EndpointAddr, EndpointFlags, Limits, Request};
+use nlsock::{Error, KernelError};
 
-use crate::prelude::*;
+use crate::exec::session::Session;
 
 /// Most endpoints a table dump keeps (the kernel holds 8, plus implicit ones).
 pub const MAX_TABLE: usize = 16;
@@ -54,17 +56,22 @@ pub enum Outcome {
     Failed(Job, Error),
 }
 
-/// Runs one job on `pm` and returns how it ended.
-pub fn run(pm: &mut PathManager<Vec<u8>>, job: Job) -> Outcome {
-    let result = match job {
-        Job::Add(e) => pm.add_endpoint(&to_wire(&e)),
-        Job::Delete(e) => pm.delete_endpoint(e.id),
+/// Runs one job on `s` and returns how it ended.
+pub fn run(s: &mut Session, job: Job) -> Outcome {
+    let request = match job {
+        Job::Add(e) => Request::AddAddr(to_wire(&e)),
+        Job::Delete(e) => Request::DelAddr(mptcp_pm_wire::Endpoint::with_id(e.id)),
         Job::SetFlags(e) => {
-            let mut by_id = mptcp_netlink::Endpoint::with_id(e.id);
+            let mut by_id = mptcp_pm_wire::Endpoint::with_id(e.id);
             by_id.flags = EndpointFlags::from_bits_retain(e.flags);
-            pm.change_endpoint(&by_id)
+            Request::SetFlags(by_id)
         }
-        Job::Dump => return dump(pm),
+        Job::Dump => return dump(s),
+    };
+    let mut tx = [0u8; mptcp_pm_wire::MAX_REQUEST_LEN];
+    let result = match request.emit(&mut tx, s.family, 0) {
+        Ok(req) => s.ack(req),
+        Err(e) => Err(malformed(e)),
     };
     match result {
         Ok(()) => Outcome::Done(job),
@@ -73,31 +80,65 @@ pub fn run(pm: &mut PathManager<Vec<u8>>, job: Job) -> Outcome {
     }
 }
 
-fn dump(pm: &mut PathManager<Vec<u8>>) -> Outcome {
+/// A request or answer the wire layer could not build or read.
+fn malformed(e: mptcp_pm_wire::Error) -> Error {
+    match e {
+        mptcp_pm_wire::Error::Wire(w) => Error::Malformed(w),
+        _ => Error::Malformed(nlwire::Error::BadPayload),
+    }
+}
+
+/// The whole table (a GET_ADDR dump): a message that cannot be read fails it, so a
+/// partial table is never planned on.
+fn dump(s: &mut Session) -> Outcome {
     let mut table = Table { endpoints: [None; MAX_TABLE], len: 0 };
-    let endpoints = match pm.endpoints() {
-        Ok(e) => e,
-        Err(Error::Kernel(k)) => return Outcome::Refused(Job::Dump, k),
-        Err(e) => return Outcome::Failed(Job::Dump, e),
+    let mut tx = [0u8; mptcp_pm_wire::MAX_REQUEST_LEN];
+    let req = match Request::DumpAddrs.emit(&mut tx, s.family, 0) {
+        Ok(r) => r,
+        Err(e) => return Outcome::Failed(Job::Dump, malformed(e)),
     };
-    for e in endpoints {
-        match e {
-            Ok(e) => {
+    let Session { conn, rx, .. } = s;
+    let mut dump = match conn.start_dump(req, &mut rx[..]) {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
+    while let Some(msg) = dump.next_message() {
+        let found = match msg.and_then(|m| Ok(m.genl()?)) {
+            Ok(genl) => mptcp_pm_wire::Endpoint::from_message(&genl).map_err(malformed),
+            Err(e) => Err(e),
+        };
+        match found {
+            Ok(Some(e)) => {
                 if let (Some(slot), Some(e)) = (table.endpoints.get_mut(table.len), from_wire(&e)) {
                     *slot = Some(e);
                     table.len += 1;
                 }
             }
-            Err(Error::Kernel(k)) => return Outcome::Refused(Job::Dump, k),
-            Err(err) => return Outcome::Failed(Job::Dump, err),
+            Ok(None) => {}
+            Err(e) => return fail(e),
         }
     }
     Outcome::Table(table)
 }
 
+fn fail(e: Error) -> Outcome {
+    match e {
+        Error::Kernel(k) => Outcome::Refused(Job::Dump, k),
+        e => Outcome::Failed(Job::Dump, e),
+    }
+}
+
+/// The limits (GET_LIMITS), or `None` when they cannot be read.
+pub fn limits(s: &mut Session) -> Option<Limits> {
+    let mut tx = [0u8; mptcp_pm_wire::MAX_REQUEST_LEN];
+    let req = Request::GetLimits(Limits::default()).emit(&mut tx, s.family, 0).ok()?;
+    let msg = s.request(req).ok()?;
+    Limits::from_message(&msg.genl().ok()?).ok()
+}
+
 /// The request form of a policy endpoint: its id, address, flags, port and `dev`.
-pub fn to_wire(e: &Endpoint) -> mptcp_netlink::Endpoint {
-    mptcp_netlink::Endpoint {
+pub fn to_wire(e: &Endpoint) -> mptcp_pm_wire::Endpoint {
+    mptcp_pm_wire::Endpoint {
         addr: Some(EndpointAddr::from(e.ip)),
         id: Some(e.id),
         port: e.port,
@@ -107,7 +148,7 @@ pub fn to_wire(e: &Endpoint) -> mptcp_netlink::Endpoint {
 }
 
 /// A dumped endpoint as the policy sees it; one without an address or id is skipped.
-pub fn from_wire(e: &mptcp_netlink::Endpoint) -> Option<Endpoint> {
+pub fn from_wire(e: &mptcp_pm_wire::Endpoint) -> Option<Endpoint> {
     let ip: IpAddr = e.ip()?;
     Some(Endpoint {
         id: e.id?,
