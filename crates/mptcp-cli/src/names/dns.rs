@@ -104,17 +104,18 @@ impl PartialEq for Name {
     }
 }
 
-/// Where a name ends (the byte after it, in place) and the name, from `msg[at..]`;
-/// `None` when it runs past the end, is longer than 255 bytes, uses a reserved label
-/// type or follows more than [`MAX_JUMPS`] pointers.
-fn read_name(msg: &[u8], mut at: usize) -> Option<(usize, Name)> {
-    let mut name = Name::EMPTY;
+/// Reads the name at `msg[at..]` into `name` (in place: a name is 256 bytes, not moved
+/// around); where it ends (the byte after it, in place). `None` when it runs past the
+/// end, is longer than 255 bytes, uses a reserved label type or follows more than
+/// [`MAX_JUMPS`] pointers (`name` then holds a part of it).
+fn read_name(msg: &[u8], mut at: usize, name: &mut Name) -> Option<usize> {
+    name.len = 0;
     let mut end = None;
     let mut jumps = 0;
     loop {
         let n = *msg.get(at)?;
         match n >> 6 {
-            0 if n == 0 => return Some((end.unwrap_or(at + 1), name)),
+            0 if n == 0 => return Some(end.unwrap_or(at + 1)),
             0 => {
                 let label = msg.get(at..at + 1 + usize::from(n))?;
                 let len = usize::from(name.len);
@@ -231,9 +232,10 @@ pub fn judge(query: &[u8], reply: &[u8]) -> Verdict {
 /// The name the answer section (from `at`) gives the question's name, if any.
 fn answer(msg: &[u8], mut at: usize) -> Option<Name> {
     let count = u16_at(msg, 6)?;
-    let (_, mut expected) = read_name(msg, 12)?;
+    let (mut expected, mut owner) = (Name::EMPTY, Name::EMPTY);
+    read_name(msg, 12, &mut expected)?;
     for _ in 0..count {
-        let (end, owner) = read_name(msg, at)?;
+        let end = read_name(msg, at, &mut owner)?;
         let rtype = u16_at(msg, end)?;
         let class = u16_at(msg, end + 2)?;
         let rdata = end + 10;
@@ -244,10 +246,11 @@ fn answer(msg: &[u8], mut at: usize) -> Option<Name> {
             continue;
         }
         if rtype == CNAME {
-            expected = read_name(msg, rdata)?.1;
+            read_name(msg, rdata, &mut expected)?;
         } else if rtype == PTR && owner.same(&expected) {
-            let (_, target) = read_name(msg, rdata)?;
-            return target.is_host_name().then_some(target);
+            // The target, read over the owner (no longer needed).
+            read_name(msg, rdata, &mut owner)?;
+            return owner.is_host_name().then_some(owner);
         }
     }
     None
