@@ -13,6 +13,7 @@
 
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
+use core::mem::ManuallyDrop;
 
 use crate::args::batch::FdReader;
 use crate::os::io::BufRead;
@@ -56,8 +57,11 @@ pub fn run(runner: &mut Runner, name: &[u8]) -> Result<u8, Exit> {
     runner.out.w.learn();
     let input = FdReader::new(file);
     let mut status = 0;
-    let mut lines = Lines { reader: Reader::new(input), ahead: VecDeque::new() };
-    let mut scratch = Scratch::default();
+    // The reader, the lines read ahead and the scratch buffers are never dropped: the
+    // process ends after the batch, and the kernel closes the file and frees the memory
+    // (as `run_main` leaves the runner, and as C's `exit` leaves `ip`'s).
+    let mut lines = ManuallyDrop::new(Lines { reader: Reader::new(input), ahead: VecDeque::new() });
+    let mut scratch = ManuallyDrop::new(Scratch::default());
     while let Some((line_no, line)) = lines.next()? {
         if line.is_empty() {
             continue;
