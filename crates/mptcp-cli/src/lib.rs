@@ -103,7 +103,7 @@ fn start(personality: Personality, args: &[&[u8]]) -> Result<u8, Exit> {
         out.w.learn();
     }
     let mut runner = Runner::new(personality, opts, out);
-    let result = match runner.opts.batch.clone() {
+    let result = match runner.opts.batch.take() {
         Some(file) => batch_run::run(&mut runner, &file),
         None => {
             let words = &args[first..];
