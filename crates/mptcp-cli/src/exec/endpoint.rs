@@ -4,10 +4,10 @@ use nlsock::Socket;
 
 use crate::command::EndpointArgs;
 use crate::command::pm::{self, Endpoint, Request};
-use crate::exec::session::{IfNames, Session};
+use crate::exec::session::{IfLabel, IfNames, Session};
 use crate::names::etc::Etc;
-use crate::print::addr::Host;
-use crate::print::endpoint::print;
+use crate::print::addr::Text;
+use crate::print::endpoint::print_bytes;
 use crate::print::fail::say;
 use crate::print::kerr::{self, KERNEL};
 use crate::print::out::Out;
@@ -119,8 +119,18 @@ fn print_named(
     resolve: Option<&Etc>,
     names: &mut IfNames,
 ) {
-    let host = e.ip().map(|a| resolve.map_or(Host::Addr(a), |etc| crate::names::host(a, etc)));
+    let ip = e.ip();
+    let found = ip.zip(resolve).and_then(|(a, etc)| crate::names::reverse_lookup(a, etc));
+    let text;
+    let address = match (&found, ip) {
+        (Some(name), _) => Some(&name[..]),
+        (None, Some(a)) => {
+            text = Text::of(a);
+            Some(text.as_bytes())
+        }
+        (None, None) => None,
+    };
     let ifindex = e.ifindex;
-    let name = (ifindex != 0).then(|| names.get(socket, ifindex as u32));
-    print(out, e, host.as_ref(), name);
+    let label = (ifindex != 0).then(|| names.get(socket, ifindex as u32));
+    print_bytes(out, e, address, label.as_ref().map(IfLabel::as_bytes));
 }

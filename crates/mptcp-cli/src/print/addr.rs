@@ -29,12 +29,15 @@ pub enum Host {
 }
 
 impl Host {
-    /// Calls `f` with the bytes `ip` prints for this host: the name as it is, or the
-    /// address's text.
-    pub fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
+    /// The bytes `ip` prints for this host: the name as it is, or the address's text,
+    /// built in `text`.
+    pub fn bytes<'a>(&'a self, text: &'a mut Text) -> &'a [u8] {
         match self {
-            Host::Name(n) => f(n),
-            Host::Addr(a) => f(Text::of(*a).as_str().as_bytes()),
+            Host::Name(n) => n,
+            Host::Addr(a) => {
+                *text = Text::of(*a);
+                text.as_bytes()
+            }
         }
     }
 }
@@ -46,10 +49,17 @@ pub struct Text {
     len: usize,
 }
 
+impl Default for Text {
+    /// No text yet.
+    fn default() -> Self {
+        Text { buf: [0; 48], len: 0 }
+    }
+}
+
 impl Text {
     /// `a` as glibc's `inet_ntop` writes it.
     pub fn of(a: IpAddr) -> Text {
-        let mut text = Text { buf: [0; 48], len: 0 };
+        let mut text = Text::default();
         match a {
             IpAddr::V4(a) => text.v4(a.octets()),
             IpAddr::V6(a) => text.v6(&a),
@@ -67,7 +77,12 @@ impl Text {
     /// The text.
     pub fn as_str(&self) -> &str {
         // Only ASCII is ever pushed.
-        core::str::from_utf8(self.buf.get(..self.len).unwrap_or_default()).unwrap_or_default()
+        core::str::from_utf8(self.as_bytes()).unwrap_or_default()
+    }
+
+    /// The text's bytes (ASCII).
+    pub fn as_bytes(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
     }
 
     /// `a.b.c.d`.
@@ -255,9 +270,9 @@ mod tests {
     #[test]
     fn hosts_print_their_bytes() {
         let name = Host::Name(b"ho\xffst".to_vec());
-        assert_eq!(name.with_bytes(<[u8]>::to_vec), b"ho\xffst");
+        assert_eq!(name.bytes(&mut Text::default()), b"ho\xffst");
         let addr = Host::Addr("2001:db8::1".parse().unwrap());
-        assert_eq!(addr.with_bytes(<[u8]>::to_vec), b"2001:db8::1");
+        assert_eq!(addr.bytes(&mut Text::default()), b"2001:db8::1");
     }
 
     #[test]

@@ -147,16 +147,17 @@ impl JsonWriter {
 }
 
 /// A quoted string with iproute2 7.1's escapes (control characters as `\u00XX`).
-fn put_str(w: &mut impl Write, s: &[u8]) {
+#[inline(never)]
+fn put_str(w: &mut dyn Write, s: &[u8]) {
     let _ = w.write_all(b"\"");
     put_escaped(w, s);
     let _ = w.write_all(b"\"");
 }
 
 /// Writes formatted text through [`put_escaped`], with no intermediate `String`.
-struct Escaped<'w, W>(&'w mut W);
+struct Escaped<'w>(&'w mut dyn Write);
 
-impl<W: Write> core::fmt::Write for Escaped<'_, W> {
+impl core::fmt::Write for Escaped<'_> {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
         put_escaped(self.0, s.as_bytes());
         Ok(())
@@ -166,7 +167,7 @@ impl<W: Write> core::fmt::Write for Escaped<'_, W> {
 /// The body of a JSON string: `bytes` with iproute2 7.1's escapes, no quotes: `\t \n
 /// \r \f \b \\ \"` by name, the other control characters (below 0x20, and 0x7f) as
 /// `\u00XX` (since 7.0); every other byte, 0x80 and up included, as it is.
-fn put_escaped(w: &mut impl Write, bytes: &[u8]) {
+fn put_escaped(w: &mut dyn Write, bytes: &[u8]) {
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let esc: Option<&[u8]> = match b {
@@ -187,7 +188,9 @@ fn put_escaped(w: &mut impl Write, bytes: &[u8]) {
                     let _ = w.write_all(e);
                 }
                 None => {
-                    let _ = write!(w, "\\u{b:04x}");
+                    // `\u00XX`: a control character is below 0x80.
+                    let hex = |d: u8| b"0123456789abcdef"[usize::from(d & 0xf)];
+                    let _ = w.write_all(&[b'\\', b'u', b'0', b'0', hex(b >> 4), hex(b)]);
                 }
             }
             start = i + 1;
