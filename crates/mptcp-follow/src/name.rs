@@ -39,7 +39,7 @@ impl IfName {
 
     /// The name's bytes.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes[..self.len as usize]
+        self.bytes.get(..usize::from(self.len)).unwrap_or_default()
     }
 
     /// The name as text when it is UTF-8 (`None` otherwise; [`IfName::escaped`] shows
@@ -86,14 +86,14 @@ impl fmt::Display for Escaped<'_> {
             let plain =
                 rest.iter().take_while(|&&c| (0x20..0x7f).contains(&c) && c != b'\\').count();
             // Printable ASCII is UTF-8.
-            f.write_str(core::str::from_utf8(&rest[..plain]).unwrap_or(""))?;
+            f.write_str(core::str::from_utf8(rest.get(..plain).unwrap_or_default()).unwrap_or(""))?;
             let Some(&c) = rest.get(plain) else { break };
             if c == b'\\' {
                 f.write_str("\\\\")?;
             } else {
                 write!(f, "\\x{c:02x}")?;
             }
-            rest = &rest[plain + 1..];
+            rest = rest.get(plain + 1..).unwrap_or_default();
         }
         Ok(())
     }
@@ -111,7 +111,8 @@ fn glob(pattern: &[u8], text: &[u8]) -> bool {
             p += 1;
             continue;
         }
-        if let Some(used) = pattern.get(p).and_then(|_| one(&pattern[p..], text[t])) {
+        let item = pattern.get(p..).unwrap_or_default();
+        if let Some(used) = text.get(t).and_then(|&c| one(item, c)) {
             p += used;
             t += 1;
             continue;
@@ -122,32 +123,35 @@ fn glob(pattern: &[u8], text: &[u8]) -> bool {
         t = st + 1;
         star = Some((sp, st + 1));
     }
-    pattern[p..].iter().all(|&c| c == b'*')
+    pattern.get(p..).unwrap_or_default().iter().all(|&c| c == b'*')
 }
 
 /// Matches one pattern item (a byte, `?` or a `[...]` set) against `c`: the number of
 /// pattern bytes it used, or `None`. An unclosed `[` is a plain byte.
 fn one(pattern: &[u8], c: u8) -> Option<usize> {
-    match pattern[0] {
+    match *pattern.first()? {
         b'?' => Some(1),
         b'[' => {
             let Some(close) = pattern.iter().skip(2).position(|&b| b == b']').map(|i| i + 2) else {
                 return (c == b'[').then_some(1);
             };
-            let set = &pattern[1..close];
+            let set = pattern.get(1..close).unwrap_or_default();
             let (negate, set) = match set.first() {
                 Some(b'!' | b'^') => (true, &set[1..]),
                 _ => (false, set),
             };
             let mut hit = false;
             let mut i = 0;
-            while i < set.len() {
-                if i + 2 < set.len() && set[i + 1] == b'-' {
-                    hit |= (set[i]..=set[i + 2]).contains(&c);
-                    i += 3;
-                } else {
-                    hit |= set[i] == c;
-                    i += 1;
+            while let Some(&first) = set.get(i) {
+                match (set.get(i + 1), set.get(i + 2)) {
+                    (Some(b'-'), Some(&last)) => {
+                        hit |= (first..=last).contains(&c);
+                        i += 3;
+                    }
+                    _ => {
+                        hit |= first == c;
+                        i += 1;
+                    }
                 }
             }
             (hit != negate).then_some(close + 1)

@@ -219,7 +219,8 @@ impl State {
     /// address keeps its rank and only real changes move endpoints.
     pub fn carry_ages(&mut self, old: &State) {
         self.clock = self.clock.max(old.clock);
-        for a in &mut self.addresses[..self.naddresses] {
+        let n = self.naddresses;
+        for a in self.addresses.get_mut(..n).unwrap_or_default() {
             if let Some(known) = old.addresses().find(|o| o.same(a)) {
                 a.age = known.age;
             } else {
@@ -238,28 +239,47 @@ impl State {
 
     /// Adds or replaces link `link.index` (RTM_NEWLINK).
     pub fn set_link(&mut self, link: Link) -> Result<(), Error> {
-        match self.links[..self.nlinks].binary_search_by_key(&link.index, |l| l.index) {
+        let n = self.nlinks;
+        match self.link_slots().binary_search_by_key(&link.index, |l| l.index) {
             Ok(i) => {
-                self.links[i] = link;
+                if let Some(slot) = self.links.get_mut(i) {
+                    *slot = link;
+                }
                 Ok(())
             }
-            Err(_) if self.nlinks == MAX_LINKS => self.full("links"),
+            Err(_) if n == MAX_LINKS => self.full("links"),
             Err(i) => {
-                // A move (memmove), not `rotate_right`: core's rotation code is larger.
-                self.links.copy_within(i..self.nlinks, i + 1);
-                self.links[i] = link;
-                self.nlinks += 1;
+                // The links from `i` on move up one place (a move, not `rotate_right`:
+                // core's rotation code is larger); `get_mut` keeps it free of panics.
+                if let Some(tail) = self.links.get_mut(i..=n) {
+                    let mut carried = link;
+                    for slot in tail {
+                        core::mem::swap(slot, &mut carried);
+                    }
+                    self.nlinks += 1;
+                }
                 Ok(())
             }
         }
     }
 
+    /// The links in use, by index.
+    fn link_slots(&self) -> &[Link] {
+        self.links.get(..self.nlinks).unwrap_or_default()
+    }
+
     /// Forgets a link and its addresses (RTM_DELLINK, or a link no rule can use).
     pub fn remove_link(&mut self, index: u32) {
-        if let Ok(i) = self.links[..self.nlinks].binary_search_by_key(&index, |l| l.index) {
-            self.links.copy_within(i + 1..self.nlinks, i);
+        let n = self.nlinks;
+        if let Ok(i) = self.link_slots().binary_search_by_key(&index, |l| l.index)
+            && let Some(tail) = self.links.get_mut(i..n)
+        {
+            // The links after `i` move down one place; the freed last slot is cleared.
+            let mut carried = Link::default();
+            for slot in tail.iter_mut().rev() {
+                core::mem::swap(slot, &mut carried);
+            }
             self.nlinks -= 1;
-            self.links[self.nlinks] = Link::default();
         }
         self.retain_addresses(|a| a.ifindex != index);
     }
@@ -269,17 +289,18 @@ impl State {
     /// before.
     pub fn set_address(&mut self, mut address: Address) -> Result<(), Error> {
         let n = self.naddresses;
-        if let Some(known) = self.addresses[..n].iter_mut().find(|a| a.same(&address)) {
+        let used = self.addresses.get_mut(..n).unwrap_or_default();
+        if let Some(known) = used.iter_mut().find(|a| a.same(&address)) {
             address.age = known.age;
             *known = address;
             return Ok(());
         }
-        if n == MAX_ADDRESSES {
+        let Some(free) = self.addresses.get_mut(n) else {
             return self.full("addresses");
-        }
+        };
         self.clock += 1;
         address.age = self.clock;
-        self.addresses[n] = address;
+        *free = address;
         self.naddresses += 1;
         Ok(())
     }
@@ -292,13 +313,16 @@ impl State {
 
     fn retain_addresses(&mut self, keep: impl Fn(&Address) -> bool) {
         let mut i = 0;
-        while i < self.naddresses {
-            if keep(&self.addresses[i]) {
+        while let Some(&a) = self.addresses.get(i).filter(|_| i < self.naddresses) {
+            if keep(&a) {
                 i += 1;
             } else {
-                // Order does not matter: ranking is by age.
+                // Order does not matter (ranking is by age): the last takes its place.
                 self.naddresses -= 1;
-                self.addresses[i] = self.addresses[self.naddresses];
+                let last = self.addresses.get(self.naddresses).copied().unwrap_or(Address::NONE);
+                if let Some(slot) = self.addresses.get_mut(i) {
+                    *slot = last;
+                }
             }
         }
     }
@@ -333,18 +357,18 @@ impl State {
 
     /// The link with this index.
     pub fn link(&self, index: u32) -> Option<&Link> {
-        let links = &self.links[..self.nlinks];
-        links.binary_search_by_key(&index, |l| l.index).ok().map(|i| &links[i])
+        let links = self.link_slots();
+        links.binary_search_by_key(&index, |l| l.index).ok().and_then(|i| links.get(i))
     }
 
     /// Every link, by index.
     pub fn links(&self) -> impl Iterator<Item = &Link> {
-        self.links[..self.nlinks].iter()
+        self.link_slots().iter()
     }
 
     /// Every address.
     pub fn addresses(&self) -> impl Iterator<Item = &Address> {
-        self.addresses[..self.naddresses].iter()
+        self.addresses.get(..self.naddresses).unwrap_or_default().iter()
     }
 
     /// Every default route.

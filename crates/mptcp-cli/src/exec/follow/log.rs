@@ -184,7 +184,7 @@ impl Log {
             match sys::write_once(1, &self.buf) {
                 Ok(0) => break,
                 Ok(n) => {
-                    self.buf.drain(..n);
+                    self.buf.drain(..n.min(self.buf.len()));
                 }
                 Err(e) if e.0 == libc::EAGAIN => return,
                 Err(_) => {

@@ -131,20 +131,20 @@ fn once(pm: &mut Session, rules: Rules, state: &State, mut record: Record, log: 
     };
     let mut model = Model::new();
     model.load(&table);
-    let mut actual = [NO_ENDPOINT; MAX_TABLE];
-    let n = model.for_plan(&mut actual);
-    if let Err(e) = record.prune(&actual[..n]) {
+    let mut table = [NO_ENDPOINT; MAX_TABLE];
+    let actual = model.for_plan(&mut table);
+    if let Err(e) = record.prune(actual) {
         log.note(format_args!("cannot write the ownership record {}: {e}", record.path()));
     }
     let owned = record.owned();
-    let desired = state.desired(&rules, &actual[..n], owned);
+    let desired = state.desired(&rules, actual, owned);
     warn_limits(pm, &desired, log);
     log_foreign(log, &desired, state, None);
     let mut ops = [Op::Nothing; 2 * MAX_TABLE];
-    let k = plan(&desired, &actual[..n], owned, &mut ops);
+    let k = plan(&desired, actual, owned, &mut ops);
     let complete = state.overflowed().is_none();
     let mut status = 0;
-    for op in &ops[..k] {
+    for op in ops.get(..k).unwrap_or_default() {
         let (e, job, action, reason) = match *op {
             Op::Delete(_) if !complete => continue,
             Op::Delete(e) => {
@@ -452,7 +452,7 @@ impl<'a> Follower<'a> {
                 // u64, not `as_millis`' u128: no 128-bit formatting in the binary (the backoff is
                 // at most MAX_BACKOFF).
                 let ms = p.backoff.as_millis() as u64;
-                p.backoff = (p.backoff * 2).min(MAX_BACKOFF);
+                p.backoff = p.backoff.saturating_mul(2).min(MAX_BACKOFF);
                 self.log.note(format_args!(
                     "cannot read the {what}: {e}; keeping the last picture, deleting nothing, trying again in {ms} ms"
                 ));
@@ -477,19 +477,19 @@ impl<'a> Follower<'a> {
         if !self.model.known {
             return Pass::Done;
         }
-        let mut actual = [NO_ENDPOINT; MAX_TABLE];
-        let n = self.model.for_plan(&mut actual);
+        let mut table = [NO_ENDPOINT; MAX_TABLE];
+        let actual = self.model.for_plan(&mut table);
         let owned = self.record.owned();
-        let desired = self.state.desired(&self.rules, &actual[..n], owned);
+        let desired = self.state.desired(&self.rules, actual, owned);
         if !self.started {
             self.started = true;
             warn_limits(self.pm, &desired, self.log);
         }
         log_foreign(self.log, &desired, &self.state, Some(&mut self.foreign));
         let mut ops = [Op::Nothing; 2 * MAX_TABLE];
-        let k = plan(&desired, &actual[..n], owned, &mut ops);
+        let k = plan(&desired, actual, owned, &mut ops);
         let complete = self.complete();
-        for op in &ops[..k] {
+        for op in ops.get(..k).unwrap_or_default() {
             match *op {
                 Op::Delete(e) if complete => {
                     let reason = delete_reason(&self.state, &self.rules, &desired, &e);
@@ -544,9 +544,8 @@ impl<'a> Follower<'a> {
         match outcome {
             Outcome::Table(t) => {
                 self.model.load(&t);
-                let mut actual = [NO_ENDPOINT; MAX_TABLE];
-                let n = self.model.for_plan(&mut actual);
-                settled = self.record.prune(&actual[..n]);
+                let mut table = [NO_ENDPOINT; MAX_TABLE];
+                settled = self.record.prune(self.model.for_plan(&mut table));
             }
             Outcome::Done(Job::Add(e)) => self.model.added(e),
             Outcome::Done(Job::SetFlags(e)) => self.model.changed(e),

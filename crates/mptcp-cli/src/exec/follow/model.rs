@@ -51,15 +51,15 @@ impl Model {
         self.known = true;
     }
 
-    /// The table into `out`, for the plan; how many endpoints it holds.
+    /// The table copied into `out`, for the plan: the part of `out` it fills.
     #[inline(never)]
-    pub fn for_plan(&self, out: &mut [Endpoint; MAX_TABLE]) -> usize {
+    pub fn for_plan<'o>(&self, out: &'o mut [Endpoint; MAX_TABLE]) -> &'o [Endpoint] {
         let mut n = 0;
         for (slot, e) in out.iter_mut().zip(self.entries()) {
             *slot = *e;
             n += 1;
         }
-        n
+        out.get(..n).unwrap_or_default()
     }
 
     /// Every endpoint.
@@ -158,7 +158,7 @@ mod tests {
         table.endpoints[1] = Some(ep(1, 2));
         m.load(&table);
         let mut out = [ep(0, 0); MAX_TABLE];
-        assert_eq!(m.for_plan(&mut out), 2);
+        assert_eq!(m.for_plan(&mut out).len(), 2);
         assert_eq!((m.occupied(), m.holds_ip(IpAddr::from([10, 0, 0, 1]))), (2, true));
         assert_eq!(m.free_id(), Some(FIRST_ID + 1));
         m.remove(FIRST_ID);

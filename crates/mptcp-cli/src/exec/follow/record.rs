@@ -161,8 +161,11 @@ impl Record {
         };
         let n = write(&self.owned, &mut self.text);
         let end = n.max(self.len).min(self.text.len());
-        self.text[n..end].fill(b'\n');
-        file.write_at(&self.text[..end], 0).map_err(|e| RecordError::Io(e.0))?;
+        if let Some(tail) = self.text.get_mut(n..end) {
+            tail.fill(b'\n');
+        }
+        file.write_at(self.text.get(..end).unwrap_or_default(), 0)
+            .map_err(|e| RecordError::Io(e.0))?;
         self.len = end;
         Ok(())
     }
@@ -197,7 +200,8 @@ fn birth_in(text: &[u8]) -> Option<Vec<u8>> {
         let line = line.trim_ascii_end();
         let first = line.iter().position(|&b| b == b' ')?;
         let last = line.iter().rposition(|&b| b == b' ')?;
-        line[first..].starts_with(b" 0   0 ").then(|| line[last + 1..].to_vec())
+        let ours = line.get(first..)?.starts_with(b" 0   0 ");
+        ours.then(|| line.get(last + 1..).map(<[u8]>::to_vec)).flatten()
     })
 }
 
@@ -223,7 +227,7 @@ fn write(owned: &Owned, out: &mut [u8]) -> usize {
         } else {
             2
         };
-        put(&digits[skip..]);
+        put(digits.get(skip..).unwrap_or_default());
         put(b" ");
         put(Text::of(ip).as_str().as_bytes());
         put(b"\n");

@@ -175,7 +175,8 @@ impl Routes {
             let len = rtnl_wire::dump_request(&mut req, object, family, 0)
                 .map_err(|_| Error::Malformed(nlwire::Error::NoRoom))?
                 .len();
-            let mut dump = self.dumps.start_dump(&mut req[..len], rx)?;
+            let req = req.get_mut(..len).ok_or(Error::Malformed(nlwire::Error::NoRoom))?;
+            let mut dump = self.dumps.start_dump(req, rx)?;
             while let Some(m) = dump.next_message() {
                 apply(state, rules, &m?);
             }
