@@ -206,7 +206,7 @@ impl<L: Link> Conn<L> {
     pub fn ack_for(&mut self, seq: u32, rx: &mut [u8]) -> Result<(), Error> {
         loop {
             let n = self.recv_answer(seq, rx)?;
-            match scan(&rx[..n], seq, false)? {
+            match scan(received(rx, n), seq, false)? {
                 Found::Ack => return Ok(()),
                 Found::Failed(e) => return Err(Error::Kernel(e)),
                 _ => {}
@@ -229,8 +229,11 @@ impl<L: Link> Conn<L> {
     pub fn reply_for<'r>(&mut self, seq: u32, rx: &'r mut [u8]) -> Result<Message<'r>, Error> {
         loop {
             let n = self.recv_answer(seq, rx)?;
-            match scan(&rx[..n], seq, true)? {
-                Found::Reply { start, len } => return Ok(Message::parse(&rx[start..start + len])?),
+            match scan(received(rx, n), seq, true)? {
+                Found::Reply { start, len } => {
+                    let reply = rx.get(start..start + len).unwrap_or_default();
+                    return Ok(Message::parse(reply)?);
+                }
                 Found::Failed(e) => return Err(Error::Kernel(e)),
                 Found::Ack => return Err(Error::NoReply),
                 _ => {}
@@ -270,7 +273,7 @@ impl<L: Link> Conn<L> {
         let mut interrupted = false;
         loop {
             let n = self.recv_answer(seq, rx)?;
-            let datagram = &rx[..n];
+            let datagram = received(rx, n);
             for msg in Messages::new(datagram) {
                 let msg = msg?;
                 if msg.seq() != seq {
@@ -296,7 +299,7 @@ impl<L: Link> Conn<L> {
     /// [`Error::EventsLost`] reports an overflow; keep calling afterwards.
     pub fn recv_events<'r>(&mut self, rx: &'r mut [u8]) -> Result<Messages<'r>, Error> {
         let n = self.recv_datagram(rx)?;
-        Ok(Messages::new(&rx[..n]))
+        Ok(Messages::new(received(rx, n)))
     }
 
     /// Receives every queued event datagram (up to [`crate::MAX_BATCH`]) with one
@@ -317,6 +320,12 @@ impl<L: Link> Conn<L> {
         }
         Ok(batch)
     }
+}
+
+/// The first `n` bytes of `rx`, which a receive reported (a [`Link`] that reports more
+/// than `rx` holds gets what `rx` holds, rather than a panic).
+fn received(rx: &[u8], n: usize) -> &[u8] {
+    rx.get(..n).unwrap_or(rx)
 }
 
 /// Looks through one datagram for what answers `seq`.

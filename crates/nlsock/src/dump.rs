@@ -61,12 +61,12 @@ impl<L: Link> Dump<'_, L> {
             return None;
         }
         match self.advance() {
-            Ok(Some((start, len))) => {
-                Some(Message::parse(&self.rx[start..start + len]).map_err(|e| {
+            Ok(Some((start, len))) => Some(
+                Message::parse(self.rx.get(start..start + len).unwrap_or_default()).map_err(|e| {
                     self.state = State::Failed;
                     Error::Malformed(e)
-                }))
-            }
+                }),
+            ),
             Ok(None) => None,
             Err(e) => {
                 if self.state == State::Running {

@@ -183,7 +183,7 @@ impl Link for Socket {
     fn recv_batch(&mut self, buf: &mut [u8], slot: usize, wait: Wait) -> Result<Batch, Errno> {
         let mut got = [Datagram { len: 0, sender: 0, truncated: false }; MAX_BATCH];
         let n = sys::recv_many(self.fd, buf, slot, &mut got, wait == Wait::ForOne)?;
-        Ok(Batch::new(&got[..n]))
+        Ok(Batch::new(got.get(..n).unwrap_or(&got)))
     }
 }
 

@@ -97,7 +97,11 @@ impl Session {
         seqs: &mut [u32],
     ) -> Result<(), Error> {
         let n = self.conn.send_many(requests, seqs)?;
-        self.prefetched.extend(lines.iter().copied().zip(seqs.iter().copied()).take(n));
+        // One push per request: `extend` from the zipped iterator reserved, then copied
+        // into the ring's two halves, three times the code for at most 16 entries.
+        for (&line, &seq) in lines.iter().zip(seqs.iter()).take(n) {
+            self.prefetched.push_back((line, seq));
+        }
         Ok(())
     }
 
@@ -134,7 +138,7 @@ impl Session {
             return self.conn.ack(request, &mut self.rx[..]);
         };
         let at = self.answer_ahead(seq, false)?;
-        match nlsock::answer_in(&self.answers_rx[at], seq, false)? {
+        match nlsock::answer_in(self.answered(at), seq, false)? {
             Answer::Failed(e) => Err(Error::Kernel(e)),
             _ => Ok(()),
         }
@@ -146,11 +150,17 @@ impl Session {
             return self.conn.request(request, &mut self.rx[..]);
         };
         let at = self.answer_ahead(seq, true)?;
-        match nlsock::answer_in(&self.answers_rx[at], seq, true)? {
+        match nlsock::answer_in(self.answered(at), seq, true)? {
             Answer::Reply(m) => Ok(m),
             Answer::Failed(e) => Err(Error::Kernel(e)),
             _ => Err(Error::NoReply),
         }
+    }
+
+    /// The bytes of `answers_rx` at `at` (a range [`Session::answer_ahead`] made, always
+    /// inside it).
+    fn answered(&self, at: Range<usize>) -> &[u8] {
+        self.answers_rx.get(at).unwrap_or_default()
     }
 
     /// Where, in `answers_rx`, the datagram answering request `seq` (sent ahead) is.
@@ -164,7 +174,7 @@ impl Session {
             let kernel = self.answers.datagrams().iter().enumerate().skip(self.answers_next);
             for (i, d) in kernel.filter(|(_, d)| d.sender == 0) {
                 let at = i * EVENT_SLOT..i * EVENT_SLOT + d.len.min(EVENT_SLOT);
-                let found = nlsock::answer_in(&self.answers_rx[at.clone()], seq, want_reply)?;
+                let found = nlsock::answer_in(self.answered(at.clone()), seq, want_reply)?;
                 if !matches!(found, Answer::Nothing) {
                     self.answers_next = i + 1;
                     return Ok(at);
@@ -208,7 +218,7 @@ impl IfNames {
     /// The name of interface `index` as the kernel keeps it (bytes), or iproute2's
     /// `if<N>` when it has none.
     pub fn get(&mut self, socket: &Socket, index: u32) -> IfLabel {
-        let known = self.known[..self.len].iter().find(|(i, _)| *i == index);
+        let known = self.known.iter().take(self.len).find(|(i, _)| *i == index);
         let name = match known {
             Some(&(_, name)) => name,
             None => {
@@ -230,7 +240,9 @@ impl IfNames {
     }
 
     fn remember(&mut self, index: u32, name: Option<IfName>) {
-        self.known[self.next] = (index, name);
+        if let Some(slot) = self.known.get_mut(self.next) {
+            *slot = (index, name);
+        }
         self.next = (self.next + 1) % IFNAMES_KEPT;
         self.len = (self.len + 1).min(IFNAMES_KEPT);
     }

@@ -24,16 +24,15 @@ pub fn run(s: &mut Session, out: &mut Out, u: &Upm, resolve: Option<&Etc>) -> u8
 /// After a failure: if this namespace runs the in-kernel path manager, say which
 /// sysctl selects the userspace one.
 fn hint_pm_type() {
-    let read = |p: &str| crate::os::sys::read_file(p, 4096).ok();
-    let path_manager = read("/proc/sys/net/mptcp/path_manager");
-    let pm_type = read("/proc/sys/net/mptcp/pm_type");
-    // The sysctl files are ASCII: compared as bytes, trimmed of ASCII blanks.
-    let kernel_pm = match (path_manager.as_deref(), pm_type.as_deref()) {
-        (Some(pm), _) => pm.trim_ascii() != b"userspace",
-        (None, Some(t)) => t.trim_ascii() != b"1",
-        (None, None) => false,
-    };
-    if kernel_pm {
+    // The sysctl files are ASCII: compared as bytes, trimmed of ASCII blanks. The newer
+    // `path_manager` decides when it exists, else `pm_type`.
+    let userspace: [(&str, &[u8]); 2] =
+        [("/proc/sys/net/mptcp/path_manager", b"userspace"), ("/proc/sys/net/mptcp/pm_type", b"1")];
+    let kernel_pm = userspace.iter().find_map(|&(path, user)| {
+        let v = crate::os::sys::read_file(path, 4096).ok()?;
+        Some(v.trim_ascii() != user)
+    });
+    if kernel_pm == Some(true) {
         say(format_args!(
             "Error: this namespace uses the in-kernel path manager; the userspace path manager \
              is selected with sysctl net.mptcp.pm_type=1 (net.mptcp.path_manager=userspace), \

@@ -52,18 +52,19 @@ impl IfLabel {
         let mut l = IfLabel { bytes: [0; 16], len: 0 };
         l.push(b'i');
         l.push(b'f');
+        // The digits from the last; a u32 has at most ten.
         let mut digits = [0u8; 10];
         let mut n = index;
-        let mut at = digits.len();
-        loop {
-            at -= 1;
-            digits[at] = b'0' + (n % 10) as u8;
+        let mut len = 0;
+        for slot in digits.iter_mut().rev() {
+            *slot = b'0' + (n % 10) as u8;
             n /= 10;
+            len += 1;
             if n == 0 {
                 break;
             }
         }
-        for &d in &digits[at..] {
+        for &d in digits.iter().skip(digits.len() - len) {
             l.push(d);
         }
         l
