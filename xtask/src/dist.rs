@@ -80,17 +80,9 @@ const TINY_GCC_LINK_FLAGS: &[&str] = &[
 /// those bytes executable: 211,352 bytes, against 214,040 with this flag and 219,096
 /// with GNU ld (which pads every segment to a page: four gaps instead of two). Joined
 /// with `.cargo/config.toml`'s flags (`-z pack-relative-relocs`), which RUSTFLAGS would
-/// replace. [`hardening`] checks the result.
-///
-/// LLVM's machine outliner (`-enable-machine-outliner=always`; on by default only for
-/// `opt-level = "z"` functions on AArch64) moves instruction sequences repeated across
-/// functions into one shared body each, called where they were: `.text` 155,627 ->
-/// 153,633 bytes, `.rodata` unchanged (opt-level "z" instead took 1.9 KB of code but
-/// added 3.6 KB of read-only data and 2.9 KB of relocated tables). The binary this builds
-/// is the one `cargo xtask cross` runs through the conformance scenarios in its amd64
-/// guest.
-const X86_64_LLD_FLAGS: &str =
-    "-Clink-arg=-zseparate-code -Cllvm-args=-enable-machine-outliner=always";
+/// replace (they also hold the code-generation flags for size: the machine outliner and
+/// an inline threshold of 0). [`hardening`] checks the result.
+const X86_64_LLD_FLAGS: &str = "-Clink-arg=-zseparate-code";
 
 /// Cargo arguments only the tiny builds get: without the `dns` feature `-r` reads
 /// /etc/hosts only. Our own PTR lookup (`names/dns.rs`, which replaced musl's
