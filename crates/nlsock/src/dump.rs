@@ -77,6 +77,12 @@ impl<L: Link> Dump<'_, L> {
         }
     }
 
+    /// The link the dump reads from: a dump printer can ask the same socket for an
+    /// interface name between two messages, as [`Conn::dump_with_link`] lends it.
+    pub fn link(&self) -> &L {
+        self.conn.link()
+    }
+
     /// Whether the kernel flagged any message so far as interrupted
     /// (`NLM_F_DUMP_INTR`): the table changed during the dump, which may be
     /// inconsistent. Read it after the last message.
@@ -180,6 +186,7 @@ mod tests {
         let (mut req, mut rx) = ([0u8; 32], [0u8; 256]);
         let mut dump = conn.start_dump(request(&mut req), &mut rx).unwrap();
         assert_eq!(id(&dump.next_message().unwrap().unwrap()), 1);
+        assert_eq!(dump.link().next, 1, "the link is lent between messages");
         drop(dump);
         assert_eq!(conn.link().next, 3, "the rest of the dump was read");
     }

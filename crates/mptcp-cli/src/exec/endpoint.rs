@@ -53,7 +53,7 @@ pub fn get(s: &mut Session, out: &mut Out, a: &EndpointArgs, resolve: Option<&Et
         return 1;
     };
     let info = match s.request(req) {
-        Ok(msg) => msg.genl().ok().and_then(|g| Endpoint::from_message(&g).ok().flatten()),
+        Ok(msg) => endpoint_of(&msg),
         Err(e) => {
             kerr::print_request_error(&e);
             return KERNEL;
@@ -83,12 +83,20 @@ pub fn dump_request(
     out.open_array();
     let family = s.family;
     let mut names = IfNames::default();
-    let result = s.conn.dump_with_link(req, &mut s.rx[..], |socket, m| {
-        if m.kind() != family {
-            return;
-        }
-        if let Some(e) = m.genl().ok().and_then(|g| Endpoint::from_message(&g).ok().flatten()) {
-            print_named(socket, out, &e, resolve, &mut names);
+    // Read message by message (the loop `Dump::next_message` already is, rather than a
+    // second copy of it in `dump_with_link`); each endpoint is copied out of the
+    // message, then printed with the dump's socket naming its interface.
+    let result = s.conn.start_dump(req, &mut s.rx[..]).and_then(|mut dump| {
+        loop {
+            let e = match dump.next_message() {
+                None => break Ok(dump.is_interrupted()),
+                Some(Err(e)) => break Err(e),
+                Some(Ok(m)) if m.kind() != family => continue,
+                Some(Ok(m)) => endpoint_of(&m),
+            };
+            if let Some(e) = e {
+                print_named(dump.link(), out, &e, resolve, &mut names);
+            }
         }
     });
     let status = match result {
@@ -108,6 +116,12 @@ pub fn dump_request(
     };
     out.close_array();
     status
+}
+
+/// The endpoint a GET_ADDR reply or dump message carries, if it parses.
+#[inline(never)]
+fn endpoint_of(m: &nlwire::Message<'_>) -> Option<Endpoint> {
+    m.genl().ok().and_then(|g| Endpoint::from_message(&g).ok().flatten())
 }
 
 /// Prints one endpoint with its address resolved (`-r`: `resolve` names the files) and
