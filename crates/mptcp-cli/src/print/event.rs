@@ -354,15 +354,17 @@ fn print_json<W: Write>(
             j.string_fmt(w, key, format_args!("{}", crate::print::addr::Display(a)));
         }
     }
-    for (key, v) in [("sport", f.sport), ("dport", f.dport)] {
-        if let Some(v) = v {
-            j.uint(w, key, v as u64);
-        }
+    if let Some(v) = f.sport {
+        j.uint(w, "sport", v.into());
     }
-    for (key, v) in [("backup", f.backup), ("error", f.error)] {
-        if let Some(v) = v {
-            j.uint(w, key, v as u64);
-        }
+    if let Some(v) = f.dport {
+        j.uint(w, "dport", v.into());
+    }
+    if let Some(v) = f.backup {
+        j.uint(w, "backup", v.into());
+    }
+    if let Some(v) = f.error {
+        j.uint(w, "error", v.into());
     }
     if let Some(v) = f.timeout {
         j.uint(w, "timeout", v as u64);
