@@ -108,7 +108,9 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
                 let n = build(&mut buf, &mut c, true);
                 let m = nlwire::Message::parse(&buf[..n]).expect("a built message");
                 let s = Subflow::parse(&m).expect("a built subflow parses");
-                subs.push(SubflowRow::of(&s).expect("the MPTCP attributes"));
+                let mut row = SubflowRow::EMPTY;
+                assert!(row.read(&s), "the MPTCP attributes");
+                subs.push(row);
             }
             tree.push((row, server, subs));
         }
@@ -121,8 +123,9 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
             if let Ok(conn) = Connection::parse(&m) {
                 rows.push(Row::of(&conn));
             }
-            if let Some(s) = Subflow::parse(&m).ok().and_then(|s| SubflowRow::of(&s)) {
-                subs.push(s);
+            let mut row = SubflowRow::EMPTY;
+            if Subflow::parse(&m).is_ok_and(|s| row.read(&s)) {
+                subs.push(row);
             }
         }
         for r in rows {
