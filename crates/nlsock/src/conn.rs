@@ -60,7 +60,7 @@ pub fn answer_in(datagram: &[u8], seq: u32, want_reply: bool) -> Result<Answer<'
     Ok(match scan(datagram, seq, want_reply)? {
         Found::Ack => Answer::Ack,
         Found::Reply { start, len } => {
-            Answer::Reply(Message::parse(&datagram[start..start + len])?)
+            Answer::Reply(Message::parse(datagram.get(start..start + len).unwrap_or_default())?)
         }
         Found::Failed(e) => Answer::Failed(e),
         Found::Nothing => Answer::Nothing,

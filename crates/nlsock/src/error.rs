@@ -42,7 +42,9 @@ impl KernelError {
             while !m.is_char_boundary(end) {
                 end -= 1;
             }
-            e.msg[..end].copy_from_slice(&m.as_bytes()[..end]);
+            for (to, from) in e.msg.iter_mut().zip(m.as_bytes().iter().take(end)) {
+                *to = *from;
+            }
             e.msg_len = end as u8;
         }
         e
@@ -50,7 +52,8 @@ impl KernelError {
 
     /// The extended-ack message, if the kernel sent a non-empty one.
     pub fn message(&self) -> Option<&str> {
-        let m = core::str::from_utf8(&self.msg[..self.msg_len as usize]).ok()?;
+        let m = self.msg.get(..usize::from(self.msg_len)).unwrap_or_default();
+        let m = core::str::from_utf8(m).ok()?;
         (!m.is_empty()).then_some(m)
     }
 

@@ -101,10 +101,11 @@ fn open_in<const N: usize>(name: &[u8]) -> Result<i32, Errno> {
 /// Writes `NETNS_DIR` + `name` and a NUL into `path` (at least `NETNS_DIR` and a NUL
 /// long), cut to `path.len() - 1` bytes as `snprintf` cuts it; returns where the NUL is.
 fn build_path(name: &[u8], path: &mut [u8]) -> usize {
-    let end = (NETNS_DIR.len() + name.len()).min(path.len() - 1);
-    path[..NETNS_DIR.len()].copy_from_slice(NETNS_DIR);
-    path[NETNS_DIR.len()..end].copy_from_slice(&name[..end - NETNS_DIR.len()]);
-    path[end] = 0;
+    let end = (NETNS_DIR.len() + name.len()).min(path.len().saturating_sub(1));
+    let bytes = NETNS_DIR.iter().chain(name).take(end).chain(&[0]);
+    for (to, from) in path.iter_mut().zip(bytes) {
+        *to = *from;
+    }
     end
 }
 

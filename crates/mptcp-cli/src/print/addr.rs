@@ -203,12 +203,12 @@ pub fn inet_pton6(s: &[u8]) -> Option<[u8; 16]> {
                 if after.is_empty() || tp + 2 > 16 {
                     return None;
                 }
-                out[tp..tp + 2].copy_from_slice(&val.to_be_bytes());
+                out.get_mut(tp..tp + 2)?.copy_from_slice(&val.to_be_bytes());
                 tp += 2;
                 (digits, val) = (0, 0);
             }
         } else if c == b'.' && tp + 4 <= 16 {
-            out[tp..tp + 4].copy_from_slice(&inet_pton4(token)?);
+            out.get_mut(tp..tp + 4)?.copy_from_slice(&inet_pton4(token)?);
             tp += 4;
             digits = 0;
             break;
@@ -221,7 +221,7 @@ pub fn inet_pton6(s: &[u8]) -> Option<[u8; 16]> {
         if tp + 2 > 16 {
             return None;
         }
-        out[tp..tp + 2].copy_from_slice(&val.to_be_bytes());
+        out.get_mut(tp..tp + 2)?.copy_from_slice(&val.to_be_bytes());
         tp += 2;
     }
     if let Some(at) = gap {
@@ -231,7 +231,7 @@ pub fn inet_pton6(s: &[u8]) -> Option<[u8; 16]> {
         // The groups after `::` move to the end; zeros fill the gap.
         let n = tp - at;
         out.copy_within(at..tp, 16 - n);
-        out[at..16 - n].fill(0);
+        out.get_mut(at..16 - n)?.fill(0);
         tp = 16;
     }
     (tp == 16).then_some(out)

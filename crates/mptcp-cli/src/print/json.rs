@@ -182,7 +182,7 @@ fn put_escaped(w: &mut dyn Write, bytes: &[u8]) {
         };
         let control = b < 0x20 || b == 0x7f;
         if esc.is_some() || control {
-            let _ = w.write_all(&bytes[start..i]);
+            let _ = w.write_all(bytes.get(start..i).unwrap_or_default());
             match esc {
                 Some(e) => {
                     let _ = w.write_all(e);
@@ -196,7 +196,7 @@ fn put_escaped(w: &mut dyn Write, bytes: &[u8]) {
             start = i + 1;
         }
     }
-    let _ = w.write_all(&bytes[start..]);
+    let _ = w.write_all(bytes.get(start..).unwrap_or_default());
 }
 
 #[cfg(test)]

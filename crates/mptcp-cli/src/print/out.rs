@@ -211,7 +211,8 @@ impl Stdout {
             Buffering::Unknown => return,
             // Written through its last newline, and in whole buffers before that.
             Buffering::Line(block) => {
-                let tail = self.buf.bytes()[..len].iter().rposition(|&b| b == b'\n');
+                let held = self.buf.bytes().get(..len).unwrap_or_default();
+                let tail = held.iter().rposition(|&b| b == b'\n');
                 let tail = tail.map_or(len, |i| len - i - 1);
                 if tail > block { tail % block } else { tail }
             }
@@ -234,7 +235,7 @@ impl Stdout {
         }
         // Written from the buffer in place: a copy of the whole 8 KiB array first (what
         // `self.put` on a copy needed) was most of a flush's user time.
-        let r = write_out(&self.buf.bytes()[..n]);
+        let r = write_out(self.buf.bytes().get(..n).unwrap_or_default());
         r.inspect_err(|e| self.error = Some(*e))
     }
 
@@ -243,7 +244,7 @@ impl Stdout {
     /// newline. (A document that ended exactly at a block's end left nothing held.)
     pub fn holds_document_end(&mut self) -> bool {
         let len = self.len;
-        len >= 2 && self.buf.bytes()[len - 2..len] == *b"]\n"
+        len.checked_sub(2).and_then(|at| self.buf.bytes().get(at..len)) == Some(b"]\n")
     }
 
     fn put(&mut self, data: &[u8]) -> io::Result<()> {
@@ -259,8 +260,10 @@ impl Stdout {
     /// Appends `data`, which fits.
     fn hold(&mut self, data: &[u8]) {
         let at = self.len;
-        copy(&mut self.buf.bytes()[at..at + data.len()], data);
-        self.len += data.len();
+        if let Some(to) = self.buf.bytes().get_mut(at..at + data.len()) {
+            copy(to, data);
+            self.len += data.len();
+        }
     }
 
     /// glibc's `_IO_new_file_xsputn` past a buffer that does not hold `data`: the
@@ -282,7 +285,8 @@ impl Stdout {
             };
             self.hold(&rest[..end]);
             rest = &rest[end..];
-            if self.len == block || (line && self.buf.bytes()[self.len - 1] == b'\n') {
+            let last = self.len.checked_sub(1).and_then(|i| self.buf.bytes().get(i).copied());
+            if self.len == block || (line && last == Some(b'\n')) {
                 self.flush()?;
             }
         }
@@ -377,15 +381,17 @@ impl Write for Stderr {
         if data.len() > self.buf.len() {
             return crate::os::sys::write_stderr(data);
         }
-        self.buf[self.len..self.len + data.len()].copy_from_slice(data);
-        self.len += data.len();
+        if let Some(to) = self.buf.get_mut(self.len..self.len + data.len()) {
+            to.copy_from_slice(data);
+            self.len += data.len();
+        }
         Ok(())
     }
 
     fn flush(&mut self) -> io::Result<()> {
         let pending = self.len;
         self.len = 0;
-        crate::os::sys::write_stderr(&self.buf[..pending])
+        crate::os::sys::write_stderr(self.buf.get(..pending).unwrap_or_default())
     }
 }
 
