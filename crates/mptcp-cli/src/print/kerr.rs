@@ -17,7 +17,7 @@ pub fn print_request_error(e: &Error) {
             }
             match k.message() {
                 Some(m) => print_ext_ack(m),
-                None => say(format_args!("RTNETLINK answers: {}\n", k.errno())),
+                None => answers(k),
             }
         }
         other => print_io_error(other),
@@ -28,7 +28,7 @@ pub fn print_request_error(e: &Error) {
 pub fn print_dump_error(e: &Error) {
     match e {
         Error::Kernel(k) if k.in_done => print_done_error(k),
-        Error::Kernel(k) => say(format_args!("RTNETLINK answers: {}\n", k.errno())),
+        Error::Kernel(k) => answers(k),
         other => print_io_error(other),
     }
 }
@@ -40,7 +40,7 @@ fn print_done_error(k: &KernelError) {
     match k.errno {
         libc::ENOENT | libc::EOPNOTSUPP => {}
         libc::EMSGSIZE => say(format_args!("Error: Buffer too small for object.\n")),
-        _ => say(format_args!("RTNETLINK answers: {}\n", k.errno())),
+        _ => answers(k),
     }
 }
 
@@ -49,10 +49,15 @@ fn print_ext_ack(m: &str) {
     say(format_args!("Error: {m}{dot}\n"));
 }
 
+/// `RTNETLINK answers: ERRNO`, libnetlink's line for an error without a message.
+fn answers(k: &KernelError) {
+    say(format_args!("RTNETLINK answers: {}\n", k.errno()));
+}
+
 fn print_io_error(e: &Error) {
     match e {
         Error::Os(errno) => say(format_args!("netlink receive error {} ({})\n", errno, errno.0)),
-        Error::Eof => say(format_args!("EOF on netlink\n")),
+        // `Error::Eof` among them: "EOF on netlink".
         other => say(format_args!("{other}\n")),
     }
 }
