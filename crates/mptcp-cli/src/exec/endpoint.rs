@@ -99,16 +99,18 @@ pub fn dump_request(
             }
         }
     });
+    // What was printed goes out before a message about the dump.
+    if !matches!(result, Ok(false)) {
+        out.flush();
+    }
     let status = match result {
         Ok(interrupted) => {
             if interrupted {
-                out.flush();
                 say(format_args!("Dump was interrupted and may be inconsistent.\n"));
             }
             0
         }
         Err(e) => {
-            out.flush();
             kerr::print_dump_error(&e);
             say(format_args!("Dump terminated\n"));
             KERNEL

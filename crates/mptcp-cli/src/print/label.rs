@@ -40,10 +40,10 @@ impl IfLabel {
     /// The kernel's name, as it is.
     pub fn name(name: &IfName) -> IfLabel {
         let mut l = IfLabel { bytes: [0; 16], len: 0 };
-        let name = name.as_bytes();
-        let n = name.len().min(l.bytes.len());
-        l.bytes[..n].copy_from_slice(&name[..n]);
-        l.len = n as u8;
+        // At most 16 bytes are kept (a kernel name has 15).
+        for &b in name.as_bytes() {
+            l.push(b);
+        }
         l
     }
 
