@@ -174,20 +174,22 @@ impl Endpoint {
                 continue;
             }
             seen |= 1 << kind;
-            let bad = |_| Error::BadAttr(kind);
-            match kind {
-                addr_attr::FAMILY => family = Some(a.u16().map_err(bad)?),
-                addr_attr::ID => e.id = Some(a.u8().map_err(bad)?),
-                addr_attr::ADDR4 => addr4 = Some(a.ipv4().map_err(bad)?),
-                addr_attr::ADDR6 if a.payload().is_empty() => addr6 = Some(None),
-                addr_attr::ADDR6 => addr6 = Some(Some(a.ipv6().map_err(bad)?)),
-                addr_attr::PORT => e.port = a.u16().map_err(bad)?,
-                addr_attr::FLAGS => {
-                    e.flags = EndpointFlags::from_bits_retain(a.u32().map_err(bad)?)
+            // Every read's failure is the same error: one exit for all of them.
+            let mut read = || -> Result<(), nlwire::Error> {
+                match kind {
+                    addr_attr::FAMILY => family = Some(a.u16()?),
+                    addr_attr::ID => e.id = Some(a.u8()?),
+                    addr_attr::ADDR4 => addr4 = Some(a.ipv4()?),
+                    addr_attr::ADDR6 if a.payload().is_empty() => addr6 = Some(None),
+                    addr_attr::ADDR6 => addr6 = Some(Some(a.ipv6()?)),
+                    addr_attr::PORT => e.port = a.u16()?,
+                    addr_attr::FLAGS => e.flags = EndpointFlags::from_bits_retain(a.u32()?),
+                    addr_attr::IF_IDX => e.ifindex = a.i32()?,
+                    _ => {}
                 }
-                addr_attr::IF_IDX => e.ifindex = a.i32().map_err(bad)?,
-                _ => {}
-            }
+                Ok(())
+            };
+            read().map_err(|_| Error::BadAttr(kind))?;
         }
         e.addr = match (family, addr4, addr6) {
             (Some(AF_INET), Some(a), _) => Some(EndpointAddr::V4(a)),

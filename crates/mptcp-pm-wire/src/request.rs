@@ -166,7 +166,8 @@ impl Request {
         seq: u32,
     ) -> Result<&'b mut [u8], Error> {
         let len = self.write(&mut *buf, family, seq)?;
-        Ok(&mut buf[..len])
+        // The message was written into `buf`: `len` is within it.
+        Ok(buf.get_mut(..len).unwrap_or_default())
     }
 
     fn write(&self, buf: &mut [u8], family: u16, seq: u32) -> Result<usize, Error> {

@@ -69,18 +69,8 @@ impl<'b> MessageBuilder<'b> {
 
     /// Appends raw bytes followed by zeroed padding to a multiple of four.
     pub fn append(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        if self.failed {
-            return Err(Error::NoRoom);
-        }
-        let end = self.len.checked_add(align(bytes.len())).filter(|&e| e <= self.buf.len());
-        let Some(end) = end else {
-            self.failed = true;
-            return Err(Error::NoRoom);
-        };
-        let data_end = self.len + bytes.len();
-        self.buf[self.len..data_end].copy_from_slice(bytes);
-        self.buf[data_end..end].fill(0);
-        self.len = end;
+        let out = self.reserve(bytes.len())?;
+        write_padded(out, &[bytes]);
         Ok(())
     }
 
@@ -93,28 +83,29 @@ impl<'b> MessageBuilder<'b> {
     /// after checking once that all of it fits.
     fn put_parts(&mut self, kind: u16, head: &[u8], tail: &[u8]) -> Result<(), Error> {
         let total = NlAttrHdr::LEN + head.len() + tail.len();
-        let end = self.len.checked_add(align(total)).filter(|&e| e <= self.buf.len());
-        let (Ok(len), Some(end), false) = (u16::try_from(total), end, self.failed) else {
+        let Ok(len) = u16::try_from(total) else {
             self.failed = true;
             return Err(Error::NoRoom);
         };
         let hdr = NlAttrHdr { len: U16::new(len), kind: U16::new(kind) };
-        let mut at = self.len;
-        // The header through a fixed-size copy and the payload byte by byte: most
-        // payloads are a few bytes, and a call to the C library's memcpy costs more
-        // than copying them.
         let hdr_bytes: [u8; NlAttrHdr::LEN] = zerocopy::transmute!(hdr);
-        self.buf[at..at + NlAttrHdr::LEN].copy_from_slice(&hdr_bytes);
-        at += NlAttrHdr::LEN;
-        for part in [head, tail] {
-            for (dst, src) in self.buf[at..at + part.len()].iter_mut().zip(part) {
-                *dst = *src;
-            }
-            at += part.len();
-        }
-        self.buf[at..end].fill(0);
-        self.len = end;
+        let out = self.reserve(total)?;
+        write_padded(out, &[&hdr_bytes, head, tail]);
         Ok(())
+    }
+
+    /// The next `len` bytes and their padding to a multiple of four, now counted as
+    /// written; [`Error::NoRoom`] (for good) when they do not fit.
+    fn reserve(&mut self, len: usize) -> Result<&mut [u8], Error> {
+        let start = self.len;
+        let end = start.checked_add(align(len));
+        let out = end.filter(|_| !self.failed).and_then(|end| self.buf.get_mut(start..end));
+        let Some(out) = out else {
+            self.failed = true;
+            return Err(Error::NoRoom);
+        };
+        self.len = start + out.len();
+        Ok(out)
     }
 
     /// Appends a `u8` attribute.
@@ -183,7 +174,9 @@ impl<'b> MessageBuilder<'b> {
             self.failed = true;
             return Err(Error::NoRoom);
         };
-        self.buf[nest.start..nest.start + 2].copy_from_slice(&len.to_ne_bytes());
+        if let Some(at) = self.buf.get_mut(nest.start..).and_then(|b| b.first_chunk_mut()) {
+            *at = len.to_ne_bytes();
+        }
         Ok(())
     }
 
@@ -192,9 +185,27 @@ impl<'b> MessageBuilder<'b> {
         if self.failed {
             return Err(Error::NoRoom);
         }
-        let len = self.len as u32;
-        self.buf[..4].copy_from_slice(&len.to_ne_bytes());
-        Ok(&self.buf[..self.len])
+        let len = self.len;
+        let buf: &'b mut [u8] = self.buf;
+        if let Some(at) = buf.first_chunk_mut() {
+            *at = (len as u32).to_ne_bytes();
+        }
+        Ok(buf.get(..len).unwrap_or_default())
+    }
+}
+
+/// Writes `parts` one after the other at the start of `out`, and zeros after them to its
+/// end (the padding). Their bytes are copied one by one: most are a few bytes, and a call
+/// to the C library's memcpy costs more than copying them.
+fn write_padded(out: &mut [u8], parts: &[&[u8]]) {
+    let mut at = out.iter_mut();
+    for part in parts {
+        for (src, dst) in part.iter().zip(at.by_ref()) {
+            *dst = *src;
+        }
+    }
+    for dst in at {
+        *dst = 0;
     }
 }
 

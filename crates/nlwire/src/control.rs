@@ -82,13 +82,10 @@ impl<'a> ErrorMsg<'a> {
         if echoed < NlMsgHdr::LEN || echoed > rest.len() {
             return Err(Error::BadLength);
         }
-        let request_payload = &rest[NlMsgHdr::LEN..echoed];
-        let ext_ack = if msg.flags() & NLM_F_ACK_TLVS != 0 {
-            let tlvs = rest.get(align(echoed)..).unwrap_or(&[]);
-            ExtAck::parse(tlvs)?
-        } else {
-            ExtAck::default()
-        };
+        let request_payload = rest.get(NlMsgHdr::LEN..echoed).unwrap_or_default();
+        // Without `NLM_F_ACK_TLVS` there are none: no TLVs parse as the empty ExtAck.
+        let tlvs = if msg.flags() & NLM_F_ACK_TLVS != 0 { rest.get(align(echoed)..) } else { None };
+        let ext_ack = ExtAck::parse(tlvs.unwrap_or_default())?;
         Ok(ErrorMsg { code, request, request_payload, ext_ack })
     }
 
@@ -120,16 +117,10 @@ impl<'a> Done<'a> {
             return Err(Error::WrongType);
         }
         let p = msg.payload();
-        if p.is_empty() {
-            return Ok(Done { code: 0, ext_ack: ExtAck::default() });
-        }
-        let (code, rest) = i32_prefix(p)?;
-        let ext_ack = if msg.flags() & NLM_F_ACK_TLVS != 0 {
-            ExtAck::parse(rest)?
-        } else {
-            ExtAck::default()
-        };
-        Ok(Done { code, ext_ack })
+        let (code, rest) = if p.is_empty() { (0, p) } else { i32_prefix(p)? };
+        // Without `NLM_F_ACK_TLVS` there are none: no TLVs parse as the empty ExtAck.
+        let tlvs = if msg.flags() & NLM_F_ACK_TLVS != 0 { rest } else { &[] };
+        Ok(Done { code, ext_ack: ExtAck::parse(tlvs)? })
     }
 }
 
