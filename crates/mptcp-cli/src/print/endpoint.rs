@@ -83,7 +83,7 @@ pub fn print_bytes<W: Write>(
         if let Some(id) = e.id {
             j.uint(w, "id", id.into());
         }
-        for (word, bit) in FLAG_WORDS.iter().filter(|(_, b)| *b != 0) {
+        for (word, bit) in FLAG_WORDS.iter() {
             if flags & bit != 0 {
                 j.bool(w, word, true);
             }
@@ -107,7 +107,7 @@ pub fn print_bytes<W: Write>(
     if let Some(id) = e.id {
         let _ = write!(out.w, "id {id} ");
     }
-    for (word, bit) in FLAG_WORDS.iter().filter(|(_, b)| *b != 0) {
+    for (word, bit) in FLAG_WORDS.iter() {
         if flags & bit != 0 {
             let _ = out.w.write_all(word.as_bytes());
             let _ = out.w.write_all(b" ");

@@ -214,10 +214,10 @@ impl Stdout {
                 let held = self.buf.bytes().get(..len).unwrap_or_default();
                 let tail = held.iter().rposition(|&b| b == b'\n');
                 let tail = tail.map_or(len, |i| len - i - 1);
-                if tail > block { tail % block } else { tail }
+                if tail > block { tail.checked_rem(block).unwrap_or(tail) } else { tail }
             }
             // Written in whole blocks; an exactly full one is held.
-            Buffering::Full(block) if len > block => len % block,
+            Buffering::Full(block) if len > block => len.checked_rem(block).unwrap_or(len),
             Buffering::Full(_) => len,
         };
         if keep < len {
