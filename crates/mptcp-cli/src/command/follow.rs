@@ -10,7 +10,7 @@ use mptcp_follow::{Error, Rules, decimal};
 
 use crate::args::words::Words;
 use crate::prelude::*;
-use crate::print::fail::{Exit, USAGE, say};
+use crate::print::fail::{self, Exit, USAGE, say};
 
 /// What `endpoint follow` runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,10 +82,7 @@ pub fn parse(mut w: Words<'_>) -> Result<FollowArgs, Exit> {
                 let v = w.value()?;
                 check_given = true;
                 args.check = decimal(v.as_bytes()).filter(|s| *s <= 86_400).ok_or_else(|| {
-                    say(format_args!(
-                        "Error: argument \"{v}\" is wrong: check takes seconds from 0 (off) to 86400\n"
-                    ));
-                    Exit(USAGE)
+                    fail::invarg("check takes seconds from 0 (off) to 86400", v.as_bytes())
                 })?;
             }
             "state" if rest.is_empty() && args.state.is_none() => {

@@ -208,17 +208,13 @@ impl Log {
         if self.json {
             let mut j = JsonWriter::new(false);
             j.start_object(w);
-            if let Some(t) = &now {
-                j.string_fmt(w, "time", format_args!("{}", timefmt::short(t)));
-            }
+            json_stamp(&mut j, w, now.as_ref());
             j.string(w, "action", "note");
             j.string_fmt(w, "text", text);
             j.end_object(w);
             let _ = w.write_all(b"\n");
         } else {
-            if let Some(t) = &now {
-                let _ = write!(w, "[{}] ", timefmt::short(t));
-            }
+            text_stamp(w, now.as_ref());
             let _ = writeln!(w, "note {text}");
         }
     }
@@ -231,9 +227,7 @@ impl Log {
         now: Option<&LocalTime>,
     ) {
         let w = &mut self.buf;
-        if let Some(t) = now {
-            let _ = write!(w, "[{}] ", timefmt::short(t));
-        }
+        text_stamp(w, now);
         if self.dry_run && matches!(action, Action::Add | Action::Delete | Action::Change) {
             let _ = w.write_all(b"would ");
         }
@@ -246,7 +240,8 @@ impl Log {
         }
         for (name, bit) in FLAG_WORDS {
             if s.flags & bit != 0 {
-                let _ = write!(w, " {name}");
+                let _ = w.write_all(b" ");
+                let _ = w.write_all(name.as_bytes());
             }
         }
         if s.port != 0 {
@@ -265,9 +260,7 @@ impl Log {
         let w = &mut self.buf;
         let mut j = JsonWriter::new(false);
         j.start_object(w);
-        if let Some(t) = now {
-            j.string_fmt(w, "time", format_args!("{}", timefmt::short(t)));
-        }
+        json_stamp(&mut j, w, now);
         j.string(w, "action", action.word());
         if self.dry_run {
             j.bool(w, "dry_run", true);
@@ -292,6 +285,22 @@ impl Log {
         j.string_fmt(w, "reason", format_args!("{reason}"));
         j.end_object(w);
         let _ = w.write_all(b"\n");
+    }
+}
+
+/// A text line's `[TIME] ` (`-t`).
+#[inline(never)]
+fn text_stamp(w: &mut Vec<u8>, now: Option<&LocalTime>) {
+    if let Some(t) = now {
+        let _ = write!(w, "[{}] ", timefmt::short(t));
+    }
+}
+
+/// A JSON line's `"time"` (`-t`).
+#[inline(never)]
+fn json_stamp(j: &mut JsonWriter, w: &mut Vec<u8>, now: Option<&LocalTime>) {
+    if let Some(t) = now {
+        j.string_fmt(w, "time", format_args!("{}", timefmt::short(t)));
     }
 }
 

@@ -99,9 +99,7 @@ pub fn run(args: &FollowArgs, pm: &mut Session, out: &mut Out, json: bool, times
     }
     let mut log = Log::new(json, timestamps, dry_run, follow);
     if let Some(what) = state.overflowed() {
-        log.note(format_args!(
-            "too many {what} to track: some were left out; nothing is deleted until there is room"
-        ));
+        note_full(&mut log, what, "some were");
     }
     let status = if follow {
         Follower::start(args, pm, rules, state, routes, rx, record, &mut log)
@@ -134,7 +132,7 @@ fn once(pm: &mut Session, rules: Rules, state: &State, mut record: Record, log: 
     let mut table = [NO_ENDPOINT; MAX_TABLE];
     let actual = model.for_plan(&mut table);
     if let Err(e) = record.prune(actual) {
-        log.note(format_args!("cannot write the ownership record {}: {e}", record.path()));
+        note_unwritten(log, &record, &e, "");
     }
     let owned = record.owned();
     let desired = state.desired(&rules, actual, owned);
@@ -161,13 +159,13 @@ fn once(pm: &mut Session, rules: Rules, state: &State, mut record: Record, log: 
         if let Job::Add(e) = job
             && let Err(err) = record.claim(&e)
         {
-            log.note(format_args!("cannot write the ownership record: {err}; not adding"));
+            note_unwritten(log, &record, &err, NOT_ADDING);
             status = FAILED;
             continue;
         }
         let outcome = request::run(pm, job);
         if let Err(err) = settle(&mut record, &outcome) {
-            log.note(format_args!("cannot write the ownership record: {err}"));
+            note_unwritten(log, &record, &err, "");
         }
         if !matches!(outcome, Outcome::Done(_)) {
             report(log, &outcome, state);
@@ -426,9 +424,7 @@ impl<'a> Follower<'a> {
                     self.spare.carry_ages(&self.state);
                     core::mem::swap(&mut self.state, &mut self.spare);
                     if let Some(t) = self.state.overflowed() {
-                        self.log.note(format_args!(
-                            "too many {t} to track: some were left out; nothing is deleted until there is room"
-                        ));
+                        note_full(self.log, t, "some were");
                     }
                 } else {
                     self.state.take_routes(&self.spare);
@@ -513,10 +509,7 @@ impl<'a> Follower<'a> {
                     // The record first: killed after the request, a restart still
                     // knows the endpoint as its own.
                     if let Err(err) = self.record.claim(&e) {
-                        self.log.note(format_args!(
-                            "cannot write the ownership record {}: {err}; not adding",
-                            self.record.path()
-                        ));
+                        note_unwritten(self.log, &self.record, &err, NOT_ADDING);
                         self.model.refuse(e.ip, e.ifindex);
                         continue;
                     }
@@ -561,10 +554,7 @@ impl<'a> Follower<'a> {
             Outcome::Done(Job::Dump) => {}
         }
         if let Err(e) = settled {
-            self.log.note(format_args!(
-                "cannot write the ownership record {}: {e}",
-                self.record.path()
-            ));
+            note_unwritten(self.log, &self.record, &e, "");
         }
     }
 
@@ -664,9 +654,7 @@ fn note_change(
             }
         }
         Change::AddressGone(_, ip, _) => model.forget_refusals(Some(ip)),
-        Change::TableFull(what) => log.note(format_args!(
-            "too many {what} to track: one was left out; nothing is deleted until there is room"
-        )),
+        Change::TableFull(what) => note_full(log, what, "one was"),
         Change::LinkAdmitted(_) => picture.want_all = true,
         Change::Link(_)
         | Change::LinkGone(_)
@@ -674,6 +662,24 @@ fn note_change(
         | Change::NexthopGone
         | Change::None => {}
     }
+}
+
+/// Says that a table was full: `left` is "some were" (a dump) or "one was" (a
+/// notification).
+#[inline(never)]
+fn note_full(log: &mut Log, what: &str, left: &str) {
+    log.note(format_args!(
+        "too many {what} to track: {left} left out; nothing is deleted until there is room"
+    ));
+}
+
+/// What [`note_unwritten`] adds when the record was to be written before an add.
+const NOT_ADDING: &str = "; not adding";
+
+/// Says that the ownership record could not be written (`then`: what follows from it).
+#[inline(never)]
+fn note_unwritten(log: &mut Log, record: &Record, e: &RecordError, then: &str) {
+    log.note(format_args!("cannot write the ownership record {}: {e}{then}", record.path()));
 }
 
 /// Why an endpoint this mode owns is deleted.
