@@ -188,6 +188,10 @@ impl Opening {
 }
 
 impl Write for Opening {
+    fn as_dyn(&mut self) -> &mut dyn Write {
+        self
+    }
+
     fn write_all(&mut self, data: &[u8]) -> crate::os::io::Result<()> {
         for &b in data {
             if let Some(slot) = self.bytes.get_mut(self.len) {

@@ -29,25 +29,37 @@ pub trait Write {
         Ok(())
     }
 
-    /// Writes formatted text (what `write!` calls).
+    /// Writes formatted text (what `write!` calls). Every writer goes through one
+    /// non-generic [`write_fmt_dyn`]: one copy of the formatting adapter in the binary
+    /// instead of one per writer type.
     fn write_fmt(&mut self, args: fmt::Arguments<'_>) -> Result<()> {
-        struct Adapter<'w, W: ?Sized> {
-            inner: &'w mut W,
-            error: Option<Error>,
+        write_fmt_dyn(self.as_dyn(), args)
+    }
+
+    /// This writer as a `dyn Write` (every implementation is `{ self }`), for
+    /// [`write_fmt_dyn`].
+    fn as_dyn(&mut self) -> &mut dyn Write;
+}
+
+/// Formats `args` into `w`; the first write error is the result.
+#[inline(never)]
+pub fn write_fmt_dyn(w: &mut dyn Write, args: fmt::Arguments<'_>) -> Result<()> {
+    struct Adapter<'w> {
+        inner: &'w mut dyn Write,
+        error: Option<Error>,
+    }
+    impl fmt::Write for Adapter<'_> {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            self.inner.write_all(s.as_bytes()).map_err(|e| {
+                self.error = Some(e);
+                fmt::Error
+            })
         }
-        impl<W: Write + ?Sized> fmt::Write for Adapter<'_, W> {
-            fn write_str(&mut self, s: &str) -> fmt::Result {
-                self.inner.write_all(s.as_bytes()).map_err(|e| {
-                    self.error = Some(e);
-                    fmt::Error
-                })
-            }
-        }
-        let mut a = Adapter { inner: self, error: None };
-        match fmt::write(&mut a, args) {
-            Ok(()) => Ok(()),
-            Err(_) => Err(a.error.unwrap_or(Error(0))),
-        }
+    }
+    let mut a = Adapter { inner: w, error: None };
+    match fmt::write(&mut a, args) {
+        Ok(()) => Ok(()),
+        Err(_) => Err(a.error.unwrap_or(Error(0))),
     }
 }
 
@@ -55,6 +67,10 @@ impl Write for Vec<u8> {
     fn write_all(&mut self, data: &[u8]) -> Result<()> {
         self.extend_from_slice(data);
         Ok(())
+    }
+
+    fn as_dyn(&mut self) -> &mut dyn Write {
+        self
     }
 }
 
@@ -65,6 +81,10 @@ impl<W: Write + ?Sized> Write for &mut W {
 
     fn flush(&mut self) -> Result<()> {
         (**self).flush()
+    }
+
+    fn as_dyn(&mut self) -> &mut dyn Write {
+        (**self).as_dyn()
     }
 }
 

@@ -326,6 +326,10 @@ impl Default for Stdout {
 }
 
 impl Write for Stdout {
+    fn as_dyn(&mut self) -> &mut dyn Write {
+        self
+    }
+
     fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
         let fits = |block: usize, len: usize| len + data.len() <= block;
         match self.mode {
@@ -374,6 +378,10 @@ impl Default for Stderr {
 }
 
 impl Write for Stderr {
+    fn as_dyn(&mut self) -> &mut dyn Write {
+        self
+    }
+
     fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
         if self.len + data.len() > self.buf.len() {
             self.flush()?;
