@@ -122,45 +122,37 @@ impl Profile {
         }
     }
 
-    /// The size budget in bytes: each build as measured at `36c26f3` (x86_64 release
-    /// 214,320, aarch64 202,904, armv7 218,124, mipsel 304,904; tiny 114,248 and
-    /// 111,744) with 2 to 3 KiB of room, and never above the budgets before (216 KiB
-    /// release, 300 KiB mipsel, 116 KiB tiny), so that growth fails the build.
+    /// The size budget in bytes: each build as measured at `8d04554` (x86_64 release
+    /// 178,984, aarch64 171,736, armv7 189,448, mipsel 267,928; tiny 107,848 and 107,424)
+    /// with 2 to 3 KiB of room, so that growth fails the build.
     ///
-    /// - release, x86_64: 212 KiB (goal: back to 176 KiB, issue 21's ceiling for the
-    ///   hardened build of the code of its day). The file grows by whole pages (code and
-    ///   read-only data are padded to 4 KiB): at `8a27459` it is 210,224 bytes, its code
-    ///   166 bytes under a page boundary, so the budget holds the next page (214,320)
-    ///   with 2.7 KiB of room and fails the one after. The hardening itself fitted: a
-    ///   static-pie with full RELRO, code apart from read-only data and DT_RELR
-    ///   relocations ([`hardening`]) was 174,040 bytes (rustc 1.95, GNU ld) against
-    ///   161,088 as the plain static executable it replaced; the C library's `malloc`
-    ///   instead of the CLI's own heap would have cost 12,288 more. Then the features of
-    ///   the same day grew it to 247,768, a size pass brought it to 219,096, and linking
-    ///   with rust-lld ([`X86_64_LLD_FLAGS`]) to 214,040 with the same code. What is left
-    ///   (x86_64, `cargo xtask dist`'s breakdown): the CLI 116 KB of code (`endpoint
-    ///   follow` 36 KB, `connection show` 15 KB, the monitor 8.5 KB, `-r` and its files
-    ///   7 KB; the receive, stdout and diag tables are zeroed memory, not file), musl
-    ///   18.5 KB (time zones for `-t` 3.8 KB, threads), the follow policy 15 KB, core
-    ///   and alloc 11.3 KB, the netlink crates 16 KB, read-only data 22.6 KB (texts,
-    ///   tables).
-    /// - release, aarch64: 201 KiB (goal 176 KiB).
-    /// - release, armv7: 216 KiB (goal 176 KiB, issue 22's ceiling, then 128 KiB; Thumb-2).
-    /// - release, mipsel: 300 KiB (goal 256 KiB, issue 22's ceiling, then 192 KiB): MIPS32
+    /// - release, x86_64: 176 KiB, issue 21's ceiling for the hardened build (static-pie,
+    ///   full RELRO, BIND_NOW, code apart from read-only data: [`hardening`]). The file
+    ///   grows by whole pages (code and read-only data are padded to 4 KiB): at `8d04554`
+    ///   the code ends 387 bytes under a page boundary, and the next page would make the
+    ///   file 183,080 bytes, over the budget. It was 210,248 at `d329171`, then: no
+    ///   threads in `endpoint follow` (-4 KB), its requests through the CLI's own session
+    ///   instead of `mptcp-netlink`, size passes on `connection show`, `stat`, `-r`, the
+    ///   parsers, the monitor's printer, the endpoint printer and the wire crates (code
+    ///   inlined several times moved out of line, generic code made to share one copy,
+    ///   panic sites that could never fire taken out: about 16 KB), and two
+    ///   code-generation flags for the musl builds (`.cargo/config.toml`: LLVM's machine
+    ///   outliner, -2.0 KB of code, and an inline threshold of 0, -3.3 KB).
+    /// - release, aarch64: 174 KiB.
+    /// - release, armv7: 188 KiB (goal 176 KiB, issue 22's ceiling, then 128 KiB; Thumb-2;
+    ///   built on nightly with its own flags, without the two code-generation flags).
+    /// - release, mipsel: 264 KiB (goal 256 KiB, issue 22's ceiling, then 192 KiB): MIPS32
     ///   code is about 1.6 times the size of Thumb-2's; a static-pie with full RELRO and
     ///   4 KiB pages (GNU ld's 64 KiB MIPS pages add about 24 KB).
-    /// - tiny: 114 KiB on x86_64, 112 KiB on aarch64 (goal: back to 96 KiB, then 64
-    ///   KiB); built without `dns` and without `endpoint follow`, and without the
-    ///   hardening (see [`TINY_FLAGS`]). 93,064 bytes on x86_64 and 90,816 on aarch64
-    ///   before `connection show`'s subflow tree and `mptcp stat`.
+    /// - tiny: 108 KiB on both (goal: 96 KiB, then 64 KiB); built without `dns` and
+    ///   without `endpoint follow`, and without the hardening (see [`TINY_FLAGS`]).
     pub fn budget(self, target: &str) -> u64 {
         match (self, target) {
-            (Profile::Release, X86_64) => 212 * KIB,
-            (Profile::Release, AARCH64) => 201 * KIB,
-            (Profile::Release, MIPSEL) => 300 * KIB,
-            (Profile::Release, _) => 216 * KIB,
-            (Profile::Tiny, AARCH64) => 112 * KIB,
-            (Profile::Tiny, _) => 114 * KIB,
+            (Profile::Release, X86_64) => 176 * KIB,
+            (Profile::Release, AARCH64) => 174 * KIB,
+            (Profile::Release, MIPSEL) => 264 * KIB,
+            (Profile::Release, _) => 188 * KIB,
+            (Profile::Tiny, _) => 108 * KIB,
         }
     }
 }
@@ -833,19 +825,19 @@ mod tests {
 
     #[test]
     fn budgets() {
-        assert_eq!(Profile::Release.budget(ARMV7), 221_184);
-        assert_eq!(Profile::Release.budget(MIPSEL), 307_200);
-        assert_eq!(Profile::Release.budget(X86_64), 217_088);
-        assert_eq!(Profile::Release.budget(AARCH64), 205_824);
-        assert_eq!(Profile::Tiny.budget(X86_64), 116_736);
-        assert_eq!(Profile::Tiny.budget(AARCH64), 114_688);
+        assert_eq!(Profile::Release.budget(ARMV7), 192_512);
+        assert_eq!(Profile::Release.budget(MIPSEL), 270_336);
+        assert_eq!(Profile::Release.budget(X86_64), 180_224);
+        assert_eq!(Profile::Release.budget(AARCH64), 178_176);
+        assert_eq!(Profile::Tiny.budget(X86_64), 110_592);
+        assert_eq!(Profile::Tiny.budget(AARCH64), 110_592);
     }
 
     #[test]
     fn over_budget_counts_only_real_excess() {
         let b = |size| Built { target: X86_64, profile: Profile::Tiny, path: PathBuf::new(), size };
-        assert_eq!(b(116_736).over_budget(), None);
-        assert_eq!(b(116_737).over_budget(), Some(1));
+        assert_eq!(b(110_592).over_budget(), None);
+        assert_eq!(b(110_593).over_budget(), Some(1));
         assert_eq!(b(100).over_budget(), None);
     }
 
