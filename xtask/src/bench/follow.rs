@@ -795,8 +795,16 @@ pub fn run(bins: &Bins, work: &Path, quick: bool) -> Result<Section, String> {
     let rows = behaviours(bins, work, &progs)?;
     let size = std::fs::metadata(&bins.mptcp).map(|m| m.len()).unwrap_or(0);
     let without = size_without_follow(&bins.mptcp)?;
+    let shipped_path = crate::dist::build_static(
+        &crate::util::root(),
+        crate::dist::X86_64,
+        crate::dist::Profile::Release,
+    )?;
+    let shipped = std::fs::metadata(&shipped_path)
+        .map(|m| m.len())
+        .map_err(|e| format!("{}: {e}", shipped_path.display()))?;
     let elapsed = started.elapsed();
-    let sizes = (size, without);
+    let sizes = (shipped, size, without);
     let _ = std::fs::remove_dir_all(log_dir(work));
     Ok(render(&lat, &runs, &rows, &progs, mptcpd_v.as_deref(), &notes, sizes, a, elapsed))
 }
@@ -810,7 +818,7 @@ fn render(
     progs: &[Prog],
     mptcpd_v: Option<&str>,
     notes: &[String],
-    (size, without): (u64, u64),
+    (shipped, size, without): (u64, u64, u64),
     a: Amounts,
     elapsed: Duration,
 ) -> Section {
@@ -1053,17 +1061,20 @@ fn render(
     let added = size as i64 - without as i64;
     let _ = writeln!(
         md,
-        "\n### Binary size\n\nThe static x86_64 musl release `mptcp` (the binary this bench \
-         runs, built as `cargo xtask dist` builds its release profile): **{} bytes**; the \
-         same build without the `follow` feature: {} bytes. The feature adds **{}{} bytes** \
-         (the policy, route netlink, the ownership record and the log); the budget is {} bytes ({} KiB). Before the CLI went `#![no_std]` the \
-         feature cost 102,504 bytes, half of them std's threads and channels.",
+        "\n### Binary size\n\nThe static x86_64 musl release `mptcp` as `cargo xtask dist` \
+         ships it (linked by rust-lld): **{} bytes**, against its budget of {} bytes ({} \
+         KiB). What `endpoint follow` adds, on this bench's own build of the same code \
+         (linked by GNU ld through `cc`, {} bytes) against that build without the `follow` \
+         feature ({} bytes): **{}{} bytes** (the policy, route netlink, the ownership \
+         record and the log). Before the CLI went `#![no_std]` the feature cost 102,504 \
+         bytes, half of them std's threads and channels.",
+        fmt_count(shipped),
+        fmt_count(size_budget()),
+        size_budget() / 1024,
         fmt_count(size),
         fmt_count(without),
         if added < 0 { "-" } else { "+" },
         fmt_count(added.unsigned_abs()),
-        fmt_count(size_budget()),
-        size_budget() / 1024
     );
 
     // Targets.
@@ -1119,13 +1130,13 @@ fn render(
     targets.push(Target {
         what: "static release `mptcp` size".into(),
         goal: format!("within the {} KiB budget", size_budget() / 1024),
-        got: format!("{} bytes (follow adds {})", fmt_count(size), fmt_count(added.max(0) as u64)),
-        met: size <= size_budget(),
-        why: format!(
-            "{} bytes over; without `follow` it is {} bytes",
-            fmt_count(size.saturating_sub(size_budget())),
-            fmt_count(without)
+        got: format!(
+            "{} bytes as shipped (follow adds {})",
+            fmt_count(shipped),
+            fmt_count(added.max(0) as u64)
         ),
+        met: shipped <= size_budget(),
+        why: format!("{} bytes over", fmt_count(shipped.saturating_sub(size_budget()))),
     });
     Section { md, targets }
 }
