@@ -9,8 +9,8 @@
 //! (`record::Record`). The kernel's table is the truth: any refusal, every SIGHUP and
 //! a periodic check read it again. A failed re-dump or a full table leaves the picture
 //! incomplete: nothing is deleted until it is whole again. Memory is fixed after start:
-//! the policy's tables (two, for re-dumps), a 128 KiB receive buffer, the path manager's
-//! 8 KiB buffer, the log's 64 KiB.
+//! the policy's tables (two, for re-dumps), a 128 KiB receive buffer for route netlink,
+//! the log's 64 KiB; path-manager answers land in the session's static 32 KiB buffer.
 
 mod log;
 mod model;

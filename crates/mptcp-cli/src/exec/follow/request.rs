@@ -14,6 +14,7 @@ use mptcp_follow::Endpoint;
 use mptcp_pm_wire::{EndpointAddr, EndpointFlags, Limits, Request};
 use nlsock::{Error, KernelError};
 
+use crate::command::pm;
 use crate::exec::session::Session;
 
 /// Most endpoints a table dump keeps (the kernel holds 8, plus implicit ones).
@@ -68,10 +69,10 @@ pub fn run(s: &mut Session, job: Job) -> Outcome {
         }
         Job::Dump => return dump(s),
     };
-    let mut tx = [0u8; mptcp_pm_wire::MAX_REQUEST_LEN];
-    let result = match request.emit(&mut tx, s.family, 0) {
-        Ok(req) => s.ack(req),
-        Err(e) => Err(malformed(e)),
+    let mut tx = [0u8; pm::REQ_BUF];
+    let result = match pm::emit(&request, &mut tx, s.family) {
+        Some(req) => s.ack(req),
+        None => Err(UNBUILT),
     };
     match result {
         Ok(()) => Outcome::Done(job),
@@ -80,7 +81,10 @@ pub fn run(s: &mut Session, job: Job) -> Outcome {
     }
 }
 
-/// A request or answer the wire layer could not build or read.
+/// A request the buffer could not hold (it always can: [`pm::REQ_BUF`] is the longest).
+const UNBUILT: Error = Error::Malformed(nlwire::Error::NoRoom);
+
+/// An answer the wire layer could not read.
 fn malformed(e: mptcp_pm_wire::Error) -> Error {
     match e {
         mptcp_pm_wire::Error::Wire(w) => Error::Malformed(w),
@@ -92,10 +96,9 @@ fn malformed(e: mptcp_pm_wire::Error) -> Error {
 /// partial table is never planned on.
 fn dump(s: &mut Session) -> Outcome {
     let mut table = Table { endpoints: [None; MAX_TABLE], len: 0 };
-    let mut tx = [0u8; mptcp_pm_wire::MAX_REQUEST_LEN];
-    let req = match Request::DumpAddrs.emit(&mut tx, s.family, 0) {
-        Ok(r) => r,
-        Err(e) => return Outcome::Failed(Job::Dump, malformed(e)),
+    let mut tx = [0u8; pm::REQ_BUF];
+    let Some(req) = pm::emit(&Request::DumpAddrs, &mut tx, s.family) else {
+        return Outcome::Failed(Job::Dump, UNBUILT);
     };
     let Session { conn, rx, .. } = s;
     let mut dump = match conn.start_dump(req, &mut rx[..]) {
@@ -130,8 +133,8 @@ fn fail(e: Error) -> Outcome {
 
 /// The limits (GET_LIMITS), or `None` when they cannot be read.
 pub fn limits(s: &mut Session) -> Option<Limits> {
-    let mut tx = [0u8; mptcp_pm_wire::MAX_REQUEST_LEN];
-    let req = Request::GetLimits(Limits::default()).emit(&mut tx, s.family, 0).ok()?;
+    let mut tx = [0u8; pm::REQ_BUF];
+    let req = pm::emit(&Request::GetLimits(Limits::default()), &mut tx, s.family)?;
     let msg = s.request(req).ok()?;
     Limits::from_message(&msg.genl().ok()?).ok()
 }
