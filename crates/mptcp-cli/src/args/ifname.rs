@@ -1,11 +1,33 @@
 //! Interface names on the command line: iproute2 7.1's check (`check_ifname`) and its
 //! `if<N>` reading of a name no link has (`ll_idx_a2n`).
 
+use crate::print::fail::{Exit, invarg};
+
 /// Looks up interface names while parsing, as iproute2 does (errors come in order).
 pub trait Interfaces {
     /// The index of `name` (bytes, as the kernel keeps names), or 0 when there is no
     /// such interface.
     fn index_of(&mut self, name: &[u8]) -> u32;
+}
+
+/// The index of the interface `dev NAME` names: `NAME` must pass [`is_valid`] and name a
+/// link. `invalid` and `missing` are what is said about it when it does not:
+/// iproute2's carry its trailing newline, plain `mptcp`'s own verbs' do not. Out of line:
+/// the endpoint and userspace-PM parsers share it.
+#[inline(never)]
+pub fn device(
+    name: &[u8],
+    ifs: &mut dyn Interfaces,
+    invalid: &str,
+    missing: &str,
+) -> Result<u32, Exit> {
+    if !is_valid(name) {
+        return Err(invarg(invalid, name));
+    }
+    match ifs.index_of(name) {
+        0 => Err(invarg(missing, name)),
+        index => Ok(index),
+    }
 }
 
 /// `IFNAMSIZ`: names are shorter than this.

@@ -64,14 +64,9 @@ pub fn endpoint(
                 a.id = Some(num::get_u8(v).ok_or_else(|| invarg("invalid ID\n", v))?);
             }
             Some(1) => {
-                let v = w.value()?;
-                if !ifname::is_valid(v) {
-                    return Err(invarg("invalid interface name\n", v));
-                }
-                a.ifindex = ifs.index_of(v);
-                if a.ifindex == 0 {
-                    return Err(invarg("device does not exist\n", v));
-                }
+                // iproute2's messages, with their trailing newline.
+                let (invalid, missing) = ("invalid interface name\n", "device does not exist\n");
+                a.ifindex = ifname::device(w.value()?, ifs, invalid, missing)?;
             }
             Some(_) => {
                 let v = w.value()?;

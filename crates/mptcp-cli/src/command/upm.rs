@@ -82,13 +82,8 @@ fn fields(mut w: Args<'_>, ifs: &mut dyn Interfaces) -> Result<Fields, Exit> {
             }
             Some(2) => {
                 let v = w.value()?;
-                if !ifname::is_valid(v) {
-                    return Err(invarg("invalid interface name", v));
-                }
-                f.ifindex = ifs.index_of(v);
-                if f.ifindex == 0 {
-                    return Err(invarg("device does not exist", v));
-                }
+                f.ifindex =
+                    ifname::device(v, ifs, "invalid interface name", "device does not exist")?;
             }
             Some(3) => {
                 let v = w.value()?;
