@@ -14,6 +14,8 @@
 //! 201 2001:db8::2
 //! ```
 //!
+//! Blank lines and lines starting with `#` are skipped.
+//!
 //! ```
 //! use mptcp_follow::Owned;
 //!
@@ -111,13 +113,16 @@ impl Owned {
     }
 
     /// Keeps only the records `keep` says yes to (after a dump of the kernel's table:
-    /// a record of an endpoint that is gone is forgotten).
-    pub fn retain(&mut self, mut keep: impl FnMut(u8, IpAddr) -> bool) {
+    /// a record of an endpoint that is gone is forgotten); whether any went.
+    pub fn retain(&mut self, mut keep: impl FnMut(u8, IpAddr) -> bool) -> bool {
+        let mut gone = false;
         for r in &mut self.records {
             if r.is_some_and(|(id, ip)| !keep(id, ip)) {
                 *r = None;
+                gone = true;
             }
         }
+        gone
     }
 
     /// Every record.
@@ -146,7 +151,9 @@ impl Owned {
         w.len
     }
 
-    /// Reads a record's text. Never panics; errors name the line, not its content.
+    /// Reads a record's text. Blank lines and lines starting with `#` are skipped (a
+    /// writer that changes the file in place marks a line it is writing or taking out
+    /// so). Never panics; errors name the line, not its content.
     pub fn parse(text: &[u8]) -> Result<Owned, OwnedError> {
         Owned::parse_with(
             text,
@@ -169,7 +176,7 @@ impl Owned {
         }
         let mut own = Owned::new();
         for (i, line) in lines.enumerate() {
-            if line.is_empty() {
+            if line.first().is_none_or(|&b| b == b'#') {
                 continue;
             }
             let bad = OwnedError::Line { line: i + 2 };
@@ -220,7 +227,8 @@ mod tests {
         assert_eq!(&text[..n], b"mptcp-follow 1\n200 10.1.0.2\n3 2001:db8::2\n");
         assert_eq!(Owned::parse(&text[..n]), Ok(own));
         own.remove(200, "10.1.0.2".parse().unwrap());
-        own.retain(|id, _| id != 3);
+        assert!(own.retain(|id, _| id != 3));
+        assert!(!own.retain(|_, _| false) || own.is_empty());
         assert!(own.is_empty());
     }
 
@@ -241,6 +249,11 @@ mod tests {
             many += &std::format!("{i} 10.0.0.{i}\n");
         }
         assert_eq!(Owned::parse(many.as_bytes()), Err(OwnedError::Full));
+        // A line being written or taken out in place is skipped, whatever follows its `#`.
+        assert_eq!(
+            Owned::parse(b"mptcp-follow 1\n#02 10.0.0\n1 10.0.0.1\n#\n\n"),
+            Ok(Owned::parse(b"mptcp-follow 1\n1 10.0.0.1\n").unwrap())
+        );
         let e = std::format!("{}", OwnedError::Line { line: 4 });
         assert_eq!(e, "line 4 is not \"ID ADDRESS\"");
     }

@@ -8,18 +8,26 @@
 //! in the kernel's table is this mode's exactly when its id and address are recorded,
 //! also after `kill -9`.
 //!
-//! How it is rewritten: the file stays open and each change is one `pwrite` of the
-//! whole text at offset 0, padded with newlines (blank lines, which a reader skips) to
-//! the longest text the file has held, so no older tail survives and no `ftruncate` is
-//! needed. That write is all or nothing for `kill -9`: the text is at most
-//! [`Owned::MAX_TEXT`] (1,423) bytes, within one page, and the kernel copies a page into
-//! the page cache whole before it looks at a fatal signal again; the next run (the
-//! guard makes it start only after this one is gone) reads the old text or the new one.
-//! A power cut is not covered, and need not be: the endpoints go with a reboot too, and
-//! the first dump prunes whatever the record still names. The earlier way, a temporary
-//! file renamed over the record, cost an `open`, a `mkdir`, a `rename` and, on ext4
-//! (`/run` on disk), a writeback forced by the rename: about half of `follow`'s CPU time
-//! per change (perf, `cargo xtask bench --follow-only`).
+//! How it is rewritten: the file is [`FILE_LEN`] bytes, the header and then one slot of
+//! [`SLOT`] bytes per possible record, each `ID ADDRESS` and newlines or only newlines
+//! (blank lines, which a reader skips). It is written whole once, with one `pwrite`,
+//! and then kept mapped shared ([`sys::Shared`]): a change is a few stores into one
+//! slot of the page cache, no system call (the `pwrite` of the whole text it replaced
+//! cost 10-20 µs per change, cold, about a tenth of `follow`'s CPU time per change).
+//! A `kill -9` may land between any two stores, and they are made one by one, in an
+//! order that leaves every state in between meaning the old record or the new one:
+//! - a record is written into a blank slot behind a `#` in its first byte (a line
+//!   starting with `#` is skipped), the rest from its start, and its first byte last;
+//! - a record is taken out by a `#` in its first byte, then blanked from its end, its
+//!   first byte last.
+//!
+//! The next run (the guard makes it start only after this one is gone) reads the file
+//! as any record is read. A power cut is not covered, and need not be: the endpoints go
+//! with a reboot too, and the first dump prunes whatever the record still names. A
+//! file cut short under the mapping (by hand) is written whole again at the next
+//! change. Earlier ways, a temporary file renamed over the record and then a `pwrite`
+//! of the whole text per change, cost more system calls per change than the rest of
+//! `follow` (perf, `cargo xtask bench --follow-only`).
 //!
 //! A record outlives its namespace (follow stopped or killed, then the namespace
 //! deleted), and the kernel hands the namespace's inode number to a later namespace:
@@ -27,9 +35,11 @@
 //! namespace's birth mark ([`birth`]); a record whose mark is another namespace's is
 //! removed at start, and a new one is written in its place.
 
+use core::net::IpAddr;
+
 use mptcp_follow::{Endpoint, MAX_OWNED, Owned, OwnedError};
 
-use crate::os::sys::{self, Fd};
+use crate::os::sys::{self, Fd, Shared};
 use crate::prelude::*;
 use crate::print::addr::{Text, inet_pton};
 
@@ -54,11 +64,12 @@ pub struct Record {
     owned: Owned,
     /// Whether writes are wanted (`dry-run` writes nothing).
     write: bool,
-    /// The file, once this run has written it.
-    file: Option<Fd>,
-    /// The length of the file: each write covers at least this much.
+    /// The file's mapping, once this run has written it.
+    file: Option<Shared>,
+    /// The length of the file as read or last written (0: none to remove at the end).
     len: usize,
-    text: Vec<u8>,
+    /// The file's text as this run last wrote it.
+    text: [u8; FILE_LEN],
     /// This namespace's birth mark (`None`: unknown, no mark is written or checked).
     birth: Option<Vec<u8>>,
     /// The path of the record's birth mark.
@@ -109,8 +120,7 @@ impl Record {
             Err(e) if e.0 == libc::ENOENT => (Owned::new(), 0),
             Err(e) => return Err(RecordError::Io(e.0)),
         };
-        let text = vec![0u8; Owned::MAX_TEXT + 1];
-        Ok(Record { path, owned, write, file: None, len, text, birth: ours, mark })
+        Ok(Record { path, owned, write, file: None, len, text: BLANK_FILE, birth: ours, mark })
     }
 
     /// The path.
@@ -125,48 +135,59 @@ impl Record {
 
     /// Records `e` before its add goes to the kernel.
     pub fn claim(&mut self, e: &Endpoint) -> Result<(), RecordError> {
-        let before = self.owned;
+        if self.owned.owns(e) {
+            return Ok(());
+        }
         self.owned.insert(e.id, e.ip).map_err(RecordError::Bad)?;
-        self.save_if_changed(&before)
+        self.change(&BLANK, &slot_of(e.id, e.ip))
     }
 
     /// Forgets `e` (its add was refused or its delete done).
     pub fn release(&mut self, e: &Endpoint) -> Result<(), RecordError> {
-        let before = self.owned;
+        if !self.owned.owns(e) {
+            return Ok(());
+        }
         self.owned.remove(e.id, e.ip);
-        self.save_if_changed(&before)
+        self.change(&slot_of(e.id, e.ip), &BLANK)
     }
 
     /// Keeps only the records of endpoints in `table` (after a dump, with nothing in
     /// flight): one deleted by someone else is no longer this mode's.
     pub fn prune(&mut self, table: &[Endpoint]) -> Result<(), RecordError> {
-        let before = self.owned;
-        self.owned.retain(|id, ip| table.iter().any(|e| e.id == id && e.ip == ip));
-        self.save_if_changed(&before)
+        let gone = self.owned.retain(|id, ip| table.iter().any(|e| e.id == id && e.ip == ip));
+        if gone && self.write { self.write_whole() } else { Ok(()) }
     }
 
-    fn save_if_changed(&mut self, before: &Owned) -> Result<(), RecordError> {
-        if *before == self.owned || !self.write {
+    /// Turns a slot of the file that holds `from` into `to` through the mapping; writes
+    /// the file whole instead when it is not mapped yet, the slot is not there, or the
+    /// file was cut short under the mapping.
+    fn change(&mut self, from: &[u8; SLOT], to: &[u8; SLOT]) -> Result<(), RecordError> {
+        if !self.write {
             return Ok(());
         }
-        let file = match &self.file {
-            Some(f) => f,
-            None => {
-                if let Some(b) = &self.birth {
-                    let m = sys::open_rw_create(&self.mark).map_err(|e| RecordError::Io(e.0))?;
-                    m.write_at(b, 0).map_err(|e| RecordError::Io(e.0))?;
-                }
-                self.file.insert(sys::open_rw_create(&self.path).map_err(|e| RecordError::Io(e.0))?)
+        match &self.file {
+            Some(map)
+                if edit_slot(&mut self.text, from, to, &mut |i, b| map.set(i, b))
+                    && !map.lost() =>
+            {
+                Ok(())
             }
-        };
-        let n = write(&self.owned, &mut self.text);
-        let end = n.max(self.len).min(self.text.len());
-        if let Some(tail) = self.text.get_mut(n..end) {
-            tail.fill(b'\n');
+            _ => self.write_whole(),
         }
-        file.write_at(self.text.get(..end).unwrap_or_default(), 0)
-            .map_err(|e| RecordError::Io(e.0))?;
-        self.len = end;
+    }
+
+    /// Writes the file whole (its birth mark first, when known) and maps it.
+    fn write_whole(&mut self) -> Result<(), RecordError> {
+        let io = |e: crate::os::io::Error| RecordError::Io(e.0);
+        self.file = None;
+        if let Some(b) = &self.birth {
+            sys::open_rw_create(&self.mark).and_then(|m| m.write_at(b, 0)).map_err(io)?;
+        }
+        let file = sys::open_rw_create(&self.path).map_err(io)?;
+        write(&self.owned, &mut self.text);
+        file.write_at(&self.text, 0).map_err(io)?;
+        self.len = FILE_LEN;
+        self.file = Some(Shared::map(&file, FILE_LEN).map_err(io)?);
         Ok(())
     }
 }
@@ -207,32 +228,69 @@ fn birth_in(text: &[u8]) -> Option<Vec<u8>> {
 
 const HEADER: &[u8] = b"mptcp-follow 1\n";
 
-/// Writes `owned`'s text into `out` (at least [`Owned::MAX_TEXT`] bytes) and returns its
-/// length: the header, then `ID ADDRESS` per record, the address in `inet_ntop`'s form.
-fn write(owned: &Owned, out: &mut [u8]) -> usize {
-    let mut len = 0;
-    let mut put = |bytes: &[u8]| {
-        if let Some(slot) = out.get_mut(len..len + bytes.len()) {
-            slot.copy_from_slice(bytes);
-            len += bytes.len();
-        }
-    };
-    put(HEADER);
-    for (id, ip) in owned.iter() {
-        let digits = [b'0' + id / 100, b'0' + id / 10 % 10, b'0' + id % 10];
-        let skip = if id >= 100 {
-            0
-        } else if id >= 10 {
-            1
-        } else {
-            2
-        };
-        put(digits.get(skip..).unwrap_or_default());
-        put(b" ");
-        put(Text::of(ip).as_str().as_bytes());
-        put(b"\n");
+/// The bytes of one record's slot: `ID ADDRESS` (at most 3 + 1 + 39) and newlines.
+const SLOT: usize = 44;
+
+/// The file's length: the header and a slot per record there may be.
+const FILE_LEN: usize = HEADER.len() + MAX_OWNED * SLOT;
+
+/// Writes `owned`'s text into `out`: the header, then each record in a slot of its own,
+/// in order, the slots after them blank.
+fn write(owned: &Owned, out: &mut [u8; FILE_LEN]) {
+    *out = BLANK_FILE;
+    if let Some(head) = out.get_mut(..HEADER.len()) {
+        head.copy_from_slice(HEADER);
     }
-    len
+    for (id, ip) in owned.iter() {
+        edit_slot(out, &BLANK, &slot_of(id, ip), &mut |_, _| {});
+    }
+}
+
+/// A blank slot.
+const BLANK: [u8; SLOT] = [b'\n'; SLOT];
+
+/// A file of blank lines, before its first write.
+const BLANK_FILE: [u8; FILE_LEN] = [b'\n'; FILE_LEN];
+
+/// A slot holding `ID ADDRESS`, the address in `inet_ntop`'s form.
+fn slot_of(id: u8, ip: IpAddr) -> [u8; SLOT] {
+    let mut line: Vec<u8> = Vec::new();
+    let _ =
+        crate::os::io::Write::write_fmt(&mut line, format_args!("{id} {}", Text::of(ip).as_str()));
+    let mut slot = BLANK;
+    if let Some(to) = slot.get_mut(..line.len()) {
+        to.copy_from_slice(&line);
+    }
+    slot
+}
+
+/// Turns the first slot of `text` that holds `from` into `to`, through `put`: `#` first,
+/// then the bytes after it (from the start when a line is written into a blank slot,
+/// from the end when one is blanked, so the bytes in between stay one line behind the
+/// `#`), the first byte last.
+#[inline(never)]
+fn edit_slot(
+    text: &mut [u8],
+    from: &[u8; SLOT],
+    to: &[u8; SLOT],
+    put: &mut dyn FnMut(usize, u8),
+) -> bool {
+    let slots = text.get(HEADER.len()..).unwrap_or_default();
+    let Some(k) = slots.chunks_exact(SLOT).position(|s| s == from) else {
+        return false;
+    };
+    let at = HEADER.len() + k * SLOT;
+    put(at, b'#');
+    let blanking = to[0] == b'\n';
+    for k in 1..SLOT {
+        let i = if blanking { SLOT - k } else { k };
+        put(at + i, to[i]);
+    }
+    put(at, to[0]);
+    if let Some(slot) = text.get_mut(at..at + SLOT) {
+        slot.copy_from_slice(to);
+    }
+    true
 }
 
 /// Reads a record's text (`Owned::parse`'s rules, with `inet_pton` for the address and
@@ -257,8 +315,8 @@ fn decimal_u8(s: &[u8]) -> Option<u8> {
     u8::try_from(v).ok()
 }
 
-/// At most [`MAX_OWNED`] records fit the text buffer.
-const _: () = assert!(HEADER.len() + MAX_OWNED * 44 <= Owned::MAX_TEXT);
+/// Every record fits its slot, and the file is a text a reader takes.
+const _: () = assert!(3 + 1 + 39 < SLOT && FILE_LEN <= Owned::MAX_TEXT);
 
 #[cfg(test)]
 mod tests {
@@ -267,6 +325,9 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    /// The tests that map a record take turns: the process has one mapping at a time.
+    static MAPPING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
     fn owned_of(records: &[(u8, IpAddr)]) -> Owned {
         let mut own = Owned::new();
@@ -284,12 +345,52 @@ mod tests {
             records in proptest::collection::vec((any::<u8>(), any::<IpAddr>()), 0..=MAX_OWNED)
         ) {
             let own = owned_of(&records);
-            let mut ours = [0u8; Owned::MAX_TEXT];
-            let n = write(&own, &mut ours);
-            prop_assert_eq!(Owned::parse(&ours[..n]), Ok(own));
+            let mut ours = [0u8; FILE_LEN];
+            write(&own, &mut ours);
+            prop_assert_eq!(Owned::parse(&ours), Ok(own));
             let mut theirs = [0u8; Owned::MAX_TEXT];
             let m = own.write(&mut theirs);
             prop_assert_eq!(parse(&theirs[..m]), Ok(own));
+        }
+
+        /// Killed between any two stores of a change, the file reads as the record
+        /// before the change or after it, never as anything else.
+        #[test]
+        fn every_store_leaves_the_old_record_or_the_new(
+            records in proptest::collection::vec((any::<u8>(), any::<IpAddr>()), 0..MAX_OWNED),
+            new in (any::<u8>(), any::<IpAddr>()),
+            out in any::<prop::sample::Index>(),
+            take_out in any::<bool>(),
+        ) {
+            let before = owned_of(&records);
+            let mut after = before;
+            let (from, to) = if take_out && !before.is_empty() {
+                let r = before.iter().nth(out.index(before.len())).unwrap();
+                after.remove(r.0, r.1);
+                (slot_of(r.0, r.1), BLANK)
+            } else {
+                prop_assume!(after.insert(new.0, new.1).is_ok() && after != before);
+                (BLANK, slot_of(new.0, new.1))
+            };
+            let mut text = [0u8; FILE_LEN];
+            write(&before, &mut text);
+            let mut file = text;
+            let mut seen = 0;
+            let set = |o: &Owned| {
+                let mut v: Vec<(u8, IpAddr)> = o.iter().collect();
+                v.sort();
+                v
+            };
+            let (old, new) = (set(&before), set(&after));
+            let mut put = |i: usize, b: u8| {
+                file[i] = b;
+                seen += 1;
+                let now = parse(&file).map(|o| set(&o));
+                assert!(now.as_ref() == Ok(&old) || now.as_ref() == Ok(&new), "after store {seen}: {now:?}");
+            };
+            prop_assert!(edit_slot(&mut text, &from, &to, &mut put));
+            prop_assert_eq!(parse(&text).map(|o| set(&o)), Ok(new));
+            prop_assert_eq!(&file, &text);
         }
 
         /// Any bytes: an answer, never a panic, and the library's answer when it accepts.
@@ -333,6 +434,7 @@ mod tests {
     /// mark); one written here carries this namespace's mark and is read back.
     #[test]
     fn a_record_another_namespace_left_is_removed() {
+        let _turn = MAPPING.lock().unwrap_or_else(|e| e.into_inner());
         let dir = std::env::temp_dir().join(std::format!("mptcp-birth-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("rec").to_str().unwrap().to_string();
@@ -358,10 +460,12 @@ mod tests {
         let _ = std::fs::remove_dir(&dir);
     }
 
-    /// Rewritten in place, a shorter text leaves no tail of the longer one, the file
-    /// reads back as what is owned, and an empty record goes when the run ends.
+    /// Changed in place through the mapping: the file keeps its length, a record taken
+    /// out leaves a blank slot and no tail, the file reads back as what is owned, and an
+    /// empty record goes when the run ends.
     #[test]
     fn rewritten_in_place_without_a_tail() {
+        let _turn = MAPPING.lock().unwrap_or_else(|e| e.into_inner());
         let dir = std::env::temp_dir().join(std::format!("mptcp-record-{}", std::process::id()));
         let path = dir.join("rec").to_str().unwrap().to_string();
         let ep =
@@ -373,9 +477,9 @@ mod tests {
         let long = std::fs::read(&path).unwrap();
         r.release(&a).unwrap();
         let short = std::fs::read(&path).unwrap();
-        assert_eq!(short.len(), long.len());
-        assert!(short.starts_with(b"mptcp-follow 1\n7 10.0.0.1\n\n"));
-        assert!(short[26..].iter().all(|&c| c == b'\n'));
+        assert_eq!((short.len(), long.len()), (FILE_LEN, FILE_LEN));
+        let lines: Vec<&[u8]> = short.split(|&c| c == b'\n').filter(|l| !l.is_empty()).collect();
+        assert_eq!(lines, [&b"mptcp-follow 1"[..], b"7 10.0.0.1"]);
         let read: Vec<(u8, IpAddr)> = Owned::parse(&short).unwrap().iter().collect();
         assert_eq!(read, r.owned().iter().collect::<Vec<_>>());
         drop(r);
@@ -385,6 +489,30 @@ mod tests {
         r.release(&b).unwrap();
         drop(r);
         assert!(!std::path::Path::new(&path).exists());
+        let _ = std::fs::remove_dir(&dir);
+    }
+
+    /// A file cut short under the mapping costs no `SIGBUS`: the change lands, and the
+    /// file is written whole again.
+    #[test]
+    fn a_file_cut_short_under_the_mapping_is_written_again() {
+        let _turn = MAPPING.lock().unwrap_or_else(|e| e.into_inner());
+        let dir = std::env::temp_dir().join(std::format!("mptcp-cut-{}", std::process::id()));
+        let path = dir.join("rec").to_str().unwrap().to_string();
+        let ep =
+            |id, ip: &str| Endpoint { id, ip: ip.parse().unwrap(), ifindex: 2, flags: 2, port: 0 };
+        let mut r = Record::open(path.clone(), true).unwrap();
+        r.claim(&ep(1, "10.0.0.1")).unwrap();
+        std::fs::File::options().write(true).open(&path).unwrap().set_len(0).unwrap();
+        r.claim(&ep(2, "10.0.0.2")).unwrap();
+        let text = std::fs::read(&path).unwrap();
+        assert_eq!(text.len(), FILE_LEN);
+        let read: Vec<(u8, IpAddr)> = Owned::parse(&text).unwrap().iter().collect();
+        assert_eq!(read, r.owned().iter().collect::<Vec<_>>());
+        assert_eq!(r.owned().len(), 2);
+        r.release(&ep(1, "10.0.0.1")).unwrap();
+        r.release(&ep(2, "10.0.0.2")).unwrap();
+        drop(r);
         let _ = std::fs::remove_dir(&dir);
     }
 }
