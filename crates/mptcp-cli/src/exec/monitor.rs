@@ -211,6 +211,6 @@ fn print_event(
     names: &mut IfNames,
 ) {
     let name = f.ifindex.filter(|&i| i != 0).map(|i| names.get(socket, i as u32));
-    let now = (ts != Timestamps::Off).then(sys::now_local);
+    let now = (ts != Timestamps::Off).then(|| sys::now_local(&mut None));
     write_event::<_, IfLabel>(out, f, ts, now.as_ref(), name);
 }

@@ -11,16 +11,38 @@ use core::time::Duration;
 
 use crate::os::io;
 
-/// The current local time, with microseconds (`gettimeofday` + `localtime_r`).
-pub fn now_local() -> LocalTime {
+/// The last second [`now_local`] broke down and what it gave, kept by its caller while
+/// the zone's offset from UTC is whole minutes (`None`: nothing kept).
+pub type LocalMinute = Option<(i64, LocalTime)>;
+
+/// The current local time, with microseconds (`clock_gettime` + `localtime_r`).
+///
+/// A long-running mode stamps every line: musl's `localtime_r` looks `TZ` up in the
+/// environment, takes a lock and searches the zone's transitions each time (1-2 % of
+/// `endpoint follow`'s CPU time per change). Zones change their offset from UTC only
+/// at whole minutes, so within the UTC minute of `last` the broken-down time is
+/// `last`'s with its seconds moved on.
+pub fn now_local(last: &mut LocalMinute) -> LocalTime {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
     unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &raw mut ts) };
+    local_time(i64::from(ts.tv_sec), (ts.tv_nsec / 1000) as u32, last)
+}
+
+/// `sec` (seconds since the epoch) broken down in the local zone, through `last`.
+fn local_time(sec: i64, usec: u32, last: &mut LocalMinute) -> LocalTime {
+    let (minute, second) = (sec / 60, (sec % 60) as u32);
+    if let Some((m, t)) = *last
+        && m == minute
+    {
+        return LocalTime { second, usec, ..t };
+    }
+    let time = sec as libc::time_t;
     // SAFETY: all-zero is a valid `tm`.
     let mut tm: libc::tm = unsafe { zeroed() };
     // SAFETY: both pointers are valid for the call; localtime_r is thread-safe.
-    unsafe { libc::localtime_r(&raw const ts.tv_sec, &raw mut tm) };
-    LocalTime {
+    unsafe { libc::localtime_r(&raw const time, &raw mut tm) };
+    let t = LocalTime {
         year: tm.tm_year + 1900,
         month: (tm.tm_mon + 1) as u32,
         day: tm.tm_mday as u32,
@@ -28,8 +50,12 @@ pub fn now_local() -> LocalTime {
         hour: tm.tm_hour as u32,
         minute: tm.tm_min as u32,
         second: tm.tm_sec as u32,
-        usec: (ts.tv_nsec / 1000) as u32,
-    }
+        usec,
+    };
+    // Kept only where the seconds agree (none before 1970, no leap second, no zone
+    // offset with seconds).
+    *last = (sec >= 0 && t.second == second).then_some((minute, t));
+    t
 }
 
 /// Whether stdout is a terminal (`-color=auto`).
@@ -691,7 +717,7 @@ pub fn read_file_at(path: &[u8], limit: usize) -> io::Result<Vec<u8>> {
         if out.len() + n > limit {
             return Err(io::Error(libc::EFBIG));
         }
-        out.extend_from_slice(&chunk[..n]);
+        out.extend_from_slice(chunk.get(..n).unwrap_or_default());
     }
 }
 
@@ -907,7 +933,7 @@ fn c_path(path: &str) -> io::Result<Vec<u8>> {
 /// `path` is refused (`ELOOP`). `endpoint follow` keeps its ownership record open this
 /// way and rewrites it in place with [`Fd::write_at`].
 pub fn open_rw_create(path: &str) -> io::Result<Fd> {
-    if let Some(dir) = path.rfind('/').map(|i| &path[..i]).filter(|d| !d.is_empty()) {
+    if let Some(dir) = path.rfind('/').and_then(|i| path.get(..i)).filter(|d| !d.is_empty()) {
         let c = c_path(dir)?;
         // SAFETY: `c` is NUL-terminated and outlives the call.
         let rc = unsafe { libc::mkdir(c.as_ptr().cast(), 0o700) };
@@ -958,11 +984,10 @@ pub struct Shared {
     len: usize,
 }
 
-/// Where the one [`Shared`] mapping is (0: none) and its length, for the `SIGBUS`
-/// handler; set when the file was cut short under it.
+/// Where the one [`Shared`] mapping is (0: none, or it was lost) and its length, for
+/// the `SIGBUS` handler.
 static SHARED_AT: AtomicUsize = AtomicUsize::new(0);
 static SHARED_LEN: AtomicUsize = AtomicUsize::new(0);
-static SHARED_LOST: AtomicBool = AtomicBool::new(false);
 
 extern "C" fn on_bus(_signal: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mut libc::c_void) {
     // SAFETY: the kernel hands an `SA_SIGINFO` handler a valid siginfo.
@@ -978,13 +1003,13 @@ extern "C" fn on_bus(_signal: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mu
             libc::mmap(at as *mut libc::c_void, len, prot, flags | libc::MAP_FIXED, -1, 0)
         };
         if p != libc::MAP_FAILED {
-            SHARED_LOST.store(true, Ordering::SeqCst);
+            SHARED_AT.store(0, Ordering::SeqCst);
             return;
         }
     }
-    // Not the mapping's fault: the default action, once the instruction faults again.
-    // SAFETY: signal() with SIG_DFL takes no pointers.
-    unsafe { libc::signal(libc::SIGBUS, libc::SIG_DFL) };
+    // Not the mapping's fault: the handler was installed with SA_RESETHAND, so the
+    // instruction faults again into the default action. (`Shared::map` installs it
+    // again with each mapping.)
 }
 
 impl Shared {
@@ -1000,12 +1025,11 @@ impl Shared {
         // fields below are set.
         let mut sa: libc::sigaction = unsafe { zeroed() };
         sa.sa_sigaction = on_bus as *const () as usize;
-        sa.sa_flags = libc::SA_SIGINFO;
+        sa.sa_flags = libc::SA_SIGINFO | libc::SA_RESETHAND;
         // SAFETY: `sa` is valid for the call; the handler is async-signal-safe.
         unsafe { libc::sigaction(libc::SIGBUS, &raw const sa, null_mut()) };
         SHARED_LEN.store(len, Ordering::SeqCst);
         SHARED_AT.store(p as usize, Ordering::SeqCst);
-        SHARED_LOST.store(false, Ordering::SeqCst);
         Ok(Shared { at: p.cast(), len })
     }
 
@@ -1023,14 +1047,13 @@ impl Shared {
     /// Whether the file was cut short under the mapping since it was made (the
     /// stores since went to anonymous memory, not to the file).
     pub fn lost(&self) -> bool {
-        SHARED_LOST.load(Ordering::SeqCst)
+        SHARED_AT.load(Ordering::SeqCst) != self.at as usize
     }
 }
 
 impl Drop for Shared {
     fn drop(&mut self) {
-        let at = self.at as usize;
-        let _ = SHARED_AT.compare_exchange(at, 0, Ordering::SeqCst, Ordering::SeqCst);
+        SHARED_AT.store(0, Ordering::SeqCst);
         // SAFETY: unmaps exactly what `map` mapped (or the handler put in its place).
         unsafe { libc::munmap(self.at.cast(), self.len) };
     }
@@ -1103,6 +1126,18 @@ mod tests {
     use super::*;
     use core::alloc::{GlobalAlloc, Layout};
     use proptest::prelude::*;
+
+    /// The minute's reuse gives what `localtime_r` gives for every second, across minute
+    /// boundaries, from any second of a minute on, and after a jump back in time.
+    #[test]
+    fn a_reused_minute_matches_the_c_library() {
+        let start = 1_796_565_600i64 - 90;
+        let mut last = None;
+        for sec in (start..start + 200).chain(start - 61..start + 3) {
+            let fresh = local_time(sec, 7, &mut None);
+            assert_eq!(local_time(sec, 7, &mut last), fresh, "second {sec}");
+        }
+    }
 
     /// One step of a heap's life.
     #[derive(Debug, Clone)]

@@ -5,6 +5,12 @@
 //! is a pipe or a socket, a full buffer drops (and counts) the newest lines, a reader
 //! that went away (`EPIPE`, SIGPIPE ignored) drops all, and a note says how many were
 //! dropped once the reader keeps up again.
+//!
+//! Lines leave in batches when the log is not a terminal: a line after a quiet
+//! [`HOLD`] goes at once, and the lines that follow it within [`HOLD`] wait for it to
+//! pass (or for half the buffer), so a stream of decisions costs one `write` a second,
+//! not one each (a `write` to a file or a pipe cost `endpoint follow` 12 µs per change
+//! cold, about 5 % of its CPU time per change, perf). A terminal gets every line at once.
 
 use crate::os::io::Write;
 use core::fmt;
@@ -12,14 +18,18 @@ use core::net::IpAddr;
 
 use mptcp_follow::{Endpoint, FLAG_WORDS, IfName, State};
 
-use crate::os::sys;
+use crate::os::sys::{self, Instant};
 use crate::prelude::*;
 use crate::print::addr::Display;
 use crate::print::json::JsonWriter;
 use crate::print::timefmt::{self, LocalTime};
+use core::time::Duration;
 
 /// Bytes of log lines kept while the reader is slow (about 500 lines).
 pub const LOG_BUF: usize = 64 * 1024;
+
+/// How long lines wait after a write, while more come (not on a terminal).
+pub const HOLD: Duration = Duration::from_secs(1);
 
 /// What a line says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +81,13 @@ pub struct Log {
     pub timestamps: bool,
     /// `dry-run`: actions are what would be done.
     pub dry_run: bool,
+    /// When the last write went out, while lines are held after one (`None`: not yet,
+    /// or standard output is a terminal).
+    wrote: Option<Instant>,
+    /// Standard output is a terminal: no line is held.
+    tty: bool,
+    /// The local time's minute the stamps reuse.
+    minute: sys::LocalMinute,
 }
 
 /// An endpoint's or an address's fields for one line.
@@ -121,7 +138,18 @@ impl Log {
         }
         // Room for one line past the limit: a line is written, then kept or taken out.
         let buf = Vec::with_capacity(LOG_BUF + 4096);
-        Log { buf, dropped: 0, closed: false, json, timestamps, dry_run }
+        let tty = sys::stdout_is_tty();
+        Log {
+            buf,
+            dropped: 0,
+            closed: false,
+            json,
+            timestamps,
+            dry_run,
+            wrote: None,
+            tty,
+            minute: None,
+        }
     }
 
     /// A line about endpoint `e`, its interface named by `state` (one out-of-line call
@@ -139,7 +167,7 @@ impl Log {
 
     /// `ACTION ADDRESS [id ID] [dev NAME] [FLAGS…] [port P] (REASON)`.
     pub fn line(&mut self, action: Action, s: &Subject<'_>, reason: &dyn fmt::Display) {
-        let now = self.timestamps.then(sys::now_local);
+        let now = self.timestamps.then(|| sys::now_local(&mut self.minute));
         let mark = self.buf.len();
         if self.json {
             self.json_line(action, s, reason, now.as_ref());
@@ -162,9 +190,25 @@ impl Log {
         self.dropped
     }
 
-    /// Whether lines wait for the reader.
-    pub fn is_pending(&self) -> bool {
-        !self.buf.is_empty()
+    /// When the lines that wait are to go (`None`: none waits): at once on a terminal,
+    /// with half the buffer full, or after a quiet [`HOLD`]; else [`HOLD`] after the
+    /// last write.
+    pub fn due(&self) -> Option<Instant> {
+        if self.buf.is_empty() {
+            return None;
+        }
+        let now = Instant::now();
+        match self.wrote {
+            Some(t) if !self.tty && self.buf.len() < LOG_BUF / 2 => Some(t.after(HOLD)),
+            _ => Some(now),
+        }
+    }
+
+    /// [`Log::flush`] once the lines that wait are [`Log::due`].
+    pub fn flush_due(&mut self) {
+        if self.due().is_some_and(|t| t <= Instant::now()) {
+            self.flush();
+        }
     }
 
     /// Keeps the line written from `mark` on when the buffer has room and the reader
@@ -185,6 +229,7 @@ impl Log {
                 Ok(0) => break,
                 Ok(n) => {
                     self.buf.drain(..n.min(self.buf.len()));
+                    self.wrote = Some(Instant::now());
                 }
                 Err(e) if e.0 == libc::EAGAIN => return,
                 Err(_) => {
@@ -203,7 +248,7 @@ impl Log {
     }
 
     fn note_line(&mut self, text: fmt::Arguments<'_>) {
-        let now = self.timestamps.then(sys::now_local);
+        let now = self.timestamps.then(|| sys::now_local(&mut self.minute));
         let w = &mut self.buf;
         if self.json {
             let mut j = JsonWriter::new(false);
@@ -342,6 +387,27 @@ mod tests {
         let before = log.dropped();
         log.note(format_args!("x"));
         assert_eq!(log.dropped(), before + 1);
+    }
+
+    /// Lines wait [`HOLD`] after a write, unless the buffer is half full or the log is a
+    /// terminal; nothing waiting, nothing is due; a line after a quiet spell is due now.
+    #[test]
+    fn lines_are_held_after_a_write_and_not_on_a_terminal() {
+        let mut log = Log::new(false, false, false, false);
+        log.tty = false;
+        assert_eq!(log.due(), None);
+        log.note(format_args!("x"));
+        let now = Instant::now();
+        assert!(log.due().is_some_and(|t| t.since(now) < HOLD), "no write yet: due now");
+        log.wrote = Some(now);
+        assert_eq!(log.due(), Some(now.after(HOLD)));
+        log.tty = true;
+        assert!(log.due().is_some_and(|t| t.since(now) < HOLD), "a terminal: due now");
+        log.tty = false;
+        while log.buf.len() < LOG_BUF / 2 {
+            log.note(format_args!("0123456789"));
+        }
+        assert!(log.due().is_some_and(|t| t.since(now) < HOLD), "half full: due now");
     }
 
     #[test]

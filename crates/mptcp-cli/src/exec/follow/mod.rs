@@ -330,7 +330,7 @@ impl<'a> Follower<'a> {
                 self.read_routes();
                 continue;
             }
-            self.log.flush();
+            self.log.flush_due();
             let fds = [self.routes.fd(), self.wake.raw()];
             let ready = match sys::poll_readable(fds, self.timeout_ms()) {
                 Ok(r) => r,
@@ -348,8 +348,8 @@ impl<'a> Follower<'a> {
         self.stop()
     }
 
-    /// How long `poll` may wait: until the next check or retry, briefly while log lines
-    /// wait for a slow reader, else for ever.
+    /// How long `poll` may wait: until the next check or retry, until held log lines
+    /// are due, briefly while they wait for a slow reader, else for ever.
     fn timeout_ms(&self) -> i32 {
         let now = Instant::now();
         let mut wait: Option<Duration> = None;
@@ -363,8 +363,10 @@ impl<'a> Follower<'a> {
         if self.picture.want_all || self.picture.want_routes {
             until(self.picture.retry_at.or(Some(now)));
         }
-        if self.log.is_pending() {
-            until(Some(now.after(Duration::from_millis(50))));
+        // Held lines wait until they are due; lines a slow reader left are tried
+        // again shortly.
+        if let Some(t) = self.log.due() {
+            until(Some(if t > now { t } else { now.after(Duration::from_millis(50)) }));
         }
         wait.map_or(-1, |d| d.as_millis().min(i32::MAX as u128) as i32)
     }
@@ -491,7 +493,10 @@ impl<'a> Follower<'a> {
                     let reason = delete_reason(&self.state, &self.rules, &desired, &e);
                     self.log.endpoint(Action::Delete, &e, &self.state, &reason);
                     self.run_here(Job::Delete(e));
-                    return Pass::Waited;
+                    // The plan's only step: nothing is left to plan again on the new
+                    // picture until route netlink says something (what it queued
+                    // meanwhile wakes the wait at once).
+                    return if k > 1 { Pass::Waited } else { Pass::Done };
                 }
                 Op::SetFlags(e) => {
                     self.log.endpoint(Action::Change, &e, &self.state, &"flags changed in place");

@@ -284,7 +284,7 @@ fn edit_slot(
     let blanking = to[0] == b'\n';
     for k in 1..SLOT {
         let i = if blanking { SLOT - k } else { k };
-        put(at + i, to[i]);
+        put(at + i, to.get(i).copied().unwrap_or(b'\n'));
     }
     put(at, to[0]);
     if let Some(slot) = text.get_mut(at..at + SLOT) {
