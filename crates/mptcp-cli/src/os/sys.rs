@@ -26,7 +26,10 @@ pub fn now_local(last: &mut LocalMinute) -> LocalTime {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
     unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &raw mut ts) };
-    local_time(i64::from(ts.tv_sec), (ts.tv_nsec / 1000) as u32, last)
+    // `time_t` is 32 bits on some targets' C libraries.
+    #[allow(clippy::useless_conversion)]
+    let sec = i64::from(ts.tv_sec);
+    local_time(sec, (ts.tv_nsec / 1000) as u32, last)
 }
 
 /// `sec` (seconds since the epoch) broken down in the local zone, through `last`.
