@@ -1007,12 +1007,11 @@ extern "C" fn on_bus(_signal: libc::c_int, info: *mut libc::siginfo_t, _ctx: *mu
         };
         if p != libc::MAP_FAILED {
             SHARED_AT.store(0, Ordering::SeqCst);
-            return;
         }
     }
-    // Not the mapping's fault: the handler was installed with SA_RESETHAND, so the
-    // instruction faults again into the default action. (`Shared::map` installs it
-    // again with each mapping.)
+    // The handler was installed with SA_RESETHAND (`Shared::map` installs it again with
+    // each mapping): a fault that was not the mapping's, or that could not be mended,
+    // comes again when the instruction is retried, into the default action.
 }
 
 impl Shared {
