@@ -106,7 +106,7 @@ fn start(personality: Personality, args: &[&[u8]]) -> Result<u8, Exit> {
     let result = match runner.opts.batch.take() {
         Some(file) => batch_run::run(&mut runner, &file),
         None => {
-            let words = &args[first..];
+            let words = args.get(first..).unwrap_or_default();
             if words.is_empty() && personality == Personality::Ip {
                 Err(run::ip_usage())
             } else {

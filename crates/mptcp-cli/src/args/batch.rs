@@ -43,11 +43,11 @@ impl Words {
         if self.count <= SHORT_LINE {
             let mut slots: [&[u8]; SHORT_LINE] = [&[]; SHORT_LINE];
             let n = self.fill(&mut slots);
-            f(&slots[..n])
+            f(slots.get(..n).unwrap_or_default())
         } else {
             let mut slots: [&[u8]; MAX_WORDS] = [&[]; MAX_WORDS];
             let n = self.fill(&mut slots);
-            f(&slots[..n])
+            f(slots.get(..n).unwrap_or_default())
         }
     }
 
@@ -141,7 +141,7 @@ fn makeargs(line: &[u8]) -> Result<Words, Exit> {
     let mut rest = line;
     loop {
         let skip = rest.iter().take_while(|&&b| is_blank(b)).count();
-        rest = &rest[skip..];
+        rest = rest.get(skip..).unwrap_or_default();
         let Some(&first) = rest.first() else { break };
         if words.count >= MAX_WORDS {
             say(format_args!("Too many arguments to command\n"));
@@ -149,16 +149,16 @@ fn makeargs(line: &[u8]) -> Result<Words, Exit> {
         }
         let word;
         if first == b'\'' || first == b'"' {
-            let body = &rest[1..];
+            let body = rest.get(1..).unwrap_or_default();
             let Some(end) = body.iter().position(|&b| b == first) else {
                 say(format_args!("Unterminated quoted string\n"));
                 return Err(Exit(1));
             };
-            word = &body[..end];
-            rest = &body[end + 1..];
+            word = body.get(..end).unwrap_or_default();
+            rest = body.get(end + 1..).unwrap_or_default();
         } else {
             let end = rest.iter().position(|&b| is_blank(b)).unwrap_or(rest.len());
-            word = &rest[..end];
+            word = rest.get(..end).unwrap_or_default();
             rest = rest.get(end + 1..).unwrap_or(&[]);
         }
         words.push(word);
@@ -197,12 +197,12 @@ impl BufRead for FdReader {
                     return Ok(total);
                 }
             }
-            let avail = &self.buf[self.at..self.len];
+            let avail = self.buf.get(self.at..self.len).unwrap_or_default();
             let (n, done) = match avail.iter().position(|&b| b == delim) {
                 Some(i) => (i + 1, true),
                 None => (avail.len(), false),
             };
-            out.extend_from_slice(&avail[..n]);
+            out.extend_from_slice(avail.get(..n).unwrap_or_default());
             self.at += n;
             total += n;
             if done {

@@ -23,12 +23,13 @@ pub fn strtoul(b: &[u8]) -> Option<u64> {
         (Some(b'0'), _, _) => (8, i),
         _ => (10, i),
     };
-    let digits = b[start..].iter().take_while(|c| (**c as char).is_digit(radix)).count();
+    let tail = b.get(start..).unwrap_or_default();
+    let digits = tail.iter().take_while(|c| (**c as char).is_digit(radix)).count();
     if digits == 0 || start + digits != b.len() {
         return None;
     }
     let mut v: u64 = 0;
-    for &c in &b[start..] {
+    for &c in tail {
         let d = (c as char).to_digit(radix)? as u64;
         v = v.checked_mul(radix as u64)?.checked_add(d)?;
     }

@@ -52,13 +52,13 @@ pub fn classify<'w>(personality: Personality, words: &'w [&'w [u8]]) -> Line<'w>
                 return Line::IpUsage;
             };
             match command::keyword::which(object, IP_OBJECTS) {
-                Some(MPTCP) => Line::Mptcp(&words[1..]),
+                Some(MPTCP) => Line::Mptcp(words.get(1..).unwrap_or_default()),
                 Some(HELP) => Line::IpUsage,
                 _ => Line::UnknownObject(object),
             }
         }
         Personality::Plain => match words.first() {
-            Some(&b"mptcp") => Line::Mptcp(&words[1..]),
+            Some(&b"mptcp") => Line::Mptcp(words.get(1..).unwrap_or_default()),
             _ => Line::Mptcp(words),
         },
     }
