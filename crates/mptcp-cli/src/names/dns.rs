@@ -279,7 +279,7 @@ pub struct Config {
 impl Config {
     /// The name servers to ask, in order (127.0.0.1 when the file names none).
     pub fn servers(&self) -> &[Server] {
-        &self.servers[..self.count]
+        self.servers.get(..self.count).unwrap_or_default()
     }
 
     /// Reads `text` (a resolv.conf) as glibc does: `#` or `;` at the start of a line
@@ -301,14 +301,18 @@ impl Config {
         };
         for line in text.split(|&b| b == b'\n') {
             if let Some(n) = keyword(line, b"nameserver") {
-                let word = line[n..].split(|&b| b == b' ' || b == b'\t').find(|w| !w.is_empty());
+                let word = line
+                    .get(n..)
+                    .unwrap_or_default()
+                    .split(|&b| b == b' ' || b == b'\t')
+                    .find(|w| !w.is_empty());
                 let server = word.and_then(|w| server(w, &if_index));
                 if let Some(s) = server.filter(|_| c.count < MAX_SERVERS) {
                     c.servers[c.count] = s;
                     c.count += 1;
                 }
             } else if let Some(n) = keyword(line, b"options") {
-                c.options(&line[n..]);
+                c.options(line.get(n..).unwrap_or_default());
             }
         }
         if let Some(env) = env {
@@ -333,7 +337,7 @@ impl Config {
                 self.attempts = atoi(v).clamp(0, 5) as u32;
             }
             let word = text.iter().position(|&b| b == b' ' || b == b'\t');
-            text = &text[word.unwrap_or(text.len())..];
+            text = word.and_then(|w| text.get(w..)).unwrap_or_default();
         }
     }
 }
