@@ -141,11 +141,7 @@ fn enter_netns(name: &[u8]) -> Result<(), Exit> {
             nlsock::NetnsError::Open(errno) => (b"Cannot open network namespace \"", "\": ", errno),
             other => (b"setting the network namespace \"", "\" failed: ", other.errno()),
         };
-        fail::emit(&mut |w| {
-            let _ = w.write_all(lead);
-            let _ = w.write_all(name);
-            let _ = writeln!(w, "{tail}{errno}");
-        });
+        fail::say_around(lead, name, format_args!("{tail}{errno}\n"));
         Exit(fail::USAGE)
     })
 }

@@ -42,11 +42,11 @@ pub fn run(runner: &mut Runner, name: &[u8]) -> Result<u8, Exit> {
         match sys::open_read_at(name) {
             Ok(fd) => fd,
             Err(e) => {
-                fail::emit(&mut |w| {
-                    let _ = w.write_all(b"Cannot open file \"");
-                    let _ = w.write_all(name);
-                    let _ = writeln!(w, "\" for reading: {e}");
-                });
+                fail::say_around(
+                    b"Cannot open file \"",
+                    name,
+                    format_args!("\" for reading: {e}\n"),
+                );
                 return Ok(1);
             }
         }
@@ -84,11 +84,7 @@ pub fn run(runner: &mut Runner, name: &[u8]) -> Result<u8, Exit> {
             status.map(|status| status != 0)
         })?;
         if failed {
-            fail::emit(&mut |w| {
-                let _ = w.write_all(b"Command failed ");
-                let _ = w.write_all(name);
-                let _ = writeln!(w, ":{line_no}");
-            });
+            fail::say_around(b"Command failed ", name, format_args!(":{line_no}\n"));
             status = 1;
             if !runner.opts.force {
                 break;

@@ -63,6 +63,17 @@ pub fn say_bytes(pieces: &[&[u8]]) {
 /// of [`captured_bytes`], else to stderr: into a small buffer first so that a message is
 /// one write, as C's unbuffered stderr writes each fprintf's pieces; longer ones go out
 /// in pieces. (Not generic, and never inlined: one copy serves every message.)
+/// Says `lead`, then `bytes` as they are (a name typed as bytes, echoed), then `rest`:
+/// one body for the messages that quote such a name.
+#[inline(never)]
+pub fn say_around(lead: &[u8], bytes: &[u8], rest: core::fmt::Arguments<'_>) {
+    emit(&mut |w| {
+        let _ = w.write_all(lead);
+        let _ = w.write_all(bytes);
+        let _ = w.write_fmt(rest);
+    });
+}
+
 #[inline(never)]
 pub fn emit(put: &mut dyn FnMut(&mut dyn Write)) {
     let kept = with_capture(|capture| match capture {
