@@ -55,12 +55,23 @@ pub fn write_fmt_dyn(w: &mut dyn Write, args: fmt::Arguments<'_>) -> Result<()> 
                 fmt::Error
             })
         }
+
+        fn write_char(&mut self, c: char) -> fmt::Result {
+            write_char_dyn(self, c)
+        }
     }
     let mut a = Adapter { inner: w, error: None };
     match fmt::write(&mut a, args) {
         Ok(()) => Ok(()),
         Err(_) => Err(a.error.unwrap_or(Error(0))),
     }
+}
+
+/// `fmt::Write::write_char` as the library writes it, out of line: one copy of the UTF-8
+/// encoding for the formatting adapters instead of one per adapter.
+#[inline(never)]
+pub fn write_char_dyn(w: &mut dyn fmt::Write, c: char) -> fmt::Result {
+    w.write_str(c.encode_utf8(&mut [0; 4]))
 }
 
 impl Write for Vec<u8> {

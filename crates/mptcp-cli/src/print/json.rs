@@ -162,6 +162,10 @@ impl core::fmt::Write for Escaped<'_> {
         put_escaped(self.0, s.as_bytes());
         Ok(())
     }
+
+    fn write_char(&mut self, c: char) -> core::fmt::Result {
+        crate::os::io::write_char_dyn(self, c)
+    }
 }
 
 /// The body of a JSON string: `bytes` with iproute2 7.1's escapes, no quotes: `\t \n
