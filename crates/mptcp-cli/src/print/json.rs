@@ -17,14 +17,14 @@ impl JsonWriter {
         JsonWriter { pretty, depth: 0, sep: false }
     }
 
-    fn eor(&mut self, w: &mut impl Write) {
+    fn eor(&mut self, w: &mut dyn Write) {
         if self.sep {
             let _ = w.write_all(b",");
         }
         self.sep = true;
     }
 
-    fn eol(&self, w: &mut impl Write) {
+    fn eol(&self, w: &mut dyn Write) {
         if self.pretty {
             let _ = w.write_all(b"\n");
             for _ in 0..self.depth {
@@ -33,14 +33,14 @@ impl JsonWriter {
         }
     }
 
-    fn begin(&mut self, w: &mut impl Write, c: u8) {
+    fn begin(&mut self, w: &mut dyn Write, c: u8) {
         self.eor(w);
         let _ = w.write_all(&[c]);
         self.depth += 1;
         self.sep = false;
     }
 
-    fn end(&mut self, w: &mut impl Write, c: u8) {
+    fn end(&mut self, w: &mut dyn Write, c: u8) {
         self.depth = self.depth.saturating_sub(1);
         if self.sep {
             self.eol(w);
@@ -86,12 +86,19 @@ impl JsonWriter {
         self.end(w, b'}');
     }
 
-    fn name(&mut self, w: &mut impl Write, key: &str) {
+    fn name(&mut self, w: &mut dyn Write, key: &str) {
         self.eor(w);
         self.eol(w);
         self.sep = false;
         put_str(w, key.as_bytes());
         let _ = w.write_all(if self.pretty { b": " } else { b":" });
+    }
+
+    /// `"key": ` before a value (the separator then owed after it).
+    #[inline(never)]
+    fn field(&mut self, w: &mut dyn Write, key: &str) {
+        self.name(w, key);
+        self.sep = true;
     }
 
     /// `"key": ` alone, before a nested [`JsonWriter::start_array`] or
@@ -109,39 +116,32 @@ impl JsonWriter {
     /// iproute2's `jsonw_puts` escapes: bytes from 0x80 up go out as they are, so a name
     /// that is not UTF-8 is carried raw, as iproute2 writes it.
     pub fn string_bytes(&mut self, w: &mut impl Write, key: &str, value: &[u8]) {
-        self.name(w, key);
-        self.eor(w);
+        self.field(w, key);
         put_str(w, value);
     }
 
     /// `"key": "value"` with the value formatted in place (no `String`), escaped as
     /// [`JsonWriter::string`] escapes.
     pub fn string_fmt(&mut self, w: &mut impl Write, key: &str, value: core::fmt::Arguments<'_>) {
-        self.name(w, key);
-        self.eor(w);
-        let _ = w.write_all(b"\"");
-        let _ = core::fmt::Write::write_fmt(&mut Escaped(&mut *w), value);
-        let _ = w.write_all(b"\"");
+        self.field(w, key);
+        put_fmt(w, value);
     }
 
     /// `"key": 42`.
     pub fn uint(&mut self, w: &mut impl Write, key: &str, value: u64) {
-        self.name(w, key);
-        self.eor(w);
+        self.field(w, key);
         let _ = write!(w, "{value}");
     }
 
     /// `"key": -42`.
     pub fn int(&mut self, w: &mut impl Write, key: &str, value: i64) {
-        self.name(w, key);
-        self.eor(w);
+        self.field(w, key);
         let _ = write!(w, "{value}");
     }
 
     /// `"key": true`.
     pub fn bool(&mut self, w: &mut impl Write, key: &str, value: bool) {
-        self.name(w, key);
-        self.eor(w);
+        self.field(w, key);
         let _ = w.write_all(if value { b"true" } else { b"false" });
     }
 }
@@ -151,6 +151,14 @@ impl JsonWriter {
 fn put_str(w: &mut dyn Write, s: &[u8]) {
     let _ = w.write_all(b"\"");
     put_escaped(w, s);
+    let _ = w.write_all(b"\"");
+}
+
+/// `value` formatted as a quoted string with [`put_str`]'s escapes.
+#[inline(never)]
+fn put_fmt(w: &mut dyn Write, value: core::fmt::Arguments<'_>) {
+    let _ = w.write_all(b"\"");
+    let _ = core::fmt::Write::write_fmt(&mut Escaped(&mut *w), value);
     let _ = w.write_all(b"\"");
 }
 
