@@ -100,25 +100,28 @@ fn fields(mut w: Args<'_>, ifs: &mut dyn Interfaces) -> Result<Fields, Exit> {
     Ok(f)
 }
 
-fn need<T>(v: Option<T>, key: &str) -> Result<T, Exit> {
-    v.ok_or_else(|| missarg(key))
-}
-
-fn need_port(p: u16, key: &str) -> Result<u16, Exit> {
-    if p == 0 { Err(missarg(key)) } else { Ok(p) }
+/// The value of an `Option` that the command needs, or `missarg` for its key: in
+/// place, not a generic function (one copy per type).
+macro_rules! need {
+    ($v:expr, $key:expr) => {
+        match $v {
+            Some(v) => v,
+            None => return Err(missarg($key)),
+        }
+    };
 }
 
 /// `endpoint announce|remove|show token …` (the endpoint verb is `verb`).
 pub fn parse_endpoint(verb: &[u8], w: Args<'_>, ifs: &mut dyn Interfaces) -> Result<Upm, Exit> {
     let f = fields(w, ifs)?;
-    let token = need(f.token, "TOKEN")?;
+    let token = need!(f.token, "TOKEN");
     if matches(verb, "announce") {
-        let addr = need(f.addr, "ADDRESS")?;
-        let local = pm::nest(addr, Some(need(f.id, "ID")?), f.port, f.ifindex, flag::SIGNAL);
+        let addr = need!(f.addr, "ADDRESS");
+        let local = pm::nest(addr, Some(need!(f.id, "ID")), f.port, f.ifindex, flag::SIGNAL);
         return Ok(Upm::Announce { token, local });
     }
     if matches(verb, "remove") {
-        return Ok(Upm::Remove { token, id: need(f.id, "ID")? });
+        return Ok(Upm::Remove { token, id: need!(f.id, "ID") });
     }
     Ok(Upm::Show { token })
 }
@@ -131,18 +134,24 @@ pub fn parse_subflow(w: &mut Args<'_>, ifs: &mut dyn Interfaces) -> Result<Upm, 
         return Err(fail::unknown_command(verb));
     };
     let f = fields(w.clone(), ifs)?;
-    let token = need(f.token, "TOKEN")?;
-    let addr = need(f.addr, "ADDRESS")?;
-    let remote = pm::nest(need(f.raddr, "RADDR")?, None, need_port(f.rport, "RPORT")?, 0, 0);
+    let token = need!(f.token, "TOKEN");
+    let addr = need!(f.addr, "ADDRESS");
+    let remote = pm::nest(
+        need!(f.raddr, "RADDR"),
+        None,
+        need!(Some(f.rport).filter(|&p| p != 0), "RPORT"),
+        0,
+        0,
+    );
     let backup = |b: bool| if b { flag::BACKUP } else { 0 };
     // The local end's port and flags as each verb wants them (in its order of checks),
     // then one nest for all three.
     let (port, flags) = match kind {
         0 => (f.port, backup(f.backup == Some(true))),
-        1 => (need_port(f.port, "PORT")?, 0),
+        1 => (need!(Some(f.port).filter(|&p| p != 0), "PORT"), 0),
         _ => {
-            let port = need_port(f.port, "PORT")?;
-            (port, backup(need(f.backup, "backup|nobackup")?))
+            let port = need!(Some(f.port).filter(|&p| p != 0), "PORT");
+            (port, backup(need!(f.backup, "backup|nobackup")))
         }
     };
     let local = pm::nest(addr, f.id, port, f.ifindex, flags);
