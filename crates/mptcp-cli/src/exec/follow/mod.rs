@@ -499,9 +499,11 @@ impl<'a> Follower<'a> {
                     return if k > 1 { Pass::Waited } else { Pass::Done };
                 }
                 Op::SetFlags(e) => {
+                    // A SET_FLAGS waits for no grace period (65-99 µs): it goes first,
+                    // and its line is written before its outcome is taken in.
+                    let outcome = request::run(self.pm, Job::SetFlags(e));
                     self.log.endpoint(Action::Change, &e, &self.state, &"flags changed in place");
-                    // A SET_FLAGS waits for no grace period (65-99 µs).
-                    self.run_here(Job::SetFlags(e));
+                    self.finished(outcome);
                 }
                 Op::Add(mut e) => {
                     let ok = self.model.occupied() < MAX_ENDPOINTS
@@ -518,9 +520,13 @@ impl<'a> Follower<'a> {
                         self.model.refuse(e.ip, e.ifindex);
                         continue;
                     }
+                    // An ADD_ADDR waits for no grace period (about 40 µs): it goes first
+                    // (a line formatted cold takes microseconds the add would wait for),
+                    // and its line is written before its outcome is taken in, so a
+                    // refusal still follows it.
+                    let outcome = request::run(self.pm, Job::Add(e));
                     self.log.endpoint(Action::Add, &e, &self.state, &"address usable");
-                    // An ADD_ADDR waits for no grace period (about 40 µs).
-                    self.run_here(Job::Add(e));
+                    self.finished(outcome);
                 }
                 Op::Delete(_) | Op::Nothing => {}
             }
