@@ -194,6 +194,50 @@ pub fn poll_readable<const N: usize>(fds: [i32; N], timeout_ms: i32) -> io::Resu
 
 /// `-r` over DNS: a UDP socket connected to `addr` port 53 (with the IPv6 `scope`),
 /// non-blocking and close-on-exec. Connected, it receives only from that address and
+/// Descriptors waited for readable through one epoll set: the kernel keeps the set
+/// between waits, where `poll` hooks every descriptor's wait queue in and out again on
+/// each call (3 % of `endpoint follow`'s CPU time per change, perf).
+pub struct Epoll(Fd);
+
+impl Epoll {
+    /// A set of `fds`, readiness reported by their position.
+    pub fn new(fds: &[i32]) -> io::Result<Epoll> {
+        // SAFETY: epoll_create1 takes no pointers.
+        let ep = unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) };
+        if ep < 0 {
+            return Err(io::Error(errno()));
+        }
+        let ep = Fd(ep);
+        for (i, &fd) in fds.iter().enumerate() {
+            let mut ev = libc::epoll_event { events: libc::EPOLLIN as u32, u64: i as u64 };
+            // SAFETY: `ev` is a valid epoll_event for the call (the kernel copies it).
+            if unsafe { libc::epoll_ctl(ep.0, libc::EPOLL_CTL_ADD, fd, &raw mut ev) } < 0 {
+                return Err(io::Error(errno()));
+            }
+        }
+        Ok(Epoll(ep))
+    }
+
+    /// Waits up to `timeout_ms` (-1: for ever); which of the set's descriptors are
+    /// readable (or failed). A signal ends the wait with none.
+    pub fn wait<const N: usize>(&self, timeout_ms: i32) -> io::Result<[bool; N]> {
+        let mut evs = [libc::epoll_event { events: 0, u64: 0 }; N];
+        // SAFETY: `evs` has room for N events and outlives the call.
+        let n = unsafe { libc::epoll_wait(self.0.0, evs.as_mut_ptr(), N as i32, timeout_ms) };
+        let mut ready = [false; N];
+        if n < 0 {
+            let e = errno();
+            return if e == libc::EINTR { Ok(ready) } else { Err(io::Error(e)) };
+        }
+        for ev in evs.iter().take(n as usize) {
+            if let Some(r) = ready.get_mut(ev.u64 as usize) {
+                *r = true;
+            }
+        }
+        Ok(ready)
+    }
+}
+
 /// port, and an ICMP port-unreachable shows as `ECONNREFUSED` on the next read.
 #[cfg(feature = "dns")]
 pub fn udp_connect(addr: core::net::IpAddr, scope: u32) -> io::Result<Fd> {

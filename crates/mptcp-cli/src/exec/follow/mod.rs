@@ -233,6 +233,8 @@ struct Follower<'a> {
     model: Model,
     record: Record,
     wake: sys::Fd,
+    /// The route events socket and `wake`, waited for together.
+    ready: sys::Epoll,
     log: &'a mut Log,
     args: &'a FollowArgs,
     started: bool,
@@ -263,10 +265,11 @@ impl<'a> Follower<'a> {
             sys::install_follow_handlers(wake_tx.raw());
             // The signal handler writes into `wake_tx`: it must outlive the loop.
             core::mem::forget(wake_tx);
-            Some(wake)
+            let ready = sys::Epoll::new(&[routes.fd(), wake.raw()]).ok()?;
+            Some((wake, ready))
         })();
-        let Some(wake) = opened else {
-            say(format_args!("Cannot start endpoint follow: no signal socket\n"));
+        let Some((wake, ready)) = opened else {
+            say(format_args!("Cannot start endpoint follow: no signal socket or wait set\n"));
             return FAILED;
         };
         let mut f = Follower {
@@ -278,6 +281,7 @@ impl<'a> Follower<'a> {
             model: Model::new(),
             record,
             wake,
+            ready,
             log,
             args,
             started: false,
@@ -331,14 +335,13 @@ impl<'a> Follower<'a> {
                 continue;
             }
             self.log.flush_due();
-            let fds = [self.routes.fd(), self.wake.raw()];
-            let ready = match sys::poll_readable(fds, self.timeout_ms()) {
+            let ready = match self.ready.wait::<2>(self.timeout_ms()) {
                 Ok(r) => r,
-                Err(e) => return failed("poll: ", &e),
+                Err(e) => return failed("epoll_wait: ", &e),
             };
             if ready[1] {
                 // One byte per signal: one read takes them all (more than 64 waiting
-                // leave the socket readable, and the next poll comes back here).
+                // leave the socket readable, and the next wait comes back here).
                 let _ = self.wake.read(&mut [0u8; 64]);
             }
             if ready[0] {
@@ -348,7 +351,7 @@ impl<'a> Follower<'a> {
         self.stop()
     }
 
-    /// How long `poll` may wait: until the next check or retry, until held log lines
+    /// How long the wait may last: until the next check or retry, until held log lines
     /// are due, briefly while they wait for a slow reader, else for ever.
     fn timeout_ms(&self) -> i32 {
         let now = Instant::now();

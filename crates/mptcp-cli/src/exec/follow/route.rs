@@ -117,7 +117,7 @@ impl Routes {
         Ok(Routes { events: Conn::new(events, 0), dumps: Conn::new(dumps, 0) })
     }
 
-    /// The events socket's descriptor, for `poll`.
+    /// The events socket's descriptor, for the loop's wait.
     pub fn fd(&self) -> i32 {
         self.events.link().fd()
     }
