@@ -326,6 +326,17 @@ mod tests {
 
     use super::*;
 
+    /// A record's path in a folder of this test process's own (`mptcp-TAG-PID`).
+    fn scratch(tag: &str) -> (std::path::PathBuf, String) {
+        let dir = std::env::temp_dir().join(std::format!("mptcp-{tag}-{}", std::process::id()));
+        let path = dir.join("rec").to_str().unwrap().to_string();
+        (dir, path)
+    }
+
+    fn ep(id: u8, ip: &str) -> Endpoint {
+        Endpoint { id, ip: ip.parse().unwrap(), ifindex: 2, flags: 2, port: 0 }
+    }
+
     /// The tests that map a record take turns: the process has one mapping at a time.
     static MAPPING: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
@@ -466,10 +477,7 @@ mod tests {
     #[test]
     fn rewritten_in_place_without_a_tail() {
         let _turn = MAPPING.lock().unwrap_or_else(|e| e.into_inner());
-        let dir = std::env::temp_dir().join(std::format!("mptcp-record-{}", std::process::id()));
-        let path = dir.join("rec").to_str().unwrap().to_string();
-        let ep =
-            |id, ip: &str| Endpoint { id, ip: ip.parse().unwrap(), ifindex: 2, flags: 2, port: 0 };
+        let (dir, path) = scratch("record");
         let (a, b) = (ep(200, "2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff"), ep(7, "10.0.0.1"));
         let mut r = Record::open(path.clone(), true).unwrap();
         r.claim(&a).unwrap();
@@ -497,10 +505,7 @@ mod tests {
     #[test]
     fn a_file_cut_short_under_the_mapping_is_written_again() {
         let _turn = MAPPING.lock().unwrap_or_else(|e| e.into_inner());
-        let dir = std::env::temp_dir().join(std::format!("mptcp-cut-{}", std::process::id()));
-        let path = dir.join("rec").to_str().unwrap().to_string();
-        let ep =
-            |id, ip: &str| Endpoint { id, ip: ip.parse().unwrap(), ifindex: 2, flags: 2, port: 0 };
+        let (dir, path) = scratch("cut");
         let mut r = Record::open(path.clone(), true).unwrap();
         r.claim(&ep(1, "10.0.0.1")).unwrap();
         std::fs::File::options().write(true).open(&path).unwrap().set_len(0).unwrap();
