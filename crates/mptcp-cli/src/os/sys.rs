@@ -40,11 +40,12 @@ fn local_time(sec: i64, usec: u32, last: &mut LocalMinute) -> LocalTime {
     {
         return LocalTime { second, usec, ..t };
     }
-    let time = sec as libc::time_t;
+    // `time_t` through a timespec's field: its name is deprecated on musl targets.
+    let at = libc::timespec { tv_sec: sec as _, tv_nsec: 0 };
     // SAFETY: all-zero is a valid `tm`.
     let mut tm: libc::tm = unsafe { zeroed() };
     // SAFETY: both pointers are valid for the call; localtime_r is thread-safe.
-    unsafe { libc::localtime_r(&raw const time, &raw mut tm) };
+    unsafe { libc::localtime_r(&raw const at.tv_sec, &raw mut tm) };
     let t = LocalTime {
         year: tm.tm_year + 1900,
         month: (tm.tm_mon + 1) as u32,
