@@ -193,8 +193,6 @@ pub fn poll_readable<const N: usize>(fds: [i32; N], timeout_ms: i32) -> io::Resu
     Ok(p.map(|q| q.revents & (libc::POLLIN | libc::POLLERR | libc::POLLHUP) != 0))
 }
 
-/// `-r` over DNS: a UDP socket connected to `addr` port 53 (with the IPv6 `scope`),
-/// non-blocking and close-on-exec. Connected, it receives only from that address and
 /// Descriptors waited for readable through one epoll set: the kernel keeps the set
 /// between waits, where `poll` hooks every descriptor's wait queue in and out again on
 /// each call (3 % of `endpoint follow`'s CPU time per change, perf).
@@ -239,6 +237,8 @@ impl Epoll {
     }
 }
 
+/// `-r` over DNS: a UDP socket connected to `addr` port 53 (with the IPv6 `scope`),
+/// non-blocking and close-on-exec. Connected, it receives only from that address and
 /// port, and an ICMP port-unreachable shows as `ECONNREFUSED` on the next read.
 #[cfg(feature = "dns")]
 pub fn udp_connect(addr: core::net::IpAddr, scope: u32) -> io::Result<Fd> {

@@ -15,6 +15,7 @@
 use crate::os::io::Write;
 use core::fmt;
 use core::net::IpAddr;
+use core::time::Duration;
 
 use mptcp_follow::{Endpoint, FLAG_WORDS, IfName, State};
 
@@ -23,7 +24,6 @@ use crate::prelude::*;
 use crate::print::addr::Display;
 use crate::print::json::JsonWriter;
 use crate::print::timefmt::{self, LocalTime};
-use core::time::Duration;
 
 /// Bytes of log lines kept while the reader is slow (about 500 lines).
 pub const LOG_BUF: usize = 64 * 1024;
@@ -390,7 +390,7 @@ mod tests {
     }
 
     /// Lines wait [`HOLD`] after a write, unless the buffer is half full or the log is a
-    /// terminal; nothing waiting, nothing is due; a line after a quiet spell is due now.
+    /// terminal; nothing waiting, nothing is due; with no write yet, a line is due now.
     #[test]
     fn lines_are_held_after_a_write_and_not_on_a_terminal() {
         let mut log = Log::new(false, false, false, false);

@@ -252,15 +252,26 @@ const BLANK: [u8; SLOT] = [b'\n'; SLOT];
 /// A file of blank lines, before its first write.
 const BLANK_FILE: [u8; FILE_LEN] = [b'\n'; FILE_LEN];
 
-/// A slot holding `ID ADDRESS`, the address in `inet_ntop`'s form.
+/// A slot holding `ID ADDRESS`, the address in `inet_ntop`'s form (on the stack: a
+/// change allocates nothing).
 fn slot_of(id: u8, ip: IpAddr) -> [u8; SLOT] {
-    let mut line: Vec<u8> = Vec::new();
-    let _ =
-        crate::os::io::Write::write_fmt(&mut line, format_args!("{id} {}", Text::of(ip).as_str()));
     let mut slot = BLANK;
-    if let Some(to) = slot.get_mut(..line.len()) {
-        to.copy_from_slice(&line);
+    let mut n = 0;
+    let mut put = |b: u8| {
+        if let Some(s) = slot.get_mut(n) {
+            *s = b;
+            n += 1;
+        }
+    };
+    if id >= 100 {
+        put(b'0' + id / 100);
     }
+    if id >= 10 {
+        put(b'0' + id / 10 % 10);
+    }
+    put(b'0' + id % 10);
+    put(b' ');
+    Text::of(ip).as_str().bytes().for_each(put);
     slot
 }
 
