@@ -15,6 +15,26 @@ use crate::os::io;
 /// the zone's offset from UTC is whole minutes (`None`: nothing kept).
 pub type LocalMinute = Option<(i64, LocalTime)>;
 
+/// A reading of the real-time clock: seconds since the epoch and microseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Realtime {
+    /// Seconds since the epoch.
+    pub sec: i64,
+    /// Microseconds into that second.
+    pub usec: u32,
+}
+
+/// The real-time clock now (`clock_gettime`).
+pub fn realtime() -> Realtime {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
+    unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &raw mut ts) };
+    // `time_t` is 32 bits on some targets' C libraries.
+    #[allow(clippy::useless_conversion)]
+    let sec = i64::from(ts.tv_sec);
+    Realtime { sec, usec: (ts.tv_nsec / 1000) as u32 }
+}
+
 /// The current local time, with microseconds (`clock_gettime` + `localtime_r`).
 ///
 /// A long-running mode stamps every line: musl's `localtime_r` looks `TZ` up in the
@@ -23,17 +43,12 @@ pub type LocalMinute = Option<(i64, LocalTime)>;
 /// at whole minutes, so within the UTC minute of `last` the broken-down time is
 /// `last`'s with its seconds moved on.
 pub fn now_local(last: &mut LocalMinute) -> LocalTime {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
-    unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &raw mut ts) };
-    // `time_t` is 32 bits on some targets' C libraries.
-    #[allow(clippy::useless_conversion)]
-    let sec = i64::from(ts.tv_sec);
-    local_time(sec, (ts.tv_nsec / 1000) as u32, last)
+    local_time(realtime(), last)
 }
 
-/// `sec` (seconds since the epoch) broken down in the local zone, through `last`.
-fn local_time(sec: i64, usec: u32, last: &mut LocalMinute) -> LocalTime {
+/// `at` broken down in the local zone, through `last` (see [`now_local`]).
+pub fn local_time(at: Realtime, last: &mut LocalMinute) -> LocalTime {
+    let Realtime { sec, usec } = at;
     let (minute, second) = (sec / 60, (sec % 60) as u32);
     if let Some((m, t)) = *last
         && m == minute
@@ -1181,8 +1196,9 @@ mod tests {
         let start = 1_796_565_600i64 - 90;
         let mut last = None;
         for sec in (start..start + 200).chain(start - 61..start + 3) {
-            let fresh = local_time(sec, 7, &mut None);
-            assert_eq!(local_time(sec, 7, &mut last), fresh, "second {sec}");
+            let at = Realtime { sec, usec: 7 };
+            let fresh = local_time(at, &mut None);
+            assert_eq!(local_time(at, &mut last), fresh, "second {sec}");
         }
     }
 

@@ -11,6 +11,10 @@
 //! pass (or for half the buffer), so a stream of decisions costs one `write` a second,
 //! not one each (a `write` to a file or a pipe cost `endpoint follow` 12 µs per change
 //! cold, about 5 % of its CPU time per change, perf). A terminal gets every line at once.
+//! While lines are held, a decision about an endpoint is kept unformatted (its fields,
+//! its interface's name and the clock's reading, up to [`HELD`] of them) and formatted
+//! with the others when they go: formatted one at a time after a sleep, a line cost about
+//! 15 µs, a tenth of a change's CPU time, against about 2 µs each in a batch.
 
 use crate::os::io::Write;
 use core::fmt;
@@ -30,6 +34,10 @@ pub const LOG_BUF: usize = 64 * 1024;
 
 /// How long lines wait after a write, while more come (not on a terminal).
 pub const HOLD: Duration = Duration::from_secs(1);
+
+/// Most decision lines kept unformatted while lines are held (room allocated at start);
+/// one more formats them all into the buffer.
+pub const HELD: usize = 64;
 
 /// What a line says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +96,19 @@ pub struct Log {
     tty: bool,
     /// The local time's minute the stamps reuse.
     minute: sys::LocalMinute,
+    /// Decision lines not yet formatted, oldest first (at most [`HELD`]).
+    held: Vec<Held>,
+}
+
+/// A decision line kept unformatted: what [`Log::endpoint`] was given, the interface's
+/// name as it was then, and when (`-t`).
+#[derive(Clone, Copy)]
+struct Held {
+    action: Action,
+    e: Endpoint,
+    dev: Option<IfName>,
+    reason: &'static str,
+    at: sys::Realtime,
 }
 
 /// An endpoint's or an address's fields for one line.
@@ -106,15 +127,9 @@ pub struct Subject<'s> {
 }
 
 impl<'s> Subject<'s> {
-    /// An endpoint, named by `state`'s link table.
-    pub fn endpoint(e: &Endpoint, state: &'s State) -> Subject<'s> {
-        Subject {
-            ip: e.ip,
-            id: Some(e.id),
-            dev: dev_name(state, e.ifindex),
-            flags: e.flags,
-            port: e.port,
-        }
+    /// An endpoint on the interface named `dev`.
+    pub fn endpoint(e: &Endpoint, dev: Option<&'s IfName>) -> Subject<'s> {
+        Subject { ip: e.ip, id: Some(e.id), dev, flags: e.flags, port: e.port }
     }
 
     /// An address of interface `ifindex`.
@@ -149,25 +164,49 @@ impl Log {
             wrote: None,
             tty,
             minute: None,
+            held: Vec::with_capacity(HELD),
         }
     }
 
     /// A line about endpoint `e`, its interface named by `state` (one out-of-line call
-    /// for every such line).
+    /// for every such line). While lines are held it is kept unformatted.
     #[inline(never)]
-    pub fn endpoint(
-        &mut self,
-        action: Action,
-        e: &Endpoint,
-        state: &State,
-        reason: &dyn fmt::Display,
-    ) {
-        self.line(action, &Subject::endpoint(e, state), reason);
+    pub fn endpoint(&mut self, action: Action, e: &Endpoint, state: &State, reason: &'static str) {
+        let dev = dev_name(state, e.ifindex).copied();
+        if self.wrote.is_some() && !self.tty && self.held.len() < HELD {
+            let at = if self.timestamps { sys::realtime() } else { sys::Realtime::default() };
+            self.held.push(Held { action, e: *e, dev, reason, at });
+            return;
+        }
+        self.line(action, &Subject::endpoint(e, dev.as_ref()), &reason);
     }
 
     /// `ACTION ADDRESS [id ID] [dev NAME] [FLAGS…] [port P] (REASON)`.
     pub fn line(&mut self, action: Action, s: &Subject<'_>, reason: &dyn fmt::Display) {
+        self.format_held();
         let now = self.timestamps.then(|| sys::now_local(&mut self.minute));
+        self.format(action, s, reason, now);
+    }
+
+    /// Formats the decision lines kept unformatted into the buffer, oldest first.
+    fn format_held(&mut self) {
+        let mut i = 0;
+        while let Some(h) = self.held.get(i).copied() {
+            i += 1;
+            let now = self.timestamps.then(|| sys::local_time(h.at, &mut self.minute));
+            self.format(h.action, &Subject::endpoint(&h.e, h.dev.as_ref()), &h.reason, now);
+        }
+        self.held.clear();
+    }
+
+    /// Formats one line into the buffer, stamped `now`.
+    fn format(
+        &mut self,
+        action: Action,
+        s: &Subject<'_>,
+        reason: &dyn fmt::Display,
+        now: Option<LocalTime>,
+    ) {
         let mark = self.buf.len();
         if self.json {
             self.json_line(action, s, reason, now.as_ref());
@@ -179,6 +218,7 @@ impl Log {
 
     /// A line about the mode itself: `note TEXT`.
     pub fn note(&mut self, text: fmt::Arguments<'_>) {
+        self.format_held();
         let mark = self.buf.len();
         self.note_line(text);
         self.keep_or_drop(mark);
@@ -194,7 +234,7 @@ impl Log {
     /// with half the buffer full, or after a quiet [`HOLD`]; else [`HOLD`] after the
     /// last write.
     pub fn due(&self) -> Option<Instant> {
-        if self.buf.is_empty() {
+        if self.buf.is_empty() && self.held.is_empty() {
             return None;
         }
         let now = Instant::now();
@@ -224,6 +264,7 @@ impl Log {
     /// output is a pipe or a socket). Once all went and lines were dropped, a note
     /// says how many.
     pub fn flush(&mut self) {
+        self.format_held();
         while !self.buf.is_empty() && !self.closed {
             match sys::write_once(1, &self.buf) {
                 Ok(0) => break,
@@ -360,7 +401,7 @@ mod tests {
         let e =
             Endpoint { id: 200, ip: "10.0.0.1".parse().unwrap(), ifindex: 2, flags: 3, port: 0 };
         let mut log = Log::new(json, false, dry_run, false);
-        log.endpoint(Action::Add, &e, &state, &"start");
+        log.endpoint(Action::Add, &e, &state, "start");
         log.note(format_args!("limits: x"));
         String::from_utf8(log.buf.clone()).unwrap()
     }
@@ -408,6 +449,46 @@ mod tests {
             log.note(format_args!("0123456789"));
         }
         assert!(log.due().is_some_and(|t| t.since(now) < HOLD), "half full: due now");
+    }
+
+    /// While lines are held, decisions stay unformatted until a note, a refusal or a
+    /// flush: then they come out first, in order, each as it would have been at once,
+    /// with its interface's name as it was then; more than [`HELD`] are formatted.
+    #[test]
+    fn held_decisions_keep_their_order_and_their_name() {
+        let mut state = Box::new(State::new());
+        state.set_link(Link::new(2, "wan0", Link::UP_WITH_CARRIER)).unwrap();
+        let e =
+            |id| Endpoint { id, ip: "10.0.0.1".parse().unwrap(), ifindex: 2, flags: 2, port: 0 };
+        for json in [false, true] {
+            let mut at_once = Log::new(json, false, false, false);
+            let mut held = Log::new(json, false, false, false);
+            held.tty = false;
+            held.wrote = Some(Instant::now());
+            for log in [&mut at_once, &mut held] {
+                log.endpoint(Action::Add, &e(200), &state, "address usable");
+                log.endpoint(Action::Delete, &e(201), &state, "address removed");
+            }
+            assert!(held.buf.is_empty() && held.held.len() == 2 && held.due().is_some());
+            // A rename after the decision does not change its line.
+            state.set_link(Link::new(2, "wan9", Link::UP_WITH_CARRIER)).unwrap();
+            for log in [&mut at_once, &mut held] {
+                log.note(format_args!("n"));
+                log.line(Action::AddRefused, &Subject::endpoint(&e(202), None), &"x");
+            }
+            assert_eq!(String::from_utf8_lossy(&held.buf), String::from_utf8_lossy(&at_once.buf));
+            assert!(held.held.is_empty());
+            state.set_link(Link::new(2, "wan0", Link::UP_WITH_CARRIER)).unwrap();
+            for i in 0..=HELD {
+                held.endpoint(Action::Add, &e(i as u8), &state, "r");
+            }
+            assert!(held.held.is_empty(), "one past HELD formats them all");
+            held.endpoint(Action::Add, &e(1), &state, "r");
+            // A reader gone: the flush formats (and drops) without writing anywhere.
+            held.closed = true;
+            held.flush();
+            assert!(held.held.is_empty(), "a flush formats what is held");
+        }
     }
 
     #[test]

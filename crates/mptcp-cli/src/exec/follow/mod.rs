@@ -152,7 +152,7 @@ fn once(pm: &mut Session, rules: Rules, state: &State, mut record: Record, log: 
             Op::Add(e) => (e, Job::Add(e), Action::Add, "start"),
             Op::Nothing => continue,
         };
-        log.endpoint(action, &e, state, &reason);
+        log.endpoint(action, &e, state, reason);
         if log.dry_run {
             continue;
         }
@@ -494,7 +494,7 @@ impl<'a> Follower<'a> {
             match *op {
                 Op::Delete(e) if complete => {
                     let reason = delete_reason(&self.state, &self.rules, &desired, &e);
-                    self.log.endpoint(Action::Delete, &e, &self.state, &reason);
+                    self.log.endpoint(Action::Delete, &e, &self.state, reason);
                     self.run_here(Job::Delete(e));
                     // The plan's only step: nothing is left to plan again on the new
                     // picture until route netlink says something (what it queued
@@ -505,7 +505,7 @@ impl<'a> Follower<'a> {
                     // A SET_FLAGS waits for no grace period (65-99 µs): it goes first,
                     // and its line is written before its outcome is taken in.
                     let outcome = request::run(self.pm, Job::SetFlags(e));
-                    self.log.endpoint(Action::Change, &e, &self.state, &"flags changed in place");
+                    self.log.endpoint(Action::Change, &e, &self.state, "flags changed in place");
                     self.finished(outcome);
                 }
                 Op::Add(mut e) => {
@@ -528,7 +528,7 @@ impl<'a> Follower<'a> {
                     // and its line is written before its outcome is taken in, so a
                     // refusal still follows it.
                     let outcome = request::run(self.pm, Job::Add(e));
-                    self.log.endpoint(Action::Add, &e, &self.state, &"address usable");
+                    self.log.endpoint(Action::Add, &e, &self.state, "address usable");
                     self.finished(outcome);
                 }
                 Op::Delete(_) | Op::Nothing => {}
@@ -615,7 +615,7 @@ impl<'a> Follower<'a> {
                     if !self.record.owned().owns(e) {
                         continue;
                     }
-                    self.log.endpoint(Action::Delete, e, &self.state, &"cleanup");
+                    self.log.endpoint(Action::Delete, e, &self.state, "cleanup");
                     let outcome = request::run(self.pm, Job::Delete(*e));
                     let gone = match &outcome {
                         Outcome::Done(_) => true,
@@ -795,5 +795,5 @@ fn report(log: &mut Log, outcome: &Outcome, state: &State) {
         Job::SetFlags(e) => (Action::ChangeRefused, e),
         Job::Dump => return log.note(format_args!("cannot read the endpoint table: {why}")),
     };
-    log.endpoint(action, &e, state, why);
+    log.line(action, &Subject::endpoint(&e, log::dev_name(state, e.ifindex)), why);
 }
