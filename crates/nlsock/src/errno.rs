@@ -27,7 +27,8 @@ impl fmt::Display for Errno {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.message() {
             Some(m) => f.write_str(m),
-            None => write!(f, "Unknown error {}", self.0),
+            // As `i64`: the one signed formatter a binary printing `i64` already holds.
+            None => write!(f, "Unknown error {}", i64::from(self.0)),
         }
     }
 }

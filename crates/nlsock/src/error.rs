@@ -90,11 +90,12 @@ impl fmt::Display for KernelError {
             Some(m) => write!(f, "{m} ({})", self.errno())?,
             None => self.errno().fmt(f)?,
         }
+        // Numbers as `u64`: the one unsigned formatter a binary printing `u64` already holds.
         if let Some(t) = self.miss_type {
-            write!(f, ", missing attribute type {t}")?;
+            write!(f, ", missing attribute type {}", u64::from(t))?;
         }
         if let Some(o) = self.offset {
-            write!(f, ", offending attribute at byte {o} of the request")?;
+            write!(f, ", offending attribute at byte {} of the request", u64::from(o))?;
         }
         Ok(())
     }

@@ -513,7 +513,7 @@ pub fn panicked(info: &core::panic::PanicInfo<'_>) -> ! {
     let mut line = Line { buf: [0; 256], len: 0 };
     let _ = write!(line, "mptcp: internal error: {}", info.message());
     if let Some(at) = info.location() {
-        let _ = write!(line, " at {}:{}", at.file(), at.line());
+        let _ = write!(line, " at {}:{}", at.file(), u64::from(at.line()));
     }
     line.len = line.len.min(255);
     line.buf[line.len] = b'\n';

@@ -474,7 +474,7 @@ pub fn end_connection<W: Write>(out: &mut Out<W>, missed: u32) {
         None => {
             if missed > 0 {
                 next_line(out, "    ");
-                let _ = write!(out.w, "{missed} more subflows not shown (table full)");
+                let _ = write!(out.w, "{} more subflows not shown (table full)", u64::from(missed));
             }
             let _ = out.w.write_all(b"\n");
         }
@@ -486,7 +486,7 @@ struct Millis(u32);
 
 impl core::fmt::Display for Millis {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "{}.{:03}", self.0 / 1000, self.0 % 1000)
+        write!(f, "{}.{:03}", u64::from(self.0 / 1000), u64::from(self.0 % 1000))
     }
 }
 

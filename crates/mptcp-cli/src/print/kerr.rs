@@ -13,7 +13,7 @@ pub fn print_request_error(e: &Error) {
     match e {
         Error::Kernel(k) => {
             if let Some(t) = k.miss_type {
-                say(format_args!("Missing required attribute type {t}\n"));
+                say(format_args!("Missing required attribute type {}\n", u64::from(t)));
             }
             match k.message() {
                 Some(m) => print_ext_ack(m),
@@ -56,7 +56,9 @@ fn answers(k: &KernelError) {
 
 fn print_io_error(e: &Error) {
     match e {
-        Error::Os(errno) => say(format_args!("netlink receive error {} ({})\n", errno, errno.0)),
+        Error::Os(errno) => {
+            say(format_args!("netlink receive error {} ({})\n", errno, i64::from(errno.0)))
+        }
         // `Error::Eof` among them: "EOF on netlink".
         other => say(format_args!("{other}\n")),
     }

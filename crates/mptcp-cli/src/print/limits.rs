@@ -23,10 +23,10 @@ pub fn print<W: Write>(out: &mut Out<W>, l: &Limits, json: bool) {
         }
         _ => {
             if let Some(v) = l.rcv_add_addrs {
-                let _ = write!(out.w, "add_addr_accepted {v} ");
+                let _ = write!(out.w, "add_addr_accepted {} ", u64::from(v));
             }
             if let Some(v) = l.subflows {
-                let _ = write!(out.w, "subflows {v} ");
+                let _ = write!(out.w, "subflows {} ", u64::from(v));
             }
             let _ = out.w.write_all(out.line_end.as_bytes());
         }
