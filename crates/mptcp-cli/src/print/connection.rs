@@ -229,7 +229,7 @@ fn ends<W: Write>(out: &mut Out<W>, local: &SocketAddr, remote: &SocketAddr, wit
                 let _ = out.w.write_all(key.as_bytes());
                 let _ = out.w.write_all(b" ");
                 out.colored(color_of(a.ip()), format_args!("{ip}"));
-                let _ = write!(out.w, " {port_key} {} ", a.port());
+                let _ = write!(out.w, " {port_key} {} ", u64::from(a.port()));
             }
         }
     }
@@ -271,7 +271,7 @@ fn of_max<W: Write>(out: &mut Out<W>, i: &MptcpInfo<'_>, n: usize) {
     }
     match (v, max) {
         (Some(v), Some(m)) => {
-            let _ = write!(out.w, "{key} {v}/{m} ");
+            let _ = write!(out.w, "{key} {}/{} ", u64::from(v), u64::from(m));
         }
         (Some(v), None) => num(out, key, Some(v.into())),
         _ => {}

@@ -102,10 +102,10 @@ pub fn print_bytes<W: Write>(
         out.colored_bytes(c, &[a, b" "]);
     }
     if let Some(p) = port {
-        let _ = write!(out.w, "port {p} ");
+        let _ = write!(out.w, "port {} ", u64::from(p));
     }
     if let Some(id) = e.id {
-        let _ = write!(out.w, "id {id} ");
+        let _ = write!(out.w, "id {} ", u64::from(id));
     }
     for (word, bit) in FLAG_WORDS.iter() {
         if flags & bit != 0 {

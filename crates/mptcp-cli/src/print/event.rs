@@ -333,7 +333,7 @@ fn print_json<W: Write>(
     match event_name(f.kind) {
         Some(n) => j.string(w, "event", n),
         None => {
-            j.string_fmt(w, "event", format_args!("UNKNOWN {}", f.kind));
+            j.string_fmt(w, "event", format_args!("UNKNOWN {}", u64::from(f.kind)));
             j.end_object(w);
             return;
         }
