@@ -509,6 +509,12 @@ pub fn panicked(info: &core::panic::PanicInfo<'_>) -> ! {
             self.len += n;
             Ok(())
         }
+
+        /// The shared out-of-line `write_char` (the trait's own would be another copy
+        /// of the UTF-8 encoding: 156 bytes).
+        fn write_char(&mut self, c: char) -> core::fmt::Result {
+            crate::os::io::write_char_dyn(self, c)
+        }
     }
     let mut line = Line { buf: [0; 256], len: 0 };
     let _ = write!(line, "mptcp: internal error: {}", info.message());
