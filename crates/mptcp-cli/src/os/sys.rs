@@ -812,7 +812,7 @@ impl Instant {
 
     /// Time since this instant.
     pub fn elapsed(&self) -> Duration {
-        Instant::now().0.saturating_sub(self.0)
+        Instant::now().since(*self)
     }
 }
 
@@ -1183,9 +1183,13 @@ impl Instant {
         Instant(self.0.saturating_add(d))
     }
 
-    /// Time from `earlier` to this instant (zero when `earlier` is later).
+    /// Time from `earlier` to this instant (zero when `earlier` is later). Counted in
+    /// nanoseconds rather than by `Duration::saturating_sub`, whose carry check is a
+    /// panic path (`expect`) in the binary; a `u64` of nanoseconds spans 584 years, far
+    /// beyond any span of the monotonic clock.
     pub fn since(&self, earlier: Instant) -> Duration {
-        self.0.saturating_sub(earlier.0)
+        let nanos = self.0.as_nanos().saturating_sub(earlier.0.as_nanos());
+        Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
     }
 }
 
@@ -1194,6 +1198,19 @@ mod tests {
     use super::*;
     use core::alloc::{GlobalAlloc, Layout};
     use proptest::prelude::*;
+
+    proptest! {
+        /// [`Instant::since`] counted in nanoseconds is `Duration::saturating_sub`, for
+        /// any two instants within 500 years (of any nanoseconds, either order).
+        #[test]
+        fn since_is_the_saturating_difference(
+            a in 0u64..500 * 366 * 86_400, an in 0u32..1_000_000_000,
+            b in 0u64..500 * 366 * 86_400, bn in 0u32..1_000_000_000,
+        ) {
+            let (a, b) = (Duration::new(a, an), Duration::new(b, bn));
+            prop_assert_eq!(Instant(a).since(Instant(b)), a.saturating_sub(b));
+        }
+    }
 
     /// The minute's reuse gives what `localtime_r` gives for every second, across minute
     /// boundaries, from any second of a minute on, and after a jump back in time.
