@@ -599,13 +599,17 @@ unsafe impl core::alloc::GlobalAlloc for Heap {
         }
         let class = (size.trailing_zeros() - 4) as usize;
         let mut arena = ARENA.lock();
-        let head = arena.free[class];
+        // Always a class (`size` is a power of two from 16 to a page); `get_mut` and the
+        // mask below keep panic paths the compiler cannot rule out from the binary.
+        let Some(free) = arena.free.get_mut(class) else { return null_mut() };
+        let head = *free;
         if head != 0 {
             // SAFETY: `head` is a free block of this class; its first word is the link.
-            arena.free[class] = unsafe { *(head as *const usize) };
+            *free = unsafe { *(head as *const usize) };
             return head as *mut u8;
         }
-        let mut start = arena.next.next_multiple_of(size);
+        // The next multiple of `size`, a power of two.
+        let mut start = (arena.next + size - 1) & !(size - 1);
         if start + size > arena.end {
             let chunk = map(CHUNK);
             if chunk.is_null() {
@@ -627,9 +631,11 @@ unsafe impl core::alloc::GlobalAlloc for Heap {
         }
         let class = (size.trailing_zeros() - 4) as usize;
         let mut arena = ARENA.lock();
+        // Always a class, as in `alloc`.
+        let Some(free) = arena.free.get_mut(class) else { return };
         // SAFETY: the block is ours again, at least 16 bytes and aligned for a `usize`.
-        unsafe { *ptr.cast::<usize>() = arena.free[class] };
-        arena.free[class] = ptr as usize;
+        unsafe { *ptr.cast::<usize>() = *free };
+        *free = ptr as usize;
     }
 
     unsafe fn realloc(
