@@ -1,7 +1,22 @@
-//! Text without core's heavier generic code: splits on one ASCII byte.
+//! Text without core's heavier generic code: splits on one ASCII byte, and formats into a
+//! `String`.
 //!
 //! `str::split(char)` brings a char searcher into the binary; this does the same with a
-//! byte search, which the binary has anyway.
+//! byte search, which the binary has anyway. alloc's `format!` brings `String`'s
+//! `fmt::Write` and an `expect` (about 970 bytes of code); [`format`] writes through
+//! the CLI's own writer instead (the prelude's `format!` calls it).
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+/// `args` formatted into a new `String`, as alloc's `format!` makes it, through
+/// [`crate::os::io::write_fmt_dyn`] into bytes. What a `Display` writes is `str`, so the
+/// bytes are UTF-8; a `Display` that fails leaves what it wrote before (alloc's panics).
+pub fn format(args: core::fmt::Arguments<'_>) -> String {
+    let mut bytes = Vec::new();
+    let _ = crate::os::io::write_fmt_dyn(&mut bytes, args);
+    String::from_utf8(bytes).unwrap_or_default()
+}
 
 /// The pieces of `text` between the bytes `sep` (an ASCII byte), as `text.split(sep as
 /// char)` yields them: an empty `text` is one empty piece.
@@ -44,6 +59,15 @@ mod tests {
             let std: Vec<&str> = text.split(char::from(sep)).collect();
             assert_eq!(ours, std, "{text:?}");
         }
+    }
+
+    /// [`format`] (the binary's `format!`) makes what alloc's `format!` makes.
+    #[test]
+    fn formats_as_alloc() {
+        let (n, word) = (-42i64, "wan\"0");
+        let ours = format(format_args!("{word}: {n:>6} {:#x} {}", 255u8, 'é'));
+        assert_eq!(ours, alloc::format!("{word}: {n:>6} {:#x} {}", 255u8, 'é'));
+        assert_eq!(format(format_args!("plain")), "plain");
     }
 
     proptest! {
