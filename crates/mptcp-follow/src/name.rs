@@ -91,7 +91,9 @@ impl fmt::Display for Escaped<'_> {
             if c == b'\\' {
                 f.write_str("\\\\")?;
             } else {
-                write!(f, "\\x{c:02x}")?;
+                // As `u32`: the CLI prints hex as `u32` elsewhere, and a binary then holds
+                // one hex formatter.
+                write!(f, "\\x{:02x}", u32::from(c))?;
             }
             rest = rest.get(plain + 1..).unwrap_or_default();
         }
