@@ -104,10 +104,17 @@ fn read_config(path: &str, rules: &mut Rules) -> Result<(), Exit> {
         say(format_args!("Error: cannot read config file \"{path}\": {e}\n"));
         Exit(USAGE)
     })?;
+    // One vector for every line's words, filled by a plain loop (`collect` unrolls the
+    // split for the first word: a second copy of it in the binary).
+    let mut words: Vec<&[u8]> = Vec::new();
     for (n, line) in bytes.split(|&b| b == b'\n').enumerate() {
         let line = line.split(|&b| b == b'#').next().unwrap_or_default();
-        let words: Vec<&[u8]> =
-            line.split(|b| b.is_ascii_whitespace()).filter(|w| !w.is_empty()).collect();
+        words.clear();
+        for word in line.split(|b| b.is_ascii_whitespace()) {
+            if !word.is_empty() {
+                words.push(word);
+            }
+        }
         if words.is_empty() {
             continue;
         }
