@@ -20,7 +20,7 @@ pub fn get_addr(s: &[u8]) -> Option<Addr> {
     if s == b"default" || s == b"any" || s == b"all" {
         return Some(Addr::Unspec);
     }
-    if s.contains(&b':') {
+    if crate::os::text::has_byte(s, b':') {
         return inet_pton6(s).map(|a| Addr::Ip(IpAddr::V6(Ipv6Addr::from(a))));
     }
     ipv4_legacy(s).map(|a| Addr::Ip(IpAddr::V4(a)))

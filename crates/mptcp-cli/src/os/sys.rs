@@ -314,7 +314,7 @@ pub fn random_u16() -> u16 {
 #[cfg(feature = "dns")]
 pub fn if_index(name: &str) -> Option<u32> {
     let mut c = [0u8; libc::IFNAMSIZ];
-    if name.len() >= c.len() || name.as_bytes().contains(&0) {
+    if name.len() >= c.len() || crate::os::text::has_byte(name.as_bytes(), 0) {
         return None;
     }
     c[..name.len()].copy_from_slice(name.as_bytes());
@@ -746,7 +746,7 @@ pub fn open_read(path: &str) -> io::Result<Fd> {
 
 /// [`open_read`] for a path of any bytes (a name the user typed).
 pub fn open_read_at(path: &[u8]) -> io::Result<Fd> {
-    if path.contains(&0) {
+    if crate::os::text::has_byte(path, 0) {
         return Err(io::Error(libc::EINVAL));
     }
     let mut short = [0u8; 256];
@@ -994,7 +994,7 @@ pub fn netns_id() -> io::Result<(u64, u64)> {
 
 /// A NUL-terminated copy of `path`.
 fn c_path(path: &str) -> io::Result<Vec<u8>> {
-    if path.as_bytes().contains(&0) {
+    if crate::os::text::has_byte(path.as_bytes(), 0) {
         return Err(io::Error(libc::EINVAL));
     }
     let mut c = Vec::with_capacity(path.len() + 1);

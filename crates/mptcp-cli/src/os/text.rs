@@ -9,6 +9,14 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+/// Whether `bytes` holds `byte`, by a plain loop: `<[u8]>::contains` is core's `memchr`
+/// (its word-at-a-time search and its callers' set-up were 391 bytes of code in the
+/// static binary), for the few short strings (paths, words) searched here.
+#[allow(clippy::manual_contains, reason = "the point: not core's memchr")]
+pub fn has_byte(bytes: &[u8], byte: u8) -> bool {
+    bytes.iter().any(|&b| b == byte)
+}
+
 /// `args` formatted into a new `String`, as alloc's `format!` makes it, through
 /// [`crate::os::io::write_fmt_dyn`] into bytes. What a `Display` writes is `str`, so the
 /// bytes are UTF-8; a `Display` that fails leaves what it wrote before (alloc's panics).
