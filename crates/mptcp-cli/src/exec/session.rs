@@ -2,7 +2,6 @@
 //! resolved once and reused by every command of a batch.
 
 use crate::os::sys::{Lock, LockGuard};
-use alloc::collections::VecDeque;
 use core::ops::Range;
 
 use nlsock::{Answer, Batch, Conn, EVENT_SLOT, Error, IfName, MAX_BATCH, Socket, Wait};
@@ -26,8 +25,12 @@ pub struct Session {
     pub events_group: Option<u32>,
     /// Receive buffer: any single datagram fits.
     pub rx: LockGuard<'static, [u8; nlsock::RECV_BUF]>,
-    /// Requests a batch sent ahead, oldest first: (batch line, sequence number).
-    prefetched: VecDeque<(usize, u32)>,
+    /// Requests a batch sent ahead, oldest first: (batch line, sequence number); those
+    /// before `prefetched_next` are answered. A vector and an index, not a `VecDeque`:
+    /// the ring's growth code was 150 bytes of the static binary, for a queue
+    /// that is filled once and then drained.
+    prefetched: Vec<(usize, u32)>,
+    prefetched_next: usize,
     /// Their answers, taken several per system call: datagram `i` of `answers` sits at
     /// `i * EVENT_SLOT` of `answers_rx` (allocated by the first batch that sends ahead).
     answers_rx: Vec<u8>,
@@ -78,7 +81,8 @@ impl Session {
             family,
             events_group,
             rx,
-            prefetched: VecDeque::new(),
+            prefetched: Vec::new(),
+            prefetched_next: 0,
             answers_rx: Vec::new(),
             answers: Batch::EMPTY,
             answers_next: 0,
@@ -100,14 +104,14 @@ impl Session {
         // One push per request: `extend` from the zipped iterator reserved, then copied
         // into the ring's two halves, three times the code for at most 16 entries.
         for (&line, &seq) in lines.iter().zip(seqs.iter()).take(n) {
-            self.prefetched.push_back((line, seq));
+            self.prefetched.push((line, seq));
         }
         Ok(())
     }
 
     /// Whether requests sent ahead still wait for their lines.
     pub fn has_sent_ahead(&self) -> bool {
-        !self.prefetched.is_empty()
+        self.prefetched_next < self.prefetched.len()
     }
 
     /// Marks which batch line runs next (`None` outside a batch).
@@ -119,13 +123,18 @@ impl Session {
     /// asks out of turn (it should not happen) drops what was sent ahead: those answers
     /// are skipped by their sequence numbers.
     fn sent_ahead(&mut self) -> Option<u32> {
-        match self.prefetched.front() {
+        match self.prefetched.get(self.prefetched_next) {
             Some(&(line, seq)) if Some(line) == self.line => {
-                self.prefetched.pop_front();
+                self.prefetched_next += 1;
+                if !self.has_sent_ahead() {
+                    self.prefetched.clear();
+                    self.prefetched_next = 0;
+                }
                 Some(seq)
             }
             Some(_) => {
                 self.prefetched.clear();
+                self.prefetched_next = 0;
                 None
             }
             None => None,
