@@ -11,7 +11,6 @@
 //! Output goes out as `ip`'s does: by lines on a terminal, by blocks elsewhere, and
 //! with `-j` at the end of each line's JSON document.
 
-use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::mem::ManuallyDrop;
 
@@ -60,7 +59,7 @@ pub fn run(runner: &mut Runner, name: &[u8]) -> Result<u8, Exit> {
     // The reader, the lines read ahead and the scratch buffers are never dropped: the
     // process ends after the batch, and the kernel closes the file and frees the memory
     // (as `run_main` leaves the runner, and as C's `exit` leaves `ip`'s).
-    let mut lines = ManuallyDrop::new(Lines { reader: Reader::new(input), ahead: VecDeque::new() });
+    let mut lines = ManuallyDrop::new(Lines { reader: Reader::new(input), ahead: Vec::new() });
     let mut scratch = ManuallyDrop::new(Scratch::default());
     while let Some((line_no, line)) = lines.next()? {
         if line.is_empty() {
@@ -104,13 +103,17 @@ enum Ahead {
 /// The batch's lines, with those read ahead of their turn.
 struct Lines<R> {
     reader: Reader<R>,
-    ahead: VecDeque<Ahead>,
+    /// At most [`AHEAD`], oldest first. A vector (the oldest taken out with `remove(0)`,
+    /// which moves at most 31 entries), not a `VecDeque`: the ring's growth code is
+    /// larger than that move.
+    ahead: Vec<Ahead>,
 }
 
 impl<R: BufRead> Lines<R> {
     /// The next line, as [`Reader::read_command`] gives it.
     fn next(&mut self) -> Result<Option<(usize, Words)>, Exit> {
-        match self.ahead.pop_front() {
+        let oldest = if self.ahead.is_empty() { None } else { Some(self.ahead.remove(0)) };
+        match oldest {
             Some(Ahead::Line(n, words)) => Ok(Some((n, words))),
             Some(Ahead::End(said, result)) => {
                 if !said.is_empty() {
@@ -124,9 +127,9 @@ impl<R: BufRead> Lines<R> {
 
     /// Reads until `count` lines wait (or the input ends), saying nothing yet.
     fn read_ahead(&mut self, count: usize) {
-        while self.ahead.len() < count && !matches!(self.ahead.back(), Some(Ahead::End(..))) {
+        while self.ahead.len() < count && !matches!(self.ahead.last(), Some(Ahead::End(..))) {
             let (read, said) = fail::captured_bytes(|| self.reader.read_command());
-            self.ahead.push_back(match read {
+            self.ahead.push(match read {
                 Ok(Some((n, words))) => Ahead::Line(n, words),
                 Ok(None) => Ahead::End(said, Ok(())),
                 Err(e) => Ahead::End(said, Err(e)),
