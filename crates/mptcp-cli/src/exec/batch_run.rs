@@ -153,7 +153,6 @@ impl<R: BufRead> Lines<R> {
 struct Scratch {
     requests: Vec<Request>,
     lines: Vec<usize>,
-    seqs: Vec<u32>,
     datagram: Vec<u8>,
 }
 
@@ -174,7 +173,7 @@ fn send_ahead<R: BufRead>(
     }
     let Some(first) = runner.request_ahead(words) else { return };
     lines.read_ahead(AHEAD - 1);
-    let Scratch { requests, lines: line_nos, seqs, datagram } = scratch;
+    let Scratch { requests, lines: line_nos, datagram } = scratch;
     requests.clear();
     line_nos.clear();
     requests.push(first);
@@ -200,9 +199,14 @@ fn send_ahead<R: BufRead>(
     for r in requests.iter() {
         let Some(bytes) = pm::emit(r, &mut buf, s.family) else { return };
         datagram.extend_from_slice(bytes);
-        datagram.resize(nlwire::align(datagram.len()), 0);
+        // Padded to the netlink alignment (0 to 3 bytes; not `resize`, whose code the
+        // binary then needs for this alone).
+        let pad = nlwire::align(datagram.len()) - datagram.len();
+        datagram.extend_from_slice([0; 3].get(..pad).unwrap_or_default());
     }
-    seqs.resize(requests.len(), 0);
+    // One sequence number per request (at most `AHEAD`).
+    let mut seqs = [0u32; AHEAD];
+    let Some(seqs) = seqs.get_mut(..requests.len()) else { return };
     // If the send fails nothing was sent, and each line sends its own request.
     let _ = s.send_ahead(line_nos, datagram, seqs);
 }
