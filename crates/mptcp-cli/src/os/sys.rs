@@ -504,9 +504,12 @@ pub fn panicked(info: &core::panic::PanicInfo<'_>) -> ! {
     }
     impl core::fmt::Write for Line {
         fn write_str(&mut self, s: &str) -> core::fmt::Result {
-            let n = s.len().min(self.buf.len() - self.len);
-            self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
-            self.len += n;
+            // Byte by byte: no slice bounds to check (a panic inside the panic handler).
+            for &b in s.as_bytes() {
+                let Some(slot) = self.buf.get_mut(self.len) else { break };
+                *slot = b;
+                self.len += 1;
+            }
             Ok(())
         }
 
