@@ -91,9 +91,10 @@ impl fmt::Display for Escaped<'_> {
             if c == b'\\' {
                 f.write_str("\\\\")?;
             } else {
-                // As `u32`: the CLI prints hex as `u32` elsewhere, and a binary then holds
-                // one hex formatter.
-                write!(f, "\\x{:02x}", u32::from(c))?;
+                // `\xHH` by hand: a binary then needs none of core's hex formatters.
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                let esc = [b'\\', b'x', HEX[usize::from(c >> 4)], HEX[usize::from(c & 15)]];
+                f.write_str(core::str::from_utf8(&esc).unwrap_or(""))?;
             }
             rest = rest.get(plain + 1..).unwrap_or_default();
         }

@@ -11,6 +11,7 @@ use mptcp_diag::{
 use crate::os::io::Write;
 use crate::print::addr::Display;
 use crate::print::color::Color;
+use crate::print::event::{hash_hex, hex8};
 use crate::print::label::Label;
 use crate::print::out::Out;
 
@@ -359,9 +360,11 @@ pub fn connection<W: Write>(out: &mut Out<W>, r: &Row, server: bool) {
     }
     if let Some(t) = r.token() {
         match &mut out.json {
-            Some(j) => j.string_fmt(&mut out.w, "token", format_args!("{t:08x}")),
+            Some(j) => j.string_bytes(&mut out.w, "token", &hex8(t)),
             None => {
-                let _ = write!(out.w, "token {t:08x} ");
+                let _ = out.w.write_all(b"token ");
+                let _ = out.w.write_all(&hex8(t));
+                let _ = out.w.write_all(b" ");
             }
         }
     }
@@ -430,10 +433,13 @@ pub fn subflow<W: Write>(out: &mut Out<W>, s: &SubflowRow, dev: Option<&dyn Labe
     state(out, s.state);
     if let Some(j) = &mut out.json {
         if let Some(t) = s.mptcp.token_rem {
-            j.string_fmt(&mut out.w, "remote_token", format_args!("{t:08x}"));
+            j.string_bytes(&mut out.w, "remote_token", &hex8(t));
         }
         if let Some(f) = f {
-            j.string_fmt(&mut out.w, "raw_flags", format_args!("{f:#x}"));
+            // Rust's `{:#x}`: C's `%#x`, but `0x0` for zero.
+            let mut buf = [0; 10];
+            let hex = if f == 0 { b"0x0" } else { hash_hex(f, &mut buf) };
+            j.string_bytes(&mut out.w, "raw_flags", hex);
         }
     }
     let t = &s.tcp;

@@ -86,7 +86,7 @@ impl Fields {
 /// `v` as C's `%#x` prints it, written into `buf`: `0` for zero, else `0x` and its
 /// digits without leading zeros.
 #[inline(never)]
-fn hash_hex(v: u32, buf: &mut [u8; 10]) -> &[u8] {
+pub fn hash_hex(v: u32, buf: &mut [u8; 10]) -> &[u8] {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     if v == 0 {
         return b"0";
@@ -100,6 +100,17 @@ fn hash_hex(v: u32, buf: &mut [u8; 10]) -> &[u8] {
         n >>= 4;
     }
     &buf[..2 + digits]
+}
+
+/// `v` as C's `%08x` (and Rust's `{:08x}`) prints it.
+#[inline(never)]
+pub fn hex8(v: u32) -> [u8; 8] {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0; 8];
+    for (i, d) in out.iter_mut().enumerate() {
+        *d = HEX[((v >> (28 - 4 * i)) & 0xf) as usize];
+    }
+    out
 }
 
 /// Which timestamp the monitor prints (`-t`, `-ts`).
@@ -299,12 +310,7 @@ impl Line {
 
     /// `v` as C `%08x`, written in place.
     fn hex8(&mut self, v: u32) {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let Some(room) = self.buf.get_mut(self.len..self.len + 8) else { return };
-        for (i, d) in room.iter_mut().enumerate() {
-            *d = HEX[((v >> (28 - 4 * i)) & 0xf) as usize];
-        }
-        self.len += 8;
+        self.push(&hex8(v));
     }
 }
 
@@ -401,6 +407,14 @@ mod tests {
     /// C's `%#x`, from `core::fmt`.
     fn c_hex(v: u32) -> String {
         if v == 0 { "0".into() } else { format!("{v:#x}") }
+    }
+
+    /// [`hex8`] is `{:08x}`.
+    #[test]
+    fn eight_hex_digits() {
+        for v in [0, 1, 0xf, 0x10, 0xabcdef, 0x0fff_ffff, 0x1000_0000, 0x59ad06a4, u32::MAX] {
+            assert_eq!(hex8(v), format!("{v:08x}").as_bytes(), "{v:#x}");
+        }
     }
 
     #[test]
