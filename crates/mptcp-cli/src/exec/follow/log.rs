@@ -319,7 +319,7 @@ impl Log {
         }
         let _ = write!(w, "{} {}", action.word(), Display(s.ip));
         if let Some(id) = s.id {
-            let _ = write!(w, " id {id}");
+            let _ = write!(w, " id {}", u64::from(id));
         }
         if let Some(dev) = s.dev {
             let _ = write!(w, " dev {}", dev.escaped());
@@ -331,7 +331,7 @@ impl Log {
             }
         }
         if s.port != 0 {
-            let _ = write!(w, " port {}", s.port);
+            let _ = write!(w, " port {}", u64::from(s.port));
         }
         let _ = writeln!(w, " ({reason})");
     }
