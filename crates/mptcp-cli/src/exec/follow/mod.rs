@@ -233,7 +233,11 @@ struct Follower<'a> {
     model: Model,
     record: Record,
     wake: sys::Fd,
-    /// The route events socket and `wake`, waited for together.
+    /// Goes off at the next check, retry or log flush ([`Follower::deadline`]).
+    timer: sys::Timer,
+    /// What `timer` is set to.
+    armed: Option<Instant>,
+    /// The route events socket, `wake` and `timer`, waited for together.
     ready: sys::Epoll,
     log: &'a mut Log,
     args: &'a FollowArgs,
@@ -265,11 +269,14 @@ impl<'a> Follower<'a> {
             sys::install_follow_handlers(wake_tx.raw());
             // The signal handler writes into `wake_tx`: it must outlive the loop.
             core::mem::forget(wake_tx);
-            let ready = sys::Epoll::new(&[routes.fd(), wake.raw()]).ok()?;
-            Some((wake, ready))
+            let timer = sys::Timer::new().ok()?;
+            let ready = sys::Epoll::new(&[routes.fd(), wake.raw(), timer.raw()]).ok()?;
+            Some((wake, timer, ready))
         })();
-        let Some((wake, ready)) = opened else {
-            say(format_args!("Cannot start endpoint follow: no signal socket or wait set\n"));
+        let Some((wake, timer, ready)) = opened else {
+            say(format_args!(
+                "Cannot start endpoint follow: no signal socket, timer or wait set\n"
+            ));
             return FAILED;
         };
         let mut f = Follower {
@@ -281,6 +288,8 @@ impl<'a> Follower<'a> {
             model: Model::new(),
             record,
             wake,
+            timer,
+            armed: None,
             ready,
             log,
             args,
@@ -335,10 +344,21 @@ impl<'a> Follower<'a> {
                 continue;
             }
             self.log.flush_due();
-            let ready = match self.ready.wait::<2>(self.timeout_ms()) {
+            let at = self.deadline();
+            if at != self.armed {
+                if let Err(e) = self.timer.set(at) {
+                    return failed("timerfd_settime: ", &e);
+                }
+                self.armed = at;
+            }
+            let ready = match self.ready.wait::<3>(-1) {
                 Ok(r) => r,
                 Err(e) => return failed("epoll_wait: ", &e),
             };
+            if ready[2] {
+                self.timer.clear();
+                self.armed = None;
+            }
             if ready[1] {
                 // One byte per signal: one read takes them all (more than 64 waiting
                 // leave the socket readable, and the next wait comes back here).
@@ -351,27 +371,21 @@ impl<'a> Follower<'a> {
         self.stop()
     }
 
-    /// How long the wait may last: until the next check or retry, until held log lines
-    /// are due, briefly while they wait for a slow reader, else for ever.
-    fn timeout_ms(&self) -> i32 {
+    /// When the wait must end: at the next check or retry, when held log lines are due,
+    /// shortly while they wait for a slow reader; `None`: only an event ends it.
+    fn deadline(&self) -> Option<Instant> {
         let now = Instant::now();
-        let mut wait: Option<Duration> = None;
-        let mut until = |t: Option<Instant>| {
-            if let Some(t) = t {
-                let d = t.since(now);
-                wait = Some(wait.map_or(d, |w| w.min(d)));
-            }
-        };
-        until(self.next_check);
+        let mut at = self.next_check;
+        let mut until = |t: Instant| at = Some(at.map_or(t, |a| a.min(t)));
         if self.picture.want_all || self.picture.want_routes {
-            until(self.picture.retry_at.or(Some(now)));
+            until(self.picture.retry_at.unwrap_or(now));
         }
         // Held lines wait until they are due; lines a slow reader left are tried
         // again shortly.
         if let Some(t) = self.log.due() {
-            until(Some(if t > now { t } else { now.after(Duration::from_millis(50)) }));
+            until(if t > now { t } else { now.after(Duration::from_millis(50)) });
         }
-        wait.map_or(-1, |d| d.as_millis().min(i32::MAX as u128) as i32)
+        at
     }
 
     /// Takes what route netlink queued (a bounded number of batches, so decisions are
