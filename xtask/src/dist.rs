@@ -128,11 +128,10 @@ impl Profile {
     ///
     /// - release, x86_64: 176 KiB, issue 21's ceiling for the hardened build (static-pie,
     ///   full RELRO, BIND_NOW, code apart from read-only data: [`hardening`]). The file
-    ///   grows by whole pages (code and read-only data are padded to 4 KiB): at `09a1297`
-    ///   the code (147,398 bytes) ends 52 bytes under a page boundary (497 at `0fe5413`,
-    ///   before `endpoint follow`'s mapped record, epoll wait and batched log paid for by
-    ///   an 867-byte size pass), and the next page would make the file 183,080 bytes,
-    ///   over the budget. It was 210,248 at `d329171`, then: no
+    ///   grows by whole pages (code and read-only data are padded to 4 KiB): at `a71b138`
+    ///   the code (144,832 bytes) ends 2,624 bytes under a page boundary (52 at
+    ///   `09a1297`; a 4.0 KB size pass paid for `endpoint follow`'s held log lines and
+    ///   timerfd), and the next page would make the file 182,488 bytes, over the budget. It was 210,248 at `d329171`, then: no
     ///   threads in `endpoint follow` (-4 KB), its requests through the CLI's own session
     ///   instead of `mptcp-netlink`, size passes on `connection show`, `stat`, `-r`, the
     ///   parsers, the monitor's printer, the endpoint printer and the wire crates (code
