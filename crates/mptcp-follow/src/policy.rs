@@ -309,6 +309,12 @@ mod tests {
     }
 
     proptest::proptest! {
+        // Few cases under Miri, where each costs seconds (as in tests/proptest.rs).
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: if cfg!(miri) { 4 } else { 256 },
+            failure_persistence: None,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
         /// The rank's address key orders two addresses of one family as `IpAddr` does
         /// (the rank compares the family before it).
         #[test]
