@@ -26,9 +26,7 @@ pub struct Realtime {
 
 /// The real-time clock now (`clock_gettime`).
 pub fn realtime() -> Realtime {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
-    unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &raw mut ts) };
+    let ts = clock_timespec(libc::CLOCK_REALTIME);
     // `time_t` is 32 bits on some targets' C libraries.
     #[allow(clippy::useless_conversion)]
     let sec = i64::from(ts.tv_sec);
@@ -867,10 +865,17 @@ impl Instant {
     }
 }
 
-fn clock(id: libc::clockid_t) -> Duration {
+/// Clock `id` now, as `clock_gettime` gives it.
+fn clock_timespec(id: libc::clockid_t) -> libc::timespec {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
     unsafe { libc::clock_gettime(id, &raw mut ts) };
+    ts
+}
+
+/// Clock `id` now, from its zero on (nothing before it).
+fn clock(id: libc::clockid_t) -> Duration {
+    let ts = clock_timespec(id);
     Duration::new(ts.tv_sec.max(0) as u64, ts.tv_nsec.clamp(0, 999_999_999) as u32)
 }
 

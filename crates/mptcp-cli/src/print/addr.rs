@@ -56,6 +56,16 @@ impl Default for Text {
     }
 }
 
+/// `n` in decimal without leading zeros: its digits, the first `len` of them valid
+/// (an IPv4 address's octet, an endpoint id).
+pub fn decimal(n: u8) -> ([u8; 3], usize) {
+    match n {
+        100.. => ([b'0' + n / 100, b'0' + n / 10 % 10, b'0' + n % 10], 3),
+        10.. => ([b'0' + n / 10, b'0' + n % 10, 0], 2),
+        _ => ([b'0' + n, 0, 0], 1),
+    }
+}
+
 impl Text {
     /// `a` as glibc's `inet_ntop` writes it.
     pub fn of(a: IpAddr) -> Text {
@@ -91,13 +101,8 @@ impl Text {
             if i != 0 {
                 self.push(b'.');
             }
-            if n >= 100 {
-                self.push(b'0' + n / 100);
-            }
-            if n >= 10 {
-                self.push(b'0' + n / 10 % 10);
-            }
-            self.push(b'0' + n % 10);
+            let (digits, len) = decimal(n);
+            digits.iter().take(len).for_each(|&d| self.push(d));
         }
     }
 
@@ -266,6 +271,15 @@ pub fn inet_pton4(s: &[u8]) -> Option<[u8; 4]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`decimal`] writes every byte value as `{}` does.
+    #[test]
+    fn every_byte_in_decimal() {
+        for n in 0..=u8::MAX {
+            let (digits, len) = decimal(n);
+            assert_eq!(&digits[..len], std::format!("{n}").as_bytes());
+        }
+    }
 
     #[test]
     fn hosts_print_their_bytes() {

@@ -83,11 +83,13 @@ impl Fields {
     }
 }
 
+/// Lower-case hex digits, by value.
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
 /// `v` as C's `%#x` prints it, written into `buf`: `0` for zero, else `0x` and its
 /// digits without leading zeros.
 #[inline(never)]
 pub fn hash_hex(v: u32, buf: &mut [u8; 10]) -> &[u8] {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     if v == 0 {
         return b"0";
     }
@@ -105,7 +107,6 @@ pub fn hash_hex(v: u32, buf: &mut [u8; 10]) -> &[u8] {
 /// `v` as C's `%08x` (and Rust's `{:08x}`) prints it.
 #[inline(never)]
 pub fn hex8(v: u32) -> [u8; 8] {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = [0; 8];
     for (i, d) in out.iter_mut().enumerate() {
         *d = HEX[((v >> (28 - 4 * i)) & 0xf) as usize];

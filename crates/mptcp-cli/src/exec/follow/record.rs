@@ -41,7 +41,7 @@ use mptcp_follow::{Endpoint, MAX_OWNED, Owned, OwnedError};
 
 use crate::os::sys::{self, Fd, Shared};
 use crate::prelude::*;
-use crate::print::addr::{Text, inet_pton};
+use crate::print::addr::{Text, decimal, inet_pton};
 
 /// Where records live by default (tmpfs: it goes with a reboot, as endpoints do).
 const RUN_DIR: &str = "/run/mptcp-follow";
@@ -263,13 +263,8 @@ fn slot_of(id: u8, ip: IpAddr) -> [u8; SLOT] {
             n += 1;
         }
     };
-    if id >= 100 {
-        put(b'0' + id / 100);
-    }
-    if id >= 10 {
-        put(b'0' + id / 10 % 10);
-    }
-    put(b'0' + id % 10);
+    let (digits, len) = decimal(id);
+    digits.iter().take(len).copied().for_each(&mut put);
     put(b' ');
     Text::of(ip).as_str().bytes().for_each(put);
     slot
